@@ -1,0 +1,546 @@
+#include "fota/json_reader.hpp"
+
+namespace fota {
+namespace {
+
+bool is_ws(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+// Reads 4 hex digits at text[pos]; -1 if absent or invalid.
+long read_hex4(std::string_view text, std::size_t pos) {
+    if (pos + 4 > text.size()) {
+        return -1;
+    }
+    long value = 0;
+    for (std::size_t i = 0; i < 4; ++i) {
+        const int digit = hex_value(text[pos + i]);
+        if (digit < 0) {
+            return -1;
+        }
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+class Scanner {
+public:
+    explicit Scanner(std::string_view text) : text_(text) {}
+
+    std::size_t pos() const { return pos_; }
+    void set_pos(std::size_t pos) { pos_ = pos; }
+    bool at_end() const { return pos_ >= text_.size(); }
+    char peek() const { return pos_ < text_.size() ? text_[pos_] : '\0'; }
+
+    void skip_ws() {
+        while (pos_ < text_.size() && is_ws(text_[pos_])) {
+            ++pos_;
+        }
+    }
+
+    // Validates the value at pos and moves past it; type is set on success.
+    JsonStatus value(std::size_t depth, JsonType& type) {
+        skip_ws();
+        if (at_end()) {
+            return JsonStatus::Syntax;
+        }
+        switch (peek()) {
+        case '{':
+            type = JsonType::Object;
+            return object(depth + 1);
+        case '[':
+            type = JsonType::Array;
+            return array(depth + 1);
+        case '"':
+            type = JsonType::String;
+            return string();
+        case 't':
+            type = JsonType::Bool;
+            return literal("true");
+        case 'f':
+            type = JsonType::Bool;
+            return literal("false");
+        case 'n':
+            type = JsonType::Null;
+            return literal("null");
+        default:
+            type = JsonType::Number;
+            return number();
+        }
+    }
+
+    JsonStatus string() {
+        if (peek() != '"') {
+            return JsonStatus::Syntax;
+        }
+        ++pos_;
+        while (pos_ < text_.size()) {
+            const char c = text_[pos_];
+            if (c == '"') {
+                ++pos_;
+                return JsonStatus::Ok;
+            }
+            if (static_cast<unsigned char>(c) < 0x20) {
+                return JsonStatus::Syntax;
+            }
+            if (c != '\\') {
+                ++pos_;
+                continue;
+            }
+            if (pos_ + 1 >= text_.size()) {
+                return JsonStatus::Syntax;
+            }
+            const char escaped = text_[pos_ + 1];
+            if (escaped == 'u') {
+                const long unit = read_hex4(text_, pos_ + 2);
+                if (unit < 0) {
+                    return JsonStatus::Syntax;
+                }
+                pos_ += 6;
+                if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                    return JsonStatus::Syntax; // lone low surrogate
+                }
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    if (pos_ + 1 >= text_.size() || text_[pos_] != '\\' || text_[pos_ + 1] != 'u') {
+                        return JsonStatus::Syntax;
+                    }
+                    const long low = read_hex4(text_, pos_ + 2);
+                    if (low < 0xDC00 || low > 0xDFFF) {
+                        return JsonStatus::Syntax;
+                    }
+                    pos_ += 6;
+                }
+                continue;
+            }
+            switch (escaped) {
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
+                pos_ += 2;
+                break;
+            default:
+                return JsonStatus::Syntax;
+            }
+        }
+        return JsonStatus::Syntax;
+    }
+
+private:
+    JsonStatus literal(std::string_view word) {
+        if (text_.substr(pos_, word.size()) != word) {
+            return JsonStatus::Syntax;
+        }
+        pos_ += word.size();
+        return JsonStatus::Ok;
+    }
+
+    JsonStatus number() {
+        if (peek() == '-') {
+            ++pos_;
+        }
+        if (!is_digit(peek())) {
+            return JsonStatus::Syntax;
+        }
+        if (peek() == '0') {
+            ++pos_;
+        } else {
+            while (is_digit(peek())) {
+                ++pos_;
+            }
+        }
+        if (peek() == '.') {
+            ++pos_;
+            if (!is_digit(peek())) {
+                return JsonStatus::Syntax;
+            }
+            while (is_digit(peek())) {
+                ++pos_;
+            }
+        }
+        if (peek() == 'e' || peek() == 'E') {
+            ++pos_;
+            if (peek() == '+' || peek() == '-') {
+                ++pos_;
+            }
+            if (!is_digit(peek())) {
+                return JsonStatus::Syntax;
+            }
+            while (is_digit(peek())) {
+                ++pos_;
+            }
+        }
+        return JsonStatus::Ok;
+    }
+
+    JsonStatus object(std::size_t depth) {
+        if (depth > kJsonMaxDepth) {
+            return JsonStatus::TooDeep;
+        }
+        ++pos_; // '{'
+        skip_ws();
+        if (peek() == '}') {
+            ++pos_;
+            return JsonStatus::Ok;
+        }
+        while (true) {
+            skip_ws();
+            JsonStatus status = string();
+            if (status != JsonStatus::Ok) {
+                return status;
+            }
+            skip_ws();
+            if (peek() != ':') {
+                return JsonStatus::Syntax;
+            }
+            ++pos_;
+            JsonType type{};
+            status = value(depth, type);
+            if (status != JsonStatus::Ok) {
+                return status;
+            }
+            skip_ws();
+            if (peek() == ',') {
+                ++pos_;
+                continue;
+            }
+            if (peek() == '}') {
+                ++pos_;
+                return JsonStatus::Ok;
+            }
+            return JsonStatus::Syntax;
+        }
+    }
+
+    JsonStatus array(std::size_t depth) {
+        if (depth > kJsonMaxDepth) {
+            return JsonStatus::TooDeep;
+        }
+        ++pos_; // '['
+        skip_ws();
+        if (peek() == ']') {
+            ++pos_;
+            return JsonStatus::Ok;
+        }
+        while (true) {
+            JsonType type{};
+            const JsonStatus status = value(depth, type);
+            if (status != JsonStatus::Ok) {
+                return status;
+            }
+            skip_ws();
+            if (peek() == ',') {
+                ++pos_;
+                continue;
+            }
+            if (peek() == ']') {
+                ++pos_;
+                return JsonStatus::Ok;
+            }
+            return JsonStatus::Syntax;
+        }
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+};
+
+// Appends a code point as UTF-8 through emit(char); returns false if emit refused.
+template <typename Emit>
+bool emit_utf8(unsigned long cp, Emit&& emit) {
+    if (cp < 0x80) {
+        return emit(static_cast<char>(cp));
+    }
+    if (cp < 0x800) {
+        return emit(static_cast<char>(0xC0 | (cp >> 6))) &&
+               emit(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    if (cp < 0x10000) {
+        return emit(static_cast<char>(0xE0 | (cp >> 12))) &&
+               emit(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) &&
+               emit(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+    return emit(static_cast<char>(0xF0 | (cp >> 18))) &&
+           emit(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))) &&
+           emit(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) &&
+           emit(static_cast<char>(0x80 | (cp & 0x3F)));
+}
+
+// Decodes a validated raw string (with quotes), calling emit(char) per output byte. Returns
+// EmbeddedNul for \u0000, Syntax if raw is not a string, TooLong if emit refuses.
+template <typename Emit>
+JsonStatus decode_string(std::string_view raw, Emit&& emit) {
+    if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') {
+        return JsonStatus::Syntax;
+    }
+    const std::string_view body = raw.substr(1, raw.size() - 2);
+    std::size_t i = 0;
+    while (i < body.size()) {
+        const char c = body[i];
+        if (c != '\\') {
+            if (!emit(c)) {
+                return JsonStatus::TooLong;
+            }
+            ++i;
+            continue;
+        }
+        if (i + 1 >= body.size()) {
+            return JsonStatus::Syntax;
+        }
+        const char escaped = body[i + 1];
+        char plain = 0;
+        switch (escaped) {
+        case '"':
+            plain = '"';
+            break;
+        case '\\':
+            plain = '\\';
+            break;
+        case '/':
+            plain = '/';
+            break;
+        case 'b':
+            plain = '\b';
+            break;
+        case 'f':
+            plain = '\f';
+            break;
+        case 'n':
+            plain = '\n';
+            break;
+        case 'r':
+            plain = '\r';
+            break;
+        case 't':
+            plain = '\t';
+            break;
+        case 'u': {
+            long unit = read_hex4(body, i + 2);
+            if (unit < 0) {
+                return JsonStatus::Syntax;
+            }
+            i += 6;
+            unsigned long cp = static_cast<unsigned long>(unit);
+            if (unit >= 0xD800 && unit <= 0xDBFF) {
+                const long low = (i + 1 < body.size() && body[i] == '\\' && body[i + 1] == 'u')
+                                     ? read_hex4(body, i + 2)
+                                     : -1;
+                if (low < 0xDC00 || low > 0xDFFF) {
+                    return JsonStatus::Syntax;
+                }
+                i += 6;
+                cp = 0x10000 + ((static_cast<unsigned long>(unit) - 0xD800) << 10) +
+                     (static_cast<unsigned long>(low) - 0xDC00);
+            } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                return JsonStatus::Syntax;
+            }
+            if (cp == 0) {
+                return JsonStatus::EmbeddedNul;
+            }
+            if (!emit_utf8(cp, emit)) {
+                return JsonStatus::TooLong;
+            }
+            continue;
+        }
+        default:
+            return JsonStatus::Syntax;
+        }
+        if (!emit(plain)) {
+            return JsonStatus::TooLong;
+        }
+        i += 2;
+    }
+    return JsonStatus::Ok;
+}
+
+} // namespace
+
+std::string_view json_status_text(JsonStatus status) {
+    switch (status) {
+    case JsonStatus::Ok:
+        return "ok";
+    case JsonStatus::Syntax:
+        return "JSON syntax error";
+    case JsonStatus::TooDeep:
+        return "JSON nested too deeply";
+    case JsonStatus::NotFound:
+        return "missing";
+    case JsonStatus::WrongType:
+        return "wrong type";
+    case JsonStatus::TooLong:
+        return "too long";
+    case JsonStatus::OutOfRange:
+        return "out of range";
+    case JsonStatus::DuplicateKey:
+        return "duplicate key";
+    case JsonStatus::EmbeddedNul:
+        return "string contains NUL";
+    }
+    return "unknown";
+}
+
+JsonStatus json_parse(std::string_view text, JsonValue& root) {
+    Scanner scanner(text);
+    scanner.skip_ws();
+    const std::size_t start = scanner.pos();
+    JsonType type{};
+    const JsonStatus status = scanner.value(0, type);
+    if (status != JsonStatus::Ok) {
+        return status;
+    }
+    const std::size_t end = scanner.pos();
+    scanner.skip_ws();
+    if (!scanner.at_end()) {
+        return JsonStatus::Syntax;
+    }
+    root.type = type;
+    root.raw = text.substr(start, end - start);
+    return JsonStatus::Ok;
+}
+
+bool json_string_equals(const JsonValue& value, std::string_view text) {
+    if (value.type != JsonType::String) {
+        return false;
+    }
+    std::size_t matched = 0;
+    bool equal = true;
+    const JsonStatus status = decode_string(value.raw, [&](char c) {
+        if (matched >= text.size() || text[matched] != c) {
+            equal = false;
+            return false;
+        }
+        ++matched;
+        return true;
+    });
+    return status == JsonStatus::Ok && equal && matched == text.size();
+}
+
+JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& member) {
+    if (object.type != JsonType::Object) {
+        return JsonStatus::WrongType;
+    }
+    Scanner scanner(object.raw);
+    scanner.set_pos(1);
+    bool found = false;
+    while (true) {
+        scanner.skip_ws();
+        if (scanner.at_end()) {
+            return JsonStatus::Syntax;
+        }
+        if (scanner.peek() == '}') {
+            break;
+        }
+        const std::size_t key_start = scanner.pos();
+        JsonStatus status = scanner.string();
+        if (status != JsonStatus::Ok) {
+            return status;
+        }
+        const JsonValue key_value{JsonType::String,
+                                  object.raw.substr(key_start, scanner.pos() - key_start)};
+        scanner.skip_ws();
+        if (scanner.peek() != ':') {
+            return JsonStatus::Syntax;
+        }
+        scanner.set_pos(scanner.pos() + 1);
+        scanner.skip_ws();
+        const std::size_t value_start = scanner.pos();
+        JsonType type{};
+        // The document was validated as a whole, so the depth of this sub-value is bounded.
+        status = scanner.value(0, type);
+        if (status != JsonStatus::Ok) {
+            return status;
+        }
+        if (json_string_equals(key_value, key)) {
+            if (found) {
+                return JsonStatus::DuplicateKey;
+            }
+            found = true;
+            member.type = type;
+            member.raw = object.raw.substr(value_start, scanner.pos() - value_start);
+        }
+        scanner.skip_ws();
+        if (scanner.peek() == ',') {
+            scanner.set_pos(scanner.pos() + 1);
+        }
+    }
+    return found ? JsonStatus::Ok : JsonStatus::NotFound;
+}
+
+JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::size_t& length) {
+    length = 0;
+    if (out.empty()) {
+        return JsonStatus::TooLong;
+    }
+    out[0] = '\0';
+    if (value.type != JsonType::String) {
+        return JsonStatus::WrongType;
+    }
+    std::size_t written = 0;
+    const JsonStatus status = decode_string(value.raw, [&](char c) {
+        if (written + 1 >= out.size()) {
+            return false;
+        }
+        out[written++] = c;
+        return true;
+    });
+    if (status != JsonStatus::Ok) {
+        out[0] = '\0';
+        return status;
+    }
+    out[written] = '\0';
+    length = written;
+    return JsonStatus::Ok;
+}
+
+JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_t& number) {
+    if (value.type != JsonType::Number) {
+        return JsonStatus::WrongType;
+    }
+    std::uint64_t result = 0;
+    for (const char c : value.raw) {
+        if (!is_digit(c)) {
+            return JsonStatus::OutOfRange; // sign, fraction or exponent
+        }
+        const auto digit = static_cast<std::uint64_t>(c - '0');
+        if (result > max / 10) {
+            return JsonStatus::OutOfRange;
+        }
+        result *= 10;
+        if (digit > max - result) {
+            return JsonStatus::OutOfRange;
+        }
+        result += digit;
+    }
+    number = result;
+    return JsonStatus::Ok;
+}
+
+JsonStatus json_get_bool(const JsonValue& value, bool& flag) {
+    if (value.type != JsonType::Bool) {
+        return JsonStatus::WrongType;
+    }
+    flag = value.raw == "true";
+    return JsonStatus::Ok;
+}
+
+} // namespace fota
