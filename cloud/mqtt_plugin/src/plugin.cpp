@@ -1,0 +1,205 @@
+// The Mosquitto 2.0 plugin (API v5) that hosts the local AWS IoT Jobs and Shadow services.
+//
+// mosquitto.conf:
+//   plugin /path/to/libfota_mosquitto_plugin.so
+//   plugin_opt_database /var/lib/fota/cloud.db   (SQLite state; default ":memory:")
+//   plugin_opt_region us-east-1                  (ARNs)
+//   plugin_opt_account_id 123456789012           (ARNs)
+//   plugin_opt_<other> ...                       (passed to the control plane, if linked)
+//
+// Events: MOSQ_EVT_ACL_CHECK enforces topic_policy.hpp; MOSQ_EVT_MESSAGE hands requests with the
+// sender's client id to the services, whose replies go to that client only
+// (mosquitto_broker_publish with its client id); MOSQ_EVT_TICK drains the WorkQueue and runs the
+// services' timers.
+
+#include <ctime>
+#include <exception>
+#include <memory>
+#include <string>
+
+extern "C" {
+#include <mosquitto.h>
+#include <mosquitto_broker.h>
+#include <mosquitto_plugin.h>
+}
+
+#include "fota/cloud/cloud_core.hpp"
+#include "fota/cloud/control_plane_hook.hpp"
+#include "fota/cloud/topic_policy.hpp"
+#include "fota/cloud/work_queue.hpp"
+
+namespace {
+
+using fota::cloud::CloudConfig;
+using fota::cloud::CloudCore;
+using fota::cloud::OutboundMessage;
+using fota::cloud::PluginOptions;
+using fota::cloud::TopicAccess;
+using fota::cloud::TopicAccessRequest;
+using fota::cloud::WorkQueue;
+
+struct Plugin {
+    mosquitto_plugin_id_t* identifier = nullptr;
+    std::unique_ptr<CloudCore> core;
+    WorkQueue queue;
+    std::unique_ptr<fota::cloud::ControlPlaneServer> control_plane;
+    std::time_t last_tick = 0;
+};
+
+std::int64_t now_seconds() {
+    return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+int on_acl_check(int /*event*/, void* event_data, void* /*userdata*/) {
+    auto* ed = static_cast<mosquitto_evt_acl_check*>(event_data);
+    const char* client_id = mosquitto_client_id(ed->client);
+    TopicAccessRequest request;
+    request.client_id = client_id != nullptr ? client_id : "";
+    request.topic = ed->topic != nullptr ? ed->topic : "";
+    switch (ed->access) {
+    case MOSQ_ACL_WRITE:
+        request.access = TopicAccess::write;
+        break;
+    case MOSQ_ACL_SUBSCRIBE:
+        request.access = TopicAccess::subscribe;
+        break;
+    case MOSQ_ACL_UNSUBSCRIBE:
+        request.access = TopicAccess::unsubscribe;
+        break;
+    default:
+        request.access = TopicAccess::read;
+        break;
+    }
+    request.qos = ed->qos;
+    request.retain = ed->retain;
+    request.payload_size = ed->payloadlen;
+    return fota::cloud::is_topic_access_allowed(request) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+}
+
+int on_message(int /*event*/, void* event_data, void* userdata) {
+    auto* plugin = static_cast<Plugin*>(userdata);
+    auto* ed = static_cast<mosquitto_evt_message*>(event_data);
+    const char* client_id = mosquitto_client_id(ed->client);
+    if (client_id == nullptr || ed->topic == nullptr) {
+        return MOSQ_ERR_SUCCESS;
+    }
+    try {
+        const std::string_view payload(static_cast<const char*>(ed->payload), ed->payloadlen);
+        plugin->core->handle_message(client_id, ed->topic, payload, now_seconds());
+    } catch (const std::exception& error) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: request on %s from %s failed: %s",
+                             ed->topic, client_id, error.what());
+    }
+    // The message itself continues to the broker, whose ACL (read) delivers requests to nobody.
+    return MOSQ_ERR_SUCCESS;
+}
+
+int on_tick(int /*event*/, void* event_data, void* userdata) {
+    auto* plugin = static_cast<Plugin*>(userdata);
+    auto* ed = static_cast<mosquitto_evt_tick*>(event_data);
+    (void)ed;
+    const std::int64_t now = now_seconds();
+    try {
+        plugin->queue.run_pending(*plugin->core, now);
+        if (now != plugin->last_tick) {
+            plugin->last_tick = static_cast<std::time_t>(now);
+            plugin->core->tick(now);
+        }
+    } catch (const std::exception& error) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: tick failed: %s", error.what());
+    }
+    return MOSQ_ERR_SUCCESS;
+}
+
+void publish(const OutboundMessage& message) {
+    const int rc = mosquitto_broker_publish_copy(
+        message.client_id.empty() ? nullptr : message.client_id.c_str(), message.topic.c_str(),
+        static_cast<int>(message.payload.size()), message.payload.data(), 1, false, nullptr);
+    if (rc != MOSQ_ERR_SUCCESS) {
+        mosquitto_log_printf(MOSQ_LOG_WARNING, "fota cloud: publish to %s failed (%d)",
+                             message.topic.c_str(), rc);
+    }
+}
+
+} // namespace
+
+extern "C" {
+
+__attribute__((visibility("default"))) int mosquitto_plugin_version(int supported_version_count,
+                                                                    const int* supported_versions) {
+    for (int i = 0; i < supported_version_count; ++i) {
+        if (supported_versions[i] == 5) {
+            return 5;
+        }
+    }
+    return -1;
+}
+
+__attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugin_id_t* identifier,
+                                                                 void** userdata,
+                                                                 struct mosquitto_opt* options,
+                                                                 int option_count) {
+    PluginOptions plugin_options;
+    for (int i = 0; i < option_count; ++i) {
+        plugin_options[options[i].key != nullptr ? options[i].key : ""] =
+            options[i].value != nullptr ? options[i].value : "";
+    }
+    auto plugin = std::make_unique<Plugin>();
+    plugin->identifier = identifier;
+    try {
+        CloudConfig config;
+        if (auto it = plugin_options.find("database"); it != plugin_options.end()) {
+            config.database_path = it->second;
+        }
+        if (auto it = plugin_options.find("region"); it != plugin_options.end()) {
+            config.jobs.region = it->second;
+        }
+        if (auto it = plugin_options.find("account_id"); it != plugin_options.end()) {
+            config.jobs.account_id = it->second;
+        }
+        plugin->core = std::make_unique<CloudCore>(config);
+        plugin->core->set_publisher(publish);
+#ifdef FOTA_HAVE_CONTROL_PLANE_HOOK
+        plugin->control_plane = fota::cloud::start_control_plane(plugin->queue, plugin_options);
+        if (plugin->control_plane) {
+            plugin->core->jobs().set_signer(plugin->control_plane->signer());
+            mosquitto_log_printf(MOSQ_LOG_INFO, "fota cloud: control plane on port %u",
+                                 static_cast<unsigned>(plugin->control_plane->port()));
+        }
+#endif
+        mosquitto_log_printf(MOSQ_LOG_INFO, "fota cloud: Jobs and Shadow services, state in %s",
+                             config.database_path.c_str());
+    } catch (const std::exception& error) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: cannot start: %s", error.what());
+        return MOSQ_ERR_UNKNOWN;
+    }
+    Plugin* raw = plugin.get();
+    if (mosquitto_callback_register(identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr, raw) !=
+            MOSQ_ERR_SUCCESS ||
+        mosquitto_callback_register(identifier, MOSQ_EVT_MESSAGE, on_message, nullptr, raw) !=
+            MOSQ_ERR_SUCCESS ||
+        mosquitto_callback_register(identifier, MOSQ_EVT_TICK, on_tick, nullptr, raw) !=
+            MOSQ_ERR_SUCCESS) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: cannot register callbacks");
+        return MOSQ_ERR_UNKNOWN;
+    }
+    *userdata = plugin.release();
+    return MOSQ_ERR_SUCCESS;
+}
+
+__attribute__((visibility("default"))) int
+mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt* /*options*/, int /*option_count*/) {
+    std::unique_ptr<Plugin> plugin(static_cast<Plugin*>(userdata));
+    if (!plugin) {
+        return MOSQ_ERR_SUCCESS;
+    }
+    mosquitto_callback_unregister(plugin->identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
+    mosquitto_callback_unregister(plugin->identifier, MOSQ_EVT_MESSAGE, on_message, nullptr);
+    mosquitto_callback_unregister(plugin->identifier, MOSQ_EVT_TICK, on_tick, nullptr);
+    plugin->queue.close();
+    plugin->control_plane.reset();
+    plugin->core.reset();
+    return MOSQ_ERR_SUCCESS;
+}
+
+} // extern "C"
