@@ -1,4 +1,5 @@
 #include "fota/json_reader.hpp"
+#include "fota/text.hpp"
 
 namespace fota {
 namespace {
@@ -148,7 +149,7 @@ public:
 
 private:
     JsonStatus literal(std::string_view word) {
-        if (text_.substr(pos_, word.size()) != word) {
+        if (slice(text_, pos_, word.size()) != word) {
             return JsonStatus::Syntax;
         }
         pos_ += word.size();
@@ -293,7 +294,7 @@ JsonStatus decode_string(std::string_view raw, Emit&& emit) {
     if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') {
         return JsonStatus::Syntax;
     }
-    const std::string_view body = raw.substr(1, raw.size() - 2);
+    const std::string_view body = slice(raw, 1, raw.size() - 2);
     std::size_t i = 0;
     while (i < body.size()) {
         const char c = body[i];
@@ -414,7 +415,7 @@ JsonStatus json_parse(std::string_view text, JsonValue& root) {
         return JsonStatus::Syntax;
     }
     root.type = type;
-    root.raw = text.substr(start, end - start);
+    root.raw = slice(text, start, end - start);
     return JsonStatus::Ok;
 }
 
@@ -456,7 +457,7 @@ JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& m
             return status;
         }
         const JsonValue key_value{JsonType::String,
-                                  object.raw.substr(key_start, scanner.pos() - key_start)};
+                                  slice(object.raw, key_start, scanner.pos() - key_start)};
         scanner.skip_ws();
         if (scanner.peek() != ':') {
             return JsonStatus::Syntax;
@@ -476,7 +477,7 @@ JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& m
             }
             found = true;
             member.type = type;
-            member.raw = object.raw.substr(value_start, scanner.pos() - value_start);
+            member.raw = slice(object.raw, value_start, scanner.pos() - value_start);
         }
         scanner.skip_ws();
         if (scanner.peek() == ',') {

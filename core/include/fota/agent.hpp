@@ -1,0 +1,191 @@
+// fota::Agent: the device side of the seed's FOTA flow (AWS IoT Jobs + Shadow + S3) as an
+// event-driven, single-threaded, deterministic state machine. It never reads a clock, never
+// blocks and never allocates; it acts only through its Ports. Given the same config and the same
+// sequence of inputs it makes the same port calls (record/replay). Many agents may live in one
+// process: there are no globals and no mutable statics.
+#pragma once
+
+#include "fota/download_policy.hpp"
+#include "fota/job_document.hpp"
+#include "fota/jobs_topics.hpp"
+#include "fota/json_writer.hpp"
+#include "fota/limits.hpp"
+#include "fota/ports.hpp"
+#include "fota/profile.hpp"
+#include "fota/state_record.hpp"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace fota {
+
+struct AgentConfig {
+    std::string_view thing_name; ///< also the MQTT client ID; copied
+    Profile profile = default_profile();
+    std::uint64_t seed = 1;           ///< jitter and clientTokens
+    std::string_view shadow_base_url; ///< "https://<endpoint>[:port]" for ShadowTransport::Https
+};
+
+/// Counters for tests, the simulator's reports and record/replay checks.
+struct AgentStats {
+    std::uint32_t jobs_taken = 0;
+    std::uint32_t duplicates_ignored = 0;
+    std::uint32_t updates_published = 0;
+    std::uint32_t updates_rejected = 0;
+    std::uint32_t http_requests = 0;
+    std::uint32_t download_retries = 0;
+    std::uint32_t restarts_from_zero = 0;
+    std::uint32_t url_refreshes = 0;
+    std::uint32_t bytes_written = 0;
+    std::uint32_t state_saves = 0;
+};
+
+class Agent {
+public:
+    /// The config is copied (the thing name and base URL into fixed buffers: a thing name that is
+    /// invalid or too long, or a base URL longer than kMaxShadowBaseUrlLength, leaves the agent
+    /// inert with an error logged on on_boot).
+    Agent(const AgentConfig& config, const Ports& ports);
+    Agent(const Agent&) = delete;
+    Agent& operator=(const Agent&) = delete;
+
+    // ---- inputs -------------------------------------------------------------------------
+    /// Once per boot, first: loads the persisted state, finishes a pending reboot-into-update,
+    /// reports the version to the shadow (HTTPS) and asks the Mqtt port to connect.
+    void on_boot();
+    void on_connected(bool session_present);
+    void on_disconnected();
+    void on_message(std::string_view topic, std::string_view payload);
+    void on_http_status(std::uint32_t request_id, int status);
+    void on_http_header(std::uint32_t request_id, std::string_view name, std::string_view value);
+    void on_http_body(std::uint32_t request_id, std::span<const std::uint8_t> data);
+    void on_http_done(std::uint32_t request_id);
+    void on_http_error(std::uint32_t request_id, HttpError error);
+    void on_timer(TimerId id);
+
+    // ---- observers ----------------------------------------------------------------------
+    Phase phase() const { return state_.phase; }
+    std::string_view job_id() const { return state_.job_id_view(); }
+    std::uint32_t version_number() const { return state_.version_number; }
+    std::uint32_t download_offset() const { return received_offset_; }
+    /// True once the agent called Boot::reboot(); it ignores every later input.
+    bool rebooted() const { return rebooted_; }
+    const AgentStats& stats() const { return stats_; }
+
+private:
+    enum class RequestKind : std::uint8_t { None, Shadow, Download };
+
+    // boot and connection
+    void evaluate_reboot(const BootInfo& info);
+    void start_shadow_report();
+    void shadow_finished(bool ok);
+    void after_shadow();
+    void subscribe_for_phase();
+    void publish_next_get();
+    void publish_describe();
+    void publish_shadow_mqtt();
+    bool build_shadow_body(TextBuilder& out);
+
+    // jobs
+    void handle_job_message(std::string_view payload);
+    void handle_update_reply(bool accepted, std::string_view payload);
+    void handle_describe_reply(bool accepted, std::string_view payload);
+    void take_job(const JobDocument& doc);
+    void start_failing_job(const JobDocument& doc);
+    void publish_update();
+    void update_accepted();
+    void job_over(std::string_view reason);
+    void finish_job();
+    void fail_job(std::string_view reason);
+    void reboot_into_update();
+    bool job_in_hand() const { return state_.phase != Phase::Idle; }
+    bool update_outstanding() const;
+
+    // download
+    void start_download();
+    void start_fragment();
+    void handle_verdict(Verdict verdict, std::string_view reason);
+    void schedule_retry(std::string_view reason);
+    bool judge_response();
+    bool append_image_bytes(std::span<const std::uint8_t> data);
+    bool flush_write_buffer(bool final_block);
+    bool ensure_erased(std::uint32_t end);
+    void fragment_complete();
+    void download_complete();
+    void cancel_download();
+    void reset_download_progress();
+
+    // helpers
+    void save_state();
+    void log(LogLevel level, std::string_view name, std::string_view detail = {});
+    void log_number(LogLevel level, std::string_view name, std::string_view text,
+                    std::uint64_t number);
+    void new_client_token();
+    std::string_view thing() const { return {thing_.data(), thing_length_}; }
+    std::string_view job_topic(JobTopic which);
+    std::string_view thing_topic(ThingTopic which);
+    void publish_payload(std::string_view topic, std::string_view payload);
+
+    Ports ports_;
+    Profile profile_;
+    SeededRandom random_;
+    std::array<char, kMaxThingNameLength + 1> thing_{};
+    std::size_t thing_length_ = 0;
+    std::array<char, kMaxShadowBaseUrlLength + 1> shadow_base_url_{};
+    std::size_t shadow_base_url_length_ = 0;
+    bool config_ok_ = false;
+
+    PersistedState state_;
+    AgentStats stats_;
+    BootInfo boot_info_;
+    bool booted_ = false;
+    bool rebooted_ = false;
+    bool connected_ = false;
+    bool connect_requested_ = false;
+
+    // the job update in flight
+    bool update_in_flight_ = false;
+    std::uint32_t update_retries_ = 0;
+    std::array<char, kClientTokenLength + 1> client_token_{};
+    bool describe_in_flight_ = false;
+    bool refresh_pending_ = false;
+    std::uint32_t url_refreshes_ = 0;
+    // a job whose FAILED report was itself rejected: not taken again this boot
+    std::array<char, kMaxJobIdLength + 1> abandoned_job_{};
+    std::size_t abandoned_job_length_ = 0;
+
+    // HTTP
+    std::uint32_t next_request_id_ = 1;
+    std::uint32_t request_id_ = 0;
+    RequestKind request_kind_ = RequestKind::None;
+    int response_status_ = 0;
+    std::array<char, 96> content_range_{};
+    std::size_t content_range_length_ = 0;
+    bool content_range_too_long_ = false;
+    bool response_judged_ = false;
+    std::uint32_t shadow_attempts_ = 0;
+
+    // download progress
+    ByteRange requested_;
+    std::uint32_t response_last_ = 0;
+    std::uint32_t received_offset_ = 0; ///< next byte to ask for
+    std::uint32_t erased_end_ = 0;      ///< pages below this were erased in this boot
+    std::uint32_t failed_attempts_ = 0;
+    std::uint32_t restarts_from_zero_ = 0;
+    bool download_active_ = false; ///< a request is running or a retry is scheduled
+    FlashGeometry geometry_;
+    std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_{};
+    std::uint32_t write_buffer_start_ = 0; ///< slot offset of write_buffer_[0]
+    std::size_t write_buffer_fill_ = 0;
+
+    // scratch space (kept off the stack)
+    JobDocument scratch_doc_;
+    std::array<char, kMaxTopicLength + 1> topic_{};
+    std::array<char, kMaxUpdatePayloadSize> payload_{};
+    std::array<char, kMaxShadowBaseUrlLength + kMaxThingNameLength + 24> shadow_url_{};
+    std::array<std::uint8_t, kStateRecordSize> record_{};
+};
+
+} // namespace fota

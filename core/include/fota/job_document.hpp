@@ -1,0 +1,88 @@
+// The job execution envelope (notify-next, $next/get/accepted, <job>/get/accepted) and the FOTA
+// job document inside it, in every variant devices meet:
+//   {"operation":"app_fw_update","fwversion":"v1.0.2","size":181124,
+//    "location":{"protocol":"https","host":"bucket.s3.amazonaws.com","path":"app_update.bin"}}
+//   {"operation":"app_fw_update","fwversion":"v1.0.2","size":181124,
+//    "location":{"url":"https://host:8443/path?X-Amz-Signature=..."},"sha256":"<64 hex>"}
+#pragma once
+
+#include "fota/limits.hpp"
+#include "fota/ports.hpp"
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+
+namespace fota {
+
+/// AWS job execution statuses, in AWS's enum order.
+enum class ExecutionStatus : std::uint8_t {
+    Queued,
+    InProgress,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Rejected,
+    Removed,
+    Canceled,
+    Unknown, ///< absent or not one of the above
+};
+
+/// The wire name ("IN_PROGRESS", ...); "UNKNOWN" for Unknown.
+std::string_view execution_status_text(ExecutionStatus status);
+/// Parse a wire name; Unknown if it is none.
+ExecutionStatus parse_execution_status(std::string_view text);
+/// SUCCEEDED, FAILED, TIMED_OUT, REJECTED, REMOVED and CANCELED are terminal.
+bool is_terminal(ExecutionStatus status);
+
+enum class JobParseResult : std::uint8_t {
+    Job,             ///< a usable FOTA job: every field of JobDocument is filled in
+    NoJob,           ///< a valid envelope without "execution" (nothing pending)
+    InvalidEnvelope, ///< no usable job ID (bad JSON, no string jobId, ...): nothing to report to
+    InvalidDocument, ///< job_id is known but the job is unusable: report FAILED with reason
+};
+
+struct JobDocumentOptions {
+    /// The "operation" a FOTA job must carry; empty accepts any (and a missing one).
+    std::string_view required_operation = "app_fw_update";
+    /// Largest image accepted (the Flash port's slot size); 0 = kMaxImageSize.
+    std::uint32_t max_image_size = 0;
+};
+
+struct JobDocument {
+    std::array<char, kMaxJobIdLength + 1> job_id{};
+    std::size_t job_id_length = 0;
+    bool has_version_number = false;
+    std::uint32_t version_number = 0;
+    ExecutionStatus status = ExecutionStatus::Unknown;
+    /// Normalised download URL: scheme "://" host [":" port] path-and-query; the fragment is
+    /// dropped, the port is kept, a path gets exactly one leading '/'.
+    std::array<char, kMaxUrlLength + 1> url{};
+    std::size_t url_length = 0;
+    bool https = false;
+    bool has_size = false;
+    std::uint32_t size = 0;
+    bool has_sha256 = false;
+    std::array<std::uint8_t, 32> sha256{};
+    bool has_fwversion = false;
+    ImageVersion fwversion;
+    /// InvalidDocument / InvalidEnvelope: why, for the FAILED statusDetails and the log.
+    std::array<char, kMaxReasonLength + 1> reason{};
+
+    std::string_view job_id_view() const { return {job_id.data(), job_id_length}; }
+    std::string_view url_view() const { return {url.data(), url_length}; }
+    std::string_view reason_view() const;
+};
+
+/// Parse a job execution envelope. payload beyond kMaxJobPayloadSize is InvalidDocument ("job
+/// document too large") when its job ID can still be read, else InvalidEnvelope. Never reads
+/// outside payload, never allocates; doc is overwritten.
+JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOptions& options,
+                                   JobDocument& doc);
+
+/// Normalise a download URL (the "url" form) into doc.url / doc.https. False with doc.reason set
+/// if the scheme is not http or https, the host is missing or invalid, the port is not 1..65535,
+/// there is user info, a space or control character, or the result is longer than kMaxUrlLength.
+bool normalize_url(std::string_view url, JobDocument& doc);
+
+} // namespace fota

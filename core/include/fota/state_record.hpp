@@ -1,0 +1,82 @@
+// The agent's persisted state: enough to resume after a reboot or a power cut at any point.
+// Serialised as a fixed little-endian layout with a magic, a format number and a CRC-32, so a
+// torn or foreign record is detected and ignored (the agent then starts idle).
+#pragma once
+
+#include "fota/limits.hpp"
+#include "fota/ports.hpp"
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace fota {
+
+/// Where the job in hand stands. Idle: no job.
+enum class Phase : std::uint8_t {
+    Idle,        ///< waiting for a job
+    Starting,    ///< IN_PROGRESS {"nextState":"download_firmware"} sent, waiting for accepted
+    Downloading, ///< downloading the image with Range requests
+    Applying,    ///< image verified; IN_PROGRESS {"nextState":"apply_firmware"} sent
+    Succeeding,  ///< SUCCEEDED sent (before the reboot, or after it in the verified profile)
+    Rebooting,   ///< upgrade requested and reboot issued; evaluated at the next boot
+    Confirming,  ///< the new image booted unconfirmed: confirm once MQTT is connected
+    Failing,     ///< FAILED (with reason) sent, waiting for accepted
+};
+
+std::string_view phase_text(Phase phase);
+
+struct PersistedState {
+    Phase phase = Phase::Idle;
+    std::array<char, kMaxJobIdLength + 1> job_id{};
+    std::size_t job_id_length = 0;
+    bool has_version_number = false;
+    std::uint32_t version_number = 0; ///< the execution's versionNumber as last known
+    std::array<char, kMaxUrlLength + 1> url{};
+    std::size_t url_length = 0;
+    bool has_size = false; ///< from the job document
+    std::uint32_t size = 0;
+    bool total_known = false; ///< from the job document or a Content-Range
+    std::uint32_t total = 0;
+    std::uint32_t download_offset = 0; ///< bytes of the image safely in flash (write-aligned)
+    bool has_sha256 = false;
+    std::array<std::uint8_t, 32> sha256{};
+    bool has_target_version = false;
+    ImageVersion target_version;     ///< the job's fwversion
+    ImageVersion from_version;       ///< the version running when the job was taken
+    std::uint8_t apply_attempts = 0; ///< reboots into the update so far
+    std::array<char, kMaxReasonLength + 1> reason{};
+    std::size_t reason_length = 0;
+
+    std::string_view job_id_view() const { return {job_id.data(), job_id_length}; }
+    std::string_view url_view() const { return {url.data(), url_length}; }
+    std::string_view reason_view() const { return {reason.data(), reason_length}; }
+    void set_reason(std::string_view text);
+};
+
+/// Bytes of a serialised record (fixed).
+inline constexpr std::size_t kStateRecordSize = 4 + 1 + 1 + 1 + 1 + 7 * 4 + 2 * 8 + 32 + 1 +
+                                                kMaxJobIdLength + 2 + kMaxUrlLength + 1 +
+                                                kMaxReasonLength + 4;
+static_assert(kStateRecordSize <= kStateRecordCapacity);
+
+/// Serialise into out (at least kStateRecordSize bytes); returns the bytes used, 0 if too small.
+std::size_t encode_state(const PersistedState& state, std::span<std::uint8_t> out);
+
+enum class StateDecodeStatus : std::uint8_t {
+    Ok,
+    WrongSize,
+    BadMagic,
+    BadFormat,
+    BadCrc,
+    BadField
+};
+
+/// Parse a record; anything but Ok leaves state idle (default).
+StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedState& state);
+
+/// CRC-32 (IEEE 802.3, reflected, as zlib).
+std::uint32_t crc32(std::span<const std::uint8_t> data);
+
+} // namespace fota

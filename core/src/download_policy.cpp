@@ -1,0 +1,136 @@
+#include "fota/download_policy.hpp"
+
+#include "fota/content_range.hpp"
+
+namespace fota {
+
+ByteRange next_range(std::uint32_t offset, std::uint32_t fragment_size, bool total_known,
+                     std::uint32_t total) {
+    const std::uint32_t fragment = fragment_size == 0 ? 1 : fragment_size;
+    std::uint64_t last = static_cast<std::uint64_t>(offset) + fragment - 1;
+    if (total_known && total > 0 && last > total - 1) {
+        last = total - 1;
+    }
+    if (last > UINT32_MAX) {
+        last = UINT32_MAX;
+    }
+    return ByteRange{offset, static_cast<std::uint32_t>(last)};
+}
+
+ResponseCheck check_range_response(const ByteRange& requested, int status,
+                                   std::string_view content_range,
+                                   const ObjectExpectation& expected) {
+    ResponseCheck check;
+    if (status == 416) {
+        if (requested.first == 0) {
+            check.reason = "range not satisfiable at offset 0 (empty object)";
+            return check;
+        }
+        check.verdict = Verdict::RestartFromZero;
+        check.reason = "range not satisfiable: resume offset beyond the object";
+        return check;
+    }
+    if (status == 403) {
+        check.verdict = Verdict::RefreshUrl;
+        check.reason = "forbidden (expired presigned URL?)";
+        return check;
+    }
+    if (status == 408 || status == 429 || (status >= 500 && status <= 599)) {
+        check.verdict = Verdict::Retry;
+        check.reason = "server busy or failing";
+        return check;
+    }
+    if (status == 200) {
+        check.verdict = Verdict::Retry;
+        check.reason = "200 instead of 206: the server ignored Range";
+        return check;
+    }
+    if (status == 404 || status == 410) {
+        check.reason = "the image does not exist";
+        return check;
+    }
+    if (status >= 300 && status <= 399) {
+        check.reason = "redirect not followed";
+        return check;
+    }
+    if (status != 206) {
+        check.reason = "unexpected HTTP status";
+        return check;
+    }
+    ContentRange range;
+    if (content_range.empty()) {
+        check.verdict = Verdict::Retry;
+        check.reason = "206 without Content-Range";
+        return check;
+    }
+    if (parse_content_range(content_range, range) != ContentRangeStatus::Ok || range.unsatisfied) {
+        check.verdict = Verdict::Retry;
+        check.reason = "malformed Content-Range";
+        return check;
+    }
+    if (!range.length_known) {
+        check.verdict = Verdict::Retry;
+        check.reason = "Content-Range without a total length";
+        return check;
+    }
+    if (range.length == 0 || range.length > expected.slot_size || range.length > kMaxImageSize) {
+        check.reason = "image larger than the update slot";
+        return check;
+    }
+    const auto total = static_cast<std::uint32_t>(range.length);
+    if (expected.total_known && total != expected.total) {
+        if (expected.total_from_document) {
+            check.reason = "Content-Range total differs from the job document's size";
+            return check;
+        }
+        check.verdict = Verdict::RestartFromZero;
+        check.reason = "object size changed during the download";
+        return check;
+    }
+    if (range.first != requested.first) {
+        check.verdict = Verdict::Retry;
+        check.reason = "Content-Range start differs from the request";
+        return check;
+    }
+    const bool clamped_at_end = range.last == range.length - 1 && range.last < requested.last;
+    if (range.last != requested.last && !clamped_at_end) {
+        check.verdict = Verdict::Retry;
+        check.reason = "Content-Range end differs from the request";
+        return check;
+    }
+    check.verdict = Verdict::Accept;
+    check.total = total;
+    check.last = static_cast<std::uint32_t>(range.last);
+    return check;
+}
+
+std::uint32_t backoff_delay_ms(const DownloadPolicyConfig& config, std::uint32_t attempt,
+                               std::uint32_t random) {
+    std::uint64_t delay = config.backoff_initial_ms;
+    for (std::uint32_t i = 1; i < attempt && delay < config.backoff_max_ms; ++i) {
+        delay *= 2;
+    }
+    if (delay > config.backoff_max_ms) {
+        delay = config.backoff_max_ms;
+    }
+    const std::uint32_t percent = config.jitter_percent > 100 ? 100 : config.jitter_percent;
+    const std::uint64_t spread = delay * percent / 100;
+    if (spread > 0) {
+        delay = delay - spread + (random % (2 * spread + 1));
+    }
+    if (delay > config.backoff_max_ms) {
+        delay = config.backoff_max_ms;
+    }
+    return static_cast<std::uint32_t>(delay);
+}
+
+std::uint32_t SeededRandom::next() {
+    state_ += 0x9E3779B97F4A7C15ull;
+    std::uint64_t z = state_;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    return static_cast<std::uint32_t>(z >> 32);
+}
+
+} // namespace fota

@@ -1,0 +1,149 @@
+#include "fota/job_update.hpp"
+
+#include "fota/json_reader.hpp"
+#include "fota/json_writer.hpp"
+
+namespace fota {
+
+std::string_view next_state_text(NextState state) {
+    switch (state) {
+    case NextState::DownloadFirmware:
+        return "download_firmware";
+    case NextState::ApplyFirmware:
+        return "apply_firmware";
+    case NextState::None:
+        return "none";
+    }
+    return "none";
+}
+
+bool build_job_update(std::span<char> out, UpdateFormat format, const JobUpdate& update,
+                      std::string_view& payload) {
+    payload = {};
+    for (const char c : update.reason) {
+        if (static_cast<unsigned char>(c) < 0x20) {
+            return false;
+        }
+    }
+    TextBuilder text(out);
+    if (format == UpdateFormat::Ncs) {
+        // aws_jobs.c: "{\"status\":\"%s\",\"statusDetails\": %s,\"expectedVersion\": \"%d\","
+        //             "\"clientToken\": \"%s\"}" with statusDetails NULL and clientToken "".
+        text.append("{\"status\":\"")
+            .append(execution_status_text(update.status))
+            .append("\",\"statusDetails\": null,\"expectedVersion\": \"")
+            .append_uint(update.expected_version)
+            .append("\",\"clientToken\": \"\"}");
+    } else {
+        JsonWriter json(text);
+        json.begin_object().key("status").string(execution_status_text(update.status));
+        json.key("statusDetails").begin_object();
+        json.key("nextState").string(next_state_text(update.next_state));
+        if (!update.reason.empty()) {
+            json.key("reason").string(update.reason);
+        }
+        json.end_object();
+        if (update.has_expected_version) {
+            text.append(",\"expectedVersion\":\"").append_uint(update.expected_version);
+            text.append_char('"');
+        }
+        json.key("clientToken").string(update.client_token).end_object();
+        if (!json.ok()) {
+            return false;
+        }
+    }
+    if (!text.ok()) {
+        return false;
+    }
+    payload = text.view();
+    return true;
+}
+
+bool build_get_request(std::span<char> out, UpdateFormat format, std::string_view client_token,
+                       std::string_view& payload) {
+    payload = {};
+    TextBuilder text(out);
+    if (format == UpdateFormat::Ncs) {
+        text.append("{\"clientToken\": \"\"}");
+    } else {
+        text.append("{\"clientToken\":\"").append_json_escaped(client_token).append("\"}");
+    }
+    if (!text.ok()) {
+        return false;
+    }
+    payload = text.view();
+    return true;
+}
+
+namespace {
+
+RejectCode parse_code(const JsonValue& value) {
+    struct Name {
+        std::string_view text;
+        RejectCode code;
+    };
+    static constexpr Name kNames[] = {
+        {"VersionMismatch", RejectCode::VersionMismatch},
+        {"InvalidStateTransition", RejectCode::InvalidStateTransition},
+        {"ResourceNotFound", RejectCode::ResourceNotFound},
+        {"TerminalStateReached", RejectCode::TerminalStateReached},
+        {"RequestThrottled", RejectCode::RequestThrottled},
+        {"InternalError", RejectCode::InternalError},
+        {"InvalidRequest", RejectCode::InvalidRequest},
+        {"InvalidJson", RejectCode::InvalidJson},
+        {"InvalidTopic", RejectCode::InvalidTopic},
+    };
+    for (const Name& name : kNames) {
+        if (json_string_equals(value, name.text)) {
+            return name.code;
+        }
+    }
+    return RejectCode::Other;
+}
+
+void read_state(const JsonValue& state, JobReply& reply) {
+    if (state.type != JsonType::Object) {
+        return;
+    }
+    reply.has_execution_state = true;
+    JsonValue field;
+    if (json_find(state, "status", field) == JsonStatus::Ok) {
+        std::array<char, 16> text{};
+        std::size_t length = 0;
+        if (json_get_string(field, text, length) == JsonStatus::Ok) {
+            reply.state_status = parse_execution_status({text.data(), length});
+        }
+    }
+    std::uint64_t number = 0;
+    if (json_find(state, "versionNumber", field) == JsonStatus::Ok &&
+        json_get_uint(field, UINT32_MAX, number) == JsonStatus::Ok) {
+        reply.has_state_version = true;
+        reply.state_version = static_cast<std::uint32_t>(number);
+    }
+}
+
+} // namespace
+
+bool parse_job_reply(std::string_view payload, JobReply& reply) {
+    reply = JobReply{};
+    JsonValue root;
+    if (json_parse(payload, root) != JsonStatus::Ok || root.type != JsonType::Object) {
+        return false;
+    }
+    JsonValue field;
+    if (json_find(root, "clientToken", field) == JsonStatus::Ok &&
+        json_get_string(field, reply.client_token, reply.client_token_length) == JsonStatus::Ok) {
+        reply.has_client_token = true;
+    }
+    if (json_find(root, "code", field) == JsonStatus::Ok) {
+        reply.code = parse_code(field);
+    }
+    if (json_find(root, "executionState", field) == JsonStatus::Ok) {
+        read_state(field, reply);
+    } else if (json_find(root, "execution", field) == JsonStatus::Ok) {
+        read_state(field, reply);
+    }
+    return true;
+}
+
+} // namespace fota
