@@ -1,0 +1,52 @@
+// The server's shared state: buckets, objects, fault rules and counters, behind one mutex.
+#pragma once
+
+#include "fota/cloud/object_server.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fota::cloud {
+
+struct StoredObject {
+    std::shared_ptr<const std::string> data;
+    std::string etag; ///< quoted MD5 hex, as S3 sends it
+    http::TimePoint last_modified{};
+    std::string content_type;
+};
+
+struct StoredBucket {
+    http::TimePoint created{};
+    std::map<std::string, StoredObject> objects;
+};
+
+class Session;
+
+struct ObjectServer::State {
+    explicit State(ObjectServerConfig c) : config(std::move(c)) {}
+
+    ObjectServerConfig config;
+    mutable std::mutex mutex;
+    std::map<std::string, StoredBucket> buckets;
+    std::vector<ObjectFault> faults;
+    std::map<std::string, ObjectCounters> counters;
+    std::uint64_t next_request_id = 1;
+    std::uint16_t port = 0;
+    std::vector<std::weak_ptr<Session>> sessions;
+    bool stopped = false;
+
+    // Callers hold `mutex`.
+    StoredObject make_object(std::string data, std::string content_type) const;
+    /// The first rule of `kind` matching bucket/key with uses left; consumes one use.
+    std::optional<ObjectFault> take_fault(ObjectFault::Kind kind, const std::string& bucket,
+                                          const std::string& key);
+    ObjectCounters& counters_for(const std::string& bucket, const std::string& key) {
+        return counters[bucket + "/" + key];
+    }
+};
+
+} // namespace fota::cloud
