@@ -16,7 +16,7 @@ inline constexpr std::size_t kMaxThingNameLength = 128;
 inline constexpr std::size_t kMaxJobIdLength = 64;
 /// A Jobs or Shadow topic built or parsed by the core:
 /// "$aws/things/" + thing + "/jobs/" + job + "/update/accepted".
-inline constexpr std::size_t kMaxTopicLength = 11 + kMaxThingNameLength + 6 + kMaxJobIdLength + 16;
+inline constexpr std::size_t kMaxTopicLength = 12 + kMaxThingNameLength + 6 + kMaxJobIdLength + 16;
 /// A download URL (scheme, host, port, path and query); presigned URLs with a session token
 /// reach about 1.5 KiB.
 inline constexpr std::size_t kMaxUrlLength = 2048;

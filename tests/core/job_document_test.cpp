@@ -1,0 +1,221 @@
+#include "fota/image_version.hpp"
+#include "fota/job_document.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using namespace fota;
+
+namespace {
+
+std::string envelope(const std::string& document, const std::string& job = "job1") {
+    return R"({"timestamp":1559808907,"execution":{"jobId":")" + job +
+           R"(","status":"QUEUED","queuedAt":1559808906,"lastUpdatedAt":1559808906,)"
+           R"("versionNumber":3,"executionNumber":1,"jobDocument":)" +
+           document + "}}";
+}
+
+JobParseResult parse(const std::string& payload, JobDocument& doc,
+                     JobDocumentOptions options = {}) {
+    return parse_job_execution(payload, options, doc);
+}
+
+} // namespace
+
+TEST_CASE("job document: host/path/protocol form (the documented one)", "[core][job_document]") {
+    JobDocument doc;
+    REQUIRE(parse(envelope(R"({"operation":"app_fw_update","fwversion":"v1.0.2","size":181124,)"
+                           R"("location":{"protocol":"https","host":"b.s3.amazonaws.com",)"
+                           R"("path":"app_update.bin"}})"),
+                  doc) == JobParseResult::Job);
+    CHECK(doc.job_id_view() == "job1");
+    CHECK(doc.has_version_number);
+    CHECK(doc.version_number == 3);
+    CHECK(doc.status == ExecutionStatus::Queued);
+    CHECK(doc.url_view() == "https://b.s3.amazonaws.com/app_update.bin");
+    CHECK(doc.https);
+    CHECK(doc.has_size);
+    CHECK(doc.size == 181124);
+    CHECK(doc.has_fwversion);
+    CHECK(doc.fwversion == ImageVersion{1, 0, 2, 0});
+    CHECK_FALSE(doc.has_sha256);
+}
+
+TEST_CASE("job document: quirks of the host/path form", "[core][job_document]") {
+    JobDocument doc;
+    // NCS's own vector keeps a leading '/' (GET //update.bin); we send exactly one.
+    REQUIRE(parse(envelope(R"({"operation":"app_fw_update","location":{"protocol":"http:",)"
+                           R"("host":"h.example.com:8080","path":"//update.bin?a=1"}})"),
+                  doc) == JobParseResult::Job);
+    CHECK(doc.url_view() == "http://h.example.com:8080/update.bin?a=1");
+    CHECK_FALSE(doc.https);
+    CHECK_FALSE(doc.has_size);
+    CHECK_FALSE(doc.has_fwversion);
+    REQUIRE(parse(envelope(R"({"operation":"app_fw_update","location":{"protocol":"HTTPS",)"
+                           R"("host":"h","path":"a.bin"}})"),
+                  doc) == JobParseResult::Job);
+    CHECK(doc.https);
+}
+
+TEST_CASE("job document: single url form keeps the port, drops the fragment",
+          "[core][job_document]") {
+    JobDocument doc;
+    REQUIRE(
+        parse(envelope(
+                  R"({"operation":"app_fw_update","fwversion":"1.2.3+4","size":10,)"
+                  R"("sha256":"ffa2d4bcdc8a3ae5f4f4549ae2e3602645c98e89f69f358a8de8d8579e4b666E",)"
+                  R"("location":{"url":"https://h:8443/p/x.bin?X-Amz-Signature=ab#frag"}})"),
+              doc) == JobParseResult::Job);
+    CHECK(doc.url_view() == "https://h:8443/p/x.bin?X-Amz-Signature=ab");
+    CHECK(doc.fwversion == ImageVersion{1, 2, 3, 4});
+    CHECK(doc.has_sha256);
+    CHECK(doc.sha256[0] == 0xff);
+    CHECK(doc.sha256[31] == 0x6e);
+    // The url wins over host/path.
+    REQUIRE(parse(envelope(R"({"operation":"app_fw_update","location":{"url":"http://a/b",)"
+                           R"("protocol":"https","host":"c","path":"d"}})"),
+                  doc) == JobParseResult::Job);
+    CHECK(doc.url_view() == "http://a/b");
+    REQUIRE(parse(envelope(R"({"operation":"app_fw_update","location":{"url":"http://a?q"}})"),
+                  doc) == JobParseResult::Job);
+    CHECK(doc.url_view() == "http://a/?q");
+}
+
+TEST_CASE("job document: no execution means nothing pending", "[core][job_document]") {
+    JobDocument doc;
+    CHECK(parse(R"({"timestamp":1517189551})", doc) == JobParseResult::NoJob);
+    CHECK(parse(R"({"clientToken":"","timestamp":1})", doc) == JobParseResult::NoJob);
+}
+
+TEST_CASE("job document: no usable job ID is InvalidEnvelope", "[core][job_document]") {
+    JobDocument doc;
+    for (const std::string& payload :
+         {std::string("not json"), std::string("[1]"), std::string(R"({"execution":5})"),
+          std::string(R"({"execution":{"versionNumber":1}})"),
+          std::string(R"({"execution":{"jobId":7}})"),
+          std::string(R"({"execution":{"jobId":"bad id"}})"),
+          std::string(R"({"execution":{"jobId":""}})"),
+          R"({"execution":{"jobId":")" + std::string(kMaxJobIdLength + 1, 'a') + R"("}})"}) {
+        INFO(payload);
+        CHECK(parse(payload, doc) == JobParseResult::InvalidEnvelope);
+        CHECK_FALSE(doc.reason_view().empty());
+        CHECK(doc.job_id_view().empty());
+    }
+}
+
+TEST_CASE("job document: unusable documents with a job ID are InvalidDocument with a reason",
+          "[core][job_document]") {
+    struct Case {
+        std::string document;
+        std::string reason_part;
+    };
+    const std::string too_long_url = "https://h/" + std::string(kMaxUrlLength, 'p');
+    const Case cases[] = {
+        {R"("text")", "jobDocument"},
+        {R"({"operation":"app_fw_update"})", "location"},
+        {R"({"operation":"app_fw_update","location":{"host":"h","path":"p"}})", "protocol"},
+        {R"({"operation":"reboot","location":{"url":"http://h/p"}})", "unsupported operation"},
+        {R"({"location":{"url":"http://h/p"}})", "unsupported operation"},
+        {R"({"operation":"app_fw_update","location":{"url":"ftp://h/p"}})", "scheme"},
+        {R"({"operation":"app_fw_update","location":{"url":"https:/h/p"}})", "scheme"},
+        {R"({"operation":"app_fw_update","location":{"url":"https://u@h/p"}})", "user info"},
+        {R"({"operation":"app_fw_update","location":{"url":"https:///p"}})", "host"},
+        {R"({"operation":"app_fw_update","location":{"url":"https://h:0/p"}})", "port"},
+        {R"({"operation":"app_fw_update","location":{"url":"https://h:99999/p"}})", "port"},
+        {R"({"operation":"app_fw_update","location":{"url":"https://h/a b"}})", "space"},
+        {R"({"operation":"app_fw_update","location":{"url":")" + too_long_url + R"("}})",
+         "URL too long"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"ftp","host":"h","path":"p"}})",
+         "unsupported protocol 'ftp'"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h",)"
+         R"("path":"s0 s1"}})",
+         "space"},
+        {R"({"operation":"app_fw_update","size":0,"location":{"url":"http://h/p"}})", "size"},
+        {R"({"operation":"app_fw_update","size":"1","location":{"url":"http://h/p"}})", "size"},
+        {R"({"operation":"app_fw_update","size":99999999,"location":{"url":"http://h/p"}})",
+         "image too large"},
+        {R"({"operation":"app_fw_update","fwversion":"latest","location":{"url":"http://h/p"}})",
+         "fwversion"},
+        {R"({"operation":"app_fw_update","sha256":"abc","location":{"url":"http://h/p"}})",
+         "sha256"},
+    };
+    for (const Case& c : cases) {
+        JobDocument doc;
+        INFO(c.document);
+        CHECK(parse(envelope(c.document), doc) == JobParseResult::InvalidDocument);
+        CHECK(doc.job_id_view() == "job1");
+        CHECK(doc.reason_view().find(c.reason_part) != std::string_view::npos);
+        INFO(std::string(doc.reason_view()));
+    }
+}
+
+TEST_CASE("job document: the slot size bounds the image", "[core][job_document]") {
+    JobDocument doc;
+    JobDocumentOptions options;
+    options.max_image_size = 1000;
+    CHECK(parse(envelope(
+                    R"({"operation":"app_fw_update","size":1000,"location":{"url":"http://h/p"}})"),
+                doc, options) == JobParseResult::Job);
+    CHECK(parse(envelope(
+                    R"({"operation":"app_fw_update","size":1001,"location":{"url":"http://h/p"}})"),
+                doc, options) == JobParseResult::InvalidDocument);
+    options.required_operation = "";
+    CHECK(parse(envelope(R"({"location":{"url":"http://h/p"}})"), doc, options) ==
+          JobParseResult::Job);
+}
+
+TEST_CASE("job document: versionNumber must be a 32-bit count", "[core][job_document]") {
+    JobDocument doc;
+    CHECK(parse(R"({"execution":{"jobId":"j","versionNumber":"1","jobDocument":{}}})", doc) ==
+          JobParseResult::InvalidDocument);
+    CHECK(doc.job_id_view() == "j");
+    CHECK(parse(R"({"execution":{"jobId":"j","versionNumber":4294967296,"jobDocument":{}}})",
+                doc) == JobParseResult::InvalidDocument);
+}
+
+TEST_CASE("job document: beyond kMaxJobPayloadSize is refused with the job ID kept",
+          "[core][job_document]") {
+    const std::string padding(kMaxJobPayloadSize, ' ');
+    const std::string at_limit_doc =
+        R"({"operation":"app_fw_update","location":{"url":"http://h/p"}})";
+    std::string payload = envelope(at_limit_doc);
+    payload += std::string(kMaxJobPayloadSize - payload.size(), ' ');
+    JobDocument doc;
+    CHECK(payload.size() == kMaxJobPayloadSize);
+    CHECK(parse(payload, doc) == JobParseResult::Job);
+    payload += ' ';
+    CHECK(parse(payload, doc) == JobParseResult::InvalidDocument);
+    CHECK(doc.job_id_view() == "job1");
+    CHECK(doc.version_number == 3);
+    CHECK(doc.reason_view().find("too large") != std::string_view::npos);
+}
+
+TEST_CASE("execution statuses", "[core][job_document]") {
+    CHECK(parse_execution_status("IN_PROGRESS") == ExecutionStatus::InProgress);
+    CHECK(parse_execution_status("in_progress") == ExecutionStatus::Unknown);
+    CHECK(execution_status_text(ExecutionStatus::Canceled) == "CANCELED");
+    CHECK(is_terminal(ExecutionStatus::Succeeded));
+    CHECK(is_terminal(ExecutionStatus::Removed));
+    CHECK_FALSE(is_terminal(ExecutionStatus::Queued));
+    CHECK_FALSE(is_terminal(ExecutionStatus::Unknown));
+}
+
+TEST_CASE("image versions", "[core][job_document]") {
+    ImageVersion v;
+    CHECK(parse_image_version("v255.255.65535+4294967295", v));
+    CHECK(v == ImageVersion{255, 255, 65535, 4294967295u});
+    CHECK_FALSE(parse_image_version("v256.0.0", v));
+    CHECK_FALSE(parse_image_version("1.0", v));
+    CHECK_FALSE(parse_image_version("1.0.0-rc1", v));
+    CHECK_FALSE(parse_image_version("1.0.0+", v));
+    CHECK_FALSE(parse_image_version("", v));
+    CHECK_FALSE(parse_image_version("1.0.0+4294967296", v));
+    std::array<char, 32> buffer{};
+    TextBuilder text(buffer);
+    append_image_version(text, ImageVersion{1, 0, 0, 0});
+    CHECK(text.view() == "v1.0.0");
+    text.clear();
+    append_image_version(text, ImageVersion{1, 2, 3, 4});
+    CHECK(text.view() == "v1.2.3+4");
+}
