@@ -1,0 +1,100 @@
+// An MQTT 3.1.1 session for one device on the Paho MQTT C++ async client. Every Paho callback
+// (which runs on one of Paho's own threads) is posted onto the device's strand at once; nothing
+// of the device is touched off the strand. Reconnection is ours, not Paho's: capped exponential
+// backoff with seeded jitter, so that a thousand devices dropped together do not reconnect in
+// lockstep and a run replays from its seed.
+#pragma once
+
+#include "fota/sim/http_client.hpp" // Strand
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace fota::sim {
+
+/// TLS settings (AWS IoT requires a client certificate; the server name is sent as SNI).
+struct MqttTls {
+    std::string ca_file;   ///< PEM CA that signed the broker's certificate
+    std::string cert_file; ///< PEM client certificate
+    std::string key_file;  ///< PEM private key of cert_file
+    bool verify_server = true;
+};
+
+struct MqttOptions {
+    std::string host;
+    std::uint16_t port = 1883;
+    bool use_tls = false;
+    MqttTls tls;
+    std::string client_id;           ///< the thing name
+    std::uint32_t keep_alive_s = 60; ///< AWS IoT accepts 30..1200
+    bool clean_session = true;
+    std::uint32_t connect_timeout_s = 10;
+    std::uint32_t reconnect_min_ms = 1'000;  ///< first backoff
+    std::uint32_t reconnect_max_ms = 60'000; ///< cap
+    std::uint64_t seed = 1;                  ///< jitter
+};
+
+/// Why the session ended or did not start.
+struct MqttDisconnect {
+    std::string reason;
+    bool refused = false; ///< a connection attempt failed (TCP, TLS or CONNACK), as opposed to
+                          ///< an established session being lost
+};
+
+struct MqttHandlers {
+    std::function<void(bool session_present)> on_connected;
+    std::function<void(const MqttDisconnect& why)> on_disconnected;
+    std::function<void(std::string_view topic, std::string_view payload)> on_message;
+};
+
+struct MqttStats {
+    std::uint64_t connect_attempts = 0;
+    std::uint64_t connections = 0;
+    std::uint64_t messages_received = 0;
+    std::uint64_t messages_dropped_by_fault = 0;
+    std::uint64_t publishes = 0;
+};
+
+/// The session. Every member function must be called on `strand`; handlers run there, never
+/// inside a member function call. Destroying it ends the session without calling any handler.
+class MqttClient {
+public:
+    enum class Result : std::uint8_t { Ok, NotConnected, Error };
+
+    MqttClient(Strand strand, MqttOptions options, MqttHandlers handlers);
+    ~MqttClient();
+    MqttClient(const MqttClient&) = delete;
+    MqttClient& operator=(const MqttClient&) = delete;
+
+    /// Connect, and keep reconnecting after every loss or refusal until stop() or destruction.
+    /// A second call while started does nothing.
+    void start();
+    /// End the session (DISCONNECT if connected) and stop reconnecting. on_disconnected follows
+    /// if the session was up.
+    void stop();
+    bool connected() const;
+
+    /// QoS 1. NotConnected: nothing was sent.
+    Result subscribe(std::string_view topic_filter);
+    Result unsubscribe(std::string_view topic_filter);
+    /// QoS 1, retain false. Ok: queued for sending.
+    Result publish(std::string_view topic, std::string_view payload);
+
+    // Faults (device side).
+    /// Drop the connection now: the device sees a loss and reconnects with its backoff.
+    void drop_connection();
+    /// The next message that arrives is acknowledged by Paho but never reaches on_message.
+    void lose_next_message();
+
+    MqttStats stats() const;
+
+    class Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+} // namespace fota::sim
