@@ -1,0 +1,144 @@
+// NorFlash: a NOR flash model strict enough that a power cut finds real bugs.
+//
+// Rules (like real NOR): erase works on whole pages and sets every byte to the erased value;
+// a write can only move bits away from the erased value. In strict mode (the default, for tests)
+// a misaligned offset or length and a write over bytes that are not erased are errors that leave
+// the flash unchanged and are counted in FlashCounters::violations; in permissive mode such a
+// write combines into the cell like real NOR (AND for erased 0xFF, OR for erased 0x00).
+//
+// Operations are writes and page erases (an erase of several pages is one operation per page).
+// A FaultPlan armed on the flash counts operations from 1 and injects its faults; after a power
+// cut every operation (reads included) returns power_lost until power_on().
+#pragma once
+
+#include "fota/flash/fault_plan.hpp"
+#include "fota/flash/result.hpp"
+#include "fota/flash/rng.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fota::flash {
+
+struct Geometry {
+    std::uint32_t size = 1024 * 1024; ///< total bytes
+    std::uint32_t page_size = 4096;   ///< erase unit
+    std::uint32_t write_unit = 4;     ///< program unit: 1, 2, 4, 8 or 16
+    std::uint8_t erased_value = 0xFF; ///< 0xFF or 0x00
+
+    std::uint32_t page_count() const { return size / page_size; }
+    bool operator==(const Geometry&) const = default;
+
+    /// Checks the geometry is usable: page a power of two >= write unit, size a multiple of page.
+    Status validate() const;
+
+    /// "size=1MiB,page=4KiB,write=4,erased=0xff"; parse(to_string()) == *this.
+    std::string to_string() const;
+
+    /// Parses the form above; omitted keys keep the nRF9160 defaults.
+    static Result<Geometry> parse(std::string_view text);
+
+    /// The nRF9160: 1 MiB, 4 KiB pages, 4-byte write unit, erased 0xFF.
+    static Geometry nrf9160() { return Geometry{}; }
+};
+
+enum class WriteRule : std::uint8_t { strict, permissive };
+
+struct FlashCounters {
+    std::uint64_t operations = 0; ///< writes + page erases attempted while powered
+    std::uint64_t write_ops = 0;
+    std::uint64_t erase_ops = 0; ///< page erases
+    std::uint64_t bytes_written = 0;
+    std::uint64_t read_ops = 0;
+    std::uint64_t bytes_read = 0;
+    std::uint64_t bits_flipped = 0; ///< by a read-flip fault
+    std::uint64_t violations = 0;   ///< strict-mode rule violations (a test should see 0)
+    std::uint64_t power_cuts = 0;
+    std::vector<std::uint32_t> erases_per_page; ///< lifetime erase cycles of each page
+};
+
+class NorFlash {
+public:
+    /// An erased RAM-backed flash. Errors if the geometry is invalid.
+    static Result<std::unique_ptr<NorFlash>> create_ram(const Geometry& geometry,
+                                                        WriteRule rule = WriteRule::strict);
+
+    /// A flash backed by a file of exactly geometry.size bytes (created erased if missing) plus
+    /// "<path>.wear" holding each page's erase count, so contents and wear survive a process
+    /// restart. Every operation is written through. Errors if the file has another size.
+    static Result<std::unique_ptr<NorFlash>> open_file(const std::string& path,
+                                                       const Geometry& geometry,
+                                                       WriteRule rule = WriteRule::strict);
+
+    ~NorFlash();
+    NorFlash(const NorFlash&) = delete;
+    NorFlash& operator=(const NorFlash&) = delete;
+
+    /// Reads bytes (any alignment). Read flips of the armed plan apply to `out`, never to the
+    /// stored contents.
+    FlashStatus read(std::uint32_t address, std::span<std::uint8_t> out);
+
+    /// Programs bytes. Strict: address and length multiples of the write unit, every target byte
+    /// erased. One operation.
+    FlashStatus write(std::uint32_t address, std::span<const std::uint8_t> data);
+
+    /// Erases whole pages: address and length multiples of the page size (in both modes). One
+    /// operation per page, in ascending order; a cut stops at the page it hits.
+    FlashStatus erase(std::uint32_t address, std::uint32_t length);
+
+    /// Arms a plan: operation numbering restarts at 1 and the plan's faults apply from now on.
+    void arm(const FaultPlan& plan);
+    /// Removes the plan (the flash stays powered or not as it is).
+    void disarm();
+    const FaultPlan& plan() const { return plan_; }
+    /// Operations counted since the plan was armed (or since creation).
+    std::uint64_t operations_since_arm() const { return since_arm_; }
+
+    bool powered() const { return powered_; }
+    /// Restores power after a cut. A power cut fires once: it is removed from plan() when it
+    /// happens, so arming a plan before power_on() keeps that plan's cut.
+    void power_on();
+
+    const Geometry& geometry() const { return geometry_; }
+    WriteRule rule() const { return rule_; }
+    const FlashCounters& counters() const { return counters_; }
+    /// Message of the last strict-mode violation, for test failure output.
+    const std::string& last_violation() const { return last_violation_; }
+
+    /// The stored bytes (no faults, not counted): for assertions and snapshots.
+    std::span<const std::uint8_t> contents() const { return cells_; }
+    /// Replaces the stored bytes (same size), e.g. to restart a sweep from a snapshot.
+    /// Counters other than erases_per_page are left alone. Errors on a size mismatch.
+    Status restore(std::span<const std::uint8_t> contents);
+
+private:
+    NorFlash(const Geometry& geometry, WriteRule rule);
+    FlashStatus begin_operation(FlashOperation operation, std::uint32_t address,
+                                std::uint32_t length, bool& torn);
+    void program(std::uint32_t address, std::span<const std::uint8_t> data);
+    void torn_program(std::uint32_t address, std::span<const std::uint8_t> data);
+    void torn_erase(std::uint32_t page);
+    FlashStatus persist(std::uint32_t address, std::uint32_t length);
+    FlashStatus persist_wear(std::uint32_t page);
+    FlashStatus violation(FlashStatus status, std::string message);
+
+    Geometry geometry_;
+    WriteRule rule_;
+    std::vector<std::uint8_t> cells_;
+    FlashCounters counters_;
+    FaultPlan plan_;
+    std::uint64_t since_arm_ = 0;
+    bool powered_ = true;
+    std::optional<SplitMix64> flip_rng_;
+    std::uint64_t torn_seed_ = 0;
+    std::string last_violation_;
+    int fd_ = -1;
+    int wear_fd_ = -1;
+};
+
+} // namespace fota::flash
