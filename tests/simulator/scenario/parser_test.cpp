@@ -1,0 +1,296 @@
+#include "scenario/scenario_parser.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+using namespace fota::sim;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string minimal = R"(name: t
+description: a test
+firmware:
+  v1: {version: 1.0.0, size: 64KiB}
+  v2: {version: 2.0.0, size: 100KiB}
+devices:
+  - {thing_prefix: dev-, count: 3, initial_firmware: v1}
+steps:
+  - create_job: {id: j1, firmware: v2}
+expect:
+  - execution_status: {job: j1, status: SUCCEEDED}
+)";
+
+std::string first_error(const ParseResult& result) {
+    return result.errors.empty() ? std::string("(no error)") : result.errors.front().to_string();
+}
+
+// Replaces the steps section of minimal with steps.
+std::string with_steps(const std::string& steps) {
+    const auto begin = minimal.find("steps:\n");
+    const auto end = minimal.find("expect:\n");
+    return minimal.substr(0, begin) + "steps:\n" + steps + minimal.substr(end);
+}
+
+std::string read(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+// "# key: value" from a case file's header.
+std::string header(const std::string& text, const std::string& key) {
+    std::istringstream lines(text);
+    const std::string prefix = "# " + key + ": ";
+    for (std::string line; std::getline(lines, line);) {
+        if (line.rfind(prefix, 0) == 0) {
+            return line.substr(prefix.size());
+        }
+    }
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("a minimal scenario gives the model with its defaults", "[scenario_format][parser]") {
+    const auto result = parse_scenario(minimal, "t.yaml");
+    INFO(first_error(result));
+    REQUIRE(result.ok());
+    const Scenario& s = *result.scenario;
+    CHECK(s.file == "t.yaml");
+    CHECK(s.name == "t");
+    CHECK(s.seed == 1);
+    CHECK(s.deadline == 5min);
+    CHECK(s.stack.kind == StackKind::embedded);
+    REQUIRE(s.devices.size() == 1);
+    CHECK(s.devices[0].thing_prefix == "dev-");
+    CHECK(s.devices[0].count == 3);
+    CHECK(s.devices[0].profile == Profile::seed);
+    CHECK(s.devices[0].flash.size == 1024 * 1024);
+    CHECK(s.devices[0].flash.page_size == 4096);
+    CHECK(s.devices[0].flash.write_unit == 4);
+    CHECK(s.devices[0].flash.erased_value == 0xFF);
+    CHECK(s.devices[0].autostart);
+    CHECK(s.device_count() == 3);
+    REQUIRE(s.firmware.size() == 2);
+    CHECK(s.firmware[1].id == "v2");
+    CHECK(s.firmware[1].size == 100 * 1024);
+    CHECK(s.firmware[1].object_key == "v2.bin");
+    CHECK(s.firmware[1].content_seed == 1);
+    REQUIRE(s.steps.size() == 1);
+    const auto& job = std::get<CreateJobStep>(s.steps[0].action);
+    CHECK(job.job_id == "j1");
+    CHECK(job.targets.all);
+    CHECK(job.document_template == DocumentTemplate::host_path);
+    CHECK(job.protocol == "http");
+    CHECK_FALSE(job.presigned_url_expiry.has_value());
+    CHECK(s.steps[0].mark.line == 9);
+    CHECK(s.steps[0].mark.column == 5);
+    REQUIRE(s.expectations.size() == 1);
+    CHECK(s.expectations[0].mark.line == 11);
+    CHECK(describe(s.expectations[0]) == "execution_status: job j1 on all devices is SUCCEEDED");
+    CHECK(s.thing_names(DeviceSelector{}) == std::vector<std::string>{"dev-0", "dev-1", "dev-2"});
+}
+
+TEST_CASE("steps carry their fields into the model", "[scenario_format][parser]") {
+    const auto result = parse_scenario(
+        with_steps(
+            R"(  - create_job: {id: j1, firmware: v2, document_template: presigned_url, targets: [dev-2, dev-0]}
+  - power_cut: {devices: dev-1, after_download_bytes: 10KiB, off_for: 2s}
+  - flash_fault: {kind: power_cut, at_op: 17, torn: true}
+  - http_fault: {kind: close_after_bytes, firmware: v2, bytes: 50000}
+  - cloud_fault: {kind: reject_next_update, code: TerminalStateReached, devices: [dev-2]}
+  - wait_for:
+      condition: {any_of: [{execution_status: {job: j1, status: [FAILED, SUCCEEDED]}}, {downloaded_bytes: {at_least: 1KiB}}]}
+      timeout: 90s
+  - cancel_job: {job: j1, force: yes, devices: dev-0}
+)"),
+        "t.yaml");
+    INFO(first_error(result));
+    REQUIRE(result.ok());
+    const auto& steps = result.scenario->steps;
+    REQUIRE(steps.size() == 7);
+    const auto& job = std::get<CreateJobStep>(steps[0].action);
+    CHECK(job.document_template == DocumentTemplate::presigned_url);
+    CHECK(job.presigned_url_expiry == std::chrono::seconds(3600)); // AWS's default
+    CHECK_FALSE(job.targets.all);
+    CHECK(job.targets.things == std::vector<std::string>{"dev-2", "dev-0"});
+    const auto& cut = std::get<PowerCutStep>(steps[1].action);
+    CHECK(cut.at_phase == DevicePhase::downloading);
+    CHECK(cut.after_download_bytes == 10240u);
+    CHECK(cut.off_for == 2s);
+    const auto& flash = std::get<FlashFaultStep>(steps[2].action);
+    CHECK(flash.kind == FlashFaultStep::Kind::power_cut);
+    CHECK(flash.at_op == 17u);
+    CHECK(flash.torn);
+    const auto& http = std::get<HttpFaultStep>(steps[3].action);
+    CHECK(http.kind == HttpFaultStep::Kind::close_after_bytes);
+    CHECK(http.firmware == "v2");
+    CHECK(http.bytes == 50000u);
+    const auto& cloud = std::get<CloudFaultStep>(steps[4].action);
+    CHECK(cloud.code == RejectCode::terminal_state_reached);
+    CHECK(cloud.devices.things == std::vector<std::string>{"dev-2"});
+    const auto& wait = std::get<WaitForStep>(steps[5].action);
+    CHECK(wait.timeout == 90s);
+    CHECK(wait.condition.kind == Condition::Kind::any_of);
+    REQUIRE(wait.condition.children.size() == 2);
+    CHECK(wait.condition.children[0].statuses ==
+          std::vector<ExecutionStatus>{ExecutionStatus::failed, ExecutionStatus::succeeded});
+    CHECK(wait.condition.children[1].bytes == 1024u);
+    const auto& cancel = std::get<CancelJobStep>(steps[6].action);
+    CHECK(cancel.force);
+    REQUIRE(cancel.devices.has_value());
+    CHECK(cancel.devices->things == std::vector<std::string>{"dev-0"});
+    CHECK(std::string(step_name(steps[6].action)) == "cancel_job");
+}
+
+TEST_CASE("an explicit job document becomes JSON with YAML's types", "[scenario_format][parser]") {
+    const auto result = parse_scenario(with_steps(R"(  - create_job:
+      id: j1
+      firmware: v2
+      document:
+        operation: app_fw_update
+        size: 181124
+        ratio: 2.5
+        flag: true
+        none: ~
+        quoted: "12"
+        location: {url: "${aws:iot:s3-presigned-url:${firmware.s3_url}}"}
+)"),
+                                       "t.yaml");
+    INFO(first_error(result));
+    REQUIRE(result.ok());
+    const auto& job = std::get<CreateJobStep>(result.scenario->steps[0].action);
+    REQUIRE(job.document.has_value());
+    CHECK(*job.document ==
+          nlohmann::json::parse(
+              R"({"operation":"app_fw_update","size":181124,"ratio":2.5,"flag":true,
+                                   "none":null,"quoted":"12",
+                                   "location":{"url":"${aws:iot:s3-presigned-url:${firmware.s3_url}}"}})"));
+    CHECK(job.presigned_url_expiry == std::chrono::seconds(3600));
+}
+
+TEST_CASE("every error is reported, each with file:line:col", "[scenario_format][parser]") {
+    const auto result = parse_scenario(with_steps(R"(  - create_job: {id: j1, firmware: v9}
+  - reboot: {devices: dev-7}
+  - wait_for: {condition: {job_status: {job: j1, status: DONE}}, timeout: 10}
+)"),
+                                       "dir/x.yaml");
+    REQUIRE_FALSE(result.ok());
+    REQUIRE(result.errors.size() == 4);
+    CHECK(result.errors[0].to_string() ==
+          "dir/x.yaml:9:36: 'firmware' in step 'create_job' names firmware 'v9', which the "
+          "'firmware' map does not define; defined: v1, v2");
+    CHECK(result.errors[1].to_string() ==
+          "dir/x.yaml:10:23: 'devices' in step 'reboot' names device 'dev-7', which no device "
+          "group defines; devices: dev-0..dev-2 (or 'all')");
+    CHECK(
+        result.errors[2].to_string().rfind("dir/x.yaml:11:58: 'status' in condition "
+                                           "'job_status' must be one of: IN_PROGRESS, CANCELED, "
+                                           "DELETION_IN_PROGRESS, COMPLETED; got the string 'DONE'",
+                                           0) == 0);
+    CHECK(result.errors[3].to_string().rfind(
+              "dir/x.yaml:11:75: 'timeout' in step 'wait_for' must be a duration", 0) == 0);
+}
+
+TEST_CASE("files that cannot be read, are too large or hold NUL give one clear error",
+          "[scenario_format][parser]") {
+    auto missing = parse_scenario_file("/nonexistent/scenario.yaml");
+    REQUIRE(missing.errors.size() == 1);
+    CHECK(missing.errors[0].to_string().rfind("/nonexistent/scenario.yaml: cannot read the file",
+                                              0) == 0);
+
+    const std::string huge(max_scenario_bytes + 1, '#');
+    auto too_large = parse_scenario(huge, "big.yaml");
+    REQUIRE(too_large.errors.size() == 1);
+    CHECK(too_large.errors[0].message.find("at most 1048576") != std::string::npos);
+
+    auto nul = parse_scenario(std::string("name: a\0b\n", 10), "nul.yaml");
+    REQUIRE(nul.errors.size() == 1);
+    CHECK(nul.errors[0].message.find("NUL") != std::string::npos);
+}
+
+TEST_CASE("the error count is bounded", "[scenario_format][parser]") {
+    std::string steps;
+    for (int i = 0; i < 200; ++i) {
+        steps += "  - reboot: {devices: nobody}\n";
+    }
+    const auto result = parse_scenario(with_steps(steps), "t.yaml");
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.errors.size() == 51);
+    CHECK(result.errors.back().message == "too many errors; stopping");
+}
+
+TEST_CASE("every valid case parses", "[scenario_format][parser][cases]") {
+    std::size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(FOTA_SCENARIO_CASES "/valid")) {
+        if (entry.path().extension() != ".yaml") {
+            continue;
+        }
+        ++count;
+        const auto result = parse_scenario_file(entry.path().string());
+        INFO(entry.path().string() << ": " << first_error(result));
+        CHECK(result.ok());
+    }
+    CHECK(count >= 3);
+}
+
+TEST_CASE("every invalid case fails with its error at its position",
+          "[scenario_format][parser][cases]") {
+    std::size_t count = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(FOTA_SCENARIO_CASES "/invalid")) {
+        if (entry.path().extension() != ".yaml") {
+            continue;
+        }
+        ++count;
+        const std::string path = entry.path().string();
+        const std::string text = read(entry.path());
+        const std::string expected = header(text, "error");
+        const std::string at = header(text, "at");
+        INFO(path);
+        REQUIRE_FALSE(expected.empty());
+        const auto result = parse_scenario_file(path);
+        REQUIRE_FALSE(result.ok());
+        REQUIRE_FALSE(result.errors.empty());
+        // The expected message is among the errors; with an "at", it is at that position.
+        bool found = false;
+        for (const auto& error : result.errors) {
+            if (error.message.find(expected) != std::string::npos) {
+                found = true;
+                if (!at.empty()) {
+                    CHECK(std::to_string(error.mark.line) + ":" +
+                              std::to_string(error.mark.column) ==
+                          at);
+                }
+                CHECK(error.file == path);
+                break;
+            }
+        }
+        INFO("first error: " << first_error(result));
+        CHECK(found);
+    }
+    CHECK(count >= 40);
+}
+
+TEST_CASE("every prefix of a valid file parses or fails cleanly",
+          "[scenario_format][parser][robustness]") {
+    // A cheap, deterministic cousin of the fuzzer: truncation at every byte of the richest file.
+    const std::string text = read(FOTA_SCENARIO_CASES "/valid/every-kind.yaml");
+    REQUIRE(text.size() > 1000);
+    std::size_t failures = 0;
+    for (std::size_t length = 0; length < text.size(); length += 7) {
+        const auto result = parse_scenario(text.substr(0, length), "cut.yaml");
+        if (!result.ok()) {
+            ++failures;
+            for (const auto& error : result.errors) {
+                CHECK_FALSE(error.message.empty());
+                CHECK(error.mark.line >= 0);
+            }
+        }
+    }
+    CHECK(failures > 0);
+}
