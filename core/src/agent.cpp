@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 
 namespace fota {
 namespace {
@@ -92,11 +93,20 @@ void Agent::log_number(LogLevel level, std::string_view name, std::string_view t
     ports_.log.event(level, name, detail.view());
 }
 
+JobDocument& Agent::scratch_doc() {
+    return *::new (&scratch_.doc) JobDocument();
+}
+
+std::span<std::uint8_t> Agent::scratch_record() {
+    return *::new (&scratch_.record) std::array<std::uint8_t, kStateRecordSize>();
+}
+
 void Agent::save_state() {
-    const std::size_t length = encode_state(state_, record_);
+    const std::span<std::uint8_t> record = scratch_record();
+    const std::size_t length = encode_state(state_, record);
     ++stats_.state_saves;
-    if (length == 0 || ports_.store.save(std::span<const std::uint8_t>(record_.data(), length)) !=
-                           PortStatus::Ok) {
+    if (length == 0 ||
+        ports_.store.save(std::span<const std::uint8_t>(record.data(), length)) != PortStatus::Ok) {
         log(LogLevel::Error, "state_save_failed", phase_text(state_.phase));
     }
 }
@@ -151,10 +161,11 @@ void Agent::on_boot() {
         return;
     }
     std::size_t length = 0;
-    const PortStatus loaded = ports_.store.load(record_, length);
+    const std::span<std::uint8_t> record = scratch_record();
+    const PortStatus loaded = ports_.store.load(record, length);
     if (loaded == PortStatus::Ok) {
-        const StateDecodeStatus decoded =
-            decode_state(std::span<const std::uint8_t>(record_.data(), length), state_);
+        const StateDecodeStatus decoded = decode_state(
+            std::span<const std::uint8_t>(record.data(), std::min(length, record.size())), state_);
         if (decoded != StateDecodeStatus::Ok) {
             log_number(LogLevel::Warning, "state_discarded", "unreadable record, status ",
                        static_cast<std::uint64_t>(decoded));
@@ -443,18 +454,19 @@ void Agent::handle_job_message(std::string_view payload) {
     JobDocumentOptions options;
     options.required_operation = profile_.required_operation;
     options.max_image_size = geometry_.slot_size;
-    const JobParseResult result = parse_job_execution(payload, options, scratch_doc_);
+    JobDocument& doc = scratch_doc();
+    const JobParseResult result = parse_job_execution(payload, options, doc);
     if (result == JobParseResult::InvalidEnvelope) {
-        log(LogLevel::Warning, "job_message_unusable", scratch_doc_.reason_view());
+        log(LogLevel::Warning, "job_message_unusable", doc.reason_view());
         return;
     }
     if (job_in_hand()) {
-        if (result != JobParseResult::NoJob && scratch_doc_.job_id_view() == state_.job_id_view()) {
+        if (result != JobParseResult::NoJob && doc.job_id_view() == state_.job_id_view()) {
             ++stats_.duplicates_ignored;
             log(LogLevel::Info, "duplicate_job_ignored", state_.job_id_view());
             if (state_.phase == Phase::Downloading && !update_in_flight_ &&
-                scratch_doc_.has_version_number) {
-                state_.version_number = scratch_doc_.version_number;
+                doc.has_version_number) {
+                state_.version_number = doc.version_number;
                 state_.has_version_number = true;
             }
             return;
@@ -470,15 +482,14 @@ void Agent::handle_job_message(std::string_view payload) {
         return;
     }
     if (abandoned_job_length_ != 0 &&
-        scratch_doc_.job_id_view() ==
-            std::string_view(abandoned_job_.data(), abandoned_job_length_)) {
-        log(LogLevel::Warning, "abandoned_job_ignored", scratch_doc_.job_id_view());
+        doc.job_id_view() == std::string_view(abandoned_job_.data(), abandoned_job_length_)) {
+        log(LogLevel::Warning, "abandoned_job_ignored", doc.job_id_view());
         return;
     }
     if (result == JobParseResult::InvalidDocument) {
-        start_failing_job(scratch_doc_);
+        start_failing_job(doc);
     } else {
-        take_job(scratch_doc_);
+        take_job(doc);
     }
 }
 
@@ -764,10 +775,10 @@ void Agent::fail_job(std::string_view reason) {
     cancel_download();
     ports_.timers.cancel(TimerId::JobCheck);
     state_.phase = Phase::Failing;
-    state_.set_reason(reason);
+    state_.set_reason(reason); // reason may live in the scratch space that save_state reuses
     update_retries_ = 0;
     save_state();
-    log(LogLevel::Error, "job_failed", reason);
+    log(LogLevel::Error, "job_failed", state_.reason_view());
     update_in_flight_ = false;
     publish_update();
 }
@@ -788,42 +799,42 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
     JobDocumentOptions options;
     options.required_operation = profile_.required_operation;
     options.max_image_size = geometry_.slot_size;
-    const JobParseResult result = parse_job_execution(payload, options, scratch_doc_);
+    JobDocument& doc = scratch_doc();
+    const JobParseResult result = parse_job_execution(payload, options, doc);
     if (result == JobParseResult::NoJob) {
         job_over("job no longer exists in the cloud");
         return;
     }
-    if (result == JobParseResult::InvalidEnvelope ||
-        scratch_doc_.job_id_view() != state_.job_id_view()) {
-        log(LogLevel::Warning, "describe_reply_unusable", scratch_doc_.reason_view());
+    if (result == JobParseResult::InvalidEnvelope || doc.job_id_view() != state_.job_id_view()) {
+        log(LogLevel::Warning, "describe_reply_unusable", doc.reason_view());
         return;
     }
-    if (is_terminal(scratch_doc_.status)) {
+    if (is_terminal(doc.status)) {
         std::array<char, kLogDetailSize> buffer{};
         TextBuilder reason(buffer);
-        reason.append("job is ").append(execution_status_text(scratch_doc_.status));
+        reason.append("job is ").append(execution_status_text(doc.status));
         reason.append(" in the cloud");
         job_over(reason.view());
         return;
     }
-    if (!update_in_flight_ && scratch_doc_.has_version_number) {
+    if (!update_in_flight_ && doc.has_version_number) {
         state_.has_version_number = true;
-        state_.version_number = scratch_doc_.version_number;
+        state_.version_number = doc.version_number;
     }
     if (!refresh_pending_ || state_.phase != Phase::Downloading) {
         return;
     }
     refresh_pending_ = false;
     if (result != JobParseResult::Job) {
-        fail_job(scratch_doc_.reason_view());
+        fail_job(doc.reason_view());
         return;
     }
-    if (scratch_doc_.has_size != state_.has_size || scratch_doc_.size != state_.size) {
+    if (doc.has_size != state_.has_size || doc.size != state_.size) {
         fail_job("the refreshed job document has a different size");
         return;
     }
-    state_.url_length = scratch_doc_.url_length;
-    std::copy_n(scratch_doc_.url.data(), scratch_doc_.url.size(), state_.url.data());
+    state_.url_length = doc.url_length;
+    std::copy_n(doc.url.data(), doc.url.size(), state_.url.data());
     save_state();
     log(LogLevel::Info, "url_refreshed", state_.job_id_view());
     start_fragment();

@@ -1,6 +1,8 @@
 #include "fota/job_document.hpp"
 #include "fota/text.hpp"
 
+#include <cstring>
+
 #include "fota/image_version.hpp"
 #include "fota/jobs_topics.hpp"
 #include "fota/json_reader.hpp"
@@ -110,32 +112,76 @@ bool scheme_is_https(std::string_view scheme, bool& https) {
     return false;
 }
 
-// Builds scheme://authority/path into doc.url; path gets exactly one leading '/'.
-bool build_url(JobDocument& doc, bool https, std::string_view authority, std::string_view path) {
-    while (path.size() > 1 && path[0] == '/' && path[1] == '/') {
-        path.remove_prefix(1);
-    }
+// Checks the path characters of a URL (spaces, '#' and control characters are refused).
+bool valid_path(std::string_view path, JobDocument& doc) {
     for (const char c : path) {
         if (!is_path_char(c)) {
             set_reason(doc, c == ' ' ? "URL path contains a space (dual-path documents are not "
                                        "supported)"
-                                     : "URL path contains a control character");
+                                     : "URL path contains '#' or a control character");
             return false;
         }
     }
-    TextBuilder text(doc.url);
-    text.append(https ? "https://" : "http://").append(authority);
-    if (path.empty() || path[0] != '/') {
-        text.append_char('/');
-    }
-    text.append(path);
-    if (!text.ok()) {
-        const std::size_t length = (https ? 8 : 7) + authority.size() + path.size() + 1;
-        set_reason_number(doc, "URL too long (", length, " > ", kMaxUrlLength);
-        doc.url_length = 0;
+    return true;
+}
+
+void url_too_long(JobDocument& doc, std::size_t length) {
+    set_reason_number(doc, "URL too long (", length, " > ", kMaxUrlLength);
+    doc.url_length = 0;
+    doc.url[0] = '\0';
+}
+
+// Normalises doc.url[0, length) in place (no second URL-sized buffer on the stack).
+bool normalize_in_place(JobDocument& doc, std::size_t length) {
+    char* const url = doc.url.data();
+    const std::string_view in(url, length);
+    const std::size_t separator = in.find("://");
+    bool https = false;
+    if (separator == std::string_view::npos || !scheme_is_https(slice(in, 0, separator), https)) {
+        set_reason(doc, "unsupported URL scheme (use http:// or https://)");
         return false;
     }
-    doc.url_length = text.size();
+    const std::size_t authority_start = separator + 3;
+    std::string_view rest = slice(in, authority_start);
+    const std::size_t fragment = rest.find('#');
+    if (fragment != std::string_view::npos) {
+        rest = slice(rest, 0, fragment);
+    }
+    const std::size_t path_start = rest.find_first_of("/?");
+    const std::string_view authority = slice(rest, 0, path_start);
+    if (authority.find('@') != std::string_view::npos) {
+        set_reason(doc, "URL user info is not supported");
+        return false;
+    }
+    if (!valid_authority(authority, doc)) {
+        return false;
+    }
+    // An absent path is the empty view at the end of rest (never a null view).
+    std::string_view path =
+        slice(rest, path_start == std::string_view::npos ? rest.size() : path_start);
+    while (path.size() > 1 && path[0] == '/' && path[1] == '/') {
+        path.remove_prefix(1);
+    }
+    if (!valid_path(path, doc)) {
+        return false;
+    }
+    const std::size_t prefix = https ? 8 : 7;
+    const std::size_t slash = (path.empty() || path[0] != '/') ? 1 : 0;
+    const std::size_t total = prefix + authority.size() + slash + path.size();
+    if (total > kMaxUrlLength) {
+        url_too_long(doc, total);
+        return false;
+    }
+    // The authority only moves left (prefix <= authority_start); the path lies after it.
+    const auto path_offset = static_cast<std::size_t>(path.data() - url);
+    std::memmove(url + prefix, url + authority_start, authority.size());
+    std::memmove(url + prefix + authority.size() + slash, url + path_offset, path.size());
+    std::memcpy(url, https ? "https://" : "http://", prefix);
+    if (slash != 0) {
+        url[prefix + authority.size()] = '/';
+    }
+    url[total] = '\0';
+    doc.url_length = total;
     doc.https = https;
     return true;
 }
@@ -169,19 +215,18 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
     JsonStatus status = json_find(location, "url", url);
     if (status == JsonStatus::Ok) {
         // The URL form wins when present (as in NCS >= 2.5).
-        std::array<char, kMaxUrlLength + 1> raw{};
         std::size_t length = 0;
-        status = json_get_string(url, raw, length);
+        status = json_get_string(url, doc.url, length);
         if (status == JsonStatus::TooLong) {
-            set_reason_number(doc, "URL too long (", url.raw.size() - 2, " > ", kMaxUrlLength);
+            url_too_long(doc, url.raw.size() - 2);
             return JobParseResult::InvalidDocument;
         }
         if (status != JsonStatus::Ok) {
             set_reason(doc, "location.url is not a string");
             return JobParseResult::InvalidDocument;
         }
-        return normalize_url({raw.data(), length}, doc) ? JobParseResult::Job
-                                                        : JobParseResult::InvalidDocument;
+        return normalize_in_place(doc, length) ? JobParseResult::Job
+                                               : JobParseResult::InvalidDocument;
     }
     if (status != JsonStatus::NotFound) {
         set_reason(doc, "location.url: ", json_status_text(status));
@@ -199,10 +244,8 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
     }
     std::array<char, 16> scheme_text{};
     std::array<char, kMaxHostLength + 7> host_text{};
-    std::array<char, kMaxUrlLength + 1> path_text{};
     std::size_t scheme_length = 0;
     std::size_t host_length = 0;
-    std::size_t path_length = 0;
     if (json_get_string(protocol, scheme_text, scheme_length) != JsonStatus::Ok) {
         set_reason(doc, "unsupported protocol (use http or https)");
         return JobParseResult::InvalidDocument;
@@ -217,17 +260,48 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         set_reason(doc, "location.host is too long or invalid");
         return JobParseResult::InvalidDocument;
     }
-    if (json_get_string(path, path_text, path_length) != JsonStatus::Ok) {
-        set_reason_number(doc, "URL too long (path ", path.raw.size() - 2, " > ", kMaxUrlLength);
-        return JobParseResult::InvalidDocument;
-    }
     const std::string_view authority{host_text.data(), host_length};
     if (!valid_authority(authority, doc)) {
         return JobParseResult::InvalidDocument;
     }
-    return build_url(doc, https, authority, {path_text.data(), path_length})
-               ? JobParseResult::Job
-               : JobParseResult::InvalidDocument;
+    // Decode the path straight into place, one byte after scheme://host (room for a '/').
+    const std::size_t prefix = https ? 8 : 7;
+    const std::size_t base = prefix + host_length;
+    char* const out = doc.url.data();
+    std::size_t path_length = 0;
+    const JsonStatus path_status =
+        json_get_string(path, std::span<char>(doc.url).subspan(base + 1), path_length);
+    if (path_status == JsonStatus::TooLong) {
+        url_too_long(doc, base + path.raw.size() - 1);
+        return JobParseResult::InvalidDocument;
+    }
+    if (path_status != JsonStatus::Ok) {
+        set_reason(doc, "location.path: ", json_status_text(path_status));
+        return JobParseResult::InvalidDocument;
+    }
+    const char* decoded = out + base + 1;
+    while (path_length > 1 && decoded[0] == '/' && decoded[1] == '/') {
+        ++decoded;
+        --path_length;
+    }
+    if (!valid_path({decoded, path_length}, doc)) {
+        return JobParseResult::InvalidDocument;
+    }
+    std::size_t total = 0;
+    if (path_length > 0 && decoded[0] == '/') {
+        std::memmove(out + base, decoded, path_length);
+        total = base + path_length;
+    } else {
+        std::memmove(out + base + 1, decoded, path_length);
+        out[base] = '/';
+        total = base + 1 + path_length;
+    }
+    std::memcpy(out, https ? "https://" : "http://", prefix);
+    std::memcpy(out + prefix, host_text.data(), host_length);
+    out[total] = '\0';
+    doc.url_length = total;
+    doc.https = https;
+    return JobParseResult::Job;
 }
 
 JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptions& options,
@@ -361,29 +435,12 @@ std::string_view JobDocument::reason_view() const {
 
 bool normalize_url(std::string_view url, JobDocument& doc) {
     doc.url_length = 0;
-    const std::size_t separator = url.find("://");
-    bool https = false;
-    if (separator == std::string_view::npos || !scheme_is_https(slice(url, 0, separator), https)) {
-        set_reason(doc, "unsupported URL scheme (use http:// or https://)");
+    if (url.size() > kMaxUrlLength) {
+        url_too_long(doc, url.size());
         return false;
     }
-    std::string_view rest = slice(url, separator + 3);
-    const std::size_t fragment = rest.find('#');
-    if (fragment != std::string_view::npos) {
-        rest = slice(rest, 0, fragment);
-    }
-    const std::size_t path_start = rest.find_first_of("/?");
-    const std::string_view authority = slice(rest, 0, path_start);
-    if (authority.find('@') != std::string_view::npos) {
-        set_reason(doc, "URL user info is not supported");
-        return false;
-    }
-    if (!valid_authority(authority, doc)) {
-        return false;
-    }
-    const std::string_view path =
-        path_start == std::string_view::npos ? std::string_view{} : slice(rest, path_start);
-    return build_url(doc, https, authority, path);
+    std::memmove(doc.url.data(), url.data(), url.size()); // url may be doc.url itself
+    return normalize_in_place(doc, url.size());
 }
 
 JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOptions& options,

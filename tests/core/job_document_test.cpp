@@ -219,3 +219,32 @@ TEST_CASE("image versions", "[core][job_document]") {
     append_image_version(text, ImageVersion{1, 2, 3, 4});
     CHECK(text.view() == "v1.2.3+4");
 }
+
+TEST_CASE("normalize_url: edge cases found by fuzzing and by reading NCS", "[core][job_document]") {
+    JobDocument doc;
+    REQUIRE(normalize_url("https://h", doc)); // no path at all (a fuzzer finding: null view)
+    CHECK(doc.url_view() == "https://h/");
+    REQUIRE(normalize_url("HTTP://h:80", doc));
+    CHECK(doc.url_view() == "http://h:80/");
+    REQUIRE(normalize_url("https://h#only-fragment", doc));
+    CHECK(doc.url_view() == "https://h/");
+    REQUIRE(normalize_url("https://h///a//b", doc));
+    CHECK(doc.url_view() == "https://h/a//b");
+    CHECK_FALSE(normalize_url("https://", doc));
+    CHECK_FALSE(normalize_url("://h/x", doc));
+    CHECK_FALSE(normalize_url("https://h/\x01", doc));
+    // The longest URL that fits, and one past it.
+    const std::string prefix = "https://h/";
+    const std::string longest = prefix + std::string(kMaxUrlLength - prefix.size(), 'a');
+    REQUIRE(normalize_url(longest, doc));
+    CHECK(doc.url_length == kMaxUrlLength);
+    CHECK_FALSE(normalize_url(longest + "a", doc));
+    CHECK(doc.reason_view().find("URL too long") == 0);
+    // A URL that only becomes too long once the '/' is added.
+    const std::string query = "https://h?" + std::string(kMaxUrlLength - 10, 'q');
+    CHECK_FALSE(normalize_url(query, doc));
+    // Normalising doc.url in place.
+    REQUIRE(normalize_url("https://h//x", doc));
+    REQUIRE(normalize_url(doc.url_view(), doc));
+    CHECK(doc.url_view() == "https://h/x");
+}

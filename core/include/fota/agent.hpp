@@ -180,12 +180,19 @@ private:
     std::uint32_t write_buffer_start_ = 0; ///< slot offset of write_buffer_[0]
     std::size_t write_buffer_fill_ = 0;
 
-    // scratch space (kept off the stack)
-    JobDocument scratch_doc_;
+    // Scratch space kept off the stack: a parsed job document, or the serialised state record
+    // while it is saved or loaded (never both at once).
+    union Scratch {
+        Scratch() : doc() {}
+        JobDocument doc;
+        std::array<std::uint8_t, kStateRecordSize> record;
+    };
+    JobDocument& scratch_doc();
+    std::span<std::uint8_t> scratch_record();
+    Scratch scratch_;
     std::array<char, kMaxTopicLength + 1> topic_{};
     std::array<char, kMaxUpdatePayloadSize> payload_{};
     std::array<char, kMaxShadowBaseUrlLength + kMaxThingNameLength + 24> shadow_url_{};
-    std::array<std::uint8_t, kStateRecordSize> record_{};
 };
 
 } // namespace fota
