@@ -57,6 +57,20 @@ std::string pattern(std::size_t n) {
     return s;
 }
 
+/// Waits (up to 10 s) until done() holds: the server records a response's end after its last
+/// write completes, which may be just after the client has read everything.
+template <typename F>
+bool eventually(F done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    return true;
+}
+
 const http::Credentials test_credentials{"AKIDFOTATEST", "fota-test-secret", ""};
 
 } // namespace
@@ -132,6 +146,7 @@ TEST_CASE("object server: Range requests") {
     CHECK(r.status == 200);
     CHECK(r.body == image);
 
+    CHECK(eventually([&] { return h.server->counters("b1", "fw.bin").complete_responses == 5; }));
     const auto c = h.server->counters("b1", "fw.bin");
     CHECK(c.get_requests == 6);
     CHECK(c.range_requests == 6);
@@ -254,6 +269,10 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         r = http_request("GET", url);
         CHECK(r.code == CURLE_OK);
         CHECK(r.body == image);
+        CHECK(eventually([&] {
+            const auto now = h.server->counters("fw", "a.bin");
+            return now.complete_responses + now.aborted_responses == 2;
+        }));
         const auto c = h.server->counters("fw", "a.bin");
         CHECK(c.aborted_responses == 1);
         CHECK(c.complete_responses == 1);
@@ -391,6 +410,10 @@ TEST_CASE("object server: control HTTP API") {
     CHECK(h.server->faults().empty());
 
     http_request("GET", h.url("/fw/dir/b.bin"), {"Range: bytes=0-1"});
+    CHECK(eventually([&] {
+        const auto c = h.server->counters("fw", "dir/b.bin");
+        return c.complete_responses + c.aborted_responses == 2;
+    }));
     r = http_request("GET", control + "/counters");
     const auto counters = nlohmann::json::parse(r.body);
     CHECK(counters["objects"]["fw/dir/b.bin"]["get_requests"] == 2);
@@ -406,6 +429,10 @@ TEST_CASE("object server: control HTTP API") {
     const std::string url = nlohmann::json::parse(r.body)["url"];
     CHECK(http_request("GET", url).body == "hello world");
     CHECK(http_request("GET", control + "/nothing").status == 404);
+    // Found by fuzzing: invalid UTF-8 echoed into a JSON error threw inside the handler.
+    r = http_request("GET", control + "/f%FF%FEx\xff");
+    CHECK(r.status == 404);
+    CHECK(nlohmann::json::parse(r.body).contains("message"));
 }
 
 TEST_CASE("object server: bad requests get an answer and the server keeps serving") {

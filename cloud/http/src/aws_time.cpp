@@ -72,8 +72,9 @@ std::optional<TimePoint> parse_amz_date(std::string_view text) {
     const int hour = number(9, 2);
     const int minute = number(11, 2);
     const int second = number(13, 2);
-    if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 ||
-        minute < 0 || minute > 59 || second < 0 || second > 60) {
+    // system_clock counts nanoseconds in 64 bits: years past 2262 would overflow.
+    if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+        hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
         return std::nullopt;
     }
     std::tm tm{};

@@ -201,7 +201,7 @@ std::string object_fault_json(const ObjectFault& f) {
         j["milliseconds"] = f.duration.count();
         break;
     }
-    return j.dump();
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 } // namespace fota::cloud

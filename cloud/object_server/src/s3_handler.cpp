@@ -71,7 +71,9 @@ ResponsePlan empty_response(unsigned status, const ObjectServer::State& state,
 
 ResponsePlan json_response(unsigned status, const nlohmann::json& body,
                            const ObjectServer::State& state, const RequestContext& ctx) {
-    return body_response(status, "application/json", body.dump(), state, ctx);
+    return body_response(status, "application/json",
+                         body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), state,
+                         ctx);
 }
 
 ResponsePlan json_error(unsigned status, std::string_view message, const ObjectServer::State& state,
@@ -707,7 +709,14 @@ ResponsePlan handle_request(ObjectServer::State& state, const HttpRequest& reque
     ctx.request_id = id;
     ctx.method = std::string(request.method_string());
     ctx.head = request.method() == bhttp::verb::head;
-    ResponsePlan plan = dispatch(state, request, ctx);
+    ResponsePlan plan;
+    try {
+        plan = dispatch(state, request, ctx);
+    } catch (const std::exception& e) {
+        // A bug, not bad input (which every path answers itself): still answer, never crash.
+        plan = s3_error(500, "InternalError", std::string("internal error: ") + e.what(), {}, state,
+                        ctx);
+    }
     if (plan.status >= 400 && !ctx.key.empty()) {
         ++state.counters_for(ctx.bucket, ctx.key).error_responses;
     }

@@ -92,7 +92,13 @@ TEST_CASE("aws cli: s3 mb, cp up and down, ls, rm") {
 
     REQUIRE_OK(s.aws({"s3", "cp", "s3://firmware/v2/app_update.bin", s.cli.dir() + "/down.bin"}));
     CHECK(fota::test::read_file(s.cli.dir() + "/down.bin") == image);
-    CHECK(s.server->counters("firmware", "v2/app_update.bin").bytes_served >= image.size());
+    const auto counted = [&] {
+        return s.server->counters("firmware", "v2/app_update.bin").bytes_served >= image.size();
+    };
+    for (int i = 0; i < 5000 && !counted(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(2)); // the server's last write
+    }
+    CHECK(counted());
 
     const auto ls = s.aws({"s3", "ls", "s3://firmware/v2/"});
     REQUIRE_OK(ls);
