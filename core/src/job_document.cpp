@@ -304,6 +304,25 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
     return JobParseResult::Job;
 }
 
+// Clears doc field by field: "doc = JobDocument{}" would build a 2.3 KiB temporary on the stack.
+void reset_document(JobDocument& doc) {
+    doc.job_id[0] = '\0';
+    doc.job_id_length = 0;
+    doc.has_version_number = false;
+    doc.version_number = 0;
+    doc.status = ExecutionStatus::Unknown;
+    doc.url[0] = '\0';
+    doc.url_length = 0;
+    doc.https = false;
+    doc.has_size = false;
+    doc.size = 0;
+    doc.has_sha256 = false;
+    doc.sha256 = {};
+    doc.has_fwversion = false;
+    doc.fwversion = ImageVersion{};
+    doc.reason[0] = '\0';
+}
+
 JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptions& options,
                               JobDocument& doc) {
     JsonValue version;
@@ -445,7 +464,7 @@ bool normalize_url(std::string_view url, JobDocument& doc) {
 
 JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOptions& options,
                                    JobDocument& doc) {
-    doc = JobDocument{};
+    reset_document(doc);
     JsonValue root;
     JsonStatus status = json_parse(payload, root);
     if (status != JsonStatus::Ok) {

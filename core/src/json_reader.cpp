@@ -266,9 +266,19 @@ private:
     std::size_t pos_ = 0;
 };
 
-// Appends a code point as UTF-8 through emit(char); returns false if emit refused.
-template <typename Emit>
-bool emit_utf8(unsigned long cp, Emit&& emit) {
+// Receives decoded bytes; returns false to stop (buffer full or mismatch).
+struct Sink {
+    bool (*put)(Sink& sink, char c);
+    char* out;
+    std::size_t capacity;
+    std::size_t count;
+    std::string_view expected;
+    bool mismatch;
+};
+
+// Appends a code point as UTF-8 through the sink; returns false if it refused.
+bool emit_utf8(unsigned long cp, Sink& sink) {
+    const auto emit = [&sink](char c) { return sink.put(sink, c); };
     if (cp < 0x80) {
         return emit(static_cast<char>(cp));
     }
@@ -287,10 +297,11 @@ bool emit_utf8(unsigned long cp, Emit&& emit) {
            emit(static_cast<char>(0x80 | (cp & 0x3F)));
 }
 
-// Decodes a validated raw string (with quotes), calling emit(char) per output byte. Returns
-// EmbeddedNul for \u0000, Syntax if raw is not a string, TooLong if emit refuses.
-template <typename Emit>
-JsonStatus decode_string(std::string_view raw, Emit&& emit) {
+// Decodes a validated raw string (with quotes) into the sink. Returns EmbeddedNul for \u0000,
+// Syntax if raw is not a string, TooLong if the sink refuses. One copy of the decoder serves
+// both comparing and copying (it matters for the target's code size).
+JsonStatus decode_string(std::string_view raw, Sink& sink) {
+    const auto emit = [&sink](char c) { return sink.put(sink, c); };
     if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') {
         return JsonStatus::Syntax;
     }
@@ -358,7 +369,7 @@ JsonStatus decode_string(std::string_view raw, Emit&& emit) {
             if (cp == 0) {
                 return JsonStatus::EmbeddedNul;
             }
-            if (!emit_utf8(cp, emit)) {
+            if (!emit_utf8(cp, sink)) {
                 return JsonStatus::TooLong;
             }
             continue;
@@ -423,17 +434,21 @@ bool json_string_equals(const JsonValue& value, std::string_view text) {
     if (value.type != JsonType::String) {
         return false;
     }
-    std::size_t matched = 0;
-    bool equal = true;
-    const JsonStatus status = decode_string(value.raw, [&](char c) {
-        if (matched >= text.size() || text[matched] != c) {
-            equal = false;
-            return false;
-        }
-        ++matched;
-        return true;
-    });
-    return status == JsonStatus::Ok && equal && matched == text.size();
+    Sink sink{[](Sink& self, char c) {
+                  if (self.count >= self.expected.size() || self.expected[self.count] != c) {
+                      self.mismatch = true;
+                      return false;
+                  }
+                  ++self.count;
+                  return true;
+              },
+              nullptr,
+              0,
+              0,
+              text,
+              false};
+    const JsonStatus status = decode_string(value.raw, sink);
+    return status == JsonStatus::Ok && !sink.mismatch && sink.count == text.size();
 }
 
 JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& member) {
@@ -496,14 +511,20 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
     if (value.type != JsonType::String) {
         return JsonStatus::WrongType;
     }
-    std::size_t written = 0;
-    const JsonStatus status = decode_string(value.raw, [&](char c) {
-        if (written + 1 >= out.size()) {
-            return false;
-        }
-        out[written++] = c;
-        return true;
-    });
+    Sink sink{[](Sink& self, char c) {
+                  if (self.count + 1 >= self.capacity) {
+                      return false;
+                  }
+                  self.out[self.count++] = c;
+                  return true;
+              },
+              out.data(),
+              out.size(),
+              0,
+              {},
+              false};
+    const JsonStatus status = decode_string(value.raw, sink);
+    const std::size_t written = sink.count;
     if (status != JsonStatus::Ok) {
         out[0] = '\0';
         return status;

@@ -165,8 +165,9 @@ std::size_t encode_state(const PersistedState& state, std::span<std::uint8_t> ou
     return w.pos();
 }
 
-StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedState& state) {
-    state = PersistedState{};
+namespace {
+
+StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedState& s) {
     if (record.size() != kStateRecordSize) {
         return StateDecodeStatus::WrongSize;
     }
@@ -183,7 +184,6 @@ StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedSt
     if (r.u8() != kFormat) {
         return StateDecodeStatus::BadFormat;
     }
-    PersistedState s;
     const std::uint8_t phase = r.u8();
     const std::uint8_t flags = r.u8();
     s.apply_attempts = r.u8();
@@ -220,8 +220,36 @@ StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedSt
     if (s.phase != Phase::Idle && !is_valid_job_id(s.job_id_view(), false)) {
         return StateDecodeStatus::BadField;
     }
-    state = s;
     return StateDecodeStatus::Ok;
+}
+
+} // namespace
+
+StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedState& state) {
+    // Decoded straight into state (no 2.3 KiB temporary); anything but Ok leaves it idle.
+    const StateDecodeStatus status = decode_into(record, state);
+    if (status != StateDecodeStatus::Ok) {
+        state.phase = Phase::Idle;
+        state.job_id_length = 0;
+        state.job_id[0] = '\0';
+        state.url_length = 0;
+        state.url[0] = '\0';
+        state.reason_length = 0;
+        state.reason[0] = '\0';
+        state.has_version_number = false;
+        state.version_number = 0;
+        state.has_size = false;
+        state.size = 0;
+        state.total_known = false;
+        state.total = 0;
+        state.download_offset = 0;
+        state.has_sha256 = false;
+        state.has_target_version = false;
+        state.target_version = ImageVersion{};
+        state.from_version = ImageVersion{};
+        state.apply_attempts = 0;
+    }
+    return status;
 }
 
 } // namespace fota
