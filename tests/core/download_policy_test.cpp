@@ -42,8 +42,12 @@ TEST_CASE("only a 206 with a matching Content-Range is written", "[core][downloa
     CHECK(c.last == 9999);
     // 200: the server ignored Range (FB-14 trigger A): never written.
     CHECK(check_range_response(r, 200, "", expect()).verdict == Verdict::Retry);
-    // A wrong start (FB-14 trigger B).
+    // A wrong start (FB-14 trigger B), also when the end matches the request.
     CHECK(check_range_response(r, 206, "bytes 0-4095/10000", expect()).verdict == Verdict::Retry);
+    CHECK(check_range_response(r, 206, "bytes 4000-8191/10000", expect()).verdict ==
+          Verdict::Retry);
+    CHECK(check_range_response(r, 206, "bytes 4097-8191/10000", expect()).verdict ==
+          Verdict::Retry);
     // A longer or shorter range than asked, not at the end of the object.
     CHECK(check_range_response(r, 206, "bytes 4096-9000/10000", expect()).verdict ==
           Verdict::Retry);
