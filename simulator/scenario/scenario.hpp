@@ -55,6 +55,9 @@ struct DeviceGroup {
     std::string initial_firmware; ///< a firmware id; the image in the primary slot, confirmed
     FlashGeometry flash;
     bool autostart = true; ///< false: the devices stay off until a start_devices step
+    /// false: connect with a persistent MQTT session (clean session flag 0), so the broker keeps
+    /// subscriptions and queued QoS 1 messages across reconnects and reboots.
+    bool clean_session = true;
     SourceMark mark;
 };
 
@@ -100,7 +103,7 @@ enum class DevicePhase {
     rebooting,         ///< the core asked for a reboot
     swapping,          ///< the boot model is swapping slots
     confirmed,         ///< the running image was confirmed
-    rolled_back,       ///< the boot model reverted to the previous image
+    rolled_back,       ///< the requested image is not running: reverted, or refused at boot
 };
 
 /// AWS IoT job execution statuses.
@@ -357,13 +360,15 @@ struct Expectation {
     std::string job;
     DeviceSelector devices;
     ExecutionStatus execution_status = ExecutionStatus::succeeded;
-    std::optional<nlohmann::json> status_details; ///< fields statusDetails must contain
+    /// Fields statusDetails must contain, each equal; the string "*" matches any present value.
+    std::optional<nlohmann::json> status_details;
     JobStatus job_status = JobStatus::completed;
     std::string version;
     std::optional<bool> confirmed;
     Slot slot = Slot::primary;
     std::string slot_firmware; ///< firmware id, or empty with slot_erased
     bool slot_erased = false;
+    /// Download starts (fresh or resumed) per job and boot; fragment retries do not count.
     CountRange download_attempts;
     CountRange range_requests;
     CountRange bytes;

@@ -460,10 +460,10 @@ private:
 
     void parse_group(const YAML::Node& node) {
         const std::string what = "a device group";
-        if (!r_.expect_map(
-                node, what,
-                {"thing_prefix", "count", "profile", "initial_firmware", "flash", "autostart"},
-                {"thing_prefix", "initial_firmware"})) {
+        if (!r_.expect_map(node, what,
+                           {"thing_prefix", "count", "profile", "initial_firmware", "flash",
+                            "autostart", "clean_session"},
+                           {"thing_prefix", "initial_firmware"})) {
             return;
         }
         DeviceGroup group;
@@ -511,6 +511,11 @@ private:
         if (const auto& autostart = node["autostart"]; autostart.IsDefined()) {
             if (auto value = r_.boolean(autostart, "'autostart' in " + what)) {
                 group.autostart = *value;
+            }
+        }
+        if (const auto& clean = node["clean_session"]; clean.IsDefined()) {
+            if (auto value = r_.boolean(clean, "'clean_session' in " + what)) {
+                group.clean_session = *value;
             }
         }
         if (const auto& flash = node["flash"]; flash.IsDefined()) {

@@ -160,7 +160,7 @@ create_job = obj({
   "id": ref("job_id"),
   "firmware": dict(ref("firmware_id"), description="The firmware the job document points at."),
   "targets": dict(ref("devices"), description="Things the job targets (default: all)."),
-  "document": {"type": "object", "description": "An explicit job document; strings may use ${firmware.url}, ${firmware.host}, ${firmware.path}, ${firmware.protocol}, ${firmware.version}, ${firmware.s3_url} and ${firmware.size} (a whole-string placeholder gives a number)."},
+  "document": {"type": "object", "description": "An explicit job document; strings may use ${firmware.url}, ${firmware.host}, ${firmware.path}, ${firmware.protocol}, ${firmware.version}, ${firmware.s3_url}, ${firmware.sha256} and ${firmware.size} (a whole-string ${firmware.size} gives a number)."},
   "document_template": enum(["host_path", "url", "presigned_url"], "A standard document: location {protocol, host, path}, location {url}, or location {url} with the presigned-URL placeholder."),
   "protocol": enum(["http", "https"], "The protocol of a document_template."),
   "description": s("AWS job description."),
@@ -243,6 +243,7 @@ defs["device_group"] = obj({
   "profile": enum(["seed", "verified"], "seed reports SUCCEEDED before the reboot, as the seed does; verified only after the new image booted and was confirmed."),
   "initial_firmware": dict(ref("firmware_id"), description="The confirmed image in the primary slot at the start."),
   "autostart": b("false: devices stay off until a start_devices step."),
+  "clean_session": b("false: a persistent MQTT session (the broker keeps subscriptions and queued messages)."),
   "flash": obj({"size": sz("Flash size (64KiB to 64MiB)."), "page_size": sz("Page size, a power of two."),
                 "write_unit": enum([1, 2, 4, 8, 16]), "erased_value": enum([0, 255])}, [], "NOR flash geometry (default nRF9160: 1MiB, 4KiB pages, write unit 4, erased 0xFF)."),
 }, ["thing_prefix", "initial_firmware"], "A group of identical devices.")
