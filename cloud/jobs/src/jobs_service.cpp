@@ -44,7 +44,7 @@ struct RequestError {
 };
 
 std::optional<std::int64_t> as_integer(const json& value) {
-    if (value.is_number_integer()) {
+    if (value.is_number_integer() && !value.is_number_unsigned()) {
         return value.get<std::int64_t>();
     }
     if (value.is_number_unsigned()) {
@@ -232,9 +232,18 @@ struct JobsService::State {
         store.put("jobs.meta", "sequence", std::to_string(sequence));
         return sequence;
     }
-    void save(const Thing& t) { store.put("jobs.thing", t.name, json(t).dump()); }
-    void save(const Job& j) { store.put("jobs.job", j.job_id, json(j).dump()); }
-    void save(const Execution& e) { store.put("jobs.execution", execution_key(e), json(e).dump()); }
+    void save(const Thing& t) {
+        store.put("jobs.thing", t.name,
+                  json(t).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    void save(const Job& j) {
+        store.put("jobs.job", j.job_id,
+                  json(j).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    void save(const Execution& e) {
+        store.put("jobs.execution", execution_key(e),
+                  json(e).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
     void erase(const Execution& e) { store.erase("jobs.execution", execution_key(e)); }
 
     std::string thing_arn(const std::string& name) const {
@@ -444,8 +453,9 @@ struct JobsService::State {
             for (std::size_t i = 0; i < after_list.size() && i < max_pending_listed; ++i) {
                 groups[after_list[i]->status].push_back(summary_json(*after_list[i]));
             }
-            out.push_back(
-                {"", prefix + "notify", json{{"timestamp", now}, {"jobs", groups}}.dump()});
+            out.push_back({"", prefix + "notify",
+                           json{{"timestamp", now}, {"jobs", groups}}.dump(
+                               -1, ' ', false, json::error_handler_t::replace)});
         }
         const std::optional<PendingKey> head_before =
             before.empty() ? std::nullopt : std::optional<PendingKey>(before.front());
@@ -456,7 +466,8 @@ struct JobsService::State {
             if (!after_list.empty()) {
                 body["execution"] = execution_json(*after_list.front(), true, now);
             }
-            out.push_back({"", prefix + "notify-next", body.dump()});
+            out.push_back({"", prefix + "notify-next",
+                           body.dump(-1, ' ', false, json::error_handler_t::replace)});
         }
     }
 
@@ -779,7 +790,8 @@ Messages JobsService::handle_request(std::string_view client_id, std::string_vie
         if (client_token) {
             body["clientToken"] = *client_token;
         }
-        out.insert(out.begin(), {requester, request_topic + "/accepted", body.dump()});
+        out.insert(out.begin(), {requester, request_topic + "/accepted",
+                                 body.dump(-1, ' ', false, json::error_handler_t::replace)});
     };
     auto rejected = [&](const std::string& code, const std::string& message,
                         const Execution* state_of) {
@@ -790,7 +802,8 @@ Messages JobsService::handle_request(std::string_view client_id, std::string_vie
         if (state_of != nullptr) {
             body["executionState"] = execution_state_json(*state_of);
         }
-        out.insert(out.begin(), {requester, request_topic + "/rejected", body.dump()});
+        out.insert(out.begin(), {requester, request_topic + "/rejected",
+                                 body.dump(-1, ' ', false, json::error_handler_t::replace)});
     };
 
     if (parsed->operation == JobsOperation::reply) {

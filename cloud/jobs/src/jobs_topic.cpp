@@ -62,7 +62,7 @@ std::optional<JobsTopic> parse_jobs_topic(std::string_view topic) {
         }
         return parsed;
     }
-    if (rest == 3 && (levels[4] == "get" || levels[4] == "update") && is_reply_suffix(levels[5]) &&
+    if (rest == 3 && (levels[3] == "get" || levels[3] == "update") && is_reply_suffix(levels[4]) &&
         (levels[2] == "$next" || is_valid_job_id(levels[2]))) {
         parsed.operation = JobsOperation::reply;
     }

@@ -5,6 +5,7 @@
 //   plugin_opt_database /var/lib/fota/cloud.db   (SQLite state; default ":memory:")
 //   plugin_opt_region us-east-1                  (ARNs)
 //   plugin_opt_account_id 123456789012           (ARNs)
+//   plugin_opt_control_topic true                (JSON control API on $fota/control; default off)
 //   plugin_opt_<other> ...                       (passed to the control plane, if linked)
 //
 // Events: MOSQ_EVT_ACL_CHECK enforces topic_policy.hpp; MOSQ_EVT_MESSAGE hands requests with the
@@ -24,6 +25,7 @@ extern "C" {
 }
 
 #include "fota/cloud/cloud_core.hpp"
+#include "fota/cloud/control_dispatch.hpp"
 #include "fota/cloud/control_plane_hook.hpp"
 #include "fota/cloud/topic_policy.hpp"
 #include "fota/cloud/work_queue.hpp"
@@ -44,6 +46,7 @@ struct Plugin {
     WorkQueue queue;
     std::unique_ptr<fota::cloud::ControlPlaneServer> control_plane;
     std::time_t last_tick = 0;
+    bool control_topic = false;
 };
 
 std::int64_t now_seconds() {
@@ -85,6 +88,10 @@ int on_message(int /*event*/, void* event_data, void* userdata) {
     }
     try {
         const std::string_view payload(static_cast<const char*>(ed->payload), ed->payloadlen);
+        if (plugin->control_topic && ed->topic == fota::cloud::control_request_topic) {
+            fota::cloud::handle_control_message(*plugin->core, client_id, payload, now_seconds());
+            return MOSQ_ERR_SUCCESS;
+        }
         plugin->core->handle_message(client_id, ed->topic, payload, now_seconds());
     } catch (const std::exception& error) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: request on %s from %s failed: %s",
@@ -156,6 +163,9 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
         }
         if (auto it = plugin_options.find("account_id"); it != plugin_options.end()) {
             config.jobs.account_id = it->second;
+        }
+        if (auto it = plugin_options.find("control_topic"); it != plugin_options.end()) {
+            plugin->control_topic = it->second == "true";
         }
         plugin->core = std::make_unique<CloudCore>(config);
         plugin->core->set_publisher(publish);

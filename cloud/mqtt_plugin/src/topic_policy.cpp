@@ -1,6 +1,7 @@
 #include "fota/cloud/topic_policy.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "fota/cloud/jobs_topic.hpp"
 #include "fota/cloud/shadow_topic.hpp"
@@ -9,6 +10,7 @@ namespace fota::cloud {
 namespace {
 
 constexpr std::string_view things_prefix = "$aws/things/";
+constexpr std::string_view control_prefix = "$fota/control";
 
 std::string_view thing_level(std::string_view topic) {
     const std::string_view rest = topic.substr(things_prefix.size());
@@ -30,6 +32,17 @@ bool is_topic_access_allowed(const TopicAccessRequest& request) {
             return false;
         }
     }
+    if (topic.substr(0, control_prefix.size()) == control_prefix) {
+        // $fota/control: requests reach the cloud only; replies only their requester.
+        if (request.access == TopicAccess::write) {
+            return topic == "$fota/control" && !request.retain;
+        }
+        if (request.access == TopicAccess::read) {
+            return topic.substr(control_prefix.size()) ==
+                   std::string("/reply/") + std::string(request.client_id);
+        }
+        return true;
+    }
     if (topic.substr(0, things_prefix.size()) != things_prefix) {
         return true; // not a thing's reserved topic
     }
@@ -41,8 +54,13 @@ bool is_topic_access_allowed(const TopicAccessRequest& request) {
     }
     const std::string_view thing = thing_level(topic);
     const bool own = !thing.empty() && thing == request.client_id;
-    const auto jobs = parse_jobs_topic(topic);
-    const auto shadow = jobs ? std::nullopt : parse_shadow_topic(topic);
+    // Plain values (not optionals): gcc 12 warns about optionals it cannot follow here.
+    const auto jobs_topic = parse_jobs_topic(topic);
+    const bool jobs = jobs_topic.has_value();
+    const JobsOperation jobs_op = jobs ? jobs_topic->operation : JobsOperation::invalid;
+    const auto shadow_topic = jobs ? std::nullopt : parse_shadow_topic(topic);
+    const bool shadow = shadow_topic.has_value();
+    const ShadowOperation shadow_op = shadow ? shadow_topic->operation : ShadowOperation::other;
 
     switch (request.access) {
     case TopicAccess::write:
@@ -51,25 +69,35 @@ bool is_topic_access_allowed(const TopicAccessRequest& request) {
             return false;
         }
         if (jobs) {
-            return jobs->operation != JobsOperation::reply;
+            return jobs_op != JobsOperation::reply;
         }
         if (shadow) {
-            return shadow->operation != ShadowOperation::reply;
+            return shadow_op != ShadowOperation::reply;
         }
         return true;
     case TopicAccess::subscribe:
-        // A filter naming another thing is refused; wildcards are allowed, and delivery (read)
-        // then filters message by message.
-        return own || is_wildcard(thing) || (!jobs && !shadow);
+        // A filter naming another thing's Jobs topics is refused (those are T's only); shadow
+        // replies pass through the broker, so anyone may subscribe to them. Wildcards are
+        // allowed; delivery (read) then filters message by message.
+        if (own || is_wildcard(thing)) {
+            return true;
+        }
+        if (jobs) {
+            return false;
+        }
+        return !shadow || shadow_op == ShadowOperation::reply;
     case TopicAccess::read:
         if (jobs) {
-            // Jobs replies and notifications: thing T only. Requests: nobody.
-            return own && jobs->operation == JobsOperation::reply;
+            // Jobs replies and notifications: thing T only (an InvalidTopic rejection is on
+            // <request topic>/rejected, which parses as `invalid`). Requests: nobody.
+            const bool rejection =
+                topic.size() > 9 && topic.substr(topic.size() - 9) == "/rejected";
+            return own && (jobs_op == JobsOperation::reply || rejection);
         }
         if (shadow) {
             // Shadow replies go through the broker to any subscriber (spec §1.1); requests to
             // nobody.
-            return shadow->operation == ShadowOperation::reply;
+            return shadow_op == ShadowOperation::reply;
         }
         return own;
     case TopicAccess::unsubscribe:

@@ -205,7 +205,7 @@ struct ShadowService::State {
         }
     }
     void save(const std::string& key, const Shadow& shadow) {
-        store.put("shadow", key, json(shadow).dump());
+        store.put("shadow", key, json(shadow).dump(-1, ' ', false, json::error_handler_t::replace));
     }
 
     static std::string prefix(const std::string& thing, const std::string& name) {
@@ -276,11 +276,14 @@ struct ShadowService::State {
         }
         std::optional<std::int64_t> expected_version;
         if (request.contains("version")) {
-            if (!request["version"].is_number_integer() &&
-                !request["version"].is_number_unsigned()) {
+            const json& version = request["version"];
+            const bool fits = version.is_number_unsigned()
+                                  ? version.get<std::uint64_t>() <= (std::uint64_t{1} << 62U)
+                                  : version.is_number_integer() && version.get<std::int64_t>() >= 0;
+            if (!fits) {
                 return fail(400, "Invalid version");
             }
-            expected_version = request["version"].get<std::int64_t>();
+            expected_version = version.get<std::int64_t>();
         }
         if (!request.contains("state")) {
             return fail(400, "Missing required node: state");
@@ -328,8 +331,13 @@ struct ShadowService::State {
                 }
             }
         }
-        const std::size_t size = (next.desired.is_null() ? 0 : next.desired.dump().size()) +
-                                 (next.reported.is_null() ? 0 : next.reported.dump().size());
+        const std::size_t size =
+            (next.desired.is_null()
+                 ? 0
+                 : next.desired.dump(-1, ' ', false, json::error_handler_t::replace).size()) +
+            (next.reported.is_null()
+                 ? 0
+                 : next.reported.dump(-1, ' ', false, json::error_handler_t::replace).size());
         if (size > max_document_bytes) {
             return fail(413, "The payload exceeds the maximum size allowed");
         }
@@ -368,7 +376,9 @@ struct ShadowService::State {
         if (outcome.token) {
             documents["clientToken"] = *outcome.token;
         }
-        outcome.messages.push_back({"", base + "/update/documents", documents.dump()});
+        outcome.messages.push_back(
+            {"", base + "/update/documents",
+             documents.dump(-1, ' ', false, json::error_handler_t::replace)});
         const json delta = delta_of(shadow.desired, shadow.reported);
         if (!delta.empty()) {
             json body{{"state", delta},
@@ -378,7 +388,8 @@ struct ShadowService::State {
             if (outcome.token) {
                 body["clientToken"] = *outcome.token;
             }
-            outcome.messages.push_back({"", base + "/update/delta", body.dump()});
+            outcome.messages.push_back({"", base + "/update/delta",
+                                        body.dump(-1, ' ', false, json::error_handler_t::replace)});
         }
         return outcome;
     }
@@ -397,7 +408,7 @@ Messages ShadowService::handle_request(std::string_view /*client_id*/, std::stri
     Messages out;
     const auto parsed = parse_shadow_topic(topic);
     if (!parsed || parsed->operation == ShadowOperation::other ||
-        !is_valid_thing_name(parsed->thing_name) ||
+        parsed->operation == ShadowOperation::reply || !is_valid_thing_name(parsed->thing_name) ||
         (!parsed->shadow_name.empty() && !is_valid_shadow_name(parsed->shadow_name))) {
         return out;
     }
@@ -413,7 +424,7 @@ Messages ShadowService::handle_request(std::string_view /*client_id*/, std::stri
         out.push_back({"", request_topic + "/rejected",
                        error_body(error, token,
                                   with_timestamp ? std::optional<std::int64_t>(now) : std::nullopt)
-                           .dump()});
+                           .dump(-1, ' ', false, json::error_handler_t::replace)});
     };
     if (parsed->operation == ShadowOperation::get || parsed->operation == ShadowOperation::del) {
         if (!payload.empty()) {
@@ -447,7 +458,8 @@ Messages ShadowService::handle_request(std::string_view /*client_id*/, std::stri
             if (token) {
                 body["clientToken"] = *token;
             }
-            out.push_back({"", request_topic + "/accepted", body.dump()});
+            out.push_back({"", request_topic + "/accepted",
+                           body.dump(-1, ' ', false, json::error_handler_t::replace)});
             return out;
         }
         it->second.exists = false;
@@ -461,7 +473,8 @@ Messages ShadowService::handle_request(std::string_view /*client_id*/, std::stri
         if (token) {
             body["clientToken"] = *token;
         }
-        out.push_back({"", request_topic + "/accepted", body.dump()});
+        out.push_back({"", request_topic + "/accepted",
+                       body.dump(-1, ' ', false, json::error_handler_t::replace)});
         return out;
     }
 
@@ -471,7 +484,8 @@ Messages ShadowService::handle_request(std::string_view /*client_id*/, std::stri
         reject(*outcome.error, true);
         return out;
     }
-    out.push_back({"", request_topic + "/accepted", outcome.accepted.dump()});
+    out.push_back({"", request_topic + "/accepted",
+                   outcome.accepted.dump(-1, ' ', false, json::error_handler_t::replace)});
     out.insert(out.end(), outcome.messages.begin(), outcome.messages.end());
     return out;
 }
@@ -506,8 +520,8 @@ ControlResult ShadowService::update_thing_shadow(const std::string& thing_name,
         return control_error(*outcome.error);
     }
     Messages messages;
-    messages.push_back(
-        {"", State::prefix(thing_name, shadow_name) + "/update/accepted", outcome.accepted.dump()});
+    messages.push_back({"", State::prefix(thing_name, shadow_name) + "/update/accepted",
+                        outcome.accepted.dump(-1, ' ', false, json::error_handler_t::replace)});
     messages.insert(messages.end(), outcome.messages.begin(), outcome.messages.end());
     return ControlResult::success(outcome.accepted, messages);
 }
@@ -529,8 +543,8 @@ ControlResult ShadowService::delete_thing_shadow(const std::string& thing_name,
     s.save(it->first, it->second);
     const json body{{"version", it->second.version}, {"timestamp", now}};
     Messages messages;
-    messages.push_back(
-        {"", State::prefix(thing_name, shadow_name) + "/delete/accepted", body.dump()});
+    messages.push_back({"", State::prefix(thing_name, shadow_name) + "/delete/accepted",
+                        body.dump(-1, ' ', false, json::error_handler_t::replace)});
     return ControlResult::success(body, messages);
 }
 
