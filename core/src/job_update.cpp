@@ -138,9 +138,9 @@ bool parse_job_reply(std::string_view payload, JobReply& reply) {
     if (json_find(root, "code", field) == JsonStatus::Ok) {
         reply.code = parse_code(field);
     }
-    if (json_find(root, "executionState", field) == JsonStatus::Ok) {
-        read_state(field, reply);
-    } else if (json_find(root, "execution", field) == JsonStatus::Ok) {
+    // Rejections carry "executionState"; describe replies carry "execution".
+    if (json_find(root, "executionState", field) == JsonStatus::Ok ||
+        json_find(root, "execution", field) == JsonStatus::Ok) {
         read_state(field, reply);
     }
     return true;

@@ -131,54 +131,53 @@ private:
     Ports ports_;
     Profile profile_;
     SeededRandom random_;
-    std::array<char, kMaxThingNameLength + 1> thing_{};
-    std::size_t thing_length_ = 0;
-    std::array<char, kMaxShadowBaseUrlLength + 1> shadow_base_url_{};
-    std::size_t shadow_base_url_length_ = 0;
-    bool config_ok_ = false;
-
     PersistedState state_;
     AgentStats stats_;
     BootInfo boot_info_;
-    bool booted_ = false;
-    bool rebooted_ = false;
-    bool connected_ = false;
-    bool connect_requested_ = false;
+    FlashGeometry geometry_;
+    ByteRange requested_; ///< the Range of the running download request
 
-    // the job update in flight
-    bool update_in_flight_ = false;
-    std::uint32_t update_retries_ = 0;
-    std::array<char, kClientTokenLength + 1> client_token_{};
-    bool describe_in_flight_ = false;
-    bool refresh_pending_ = false;
-    std::uint32_t url_refreshes_ = 0;
-    // a job whose FAILED report was itself rejected: not taken again this boot
-    std::array<char, kMaxJobIdLength + 1> abandoned_job_{};
+    // sizes and counters
+    std::size_t thing_length_ = 0;
+    std::size_t shadow_base_url_length_ = 0;
     std::size_t abandoned_job_length_ = 0;
-
-    // HTTP
+    std::size_t content_range_length_ = 0;
+    std::size_t write_buffer_fill_ = 0;
+    std::uint32_t update_retries_ = 0;
+    std::uint32_t url_refreshes_ = 0;
     std::uint32_t next_request_id_ = 1;
     std::uint32_t request_id_ = 0;
-    RequestKind request_kind_ = RequestKind::None;
-    int response_status_ = 0;
-    std::array<char, 96> content_range_{};
-    std::size_t content_range_length_ = 0;
-    bool content_range_too_long_ = false;
-    bool response_judged_ = false;
     std::uint32_t shadow_attempts_ = 0;
-
-    // download progress
-    ByteRange requested_;
     std::uint32_t response_last_ = 0;
     std::uint32_t received_offset_ = 0; ///< next byte to ask for
     std::uint32_t erased_end_ = 0;      ///< pages below this were erased in this boot
     std::uint32_t failed_attempts_ = 0;
     std::uint32_t restarts_from_zero_ = 0;
-    bool download_active_ = false; ///< a request is running or a retry is scheduled
-    FlashGeometry geometry_;
-    std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_{};
     std::uint32_t write_buffer_start_ = 0; ///< slot offset of write_buffer_[0]
-    std::size_t write_buffer_fill_ = 0;
+    int response_status_ = 0;
+    RequestKind request_kind_ = RequestKind::None;
+
+    // flags
+    bool config_ok_ = false;
+    bool booted_ = false;
+    bool rebooted_ = false;
+    bool connected_ = false;
+    bool connect_requested_ = false;
+    bool update_in_flight_ = false;
+    bool describe_in_flight_ = false;
+    bool refresh_pending_ = false;
+    bool content_range_too_long_ = false;
+    bool response_judged_ = false;
+    bool download_active_ = false; ///< a request is running or a retry is scheduled
+
+    // text and byte buffers
+    std::array<char, kMaxThingNameLength + 1> thing_{};
+    std::array<char, kMaxShadowBaseUrlLength + 1> shadow_base_url_{};
+    std::array<char, kClientTokenLength + 1> client_token_{}; ///< of the update in flight
+    /// A job whose FAILED report was itself rejected: not taken again this boot.
+    std::array<char, kMaxJobIdLength + 1> abandoned_job_{};
+    std::array<char, 96> content_range_{};
+    std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_{};
 
     // Scratch space kept off the stack: a parsed job document, or the serialised state record
     // while it is saved or loaded (never both at once).

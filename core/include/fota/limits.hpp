@@ -9,7 +9,7 @@ namespace fota {
 
 /// Largest job-document MQTT payload the agent parses (the envelope from notify-next or
 /// $next/get/accepted). 8 KiB holds presigned S3 URLs with session tokens; NCS uses 1350.
-inline constexpr std::size_t kMaxJobPayloadSize = 8 * 1024;
+inline constexpr std::size_t kMaxJobPayloadSize = std::size_t{8} * 1024;
 /// AWS thing name: 1..128 characters of [a-zA-Z0-9:_-].
 inline constexpr std::size_t kMaxThingNameLength = 128;
 /// AWS job ID: 1..64 characters of [a-zA-Z0-9_-].

@@ -53,7 +53,7 @@ constexpr std::uint8_t pattern_byte(std::uint32_t o) {
     return static_cast<std::uint8_t>((o * 131u + (o >> 8) * 7u + 17u) & 0xFFu);
 }
 
-inline constexpr std::size_t kSlotCapacity = 32 * 1024;
+inline constexpr std::size_t kSlotCapacity = std::size_t{32} * 1024;
 
 struct Setup {
     std::string_view thing = "dev1";
