@@ -252,16 +252,17 @@ struct NetworkFaultStep {
     std::chrono::milliseconds duration{0};
 };
 
-/// Object-server faults (issue 5). They apply to requests for one firmware object, or to all.
+/// Object-server faults (issue 5), for the next `count` responses (connections, for
+/// refuse_connections) for one firmware object, or for every object.
 struct HttpFaultStep {
     enum class Kind {
-        close_after_bytes,   ///< close the connection after this many body bytes
+        close_after_bytes,   ///< cut the response after `bytes` body bytes
         throttle,            ///< limit to bytes_per_second
         error_status,        ///< answer status (5xx) to the next count requests
         slow_down,           ///< answer 503 SlowDown to the next count requests
         ignore_range,        ///< answer 200 with the whole object to ranged requests
         wrong_content_range, ///< 206 with a Content-Range that does not match the request
-        stall,               ///< stop sending for a duration in the middle of a response
+        stall,               ///< after `bytes` body bytes, send nothing for `duration`
         replace_object,      ///< the object's bytes become another firmware's
         redirect,            ///< answer a 3xx to the next count requests
         refuse_connections,  ///< refuse the next count connections

@@ -94,7 +94,7 @@ private:
 };
 
 /// Maximum node visits per file: far above any real scenario (a 1 MiB file has fewer nodes).
-inline constexpr std::size_t max_node_visits = 200'000;
+inline constexpr std::size_t max_node_visits = 50'000;
 /// Maximum nesting of free-form JSON (job documents) and of conditions.
 inline constexpr int max_json_depth = 32;
 inline constexpr std::size_t max_errors = 50;
