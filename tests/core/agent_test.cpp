@@ -567,3 +567,63 @@ TEST_CASE("a power cut after a partial fragment resumes from the start of its fl
     CHECK(slot_holds_image(world));
     CHECK(count_containing(world.events, "download_resume: offset 4096") == 1);
 }
+
+TEST_CASE("many agents in one process do not share state", "[core][agent]") {
+    // Interleave two devices step by step; each must behave exactly as when run alone.
+    const auto run_alone = [](std::uint64_t seed, std::size_t size) {
+        World world(default_profile(), seed);
+        world.make_image(size, seed);
+        world.power_on();
+        world.run();
+        world.create_job("job1", world.fota_document());
+        world.run();
+        return world.published;
+    };
+    World a(default_profile(), 11);
+    World b(verified_profile(), 22);
+    a.make_image(9000, 11);
+    b.make_image(15000, 22);
+    a.power_on();
+    b.power_on();
+    a.run();
+    b.run();
+    a.create_job("job1", a.fota_document());
+    b.create_job("job1", b.fota_document());
+    bool more = true;
+    while (more) {
+        const bool stepped_a = a.step();
+        const bool stepped_b = b.step();
+        more = stepped_a || stepped_b;
+    }
+    require_updated(a);
+    require_updated(b);
+    CHECK(a.published == run_alone(11, 9000));
+}
+
+TEST_CASE("NCS payload format and MQTT shadow reports run the same flow", "[core][agent]") {
+    Profile profile = default_profile();
+    profile.update_format = UpdateFormat::Ncs;
+    profile.shadow_transport = ShadowTransport::Mqtt;
+    profile.shadow_version_key = "app_version";
+    World world(profile);
+    world.make_image(9000);
+    world.power_on();
+    world.run();
+    CHECK(world.shadow_reported == R"({"state":{"reported":{"app_version":"v1.0.0"}}})");
+    CHECK(world.http_log.empty()); // no HTTPS shadow request
+    world.create_job("job1", world.fota_document());
+    world.run();
+    CHECK(world.execution("job1")->status == "SUCCEEDED");
+    CHECK(world.running == ImageVersion{1, 0, 1, 0});
+    CHECK(world.shadow_reported == R"({"state":{"reported":{"app_version":"v1.0.1"}}})");
+    CHECK(
+        count_containing(
+            world.published,
+            R"({"status":"IN_PROGRESS","statusDetails": null,"expectedVersion": "1","clientToken": ""})") ==
+        1);
+    CHECK(
+        count_containing(
+            world.published,
+            R"({"status":"SUCCEEDED","statusDetails": null,"expectedVersion": "3","clientToken": ""})") ==
+        1);
+}
