@@ -83,6 +83,8 @@ const char* to_string(DevicePhase phase) {
         return "confirmed";
     case DevicePhase::rolled_back:
         return "rolled_back";
+    case DevicePhase::job_abandoned:
+        return "job_abandoned";
     }
     return "?";
 }

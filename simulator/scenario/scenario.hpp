@@ -104,6 +104,7 @@ enum class DevicePhase {
     swapping,          ///< the boot model is swapping slots
     confirmed,         ///< the running image was confirmed
     rolled_back,       ///< the requested image is not running: reverted, or refused at boot
+    job_abandoned,     ///< the job in hand was dropped: canceled, deleted or timed out in the cloud
 };
 
 /// AWS IoT job execution statuses.

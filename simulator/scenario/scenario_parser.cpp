@@ -52,7 +52,7 @@ const Keys expectation_kinds{"execution_status",
 const Keys phase_names{"booted",           "shadow_reported", "connected",         "job_received",
                        "in_progress_sent", "downloading",     "download_complete", "apply_sent",
                        "image_scheduled",  "succeeded_sent",  "failed_sent",       "rebooting",
-                       "swapping",         "confirmed",       "rolled_back"};
+                       "swapping",         "confirmed",       "rolled_back",       "job_abandoned"};
 const Keys execution_status_names{"QUEUED",    "IN_PROGRESS", "SUCCEEDED", "FAILED",
                                   "TIMED_OUT", "REJECTED",    "REMOVED",   "CANCELED"};
 const Keys job_status_names{"IN_PROGRESS", "CANCELED", "DELETION_IN_PROGRESS", "COMPLETED"};

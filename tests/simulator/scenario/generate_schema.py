@@ -46,7 +46,8 @@ def single(kind, body, desc):
 
 PHASES = ["booted", "shadow_reported", "connected", "job_received", "in_progress_sent",
           "downloading", "download_complete", "apply_sent", "image_scheduled", "succeeded_sent",
-          "failed_sent", "rebooting", "swapping", "confirmed", "rolled_back"]
+          "failed_sent", "rebooting", "swapping", "confirmed", "rolled_back",
+          "job_abandoned"]
 EXEC = ["QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"]
 JOB = ["IN_PROGRESS", "CANCELED", "DELETION_IN_PROGRESS", "COMPLETED"]
 CODES = ["VersionMismatch", "InvalidStateTransition", "TerminalStateReached", "ResourceNotFound",

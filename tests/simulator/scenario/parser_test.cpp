@@ -1,3 +1,4 @@
+#include "scenario/check_files.hpp"
 #include "scenario/scenario_parser.hpp"
 
 #include <catch2/catch.hpp>
@@ -293,4 +294,81 @@ TEST_CASE("every prefix of a valid file parses or fails cleanly",
         }
     }
     CHECK(failures > 0);
+}
+
+TEST_CASE("every enumerated name reads back as itself", "[scenario_format][parser]") {
+    // Guards the order of the name tables against the enums they index.
+    const std::vector<std::string> phases{
+        "booted",           "shadow_reported", "connected",         "job_received",
+        "in_progress_sent", "downloading",     "download_complete", "apply_sent",
+        "image_scheduled",  "succeeded_sent",  "failed_sent",       "rebooting",
+        "swapping",         "confirmed",       "rolled_back",       "job_abandoned"};
+    std::string steps = "  - create_job: {id: j1, firmware: v2}\n";
+    for (const auto& phase : phases) {
+        steps += "  - wait_for: {condition: {device_phase: {phase: " + phase + "}}, timeout: 1s}\n";
+    }
+    const std::vector<std::string> statuses{"QUEUED",    "IN_PROGRESS", "SUCCEEDED", "FAILED",
+                                            "TIMED_OUT", "REJECTED",    "REMOVED",   "CANCELED"};
+    for (const auto& status : statuses) {
+        steps += "  - wait_for: {condition: {execution_status: {job: j1, status: " + status +
+                 "}}, timeout: 1s}\n";
+    }
+    const std::vector<std::string> codes{"VersionMismatch",      "InvalidStateTransition",
+                                         "TerminalStateReached", "ResourceNotFound",
+                                         "InvalidRequest",       "InvalidJson",
+                                         "RequestThrottled"};
+    for (const auto& code : codes) {
+        steps += "  - cloud_fault: {kind: reject_next_update, code: " + code + "}\n";
+    }
+    const std::vector<std::string> job_statuses{"IN_PROGRESS", "CANCELED", "DELETION_IN_PROGRESS",
+                                                "COMPLETED"};
+    for (const auto& status : job_statuses) {
+        steps += "  - wait_for: {condition: {job_status: {job: j1, status: " + status +
+                 "}}, timeout: 1s}\n";
+    }
+    const auto result = parse_scenario(with_steps(steps), "names.yaml");
+    INFO(first_error(result));
+    REQUIRE(result.ok());
+    const auto& parsed = result.scenario->steps;
+    REQUIRE(parsed.size() ==
+            1 + phases.size() + statuses.size() + codes.size() + job_statuses.size());
+    std::size_t i = 1;
+    for (const auto& phase : phases) {
+        CHECK(to_string(std::get<WaitForStep>(parsed[i++].action).condition.phase) == phase);
+    }
+    for (const auto& status : statuses) {
+        CHECK(to_string(std::get<WaitForStep>(parsed[i++].action).condition.statuses.at(0)) ==
+              status);
+    }
+    for (const auto& code : codes) {
+        CHECK(to_string(std::get<CloudFaultStep>(parsed[i++].action).code) == code);
+    }
+    for (const auto& status : job_statuses) {
+        CHECK(to_string(std::get<WaitForStep>(parsed[i++].action).condition.job_status) == status);
+    }
+}
+
+TEST_CASE("checking files prints each error and returns the exit code",
+          "[scenario_format][parser]") {
+    std::ostringstream out;
+    std::ostringstream err;
+    CHECK(check_scenario_files({FOTA_SCENARIO_DIR "/seed-happy-path.yaml"}, out, err) == 0);
+    CHECK(out.str() == "ok: " FOTA_SCENARIO_DIR
+                       "/seed-happy-path.yaml: seed-happy-path, 1 devices, "
+                       "4 steps, 9 expectations\n");
+    CHECK(err.str().empty());
+
+    std::ostringstream out2;
+    std::ostringstream err2;
+    const std::string bad = FOTA_SCENARIO_CASES "/invalid/unknown-key-in-step.yaml";
+    CHECK(check_scenario_files({FOTA_SCENARIO_DIR "/seed-happy-path.yaml", bad}, out2, err2) == 2);
+    CHECK(err2.str() == bad +
+                            ":13:71: unknown key 'timout' in step 'wait_for' (did you mean "
+                            "'timeout'?); valid keys: condition, timeout\n" +
+                            bad +
+                            ":13:15: step 'wait_for' is missing the required key 'timeout'\n");
+
+    std::ostringstream out3;
+    std::ostringstream err3;
+    CHECK(check_scenario_files({}, out3, err3) == 2);
 }
