@@ -275,6 +275,18 @@ Status RecordStore::append(std::string_view key, std::span<const std::uint8_t> v
         return compact(next);
     }
     const std::uint32_t address = partition_.offset + *active_ * page_size_ + write_offset_;
+    // The log's end was found by an erased record header; the rest of the space must be erased
+    // too (it is unless something else wrote there), else compact rather than write over it.
+    std::vector<std::uint8_t> space(record.size());
+    if (FlashStatus status = flash_->read(address, space); status != FlashStatus::ok) {
+        return flash_error(status, "reading the free space");
+    }
+    const std::uint8_t erased = flash_->geometry().erased_value;
+    if (!std::all_of(space.begin(), space.end(),
+                     [erased](std::uint8_t b) { return b == erased; })) {
+        torn_tail_ = true;
+        return append(key, value, tombstone);
+    }
     if (FlashStatus status = flash_->write(address, record); status != FlashStatus::ok) {
         torn_tail_ = true; // whatever reached the flash, the next save compacts past it
         return flash_error(status, "writing a record");
