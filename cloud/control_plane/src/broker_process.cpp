@@ -1,0 +1,191 @@
+#include "fota/cloud/broker_process.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace fota::cloud {
+
+namespace {
+
+bool can_connect(const std::string& address, std::uint16_t port) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket socket(io);
+    boost::system::error_code ec;
+    socket.connect({boost::asio::ip::make_address(address, ec), port}, ec);
+    return !ec;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+} // namespace
+
+std::uint16_t pick_free_port(const std::string& address) {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor acceptor(io);
+    const boost::asio::ip::tcp::endpoint endpoint(boost::asio::ip::make_address(address), 0);
+    acceptor.open(endpoint.protocol());
+    acceptor.bind(endpoint);
+    return acceptor.local_endpoint().port();
+}
+
+BrokerProcess::BrokerProcess(BrokerOptions options) : options_(std::move(options)) {}
+
+BrokerProcess::~BrokerProcess() {
+    stop();
+    if (temporary_dir_) {
+        std::error_code ignored;
+        std::filesystem::remove_all(work_dir_, ignored);
+    }
+}
+
+std::string BrokerProcess::mqtt_uri() const {
+    return "tcp://" + options_.address + ":" + std::to_string(mqtt_port_);
+}
+
+std::string BrokerProcess::control_endpoint() const {
+    return "http://" + options_.address + ":" + std::to_string(control_port_);
+}
+
+std::string BrokerProcess::log() const {
+    return read_text(work_dir_ + "/mosquitto.log");
+}
+
+void BrokerProcess::start() {
+    if (pid_ > 0) {
+        return;
+    }
+    if (options_.plugin_path.empty() || !std::filesystem::exists(options_.plugin_path)) {
+        throw std::runtime_error("the fota Mosquitto plugin was not found at '" +
+                                 options_.plugin_path + "'");
+    }
+    if (work_dir_.empty()) {
+        if (options_.work_dir.empty()) {
+            char pattern[] = "/tmp/fota-cloud-XXXXXX";
+            if (::mkdtemp(pattern) == nullptr) {
+                throw std::runtime_error("cannot create a temporary folder in /tmp");
+            }
+            work_dir_ = pattern;
+            temporary_dir_ = true;
+        } else {
+            work_dir_ = options_.work_dir;
+            std::filesystem::create_directories(work_dir_);
+        }
+    }
+    mqtt_port_ = options_.mqtt_port != 0 ? options_.mqtt_port : pick_free_port(options_.address);
+    const std::string port_file = work_dir_ + "/control.port";
+    std::filesystem::remove(port_file);
+    {
+        std::ofstream config(work_dir_ + "/mosquitto.conf", std::ios::trunc);
+        config << "listener " << mqtt_port_ << " " << options_.address << "\n"
+               << "allow_anonymous true\n"
+               << "persistence false\n"
+               << "user root\n"
+               << "log_dest stderr\n"
+               << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+               << "plugin " << options_.plugin_path << "\n"
+               << "plugin_opt_database "
+               << (options_.database.empty() ? work_dir_ + "/cloud.db" : options_.database) << "\n"
+               << "plugin_opt_control_address " << options_.address << "\n"
+               << "plugin_opt_control_port " << options_.control_port << "\n"
+               << "plugin_opt_control_port_file " << port_file << "\n";
+        for (const auto& [name, value] : options_.plugin_options) {
+            config << "plugin_opt_" << name << " " << value << "\n";
+        }
+        if (!config) {
+            throw std::runtime_error("cannot write " + work_dir_ + "/mosquitto.conf");
+        }
+    }
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    const std::string log_path = work_dir_ + "/mosquitto.log";
+    posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    std::vector<std::string> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        environment.emplace_back(*entry);
+    }
+    for (const auto& e : options_.extra_environment) {
+        environment.push_back(e);
+    }
+    std::vector<char*> envp;
+    for (auto& e : environment) {
+        envp.push_back(e.data());
+    }
+    envp.push_back(nullptr);
+    std::string program = options_.mosquitto;
+    std::string flag = "-c";
+    std::string config_path = work_dir_ + "/mosquitto.conf";
+    char* argv[] = {program.data(), flag.data(), config_path.data(), nullptr};
+    const int rc = ::posix_spawnp(&pid_, program.c_str(), &actions, nullptr, argv, envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        pid_ = -1;
+        throw std::runtime_error("cannot start '" + program + "': " + std::strerror(rc));
+    }
+
+    const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
+    while (true) {
+        const std::string reported = read_text(port_file);
+        if (!reported.empty() && reported.back() == '\n' &&
+            can_connect(options_.address, mqtt_port_)) {
+            control_port_ = static_cast<std::uint16_t>(std::stoi(reported));
+            return;
+        }
+        int status = 0;
+        if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+            pid_ = -1;
+            throw std::runtime_error("mosquitto exited during start-up; its log:\n" + log());
+        }
+        if (std::chrono::steady_clock::now() > deadline) {
+            stop();
+            throw std::runtime_error("mosquitto was not ready within " +
+                                     std::to_string(options_.start_timeout.count()) +
+                                     " s; its log:\n" + log());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20)); // polling a state
+    }
+}
+
+bool BrokerProcess::stop() {
+    if (pid_ <= 0) {
+        return true;
+    }
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) != pid_) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            ::kill(pid_, SIGKILL);
+            ::waitpid(pid_, &status, 0);
+            pid_ = -1;
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    pid_ = -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+} // namespace fota::cloud

@@ -1,0 +1,321 @@
+// REST path -> service call, with AWS's validation errors for bad input.
+#include "fota/cloud/control_dispatch.hpp"
+#include "fota/cloud/control_plane.hpp"
+#include "fota/cloud/http/uri.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+namespace fota::cloud {
+
+namespace {
+
+using nlohmann::json;
+
+ControlRoute fail(int status, const std::string& type, const std::string& message) {
+    ControlRoute route;
+    route.error = ControlResult::failure(type, status, message);
+    return route;
+}
+
+ControlRoute invalid(const std::string& message) {
+    return fail(400, "InvalidRequestException", message);
+}
+
+ControlRoute make(std::string operation, ControlCall call) {
+    ControlRoute route;
+    route.operation = std::move(operation);
+    route.call = std::move(call);
+    return route;
+}
+
+/// The JSON body of a call ({} when empty); nullopt when it is not a JSON object.
+std::optional<json> json_body(const std::string& body) {
+    if (body.empty()) {
+        return json::object();
+    }
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        return std::nullopt;
+    }
+    return j;
+}
+
+bool parse_int64(const std::string& text, std::int64_t& out) {
+    if (text.empty() || text.size() > 18 ||
+        !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        return false;
+    }
+    out = std::stoll(text);
+    return true;
+}
+
+struct Query {
+    std::vector<http::QueryParam> params;
+    std::optional<std::string> get(const char* name) const {
+        return http::find_param(params, name);
+    }
+    bool flag(const char* name) const { return get(name).value_or("") == "true"; }
+};
+
+/// Reads ?status&maxResults&nextToken[&jobId]; returns an error message or nullopt.
+std::optional<std::string> list_query(const Query& q, ListQuery& out) {
+    out.status = q.get("status");
+    out.next_token = q.get("nextToken").value_or("");
+    out.job_id = q.get("jobId");
+    if (const auto max = q.get("maxResults")) {
+        std::int64_t v = 0;
+        if (!parse_int64(*max, v) || v < 1 || v > 250) {
+            return "maxResults must be an integer from 1 to 250, not '" + *max + "'";
+        }
+        out.max_results = static_cast<int>(v);
+    }
+    return std::nullopt;
+}
+
+ControlRoute shadow_route(const std::string& method, const std::string& thing, const Query& q,
+                          const std::string& body) {
+    const std::string shadow = q.get("name").value_or("");
+    if (method == "GET") {
+        return make("GetThingShadow", [thing, shadow](CloudCore& core, std::int64_t now) {
+            return core.shadow().get_thing_shadow(thing, shadow, now);
+        });
+    }
+    if (method == "POST") {
+        return make("UpdateThingShadow", [thing, shadow, body](CloudCore& core, std::int64_t now) {
+            return core.shadow().update_thing_shadow(thing, shadow, body, now);
+        });
+    }
+    if (method == "DELETE") {
+        return make("DeleteThingShadow", [thing, shadow](CloudCore& core, std::int64_t now) {
+            return core.shadow().delete_thing_shadow(thing, shadow, now);
+        });
+    }
+    return fail(405, "MethodNotAllowedException",
+                "The method " + method + " is not allowed on /things/" + thing + "/shadow");
+}
+
+ControlRoute no_route(const std::string& method, const std::string& path) {
+    return fail(404, "ResourceNotFoundException",
+                "No fota-sim control-plane operation matches " + method + " " + path +
+                    " (supported: spec section 8 iot and iotdata calls; see "
+                    "cloud/control_plane/include/fota/cloud/control_plane.hpp)");
+}
+
+} // namespace
+
+ControlRoute route_control_request(const std::string& method, const std::string& target,
+                                   const std::string& body, const std::string& service) {
+    const auto parts = http::split_target(target);
+    const auto segments = http::split_path(parts.path);
+    const auto params = http::parse_query(parts.query);
+    if (!segments || !params) {
+        return invalid("The request path or query string has a malformed %-escape.");
+    }
+    const Query q{*params};
+    const std::vector<std::string>& s = *segments;
+    const std::string path(parts.path);
+    if (service == "iot-jobs-data") {
+        return fail(404, "ResourceNotFoundException",
+                    "The iot-jobs-data HTTPS device API is not served by fota-sim; devices use the "
+                    "Jobs MQTT API");
+    }
+
+    // fota-sim's own JSON control API (fault knobs, and every call in one JSON form).
+    if (s.size() == 2 && s[0] == "_fota" && s[1] == "control" && method == "POST") {
+        json request = json::parse(body, nullptr, false);
+        if (request.is_discarded()) {
+            return invalid("POST /_fota/control: the body is not valid JSON");
+        }
+        return make("FotaControl", [request](CloudCore& core, std::int64_t now) {
+            return dispatch_control(core, request, now);
+        });
+    }
+
+    // iotdata: shadows.
+    if (s.size() == 3 && s[0] == "things" && s[2] == "shadow") {
+        return shadow_route(method, s[1], q, body);
+    }
+    if (s.size() == 5 && s[0] == "api" && s[1] == "things" && s[2] == "shadow" &&
+        s[3] == "ListNamedShadowsForThing" && method == "GET") {
+        ListQuery lq;
+        if (const auto page = q.get("pageSize")) {
+            std::int64_t v = 0;
+            if (!parse_int64(*page, v) || v < 1 || v > 100) {
+                return invalid("pageSize must be an integer from 1 to 100");
+            }
+            lq.max_results = static_cast<int>(v);
+        }
+        lq.next_token = q.get("nextToken").value_or("");
+        const std::string thing = s[4];
+        return make("ListNamedShadowsForThing", [thing, lq](CloudCore& core, std::int64_t now) {
+            return core.shadow().list_named_shadows_for_thing(thing, lq, now);
+        });
+    }
+
+    // iot: things.
+    if (s.size() == 1 && s[0] == "things" && method == "GET") {
+        ListQuery lq;
+        if (const auto error = list_query(q, lq)) {
+            return invalid(*error);
+        }
+        return make("ListThings",
+                    [lq](CloudCore& core, std::int64_t) { return core.jobs().list_things(lq); });
+    }
+    if (s.size() == 2 && s[0] == "things") {
+        const std::string thing = s[1];
+        if (method == "POST") {
+            const auto b = json_body(body);
+            if (!b) {
+                return invalid("CreateThing: the body must be a JSON object");
+            }
+            return make("CreateThing", [thing, b = *b](CloudCore& core, std::int64_t now) {
+                return core.jobs().create_thing(thing, b, now);
+            });
+        }
+        if (method == "GET") {
+            return make("DescribeThing", [thing](CloudCore& core, std::int64_t) {
+                return core.jobs().describe_thing(thing);
+            });
+        }
+        return no_route(method, path);
+    }
+    if (s.size() == 3 && s[0] == "things" && s[2] == "jobs" && method == "GET") {
+        ListQuery lq;
+        if (const auto error = list_query(q, lq)) {
+            return invalid(*error);
+        }
+        const std::string thing = s[1];
+        return make("ListJobExecutionsForThing", [thing, lq](CloudCore& core, std::int64_t) {
+            return core.jobs().list_job_executions_for_thing(thing, lq);
+        });
+    }
+    if (s.size() == 4 && s[0] == "things" && s[2] == "jobs" && method == "GET") {
+        const std::string thing = s[1];
+        const std::string job = s[3];
+        std::optional<std::int64_t> execution;
+        if (const auto n = q.get("executionNumber")) {
+            std::int64_t v = 0;
+            if (!parse_int64(*n, v)) {
+                return invalid("executionNumber must be a non-negative integer, not '" + *n + "'");
+            }
+            execution = v;
+        }
+        return make("DescribeJobExecution",
+                    [thing, job, execution](CloudCore& core, std::int64_t now) {
+                        return core.jobs().describe_job_execution(thing, job, execution, now);
+                    });
+    }
+    if (s.size() == 5 && s[0] == "things" && s[2] == "jobs" && s[4] == "cancel" &&
+        method == "PUT") {
+        const auto b = json_body(body);
+        if (!b) {
+            return invalid("CancelJobExecution: the body must be a JSON object");
+        }
+        const std::string thing = s[1];
+        const std::string job = s[3];
+        const bool force = q.flag("force");
+        return make("CancelJobExecution",
+                    [thing, job, force, b = *b](CloudCore& core, std::int64_t now) {
+                        return core.jobs().cancel_job_execution(thing, job, force, b, now);
+                    });
+    }
+    if (s.size() == 6 && s[0] == "things" && s[2] == "jobs" && s[4] == "executionNumber" &&
+        method == "DELETE") {
+        std::int64_t execution = 0;
+        if (!parse_int64(s[5], execution)) {
+            return invalid("executionNumber must be a non-negative integer, not '" + s[5] + "'");
+        }
+        const std::string thing = s[1];
+        const std::string job = s[3];
+        const bool force = q.flag("force");
+        return make("DeleteJobExecution",
+                    [thing, job, execution, force](CloudCore& core, std::int64_t now) {
+                        return core.jobs().delete_job_execution(thing, job, execution, force, now);
+                    });
+    }
+
+    // iot: jobs.
+    if (s.size() == 1 && s[0] == "jobs" && method == "GET") {
+        ListQuery lq;
+        if (const auto error = list_query(q, lq)) {
+            return invalid(*error);
+        }
+        return make("ListJobs",
+                    [lq](CloudCore& core, std::int64_t) { return core.jobs().list_jobs(lq); });
+    }
+    if (s.size() == 2 && s[0] == "jobs") {
+        const std::string job = s[1];
+        if (method == "PUT") {
+            const auto b = json_body(body);
+            if (!b) {
+                return invalid("CreateJob: the body must be a JSON object");
+            }
+            return make("CreateJob", [job, b = *b](CloudCore& core, std::int64_t now) {
+                return core.jobs().create_job(job, b, now);
+            });
+        }
+        if (method == "GET") {
+            return make("DescribeJob", [job](CloudCore& core, std::int64_t) {
+                return core.jobs().describe_job(job);
+            });
+        }
+        if (method == "DELETE") {
+            const bool force = q.flag("force");
+            return make("DeleteJob", [job, force](CloudCore& core, std::int64_t now) {
+                return core.jobs().delete_job(job, force, now);
+            });
+        }
+        return no_route(method, path);
+    }
+    if (s.size() == 3 && s[0] == "jobs") {
+        const std::string job = s[1];
+        if (s[2] == "job-document" && method == "GET") {
+            return make("GetJobDocument", [job](CloudCore& core, std::int64_t) {
+                return core.jobs().get_job_document(job);
+            });
+        }
+        if (s[2] == "cancel" && method == "PUT") {
+            const auto b = json_body(body);
+            if (!b) {
+                return invalid("CancelJob: the body must be a JSON object");
+            }
+            const bool force = q.flag("force");
+            return make("CancelJob", [job, force, b = *b](CloudCore& core, std::int64_t now) {
+                return core.jobs().cancel_job(job, force, b, now);
+            });
+        }
+        if (s[2] == "things" && method == "GET") {
+            ListQuery lq;
+            if (const auto error = list_query(q, lq)) {
+                return invalid(*error);
+            }
+            return make("ListJobExecutionsForJob", [job, lq](CloudCore& core, std::int64_t) {
+                return core.jobs().list_job_executions_for_job(job, lq);
+            });
+        }
+    }
+    return no_route(method, path);
+}
+
+http::RestResponse control_response(const ControlResult& result) {
+    http::RestResponse response;
+    if (result.error) {
+        response.status = static_cast<unsigned>(result.error->http_status);
+        response.headers.emplace_back("x-amzn-ErrorType", result.error->type);
+        response.headers.emplace_back("Content-Type", "application/json");
+        response.body = json{{"message", result.error->message}}.dump(
+            -1, ' ', false, json::error_handler_t::replace);
+        return response;
+    }
+    response.headers.emplace_back("Content-Type", "application/json");
+    if (!result.body.is_null()) {
+        response.body = result.body.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    return response;
+}
+
+} // namespace fota::cloud

@@ -1,0 +1,232 @@
+#include "fota/cloud/http/rest_server.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+namespace fota::cloud::http {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class RestSession;
+
+struct Shared {
+    RestServerConfig config;
+    RestHandler handler;
+    std::mutex mutex;
+    std::vector<std::weak_ptr<RestSession>> sessions;
+    bool stopped = false;
+};
+
+class RestSession : public std::enable_shared_from_this<RestSession> {
+public:
+    RestSession(tcp::socket socket, std::shared_ptr<Shared> shared)
+        : stream_(std::move(socket)), shared_(std::move(shared)) {}
+
+    void start() {
+        net::dispatch(stream_.get_executor(),
+                      beast::bind_front_handler(&RestSession::read, shared_from_this()));
+    }
+
+    void close() {
+        net::post(stream_.get_executor(), [self = shared_from_this()] { self->shutdown(); });
+    }
+
+private:
+    void read() {
+        parser_.emplace();
+        parser_->body_limit(shared_->config.max_body_size);
+        parser_->header_limit(64 * 1024);
+        stream_.expires_after(shared_->config.idle_timeout);
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&RestSession::on_read, shared_from_this()));
+    }
+
+    void on_read(beast::error_code ec, std::size_t) {
+        if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+            ec == net::error::operation_aborted || ec == beast::error::timeout ||
+            ec == net::error::connection_reset || ec == bhttp::error::partial_message) {
+            return shutdown();
+        }
+        if (ec) {
+            RestResponse bad;
+            bad.status = ec == bhttp::error::body_limit ? 413 : 400;
+            bad.headers.emplace_back("Content-Type", "application/json");
+            bad.body = "{\"message\":\"the HTTP request could not be read: " + ec.message() + "\"}";
+            keep_alive_ = false;
+            return write(std::move(bad));
+        }
+        auto request = parser_->release();
+        keep_alive_ = request.keep_alive();
+        SigV4Request r;
+        r.method = std::string(request.method_string());
+        r.target = std::string(request.target());
+        for (const auto& field : request) {
+            r.headers.push_back({std::string(field.name_string()), std::string(field.value())});
+        }
+        r.body = std::move(request.body());
+        stream_.expires_never();
+        // The responder owns the connection until it is called (or dropped unanswered, which
+        // closes the connection).
+        auto answered = std::make_shared<std::atomic<bool>>(false);
+        RestResponder respond = [self = shared_from_this(), answered](RestResponse response) {
+            if (answered->exchange(true)) {
+                return;
+            }
+            net::post(self->stream_.get_executor(),
+                      [self, response = std::move(response)]() mutable {
+                          self->write(std::move(response));
+                      });
+        };
+        shared_->handler(std::move(r), std::move(respond));
+    }
+
+    void write(RestResponse response) {
+        auto message = std::make_shared<bhttp::response<bhttp::string_body>>();
+        message->version(11);
+        message->result(response.status);
+        message->set(bhttp::field::server, "fota-sim");
+        for (auto& [name, value] : response.headers) {
+            message->set(name, value);
+        }
+        message->body() = std::move(response.body);
+        message->keep_alive(keep_alive_);
+        message->prepare_payload();
+        bhttp::async_write(stream_, *message,
+                           [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
+                               if (ec || !self->keep_alive_) {
+                                   return self->shutdown();
+                               }
+                               self->read();
+                           });
+    }
+
+    void shutdown() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+        stream_.socket().close(ec);
+    }
+
+    beast::tcp_stream stream_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    std::shared_ptr<Shared> shared_;
+    bool keep_alive_ = true;
+};
+
+} // namespace
+
+struct RestServer::Impl : std::enable_shared_from_this<RestServer::Impl> {
+    Impl(net::io_context& io_context, std::shared_ptr<Shared> s)
+        : io(io_context), acceptor(net::make_strand(io_context)), shared(std::move(s)) {}
+
+    void accept() {
+        acceptor.async_accept(net::make_strand(io), [self = shared_from_this()](
+                                                        beast::error_code ec, tcp::socket socket) {
+            if (ec == net::error::operation_aborted || !self->acceptor.is_open()) {
+                return;
+            }
+            if (!ec) {
+                auto session = std::make_shared<RestSession>(std::move(socket), self->shared);
+                {
+                    std::lock_guard lock(self->shared->mutex);
+                    if (self->shared->stopped) {
+                        return;
+                    }
+                    auto& sessions = self->shared->sessions;
+                    sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
+                                                  [](const auto& w) { return w.expired(); }),
+                                   sessions.end());
+                    sessions.push_back(session);
+                }
+                session->start();
+            }
+            self->accept();
+        });
+    }
+
+    net::io_context& io;
+    tcp::acceptor acceptor;
+    std::shared_ptr<Shared> shared;
+    std::atomic<std::uint16_t> port{0};
+    bool started = false;
+};
+
+RestServer::RestServer(net::io_context& io, RestServerConfig config, RestHandler handler) {
+    auto shared = std::make_shared<Shared>();
+    shared->config = std::move(config);
+    shared->handler = std::move(handler);
+    impl_ = std::make_shared<Impl>(io, std::move(shared));
+}
+
+RestServer::~RestServer() {
+    stop();
+}
+
+void RestServer::start() {
+    if (impl_->started) {
+        return;
+    }
+    const auto& config = impl_->shared->config;
+    const tcp::endpoint endpoint(net::ip::make_address(config.address), config.port);
+    impl_->acceptor.open(endpoint.protocol());
+    impl_->acceptor.set_option(net::socket_base::reuse_address(true));
+    impl_->acceptor.bind(endpoint);
+    impl_->acceptor.listen(net::socket_base::max_listen_connections);
+    impl_->port = impl_->acceptor.local_endpoint().port();
+    impl_->started = true;
+    impl_->accept();
+}
+
+void RestServer::stop() {
+    if (!impl_->started) {
+        return;
+    }
+    impl_->started = false;
+    net::post(impl_->acceptor.get_executor(), [impl = impl_] {
+        beast::error_code ec;
+        impl->acceptor.close(ec);
+    });
+    std::vector<std::shared_ptr<RestSession>> open;
+    {
+        std::lock_guard lock(impl_->shared->mutex);
+        impl_->shared->stopped = true;
+        for (const auto& w : impl_->shared->sessions) {
+            if (auto s = w.lock()) {
+                open.push_back(std::move(s));
+            }
+        }
+        impl_->shared->sessions.clear();
+    }
+    for (const auto& s : open) {
+        s->close();
+    }
+}
+
+std::uint16_t RestServer::port() const {
+    return impl_->port;
+}
+
+std::string RestServer::endpoint() const {
+    return "http://" + impl_->shared->config.address + ":" + std::to_string(port());
+}
+
+} // namespace fota::cloud::http
