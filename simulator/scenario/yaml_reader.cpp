@@ -537,6 +537,16 @@ std::optional<nlohmann::json> YamlReader::json(const YAML::Node& node, const std
     if (!visit(node)) {
         return std::nullopt;
     }
+    if (depth == 0) {
+        json_values_ = 0;
+    }
+    if (++json_values_ > max_json_values) {
+        if (json_values_ == max_json_values + 1) {
+            error(node, what + " has more than " + std::to_string(max_json_values) +
+                            " values (AWS IoT allows 32768 characters)");
+        }
+        return std::nullopt;
+    }
     if (depth > max_json_depth) {
         error(node,
               what + " is nested more than " + std::to_string(max_json_depth) + " levels deep");

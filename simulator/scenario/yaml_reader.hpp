@@ -90,6 +90,7 @@ private:
     std::string file_;
     std::vector<Diagnostic>& errors_;
     std::size_t visits_ = 0;
+    std::size_t json_values_ = 0; // in the free-form JSON being converted
     bool exhausted_ = false;
 };
 
@@ -97,6 +98,8 @@ private:
 inline constexpr std::size_t max_node_visits = 50'000;
 /// Maximum nesting of free-form JSON (job documents) and of conditions.
 inline constexpr int max_json_depth = 32;
+/// Maximum values in one free-form JSON value (a job document is at most 32768 characters).
+inline constexpr std::size_t max_json_values = 10'000;
 inline constexpr std::size_t max_errors = 50;
 
 } // namespace fota::sim::detail
