@@ -1,5 +1,6 @@
 #include "scenario/scenario_parser.hpp"
 
+#include "scenario/job_document.hpp"
 #include "scenario/units.hpp"
 #include "scenario/yaml_reader.hpp"
 
@@ -1046,6 +1047,20 @@ private:
                                                    std::to_string(text.size()) +
                                                    " characters as JSON; AWS IoT allows at most " +
                                                    std::to_string(max_job_document_chars));
+                    ok = false;
+                }
+                for (const auto& name : unknown_firmware_placeholders(*document)) {
+                    std::string valid;
+                    for (auto known : firmware_placeholder_names()) {
+                        valid += (valid.empty() ? "" : ", ") + std::string("${firmware.") +
+                                 std::string(known) + "}";
+                    }
+                    r_.error(body["document"],
+                             "'document' in " + here +
+                                 (name.empty() ? std::string(" has an unterminated '${firmware.'")
+                                               : " uses the unknown placeholder '${firmware." +
+                                                     name.substr(0, 40) + "}'") +
+                                 "; placeholders: " + valid);
                     ok = false;
                 }
                 job.document = std::move(*document);
