@@ -68,7 +68,7 @@ Prepared prepare(const std::string& sweep, const std::string& setup_name) {
     if (prepared.setup.name.empty()) {
         throw std::runtime_error("unknown setup '" + setup_name + "'");
     }
-    prepared.device = make_device(prepared.setup, sweep != "store");
+    prepared.device = make_device(prepared.setup, is_boot_sweep(sweep));
     Device& device = *prepared.device;
     if (sweep == "upgrade-test" || sweep == "revert") {
         if (device.request_upgrade(UpgradeMode::test) != FlashStatus::ok) {
@@ -78,7 +78,7 @@ Prepared prepare(const std::string& sweep, const std::string& setup_name) {
         if (device.request_upgrade(UpgradeMode::permanent) != FlashStatus::ok) {
             throw std::runtime_error("request_upgrade failed while preparing");
         }
-    } else if (sweep != "store") {
+    } else if (sweep != "store" && sweep != "download") {
         throw std::runtime_error("unknown sweep '" + sweep + "'");
     }
     if (sweep == "revert") {
@@ -86,6 +86,16 @@ Prepared prepare(const std::string& sweep, const std::string& setup_name) {
         if (!upgraded.booted || upgraded.confirmed) {
             throw std::runtime_error("the test upgrade before the revert failed: " +
                                      upgraded.error);
+        }
+    }
+    if (sweep == "download") {
+        // The secondary slot holds a leftover image, as after an earlier update.
+        auto leftover = image_bytes(prepared.setup.old_image);
+        leftover.resize((leftover.size() + 15) / 16 * 16, prepared.setup.geometry.erased_value);
+        if (device.flash().write(device.boot_model().partition(Slot::secondary).offset, leftover) !=
+                FlashStatus::ok ||
+            !device.boot().booted) {
+            throw std::runtime_error("cannot prepare the download sweep");
         }
     }
     if (sweep == "store") {
@@ -281,6 +291,63 @@ std::string run_store_case(const SweepCase& sweep_case, Prepared& prepared) {
     return "";
 }
 
+// The application's part of an update, as the NCS MCUboot DFU target does it.
+FlashStatus download_and_request(Prepared& prepared) {
+    if (FlashStatus status =
+            download_to_secondary(*prepared.device, image_bytes(prepared.setup.new_image));
+        status != FlashStatus::ok) {
+        return status;
+    }
+    return prepared.device->request_upgrade(UpgradeMode::test);
+}
+
+std::string run_download_case(const SweepCase& sweep_case, Prepared& prepared,
+                              std::uint64_t clean_operations) {
+    Device& device = *prepared.device;
+    const auto old_image = image_bytes(prepared.setup.old_image);
+    for (const FaultPlan& plan : sweep_case.plans) {
+        device.flash().arm(plan);
+        const std::uint64_t at = plan.power_cut ? plan.power_cut->at_operation : 0;
+        if (download_and_request(prepared) != FlashStatus::power_lost) {
+            if (sweep_case.plans.size() == 1) {
+                return "the cut did not happen";
+            }
+            break;
+        }
+        device.flash().disarm();
+        const BootResult after_cut = device.boot();
+        if (after_cut.swap == SwapType::test && at == clean_operations &&
+            after_cut.version == prepared.setup.new_image.version) {
+            // The cut tore the last write, the request's magic, yet it came out complete.
+            continue;
+        }
+        if (!after_cut.booted || after_cut.swap != SwapType::none ||
+            after_cut.version != prepared.setup.old_image.version ||
+            slot_bytes(device, Slot::primary, old_image.size()) != old_image) {
+            return "after a cut mid-download the old image must boot unchanged: " +
+                   describe(after_cut);
+        }
+    }
+    device.flash().disarm();
+    if (FlashStatus status = download_and_request(prepared); status != FlashStatus::ok) {
+        return std::string("the download after the cut failed: ") + to_string(status) + " " +
+               device.flash().last_violation();
+    }
+    const BootResult result = device.boot();
+    const auto new_image = image_bytes(prepared.setup.new_image);
+    std::string problems;
+    if (!result.booted || result.version != prepared.setup.new_image.version || result.confirmed) {
+        problems += "the update did not boot as a test image: " + describe(result) + "; ";
+    }
+    if (slot_bytes(device, Slot::primary, new_image.size()) != new_image) {
+        problems += "the primary slot does not hold the update; ";
+    }
+    if (device.flash().counters().violations != prepared.violations_before) {
+        problems += "strict flash rule violated: " + device.flash().last_violation();
+    }
+    return problems;
+}
+
 } // namespace
 
 std::string SweepCase::replay_line() const {
@@ -325,6 +392,11 @@ std::uint64_t count_operations(const std::string& sweep, const std::string& setu
         if (!result.booted) {
             throw std::runtime_error("the clean run failed: " + describe(result));
         }
+    } else if (sweep == "download") {
+        if (FlashStatus status = download_and_request(prepared); status != FlashStatus::ok) {
+            throw std::runtime_error(std::string("the clean download failed: ") +
+                                     to_string(status));
+        }
     } else {
         for (const auto& operation : store_workload()) {
             Status status = operation.remove ? device.store()->remove(operation.key)
@@ -339,8 +411,14 @@ std::uint64_t count_operations(const std::string& sweep, const std::string& setu
 
 std::string run_case(const SweepCase& sweep_case) {
     Prepared prepared = prepare(sweep_case.sweep, sweep_case.setup);
-    return is_boot_sweep(sweep_case.sweep) ? run_boot_case(sweep_case, prepared)
-                                           : run_store_case(sweep_case, prepared);
+    if (is_boot_sweep(sweep_case.sweep)) {
+        return run_boot_case(sweep_case, prepared);
+    }
+    if (sweep_case.sweep == "download") {
+        return run_download_case(sweep_case, prepared,
+                                 count_operations(sweep_case.sweep, sweep_case.setup));
+    }
+    return run_store_case(sweep_case, prepared);
 }
 
 namespace {
@@ -348,8 +426,8 @@ namespace {
 // One prepared device per sweep, restored before each case (preparing costs more than a case).
 class CaseRunner {
 public:
-    CaseRunner(const std::string& sweep, const std::string& setup)
-        : prepared_(prepare(sweep, setup)) {}
+    CaseRunner(const std::string& sweep, const std::string& setup, std::uint64_t operations)
+        : prepared_(prepare(sweep, setup)), operations_(operations) {}
 
     std::string run(const SweepCase& sweep_case) {
         Device& device = *prepared_.device;
@@ -365,11 +443,15 @@ public:
         if (!device.boot().booted) {
             return "the prepared device did not boot";
         }
+        if (sweep_case.sweep == "download") {
+            return run_download_case(sweep_case, prepared_, operations_);
+        }
         return run_store_case(sweep_case, prepared_);
     }
 
 private:
     Prepared prepared_;
+    std::uint64_t operations_;
 };
 
 void record(SweepReport& report, std::uint64_t at, const SweepCase& sweep_case,
@@ -391,7 +473,7 @@ void record(SweepReport& report, std::uint64_t at, const SweepCase& sweep_case,
 SweepReport exhaustive_sweep(const std::string& sweep, const std::string& setup) {
     SweepReport report;
     report.operations = count_operations(sweep, setup);
-    CaseRunner runner(sweep, setup);
+    CaseRunner runner(sweep, setup, report.operations);
     for (std::uint64_t at = 1; at <= report.operations; ++at) {
         for (const FaultPlan& plan :
              {FaultPlan::cut_before(at), FaultPlan::cut_torn(at, kTornSeedBase + at)}) {
@@ -406,7 +488,7 @@ SweepReport random_sweep(const std::string& sweep, const std::string& setup, std
                          std::uint64_t count) {
     SweepReport report;
     report.operations = count_operations(sweep, setup);
-    CaseRunner runner(sweep, setup);
+    CaseRunner runner(sweep, setup, report.operations);
     SplitMix64 rng(seed);
     for (std::uint64_t i = 0; i < count; ++i) {
         SweepCase sweep_case{sweep, setup, {}};

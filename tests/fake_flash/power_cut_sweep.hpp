@@ -17,7 +17,7 @@
 namespace fota::flash::test {
 
 struct SweepCase {
-    std::string sweep; ///< upgrade-test, upgrade-permanent, revert, store
+    std::string sweep; ///< upgrade-test, upgrade-permanent, revert, store, download
     std::string setup; ///< a setup_named() name
     std::vector<FaultPlan> plans;
 

@@ -92,10 +92,15 @@ TEST_CASE("power cut at every operation of store updates", "[power_cut]") {
     exhaustive("store");
 }
 
+TEST_CASE("power cut at every operation of a download and upgrade request", "[power_cut]") {
+    exhaustive("download");
+}
+
 TEST_CASE("up to five power cuts at seeded random operations", "[power_cut]") {
     random("upgrade-permanent", 100);
     random("revert", 100);
     random("store", 100);
+    random("download", 100);
 }
 
 TEST_CASE("replay lines round-trip", "[power_cut]") {
