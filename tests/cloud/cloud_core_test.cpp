@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "fota/cloud/cloud_core.hpp"
+#include "fota/cloud/control_dispatch.hpp"
 #include "fota/cloud/work_queue.hpp"
 #include "test_support.hpp"
 
@@ -140,4 +141,38 @@ TEST_CASE("WorkQueue runs calls from another thread on the owner's turn", "[queu
     CHECK_THROWS_AS(dropped.get(), std::future_error);
     auto refused = queue.call([](CloudCore&, std::int64_t) { return 1; });
     CHECK_THROWS_WITH(refused.get(), "cloud stopped");
+}
+
+TEST_CASE("the cloud clock advances on request and persists", "[core]") {
+    Fixture f;
+    CHECK(f.core.cloud_time(t0) == t0);
+    f.core.advance_clock(90);
+    f.core.advance_clock(-5); // ignored
+    CHECK(f.core.cloud_time(t0) == t0 + 90);
+    const ControlResult r =
+        dispatch_control(f.core, json{{"op", "advance_clock"}, {"args", {{"seconds", 10}}}}, t0);
+    REQUIRE(r.ok());
+    CHECK(r.body["cloudTime"] == t0 + 10);
+    CHECK(f.core.cloud_time(t0) == t0 + 100);
+    CHECK_FALSE(
+        dispatch_control(f.core, json{{"op", "advance_clock"}, {"args", {{"seconds", "x"}}}}, t0)
+            .ok());
+}
+
+TEST_CASE("control dispatch: typed arguments, clear errors", "[core]") {
+    Fixture f;
+    auto run = [&](const json& request) { return dispatch_control(f.core, request, t0); };
+    CHECK(run(json::array()).error->type == "InvalidRequestException");
+    CHECK(run(json{{"op", 5}}).error->type == "InvalidRequestException");
+    CHECK(run(json{{"op", "create_job"}, {"args", {{"jobId", 7}}}}).error->message ==
+          "args.jobId must be a string");
+    CHECK(
+        run(json{{"op", "delete_job_execution"}, {"args", {{"thingName", "dev1"}, {"jobId", "j"}}}})
+            .error->message == "args.executionNumber is required");
+    CHECK(run(json{{"op", "describe_thing"}, {"args", {{"thingName", "dev1"}}}}).ok());
+    const auto shadow = run(json{
+        {"op", "update_thing_shadow"},
+        {"args", {{"thingName", "dev1"}, {"payload", {{"state", {{"reported", {{"a", 1}}}}}}}}}});
+    REQUIRE(shadow.ok());
+    CHECK(shadow.body["version"] == 1);
 }

@@ -367,3 +367,26 @@ TEST_CASE("abort notifies the other things whose queued executions it cancels", 
     CHECK(only(out, topic("dev2", "notify")) ==
           json{{"timestamp", t0 + 1}, {"jobs", json::object()}});
 }
+
+TEST_CASE("a job completes only when every target is terminal, retries included", "[jobs][retry]") {
+    Fixture f;
+    REQUIRE(
+        f.jobs
+            .create_job("j1",
+                        job_body({"dev1", "dev2"},
+                                 json{{"jobExecutionsRetryConfig",
+                                       {{"criteriaList",
+                                         {{{"failureType", "FAILED"}, {"numberOfRetries", 1}}}}}}}),
+                        t0)
+            .ok());
+    f.device("dev1", "j1/update", R"({"status":"SUCCEEDED"})", t0 + 1);
+    f.device("dev2", "j1/update", R"({"status":"FAILED"})", t0 + 2); // retried as #2
+    CHECK(f.jobs.describe_job("j1").body["job"]["status"] == "IN_PROGRESS");
+    f.device("dev2", "j1/update", R"({"status":"SUCCEEDED"})", t0 + 3);
+    const json job = f.jobs.describe_job("j1").body["job"];
+    CHECK(job["status"] == "COMPLETED");
+    CHECK(job["jobProcessDetails"]["numberOfSucceededThings"] == 2);
+    const auto r = f.jobs.list_job_executions_for_thing("dev2", ListQuery{});
+    CHECK(r.body["executionSummaries"][0]["jobExecutionSummary"]["executionNumber"] == 2);
+    CHECK(r.body["executionSummaries"][0]["jobExecutionSummary"]["retryAttempt"] == 1);
+}

@@ -197,6 +197,7 @@ struct JobsService::State {
     std::map<std::string, std::map<std::string, std::vector<Execution>>> executions;
     std::int64_t sequence = 0;
     std::map<std::string, std::string> reject_next_update;
+    std::map<std::string, std::size_t> completion_cursor; // job id -> see check_completion()
 
     State(KvStore& kv, JobsOptions opts) : store(kv), options(std::move(opts)) {}
 
@@ -310,8 +311,8 @@ struct JobsService::State {
     // Records the pending lists of every target of `job_id` (an abort may touch them all).
     void snapshot_job(const std::string& job_id, Snapshot& before) {
         auto job = jobs.find(job_id);
-        if (job == jobs.end()) {
-            return;
+        if (job == jobs.end() || !job->second.abort_config.is_object()) {
+            return; // only an abort changes other things' executions
         }
         for (const auto& thing : job->second.target_things) {
             if (before.find(thing) == before.end()) {
@@ -504,6 +505,7 @@ struct JobsService::State {
         e.sequence = next_sequence();
         auto& list = executions[thing][job.job_id];
         list.push_back(e);
+        completion_cursor[job.job_id] = 0;
         save(list.back());
         return list.back();
     }
@@ -545,8 +547,11 @@ struct JobsService::State {
             !job.pending_rollout.empty()) {
             return;
         }
-        for (const auto& thing : job.target_things) {
-            const Execution* e = latest(thing, job.job_id);
+        // Targets before the cursor are known terminal (queue_execution resets it), so a fleet
+        // finishing one by one costs O(targets) in total, not per update.
+        std::size_t& cursor = completion_cursor[job.job_id];
+        for (; cursor < job.target_things.size(); ++cursor) {
+            const Execution* e = latest(job.target_things[cursor], job.job_id);
             if (e != nullptr && !is_terminal(e->status)) {
                 return;
             }

@@ -28,7 +28,21 @@ bool is_reply(const std::string& topic) {
 } // namespace
 
 CloudCore::CloudCore(const CloudConfig& config)
-    : store_(config.database_path), jobs_(store_, config.jobs), shadow_(store_) {}
+    : store_(config.database_path), jobs_(store_, config.jobs), shadow_(store_) {
+    for (const auto& [key, value] : store_.load("core")) {
+        if (key == "clock_offset") {
+            clock_offset_ = std::stoll(value);
+        }
+    }
+}
+
+void CloudCore::advance_clock(std::int64_t seconds) {
+    if (seconds <= 0) {
+        return;
+    }
+    clock_offset_ += seconds;
+    store_.put("core", "clock_offset", std::to_string(clock_offset_));
+}
 
 bool CloudCore::handle_message(std::string_view client_id, std::string_view topic,
                                std::string_view payload, std::int64_t now) {

@@ -141,6 +141,15 @@ ControlResult dispatch_control(CloudCore& core, const json& request, std::int64_
                 args.value("payload", json()).dump(-1, ' ', false, json::error_handler_t::replace);
             result = shadow.update_thing_shadow(thing, name, payload, now);
         }
+    } else if (op == "advance_clock") {
+        const auto seconds = number("seconds");
+        if (!seconds || *seconds < 0 || *seconds > 10LL * 365 * 24 * 3600) {
+            result = bad(problem.empty() ? "args.seconds must be an integer from 0 to 10 years"
+                                         : problem);
+        } else {
+            core.advance_clock(*seconds);
+            result = ControlResult::success(json{{"cloudTime", now + *seconds}});
+        }
     } else if (op == "duplicate_next_notify_next" || op == "duplicate_next_job_document" ||
                op == "reject_next_update" || op == "delay_next_reply" || op == "drop_next_reply") {
         const auto thing = text("thingName");

@@ -89,10 +89,12 @@ int on_message(int /*event*/, void* event_data, void* userdata) {
     try {
         const std::string_view payload(static_cast<const char*>(ed->payload), ed->payloadlen);
         if (plugin->control_topic && ed->topic == fota::cloud::control_request_topic) {
-            fota::cloud::handle_control_message(*plugin->core, client_id, payload, now_seconds());
+            fota::cloud::handle_control_message(*plugin->core, client_id, payload,
+                                                plugin->core->cloud_time(now_seconds()));
             return MOSQ_ERR_SUCCESS;
         }
-        plugin->core->handle_message(client_id, ed->topic, payload, now_seconds());
+        plugin->core->handle_message(client_id, ed->topic, payload,
+                                     plugin->core->cloud_time(now_seconds()));
     } catch (const std::exception& error) {
         mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: request on %s from %s failed: %s",
                              ed->topic, client_id, error.what());
@@ -105,8 +107,8 @@ int on_tick(int /*event*/, void* event_data, void* userdata) {
     auto* plugin = static_cast<Plugin*>(userdata);
     auto* ed = static_cast<mosquitto_evt_tick*>(event_data);
     (void)ed;
-    const std::int64_t now = now_seconds();
     try {
+        const std::int64_t now = plugin->core->cloud_time(now_seconds());
         plugin->queue.run_pending(*plugin->core, now);
         if (now != plugin->last_tick) {
             plugin->last_tick = static_cast<std::time_t>(now);

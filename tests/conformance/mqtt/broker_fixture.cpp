@@ -156,7 +156,7 @@ std::string Broker::log() const {
 
 // ---- Client -------------------------------------------------------------------------------------
 
-Client::Client(const std::string& uri, const std::string& client_id)
+Client::Client(const std::string& uri, const std::string& client_id, bool clean_session)
     : client_id_(client_id), client_(uri, client_id) {
     client_.set_message_callback([this](mqtt::const_message_ptr message) {
         const std::lock_guard<std::mutex> lock(mutex_);
@@ -164,7 +164,7 @@ Client::Client(const std::string& uri, const std::string& client_id)
         changed_.notify_all();
     });
     auto options = mqtt::connect_options_builder()
-                       .clean_session(true)
+                       .clean_session(clean_session)
                        .mqtt_version(MQTTVERSION_3_1_1)
                        .keep_alive_interval(std::chrono::seconds(30))
                        .finalize();

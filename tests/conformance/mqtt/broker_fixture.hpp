@@ -48,10 +48,11 @@ struct Received {
     bool retained = false;
 };
 
-/// An MQTT 3.1.1 client (clean session) that records every message it receives.
+/// An MQTT 3.1.1 client that records every message it receives.
 class Client {
 public:
-    Client(const std::string& uri, const std::string& client_id);
+    /// Connects (deadline 10 s). `clean_session` false keeps a persistent session.
+    Client(const std::string& uri, const std::string& client_id, bool clean_session = true);
     ~Client();
     Client(const Client&) = delete;
     Client& operator=(const Client&) = delete;

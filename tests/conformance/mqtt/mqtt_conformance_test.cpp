@@ -367,3 +367,55 @@ TEST_CASE("cloud fault knobs through the control topic", "[conformance]") {
     CHECK(bad["ok"] == false);
     CHECK(bad["error"]["type"] == "InvalidRequestException");
 }
+
+TEST_CASE("timeouts run on the broker's tick (cloud clock advanced)", "[conformance]") {
+    Stack stack;
+    stack.create_thing("dev1");
+    const json reply = stack.admin->control(
+        "create_job", {{"jobId", "t1"},
+                       {"body",
+                        {{"targets", {thing_arn("dev1")}},
+                         {"document", R"({"operation":"fota"})"},
+                         {"timeoutConfig", {{"inProgressTimeoutInMinutes", 10}}}}}});
+    REQUIRE(reply["ok"] == true);
+    Client device(stack.broker.uri(), "dev1");
+    device.subscribe(jobs1 + "notify-next");
+    device.publish(jobs1 + "start-next", R"({"stepTimeoutInMinutes":2})");
+    CHECK(device
+              .wait_json(jobs1 +
+                         "start-next/accepted")["execution"]["approximateSecondsBeforeTimedOut"]
+              .get<int>() <= 120);
+    REQUIRE(stack.admin->control("advance_clock", {{"seconds", 121}})["ok"] == true);
+    // The next tick times the execution out and announces that nothing is next.
+    const json next = device.wait_json(jobs1 + "notify-next");
+    CHECK_FALSE(next.contains("execution"));
+    device.publish(jobs1 + "t1/get", "");
+    const json e = device.wait_json(jobs1 + "t1/get/accepted")["execution"];
+    CHECK(e["status"] == "TIMED_OUT");
+    CHECK(e["versionNumber"] == 3);
+}
+
+TEST_CASE("notifications wait for a persistent session that is offline", "[conformance]") {
+    Stack stack;
+    stack.create_thing("dev1");
+    {
+        Client device(stack.broker.uri(), "dev1", false);
+        device.subscribe(jobs1 + "notify-next");
+    }
+    stack.create_job("queued-while-offline", {"dev1"});
+    Client device(stack.broker.uri(), "dev1", false);
+    CHECK(device.wait_json(jobs1 + "notify-next")["execution"]["jobId"] == "queued-while-offline");
+}
+
+TEST_CASE("too many topic levels are refused; seven slashes get InvalidTopic", "[conformance]") {
+    Stack stack;
+    stack.create_thing("dev1");
+    Client device(stack.broker.uri(), "dev1");
+    device.publish(jobs1 + "a/b/c/d", "{}"); // 7 slashes: a topic, but no Jobs API
+    CHECK(device.wait_json(jobs1 + "a/b/c/d/rejected")["code"] == "InvalidTopic");
+    device.publish(jobs1 + "a/b/c/d/e", R"({"clientToken":"deep"})"); // 8 slashes: refused
+    barrier(device, "dev1", "after-deep");
+    for (const auto& message : device.received()) {
+        CHECK(message.topic.find("a/b/c/d/e") == std::string::npos);
+    }
+}

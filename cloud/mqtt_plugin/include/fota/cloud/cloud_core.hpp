@@ -62,6 +62,17 @@ public:
     /// The next reply (accepted/rejected) to the thing is never sent.
     void drop_next_reply(const std::string& thing_name);
 
+    // ---- Cloud clock ---------------------------------------------------------------------------
+
+    /// The cloud's time for wall-clock time `wall_seconds`: wall time plus the offset that
+    /// advance_clock() accumulated (persisted, so a restart keeps it).
+    [[nodiscard]] std::int64_t cloud_time(std::int64_t wall_seconds) const {
+        return wall_seconds + clock_offset_;
+    }
+    /// Moves the cloud's clock forward by `seconds` (>= 0), so tests and scenarios can reach
+    /// in-progress/step timeouts and rollout minutes without waiting. Timers fire at the next tick.
+    void advance_clock(std::int64_t seconds);
+
     /// Messages held back by delay_next_reply and not yet released.
     [[nodiscard]] std::size_t delayed_count() const { return delayed_.size(); }
 
@@ -81,6 +92,7 @@ private:
     std::map<std::string, std::int64_t> delay_reply_;
     std::set<std::string> drop_reply_;
     std::deque<Delayed> delayed_;
+    std::int64_t clock_offset_ = 0;
 };
 
 } // namespace fota::cloud

@@ -20,6 +20,7 @@
 //   update_thing_shadow {thingName, shadowName?, payload (a JSON value, sent as its text)}
 //   fault knobs {thingName, ...}: duplicate_next_notify_next, duplicate_next_job_document,
 //   reject_next_update {code}, delay_next_reply {seconds}, drop_next_reply
+//   advance_clock {seconds}: moves the cloud's clock forward (timeouts, rollout minutes)
 
 #include <cstdint>
 #include <string_view>
