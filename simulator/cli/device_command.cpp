@@ -1,0 +1,394 @@
+// fota-sim device: one simulated nRF9160 (or N of them) running the FOTA core against an AWS IoT
+// endpoint or the local stack, until interrupted (or until every device runs a given version).
+#include "cli/command_registry.hpp"
+
+#if __has_include("fota/sim/device_runtime.hpp")
+#include "fota/sim/device_runtime.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace fota::sim;
+
+struct DeviceCommandOptions {
+    std::string thing;
+    std::string endpoint = "127.0.0.1";
+    std::string cert;
+    std::string key;
+    std::string ca;
+    bool tls = false;
+    bool insecure = false;
+    std::string flash;
+    std::string image;
+    std::string firmware_version = "1.0.0";
+    std::size_t count = 0;
+    std::string thing_prefix = "dev-";
+    unsigned threads = 2;
+    std::string shadow_url;
+    std::string shadow_transport; // https | mqtt | none; default: https with --shadow-url
+    std::string profile = "default";
+    std::uint32_t keep_alive = 60;
+    std::uint64_t seed = 1;
+    std::string log_level = "info";
+    std::string until_version;
+    std::uint32_t timeout_s = 0;
+    std::uint32_t stagger_ms = 0;
+};
+
+// "dev-" + index, zero-padded to the width of the largest index.
+std::string thing_name(const std::string& prefix, std::size_t index, std::size_t count) {
+    const std::size_t width = std::to_string(count > 0 ? count - 1 : 0).size();
+    std::string digits = std::to_string(index);
+    return prefix + std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
+}
+
+// Host and port of --endpoint; the port defaults to 8883 with TLS and 1883 without.
+bool parse_endpoint(const std::string& endpoint, bool tls, std::string& host, std::uint16_t& port) {
+    const auto colon = endpoint.rfind(':');
+    host = endpoint;
+    port = tls ? 8883 : 1883;
+    if (colon != std::string::npos && endpoint.find(']') == std::string::npos) {
+        host = endpoint.substr(0, colon);
+        const std::string digits = endpoint.substr(colon + 1);
+        if (digits.empty() || digits.size() > 5 ||
+            digits.find_first_not_of("0123456789") != std::string::npos) {
+            return false;
+        }
+        const unsigned long value = std::stoul(digits);
+        if (value == 0 || value > 65535) {
+            return false;
+        }
+        port = static_cast<std::uint16_t>(value);
+    }
+    return !host.empty();
+}
+
+[[noreturn]] void usage_error(const std::string& message) {
+    std::cerr << "fota-sim device: " << message << "\n";
+    throw CLI::RuntimeError(2);
+}
+
+long peak_rss_kib() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
+double cpu_seconds() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) {
+        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+    };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+std::size_t thread_count() {
+    std::size_t threads = 0;
+    std::error_code ec;
+    for (auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
+         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+        ++threads;
+    }
+    return threads;
+}
+
+// One round of status collection: every device answers on its own strand.
+struct Census {
+    std::mutex mutex;
+    std::size_t answered = 0;
+    std::size_t at_target = 0;
+    std::size_t connected = 0;
+    std::map<std::string, std::size_t> by_phase;
+    std::map<std::string, std::size_t> by_version;
+};
+
+int run_devices(const DeviceCommandOptions& cli) {
+    spdlog::set_level(spdlog::level::from_str(cli.log_level));
+    std::string host;
+    std::uint16_t port = 0;
+    const bool tls = cli.tls || !cli.cert.empty();
+    if (!parse_endpoint(cli.endpoint, tls, host, port)) {
+        usage_error("--endpoint must be HOST or HOST:PORT (port 1..65535), got '" + cli.endpoint +
+                    "'");
+    }
+    if (cli.thing.empty() == (cli.count == 0)) {
+        usage_error("give either --thing NAME (one device) or --count N (N devices)");
+    }
+    if (cli.cert.empty() != cli.key.empty()) {
+        usage_error("--cert and --key go together");
+    }
+    if (!cli.image.empty() && cli.firmware_version != "1.0.0") {
+        usage_error("--image and --firmware-version exclude each other");
+    }
+    for (const auto* file : {&cli.cert, &cli.key, &cli.ca, &cli.image}) {
+        if (!file->empty() && !std::filesystem::is_regular_file(*file)) {
+            usage_error("no such file: " + *file);
+        }
+    }
+
+    DeviceOptions base;
+    base.mqtt_host = host;
+    base.mqtt_port = port;
+    base.mqtt_tls = tls;
+    base.ca_file = cli.ca;
+    base.cert_file = cli.cert;
+    base.key_file = cli.key;
+    base.verify_tls = !cli.insecure;
+    base.keep_alive_s = cli.keep_alive;
+    base.shadow_base_url = cli.shadow_url;
+    base.image_file = cli.image;
+    base.firmware_version = cli.firmware_version;
+    if (cli.profile == "verified") {
+        base.profile = fota::verified_profile();
+    } else if (cli.profile != "default") {
+        usage_error("--profile must be default or verified");
+    }
+    const std::string transport = cli.shadow_transport.empty()
+                                      ? (cli.shadow_url.empty() ? "mqtt" : "https")
+                                      : cli.shadow_transport;
+    if (transport == "https") {
+        if (cli.shadow_url.empty()) {
+            usage_error("--shadow-transport https needs --shadow-url https://HOST[:PORT]");
+        }
+        base.profile.shadow_transport = fota::ShadowTransport::Https;
+    } else if (transport == "mqtt") {
+        base.profile.shadow_transport = fota::ShadowTransport::Mqtt;
+    } else if (transport == "none") {
+        base.profile.shadow_transport = fota::ShadowTransport::None;
+    } else {
+        usage_error("--shadow-transport must be https, mqtt or none");
+    }
+
+    const std::size_t count = cli.count == 0 ? 1 : cli.count;
+    if (count > 1 && !cli.flash.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(cli.flash, ec);
+        if (ec) {
+            usage_error("--flash with --count names a folder; cannot create " + cli.flash);
+        }
+    }
+
+    boost::asio::io_context io;
+    std::vector<std::unique_ptr<DeviceRuntime>> devices;
+    devices.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        DeviceOptions options = base;
+        options.thing_name = cli.count == 0 ? cli.thing : thing_name(cli.thing_prefix, i, count);
+        options.seed = cli.seed * 1'000'003u + i;
+        if (!cli.flash.empty()) {
+            options.flash_file =
+                count > 1
+                    ? (std::filesystem::path(cli.flash) / (options.thing_name + ".flash")).string()
+                    : cli.flash;
+        }
+        devices.push_back(std::make_unique<DeviceRuntime>(io, std::move(options)));
+    }
+
+    const auto started = std::chrono::steady_clock::now();
+    spdlog::info("starting {} device(s) against {}:{} ({}) on {} thread(s)", count, host, port,
+                 tls ? "TLS" : "TCP", cli.threads);
+    // Staggered starts spread the connection burst (AWS allows 500 connects per second).
+    auto stagger = std::make_shared<boost::asio::steady_timer>(io);
+    auto next_start = std::make_shared<std::size_t>(0);
+    std::function<void()> start_some;
+    start_some = [&, stagger, next_start] {
+        const std::size_t batch = cli.stagger_ms == 0 ? count : 10;
+        for (std::size_t i = 0; i < batch && *next_start < count; ++i) {
+            devices[(*next_start)++]->start();
+        }
+        if (*next_start < count) {
+            stagger->expires_after(std::chrono::milliseconds(cli.stagger_ms));
+            stagger->async_wait([&](boost::system::error_code ec) {
+                if (!ec) {
+                    start_some();
+                }
+            });
+        }
+    };
+    boost::asio::post(io, start_some);
+
+    std::atomic<int> exit_code{0};
+    std::atomic<bool> stopping{false};
+    auto stop_all = [&](int code) {
+        if (stopping.exchange(true)) {
+            return;
+        }
+        exit_code = code;
+        stagger->cancel();
+        auto remaining = std::make_shared<std::atomic<std::size_t>>(devices.size());
+        for (auto& device : devices) {
+            DeviceRuntime* raw = device.get();
+            device->post([raw, remaining, &io] {
+                raw->stop();
+                if (--*remaining == 0) {
+                    io.stop();
+                }
+            });
+        }
+    };
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](boost::system::error_code ec, int signal) {
+        if (!ec) {
+            spdlog::info("signal {}: stopping", signal);
+            stop_all(0);
+        }
+    });
+
+    // Every few seconds: a census of the fleet (progress, and the --until-version check).
+    boost::asio::steady_timer census_timer(io);
+    std::function<void()> take_census;
+    take_census = [&] {
+        census_timer.expires_after(std::chrono::seconds(count > 1 ? 5 : 2));
+        census_timer.async_wait([&](boost::system::error_code ec) {
+            if (ec || stopping) {
+                return;
+            }
+            auto census = std::make_shared<Census>();
+            for (auto& device : devices) {
+                DeviceRuntime* raw = device.get();
+                device->post([&, raw, census] {
+                    const DeviceStatus status = raw->status();
+                    const std::lock_guard lock(census->mutex);
+                    ++census->answered;
+                    ++census->by_phase[status.phase.empty() ? std::string(to_string(status.state))
+                                                            : status.phase];
+                    ++census->by_version[status.running_version];
+                    census->connected += status.mqtt_connected ? 1 : 0;
+                    if (!cli.until_version.empty() && status.state == DeviceState::Running &&
+                        status.confirmed && status.phase == "idle" &&
+                        (status.running_version == cli.until_version ||
+                         status.running_version == "v" + cli.until_version)) {
+                        ++census->at_target;
+                    }
+                    if (census->answered < devices.size()) {
+                        return;
+                    }
+                    std::string versions;
+                    for (const auto& [version, n] : census->by_version) {
+                        versions += " " + version + "=" + std::to_string(n);
+                    }
+                    std::string phases;
+                    for (const auto& [phase, n] : census->by_phase) {
+                        phases += " " + phase + "=" + std::to_string(n);
+                    }
+                    spdlog::info("fleet: {} connected; versions:{}; phases:{}", census->connected,
+                                 versions, phases);
+                    if (!cli.until_version.empty() && census->at_target == devices.size()) {
+                        const double wall = std::chrono::duration<double>(
+                                                std::chrono::steady_clock::now() - started)
+                                                .count();
+                        spdlog::info("all {} device(s) run {} (confirmed) after {:.1f} s; cpu "
+                                     "{:.1f} s; peak RSS {} KiB; {} threads",
+                                     devices.size(), cli.until_version, wall, cpu_seconds(),
+                                     peak_rss_kib(), thread_count());
+                        stop_all(0);
+                        return;
+                    }
+                    if (cli.timeout_s != 0 && std::chrono::steady_clock::now() - started >
+                                                  std::chrono::seconds(cli.timeout_s)) {
+                        spdlog::error("timeout after {} s", cli.timeout_s);
+                        stop_all(1);
+                        return;
+                    }
+                    boost::asio::post(io, take_census);
+                });
+            }
+        });
+    };
+    take_census();
+
+    std::vector<std::thread> workers;
+    for (unsigned i = 1; i < cli.threads; ++i) {
+        workers.emplace_back([&io] { io.run(); });
+    }
+    io.run();
+    for (auto& worker : workers) {
+        worker.join();
+    }
+    devices.clear();
+    return exit_code;
+}
+
+void add_device_command(CLI::App& app) {
+    auto cli = std::make_shared<DeviceCommandOptions>();
+    CLI::App* command = app.add_subcommand(
+        "device", "Run simulated nRF9160 device(s) with the FOTA core until interrupted");
+    command->add_option("--thing", cli->thing, "Thing name (also the MQTT client id)");
+    command
+        ->add_option("--endpoint", cli->endpoint,
+                     "MQTT broker HOST[:PORT] (AWS IoT endpoint or the local stack); port "
+                     "8883 with TLS, 1883 without")
+        ->capture_default_str();
+    command->add_option("--cert", cli->cert, "PEM client certificate (turns TLS on)");
+    command->add_option("--key", cli->key, "PEM private key of --cert");
+    command->add_option("--ca", cli->ca, "PEM CA of the broker and of https servers");
+    command->add_flag("--tls", cli->tls, "TLS without a client certificate");
+    command->add_flag("--insecure", cli->insecure, "Do not verify server certificates");
+    command->add_option("--flash", cli->flash,
+                        "Flash backing file kept across runs (a folder with --count)");
+    auto* image =
+        command->add_option("--image", cli->image, "MCUboot image installed on a blank flash");
+    command
+        ->add_option("--firmware-version", cli->firmware_version,
+                     "Version of the test image installed on a blank flash")
+        ->capture_default_str()
+        ->excludes(image);
+    command->add_option("--count", cli->count, "Run N devices in this process")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+    command->add_option("--thing-prefix", cli->thing_prefix, "Thing name prefix with --count")
+        ->capture_default_str();
+    command->add_option("--threads", cli->threads, "Threads running the event loop")
+        ->check(CLI::Range(1u, 64u))
+        ->capture_default_str();
+    command->add_option("--shadow-url", cli->shadow_url,
+                        "Shadow data plane base URL (https://ENDPOINT:8443 on AWS)");
+    command->add_option("--shadow-transport", cli->shadow_transport,
+                        "How the boot-time version reaches the shadow: https, mqtt or none "
+                        "(default: https with --shadow-url, else mqtt)");
+    command->add_option("--profile", cli->profile, "Core profile: default or verified")
+        ->capture_default_str();
+    command->add_option("--keep-alive", cli->keep_alive, "MQTT keep-alive seconds (30..1200)")
+        ->check(CLI::Range(30u, 1200u))
+        ->capture_default_str();
+    command->add_option("--seed", cli->seed, "Seed of jitter and client tokens")
+        ->capture_default_str();
+    command->add_option("--log-level", cli->log_level, "trace, debug, info, warn, error, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    command->add_option("--until-version", cli->until_version,
+                        "Exit 0 once every device runs this version, confirmed and idle");
+    command->add_option("--timeout", cli->timeout_s, "Exit 1 after this many seconds (0: never)");
+    command->add_option("--stagger-ms", cli->stagger_ms,
+                        "Start devices 10 at a time, this many ms apart (0: all at once)");
+    command->callback([cli] {
+        const int code = run_devices(*cli);
+        if (code != 0) {
+            throw CLI::RuntimeError(code);
+        }
+    });
+}
+
+} // namespace
+
+FOTA_REGISTER_COMMAND("device", add_device_command);
+
+#endif // device runtime available

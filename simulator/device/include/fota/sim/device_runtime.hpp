@@ -1,0 +1,138 @@
+// One simulated nRF9160 running the FOTA core: the boot model over its fake flash, then the core
+// with its ports on the host (Paho MQTT, libcurl, Asio timers, the fake flash's slot, boot model
+// and store), all on one strand of a shared io_context. A reboot drops the core and its
+// connections, runs the boot model over the flash and builds the core again from what the flash
+// and the store hold; a power cut does the same without a clean shutdown.
+#pragma once
+
+#include "fota/sim/http_client.hpp"
+#include "fota/sim/mqtt_client.hpp"
+
+#include <fota/profile.hpp>
+
+#include <boost/asio/io_context.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace fota::sim {
+
+/// Everything that makes one device.
+struct DeviceOptions {
+    std::string thing_name;
+    /// The MQTT broker (AWS IoT endpoint, or the local Mosquitto with the Jobs/Shadow plugin).
+    std::string mqtt_host = "127.0.0.1";
+    std::uint16_t mqtt_port = 1883;
+    bool mqtt_tls = false;
+    std::string ca_file;   ///< CA for the broker and for https (empty: system store for https)
+    std::string cert_file; ///< client certificate (AWS IoT: MQTT on 8883 and shadow on 8443)
+    std::string key_file;
+    std::uint32_t keep_alive_s = 60;
+    std::uint32_t reconnect_min_ms = 1'000;
+    std::uint32_t reconnect_max_ms = 60'000;
+    /// "https://<endpoint>:8443" (AWS) or the local control plane's URL: the shadow data plane
+    /// the core POSTs the firmware version to at boot (profile ShadowTransport::Https).
+    std::string shadow_base_url;
+    bool verify_tls = true;
+
+    /// Flash: empty = RAM (lost when the process ends); else a backing file kept across runs.
+    std::string flash_file;
+    /// Installed into the primary slot when the flash holds no bootable image: an MCUboot image
+    /// file, or a test image built for this version (e.g. "1.0.0").
+    std::string image_file;
+    std::string firmware_version = "1.0.0";
+    std::uint32_t image_size = 64 * 1024; ///< size of the built test image
+
+    Profile profile = default_profile();
+    std::uint64_t seed = 1;
+};
+
+/// Where the device is in its life.
+enum class DeviceState : std::uint8_t {
+    Off,       ///< not started, or stopped
+    Running,   ///< the core runs
+    Rebooting, ///< between boots
+    Bricked,   ///< the boot model found no image to boot
+};
+
+std::string_view to_string(DeviceState state);
+
+/// What tests and reports read.
+struct DeviceStatus {
+    DeviceState state = DeviceState::Off;
+    std::string running_version; ///< "1.2.3" (the +build part omitted when 0)
+    bool confirmed = false;
+    bool reverted_last_boot = false;
+    std::uint32_t boots = 0;
+    std::uint32_t power_cuts = 0;
+    bool mqtt_connected = false;
+    std::string phase;  ///< the core's phase
+    std::string job_id; ///< the job in hand, if any
+    std::uint32_t jobs_taken = 0;
+    std::uint64_t download_bytes = 0; ///< HTTP body bytes received, all boots
+    std::uint64_t http_requests = 0;
+    std::uint64_t http_connections = 0;
+    std::uint32_t download_retries = 0; ///< the core's retries after failed or stalled requests
+    std::uint64_t mqtt_connections = 0; ///< sessions established, all boots
+    std::uint64_t messages_lost = 0;    ///< dropped by the lose_next_message fault
+    std::string last_error;
+};
+
+/// One device. Construct, start(); everything else must be called on the device's strand (use
+/// post()). Handlers and timers run on that strand; the io_context may run on several threads.
+class DeviceRuntime {
+public:
+    DeviceRuntime(boost::asio::io_context& io, DeviceOptions options);
+    ~DeviceRuntime();
+    DeviceRuntime(const DeviceRuntime&) = delete;
+    DeviceRuntime& operator=(const DeviceRuntime&) = delete;
+
+    /// Power on: open the flash (installing the initial image if none boots), boot, run the core.
+    /// Errors (a flash file that cannot be used, a bad image file) leave the device Off with
+    /// status().last_error set. May be called from any thread before the io_context runs.
+    void start();
+    /// Shut down cleanly (MQTT DISCONNECT), keep the flash. On the strand.
+    void stop();
+
+    /// Run work on the device's strand.
+    void post(std::function<void()> work);
+
+    /// A snapshot; call on the strand, or with the io_context stopped.
+    DeviceStatus status() const;
+    const DeviceOptions& options() const;
+    Strand& strand();
+
+    /// Called on the strand after every boot (with the new status) and whenever the core logs.
+    void on_boot(std::function<void(const DeviceStatus&)> handler);
+
+    // ---- device-side faults (on the strand) ---------------------------------------------------
+    /// Reboot now as the hardware would on a watchdog: no clean shutdown of the core.
+    void reboot();
+    /// Cut the power at once: like reboot(), and the flash's operation in progress (if any) is
+    /// not completed (it fails with power_lost).
+    void power_cut();
+    /// Cut the power before flash operation `operation` (1-based, counted from now; torn: the
+    /// operation is half done). The device reboots when the cut happens.
+    void power_cut_at_flash_operation(std::uint64_t operation, bool torn = false,
+                                      std::uint64_t seed = 0);
+    /// Drop the MQTT connection now; the device reconnects with its backoff.
+    void drop_mqtt();
+    /// Drop the MQTT connection when the download has received `bytes` body bytes (this boot).
+    void drop_mqtt_at_download_byte(std::uint64_t bytes);
+    /// The next MQTT message to arrive never reaches the core.
+    void lose_next_message();
+    /// Stall HTTP: running and future transfers stop delivering (the core's stall timer fires)
+    /// until unstall_http().
+    void stall_http();
+    void unstall_http();
+
+    class Impl;
+
+private:
+    std::shared_ptr<Impl> impl_;
+};
+
+} // namespace fota::sim
