@@ -214,18 +214,18 @@ Result<ImageInfo> parse_image(std::span<const std::uint8_t> bytes) {
 }
 
 Result<std::vector<std::uint8_t>> make_test_image(const TestImageOptions& options) {
-    constexpr std::uint32_t tlv_bytes = 4 + 4 + 32;
+    constexpr std::uint32_t kTlvBytes = 4 + 4 + 32;
     if (options.header_size < kImageHeaderSize) {
         return fail("header size " + std::to_string(options.header_size) + " is below 32");
     }
-    if (options.total_size < options.header_size + 1u + tlv_bytes) {
+    if (options.total_size < options.header_size + 1u + kTlvBytes) {
         return fail("image size " + std::to_string(options.total_size) +
                     " is too small: it needs the header (" + std::to_string(options.header_size) +
-                    " bytes), at least 1 body byte and the TLVs (" + std::to_string(tlv_bytes) +
+                    " bytes), at least 1 body byte and the TLVs (" + std::to_string(kTlvBytes) +
                     " bytes)");
     }
     std::vector<std::uint8_t> image(options.total_size, 0xFF);
-    const std::uint32_t body_size = options.total_size - options.header_size - tlv_bytes;
+    const std::uint32_t body_size = options.total_size - options.header_size - kTlvBytes;
     std::uint8_t* header = image.data();
     store32(header, kImageMagic);
     store32(header + 4, options.load_address);
@@ -248,7 +248,7 @@ Result<std::vector<std::uint8_t>> make_test_image(const TestImageOptions& option
     }
     std::uint8_t* tlv = body + body_size;
     store16(tlv, kTlvInfoMagic);
-    store16(tlv + 2, static_cast<std::uint16_t>(tlv_bytes));
+    store16(tlv + 2, static_cast<std::uint16_t>(kTlvBytes));
     tlv[4] = kTlvSha256;
     tlv[5] = 0;
     store16(tlv + 6, 32);

@@ -172,7 +172,7 @@ Result<std::unique_ptr<NorFlash>> NorFlash::open_file(const std::string& path,
                     std::to_string(pages) + " pages)");
     }
     for (std::uint32_t page = 0; page < pages; ++page) {
-        const std::uint8_t* at = wear.data() + page * 4;
+        const std::uint8_t* at = wear.data() + std::size_t{page} * 4;
         flash->counters_.erases_per_page[page] =
             static_cast<std::uint32_t>(at[0]) | static_cast<std::uint32_t>(at[1]) << 8 |
             static_cast<std::uint32_t>(at[2]) << 16 | static_cast<std::uint32_t>(at[3]) << 24;

@@ -51,7 +51,7 @@ Result<std::uint32_t> parse_size(std::string_view text) {
     } else if (unit == "K" || unit == "KiB" || unit == "k") {
         multiplier = 1024;
     } else if (unit == "M" || unit == "MiB") {
-        multiplier = 1024 * 1024;
+        multiplier = std::uint64_t{1024} * 1024;
     } else {
         return fail("invalid size unit '" + std::string(unit) + "' in '" + std::string(text) +
                     "': use B, K, KiB, M or MiB");

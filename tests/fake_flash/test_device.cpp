@@ -169,3 +169,30 @@ TEST_CASE("the store is mounted by a successful boot only", "[device]") {
     REQUIRE(device->boot().booted);
     CHECK(device->store()->load("version") == bytes("1.0.0"));
 }
+
+TEST_CASE("a power cut while confirming either confirms or leads to a clean revert",
+          "[device][fault]") {
+    const Setup setup = setup_named("small");
+    for (std::uint64_t seed = 0; seed < 12; ++seed) {
+        auto device = make_device(setup, true);
+        REQUIRE(device->request_upgrade(UpgradeMode::test) == FlashStatus::ok);
+        REQUIRE(device->boot().version == setup.new_image.version);
+        const bool torn = seed > 0;
+        device->flash().arm(torn ? FaultPlan::cut_torn(1, seed) : FaultPlan::cut_before(1));
+        REQUIRE(device->confirm() == FlashStatus::power_lost);
+        device->flash().disarm();
+        const BootResult result = device->boot();
+        REQUIRE(result.booted);
+        INFO("seed " << seed << ": " << to_string(result.swap) << " "
+                     << result.version.to_string());
+        if (!torn) {
+            CHECK(result.reverted()); // the confirmation never reached the flash
+        }
+        const bool kept = result.swap == SwapType::none && result.confirmed &&
+                          result.version == setup.new_image.version;
+        const bool reverted =
+            result.reverted() && result.confirmed && result.version == setup.old_image.version;
+        CHECK((kept || reverted));
+        CHECK(device->flash().counters().violations == 0);
+    }
+}
