@@ -290,6 +290,27 @@ TEST_CASE("shadow over the broker: replies pass through the broker", "[conforman
     r = device.wait_json(shadow1 + "get/accepted");
     CHECK(r["state"]["delta"] == json{{"fwversion", "2.0.0"}});
     CHECK(r["clientToken"] == "g");
+
+    // Named shadow, then delete of the classic one.
+    device.subscribe(shadow1 + "name/fota/update/accepted");
+    device.publish(shadow1 + "name/fota/update", R"({"state":{"reported":{"slot":"b"}}})");
+    CHECK(device.wait_json(shadow1 + "name/fota/update/accepted")["version"] == 1);
+    device.subscribe(shadow1 + "delete/accepted");
+    device.publish(shadow1 + "delete", R"({"clientToken":"del"})");
+    r = device.wait_json(shadow1 + "delete/accepted");
+    CHECK(r["version"] == 2);
+    CHECK(r["clientToken"] == "del");
+    device.publish(shadow1 + "get", "");
+    CHECK(device.wait_json(shadow1 + "get/rejected")["code"] == 404);
+
+    // Another client may read shadow replies but not act as the thing.
+    watcher.publish(shadow1 + "update", R"({"state":{"desired":{"x":1}},"clientToken":"not-me"})");
+    device.subscribe(shadow1 + "name/fota/get/+"); // shadow replies need a subscription
+    device.publish(shadow1 + "name/fota/get", "");
+    device.wait_json(shadow1 + "name/fota/get/accepted"); // barrier after the watcher's publish
+    for (const auto& message : device.received()) {
+        CHECK(message.payload.find("not-me") == std::string::npos);
+    }
 }
 
 TEST_CASE("a broker restart in the middle of a job loses nothing", "[conformance]") {
