@@ -158,8 +158,23 @@ void MosquittoProcess::launch() {
     std::string flag = "-c";
     std::string config = config_.string();
     std::vector<char*> argv{program.data(), flag.data(), config.data(), nullptr};
+    // Under the sanitizers the plugin is instrumented but the broker is not: preload the
+    // runtime into the broker.
+    std::vector<std::string> environment;
+    for (char** entry = environ; *entry != nullptr; ++entry) {
+        environment.emplace_back(*entry);
+    }
+#ifdef FOTA_BROKER_PRELOAD
+    environment.emplace_back(std::string("LD_PRELOAD=") + FOTA_BROKER_PRELOAD);
+    environment.emplace_back("ASAN_OPTIONS=detect_leaks=0");
+#endif
+    std::vector<char*> envp;
+    for (auto& entry : environment) {
+        envp.push_back(entry.data());
+    }
+    envp.push_back(nullptr);
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
         throw std::runtime_error("cannot start " + program);

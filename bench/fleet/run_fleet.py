@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""N devices through the seed's flow in one fota-sim process against the local stack.
+
+Starts `fota-sim cloud` (Mosquitto with the Jobs/Shadow plugin, the REST control plane, the object
+server) on free ports, uploads a v2.0.0 test image, creates N things, starts
+`fota-sim device --count N` (one io_context, --threads threads), creates one job targeting every
+thing once the devices had time to connect, and waits until every device runs v2.0.0 confirmed.
+Prints wall time, CPU seconds, peak RSS (total and per device), thread count, and checks the cloud
+(executions SUCCEEDED). Timing figures belong here, never in pass/fail tests.
+
+    bench/fleet/run_fleet.py --build build/dev --count 1000
+"""
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, deadline):
+    end = time.time() + deadline
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+def http(method, url, body=None, content_type="application/json"):
+    data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", content_type)
+    with urllib.request.urlopen(request, timeout=60) as response:
+        text = response.read()
+        return json.loads(text) if text else None
+
+
+def control(base, op, args):
+    reply = http("POST", base + "/_fota/control", {"op": op, "args": args})
+    return reply
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", default="build/dev", help="build folder with fota-sim")
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--image-size", default="64KiB")
+    parser.add_argument("--connect-wait", type=float, default=None,
+                        help="seconds between starting the devices and creating the job")
+    parser.add_argument("--timeout", type=int, default=1800)
+    parser.add_argument("--stagger-ms", type=int, default=0)
+    parser.add_argument("--perf", action="store_true",
+                        help="profile fota-sim with perf record (report: perf report -i LOGS/perf.data)")
+    options = parser.parse_args()
+
+    fota_sim = os.path.join(options.build, "simulator", "fota-sim")
+    plugin = os.path.join(options.build, "cloud", "mqtt_plugin", "libfota_mosquitto_plugin.so")
+    work = tempfile.mkdtemp(prefix="fota-fleet-")
+    mqtt_port, control_port, object_port = free_port(), free_port(), free_port()
+    cloud_log = open(os.path.join(work, "cloud.log"), "w")
+    cloud = subprocess.Popen(
+        [fota_sim, "cloud", "--mqtt-port", str(mqtt_port), "--control-port", str(control_port),
+         "--object-port", str(object_port), "--bucket", "firmware", "--plugin", plugin,
+         "--data-dir", os.path.join(work, "cloud")],
+        stdout=cloud_log, stderr=subprocess.STDOUT)
+    try:
+        for port in (mqtt_port, control_port, object_port):
+            if not wait_port(port, 30):
+                sys.exit(f"the local stack did not listen on {port}; see {work}/cloud.log")
+        control_base = f"http://127.0.0.1:{control_port}"
+        object_url = f"http://127.0.0.1:{object_port}/firmware/app_update.bin"
+
+        image = os.path.join(work, "app_update.bin")
+        subprocess.run([fota_sim, "mkimage", "--version", "2.0.0", "--size", options.image_size,
+                        "--seed", "7", "--out", image], check=True)
+        image_bytes = open(image, "rb").read()
+        http("PUT", object_url, image_bytes, "application/octet-stream")
+
+        width = len(str(options.count - 1))
+        things = [f"dev-{i:0{width}d}" for i in range(options.count)]
+        for thing in things:
+            control(control_base, "create_thing", {"thingName": thing})
+
+        device_log_path = os.path.join(work, "devices.log")
+        device_log = open(device_log_path, "w")
+        command = ["/usr/bin/time", "-v", fota_sim, "device", "--count", str(options.count),
+                   "--thing-prefix", "dev-", "--endpoint", f"127.0.0.1:{mqtt_port}",
+                   "--shadow-url", control_base, "--threads", str(options.threads),
+                   "--until-version", "2.0.0", "--timeout", str(options.timeout),
+                   "--stagger-ms", str(options.stagger_ms), "--log-level", "info"]
+        if options.perf:
+            command = ["perf", "record", "-F", "999", "-g", "-o",
+                       os.path.join(work, "perf.data"), "--"] + command
+        started = time.time()
+        devices = subprocess.Popen(command, stdout=device_log, stderr=subprocess.STDOUT)
+        # Paho C 1.3.12 needs about 2 s per connect; give the fleet time to connect first, as in
+        # the seed (job created after the devices subscribed). Late devices get it by $next/get.
+        connect_wait = options.connect_wait
+        if connect_wait is None:
+            connect_wait = 5 + options.count / 100
+        time.sleep(connect_wait)
+        document = {"operation": "app_fw_update", "fwversion": "v2.0.0",
+                    "size": len(image_bytes), "location": {"url": object_url}}
+        arns = [f"arn:aws:iot:us-east-1:123456789012:thing/{t}" for t in things]
+        job_created = time.time()
+        control(control_base, "create_job",
+                {"jobId": "fleet-2-0-0",
+                 "body": {"targets": arns, "document": json.dumps(document)}})
+        code = devices.wait()
+        finished = time.time()
+        device_log.close()
+        text = open(device_log_path).read()
+
+        succeeded = 0
+        token = None
+        while True:
+            args = {"jobId": "fleet-2-0-0", "maxResults": 250}
+            if token:
+                args["nextToken"] = token
+            reply = control(control_base, "list_job_executions_for_job", args) or {}
+            body = reply.get("body", reply)
+            for summary in body.get("executionSummaries", []):
+                if summary.get("jobExecutionSummary", {}).get("status") == "SUCCEEDED":
+                    succeeded += 1
+            token = body.get("nextToken")
+            if not token:
+                break
+
+        def field(name):
+            match = re.search(re.escape(name) + r":\s*(.+)", text)
+            return match.group(1).strip() if match else "?"
+
+        summary = re.search(r"all \d+ device\(s\) run .*", text)
+        peak_kib = int(field("Maximum resident set size (kbytes)") or 0) \
+            if field("Maximum resident set size (kbytes)") != "?" else 0
+        print(f"devices:              {options.count} (threads {options.threads})")
+        print(f"exit code:            {code}")
+        print(f"executions SUCCEEDED: {succeeded}/{options.count}")
+        print(f"wall, start to done:  {finished - started:.1f} s "
+              f"(job created after {job_created - started:.1f} s; "
+              f"job to done {finished - job_created:.1f} s)")
+        print(f"cpu user/system:      {field('User time (seconds)')} / "
+              f"{field('System time (seconds)')} s")
+        print(f"peak RSS:             {peak_kib} KiB total, "
+              f"{peak_kib / max(options.count, 1):.0f} KiB per device")
+        print(f"fota-sim summary:     {summary.group(0) if summary else '?'}")
+        print(f"logs:                 {work}")
+        return 0 if code == 0 and succeeded == options.count else 1
+    finally:
+        cloud.terminate()
+        try:
+            cloud.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cloud.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
