@@ -168,6 +168,18 @@ void BrokerProcess::start() {
     }
 }
 
+bool BrokerProcess::check_alive() {
+    if (pid_ <= 0) {
+        return false;
+    }
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return false;
+    }
+    return true;
+}
+
 bool BrokerProcess::stop() {
     if (pid_ <= 0) {
         return true;

@@ -45,6 +45,8 @@ public:
     bool stop();
 
     [[nodiscard]] bool running() const { return pid_ > 0; }
+    /// Reaps the broker if it has exited on its own; returns false then (and running() is false).
+    bool check_alive();
     [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }
     [[nodiscard]] std::uint16_t control_port() const { return control_port_; }
     [[nodiscard]] std::string mqtt_uri() const;         ///< "tcp://address:port"

@@ -1,0 +1,226 @@
+// fota-sim cloud: the local AWS IoT stack on its own (for docker compose and for developers): a
+// private Mosquitto (from PATH) with the fota plugin (Jobs, Shadow, control-plane REST API), and
+// the S3-style object server in this process. Prints the endpoints; stops cleanly on Ctrl-C and
+// SIGTERM.
+#include "cli/command_registry.hpp"
+
+#if __has_include("fota/cloud/object_server.hpp") && __has_include("fota/cloud/broker_process.hpp")
+#include "fota/cloud/broker_process.hpp"
+#include "fota/cloud/object_server.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fota::sim {
+namespace {
+
+struct CloudOptions {
+    std::string address = "127.0.0.1";
+    std::uint16_t mqtt_port = 0;
+    std::uint16_t control_port = 0;
+    std::uint16_t object_port = 0;
+    std::string data_dir;
+    std::string plugin;
+    std::string mosquitto = "mosquitto";
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::vector<std::string> buckets;
+    std::vector<std::string> broker_environment;
+};
+
+[[noreturn]] void fail(const std::string& message, int code = 1) {
+    std::cerr << "fota-sim cloud: " << message << "\n";
+    throw CLI::RuntimeError(code);
+}
+
+/// --plugin, else $FOTA_MOSQUITTO_PLUGIN, else next to this executable in a build tree or an
+/// install (../cloud/mqtt_plugin/, ./, ../lib/fota/).
+std::string find_plugin(const std::string& given) {
+    if (!given.empty()) {
+        return given;
+    }
+    if (const char* env = std::getenv("FOTA_MOSQUITTO_PLUGIN"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto dir = exe.parent_path();
+        for (const auto& candidate : {dir / "../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
+                                      dir / "libfota_mosquitto_plugin.so",
+                                      dir / "../lib/fota/libfota_mosquitto_plugin.so"}) {
+            if (std::filesystem::exists(candidate)) {
+                return std::filesystem::weakly_canonical(candidate).string();
+            }
+        }
+    }
+    return {};
+}
+
+void run_cloud(const CloudOptions& options) {
+    if (options.access_key_id.empty() != options.secret_access_key.empty()) {
+        fail("--access-key-id and --secret-access-key go together", 2);
+    }
+    const std::string plugin = find_plugin(options.plugin);
+    if (plugin.empty()) {
+        fail("the fota Mosquitto plugin (libfota_mosquitto_plugin.so) was not found; pass --plugin "
+             "PATH or set FOTA_MOSQUITTO_PLUGIN",
+             2);
+    }
+    std::optional<cloud::http::Credentials> credentials;
+    if (!options.access_key_id.empty()) {
+        credentials =
+            cloud::http::Credentials{options.access_key_id, options.secret_access_key, ""};
+    }
+
+    boost::asio::io_context io;
+    cloud::ObjectServerConfig object_config;
+    object_config.address = options.address;
+    object_config.port = options.object_port;
+    object_config.credentials = credentials;
+    cloud::ObjectServer objects(io, object_config);
+    try {
+        objects.start();
+    } catch (const std::exception& e) {
+        fail("object server: cannot listen on " + options.address + ":" +
+             std::to_string(options.object_port) + ": " + e.what());
+    }
+    for (const auto& bucket : options.buckets) {
+        objects.create_bucket(bucket);
+    }
+
+    cloud::BrokerOptions broker_options;
+    broker_options.mosquitto = options.mosquitto;
+    broker_options.plugin_path = plugin;
+    broker_options.address = options.address;
+    broker_options.mqtt_port = options.mqtt_port;
+    broker_options.control_port = options.control_port;
+    broker_options.work_dir = options.data_dir;
+    broker_options.extra_environment = options.broker_environment;
+    broker_options.plugin_options["object_endpoint"] = objects.endpoint();
+    if (credentials) {
+        broker_options.plugin_options["access_key_id"] = credentials->access_key_id;
+        broker_options.plugin_options["secret_access_key"] = credentials->secret_access_key;
+        broker_options.plugin_options["object_access_key_id"] = credentials->access_key_id;
+        broker_options.plugin_options["object_secret_access_key"] = credentials->secret_access_key;
+    }
+    cloud::BrokerProcess broker(broker_options);
+    try {
+        broker.start();
+    } catch (const std::exception& e) {
+        fail(std::string("mosquitto: ") + e.what());
+    }
+
+    std::cout << "fota-sim cloud is running\n"
+              << "  mqtt           " << broker.mqtt_uri() << "\n"
+              << "  control-plane  " << broker.control_endpoint()
+              << "   (aws iot / aws iot-data --endpoint-url)\n"
+              << "  object-server  " << objects.endpoint()
+              << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
+              << "  state          " << broker.work_dir() << "\n"
+              << "Stop with Ctrl-C or SIGTERM.\n"
+              << std::flush;
+
+    int exit_code = 0;
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    boost::asio::steady_timer watchdog(io);
+    auto shutdown = [&] {
+        signals.cancel();
+        watchdog.cancel();
+        objects.stop();
+    };
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+        if (ec) {
+            return;
+        }
+        std::cout << "fota-sim cloud: " << (signal == SIGINT ? "SIGINT" : "SIGTERM")
+                  << ", stopping\n"
+                  << std::flush;
+        shutdown();
+    });
+    // The broker is a child process: notice if it dies on its own.
+    std::function<void()> watch = [&] {
+        watchdog.expires_after(std::chrono::milliseconds(500));
+        watchdog.async_wait([&](const boost::system::error_code& ec) {
+            if (ec) {
+                return;
+            }
+            if (!broker.check_alive()) {
+                std::cerr << "fota-sim cloud: mosquitto exited unexpectedly; its log:\n"
+                          << broker.log();
+                exit_code = 1;
+                shutdown();
+                return;
+            }
+            watch();
+        });
+    };
+    watch();
+    io.run();
+
+    if (!broker.stop() && exit_code == 0) {
+        std::cerr << "fota-sim cloud: mosquitto did not stop cleanly; its log:\n" << broker.log();
+        exit_code = 1;
+    }
+    if (exit_code != 0) {
+        throw CLI::RuntimeError(exit_code);
+    }
+    std::cout << "fota-sim cloud: stopped\n";
+}
+
+void add_cloud_command(CLI::App& app) {
+    auto options = std::make_shared<CloudOptions>();
+    CLI::App* command = app.add_subcommand(
+        "cloud", "Run the local AWS IoT stack: Mosquitto with the Jobs/Shadow plugin and its "
+                 "control-plane REST API, and the S3-style object server");
+    command->add_option("--address", options->address, "Listen address of every server")
+        ->capture_default_str();
+    command->add_option("--mqtt-port", options->mqtt_port, "MQTT port (0: a free port)")
+        ->capture_default_str();
+    command
+        ->add_option("--control-port", options->control_port,
+                     "Control-plane REST port (0: a free port)")
+        ->capture_default_str();
+    command
+        ->add_option("--object-port", options->object_port, "Object server port (0: a free port)")
+        ->capture_default_str();
+    command->add_option("--data-dir", options->data_dir,
+                        "Keep the broker's config, log and SQLite state here (default: a "
+                        "temporary folder removed on exit)");
+    command->add_option("--plugin", options->plugin,
+                        "Path of libfota_mosquitto_plugin.so (default: $FOTA_MOSQUITTO_PLUGIN, "
+                        "then next to fota-sim)");
+    command
+        ->add_option("--mosquitto", options->mosquitto, "The broker executable (path or PATH name)")
+        ->capture_default_str();
+    command->add_option("--access-key-id", options->access_key_id,
+                        "Require SigV4 signatures with this key (control plane and S3)");
+    command->add_option("--secret-access-key", options->secret_access_key,
+                        "The secret of --access-key-id");
+    command->add_option("--bucket", options->buckets, "Create this bucket at start (repeatable)");
+    command->add_option("--broker-env", options->broker_environment,
+                        "NAME=value added to the broker's environment (repeatable; e.g. "
+                        "LD_PRELOAD for a sanitized plugin)");
+    command->callback([options] { run_cloud(*options); });
+}
+
+} // namespace
+
+FOTA_REGISTER_COMMAND("cloud", add_cloud_command);
+
+} // namespace fota::sim
+
+#endif
