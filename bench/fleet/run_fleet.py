@@ -63,6 +63,8 @@ def main():
                         help="seconds between starting the devices and creating the job")
     parser.add_argument("--timeout", type=int, default=1800)
     parser.add_argument("--stagger-ms", type=int, default=0)
+    parser.add_argument("--broker-env", action="append", default=[],
+                        help="NAME=value for the broker (LD_PRELOAD of a sanitizer runtime)")
     parser.add_argument("--perf", action="store_true",
                         help="profile fota-sim with perf record (report: perf report -i LOGS/perf.data)")
     options = parser.parse_args()
@@ -75,7 +77,8 @@ def main():
     cloud = subprocess.Popen(
         [fota_sim, "cloud", "--mqtt-port", str(mqtt_port), "--control-port", str(control_port),
          "--object-port", str(object_port), "--bucket", "firmware", "--plugin", plugin,
-         "--data-dir", os.path.join(work, "cloud")],
+         "--data-dir", os.path.join(work, "cloud")]
+        + [arg for env in options.broker_env for arg in ("--broker-env", env)],
         stdout=cloud_log, stderr=subprocess.STDOUT)
     try:
         for port in (mqtt_port, control_port, object_port):

@@ -8,6 +8,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -314,4 +315,60 @@ TEST_CASE("A handler may cancel its own request", "[http]") {
     CHECK_FALSE(outcome.finished());
     CHECK(next.done);
     CHECK(next.body.size() == 500'000);
+}
+
+TEST_CASE("HTTPS: the server certificate is verified by default; client certificates work",
+          "[http][tls]") {
+    fota::sim::test::TempDir dir;
+    const auto pki = fota::sim::test::make_test_pki(dir.path(), "thing-https");
+    std::ofstream(dir.path() / "fw.bin") << "firmware over tls";
+    boost::asio::io_context io;
+    auto strand = boost::asio::make_strand(io);
+
+    auto fetch = [&](std::uint16_t port, HttpClientOptions options) {
+        HttpClient client(strand, std::move(options));
+        Outcome outcome;
+        HttpRequestSpec request;
+        request.url = "https://localhost:" + std::to_string(port) + "/fw.bin";
+        boost::asio::post(strand, [&] { REQUIRE(client.start(request, record(outcome)) != 0); });
+        REQUIRE(run_until(io, [&] { return outcome.finished(); }));
+        return outcome;
+    };
+
+    SECTION("server certificate checks") {
+        fota::sim::test::TlsFileServer server(dir.path(), pki, false);
+        HttpClientOptions trusted;
+        trusted.ca_file = pki.ca_cert.string();
+        const Outcome ok = fetch(server.port(), trusted);
+        REQUIRE(ok.done);
+        CHECK(ok.statuses == std::vector<int>{200});
+        CHECK(ok.body == "firmware over tls");
+
+        // Not signed by a CA the client trusts (here: the system store): refused.
+        const Outcome untrusted = fetch(server.port(), HttpClientOptions{});
+        REQUIRE(untrusted.failed);
+        CHECK(untrusted.failure == HttpFailure::Tls);
+        CHECK(untrusted.statuses.empty());
+
+        HttpClientOptions unverified;
+        unverified.verify_tls = false;
+        CHECK(fetch(server.port(), unverified).done);
+    }
+    SECTION("a server that requires a client certificate (the AWS shadow data plane)") {
+        fota::sim::test::TlsFileServer server(dir.path(), pki, true);
+        HttpClientOptions with_cert;
+        with_cert.ca_file = pki.ca_cert.string();
+        with_cert.client_cert_file = pki.client_cert.string();
+        with_cert.client_key_file = pki.client_key.string();
+        const Outcome ok = fetch(server.port(), with_cert);
+        REQUIRE(ok.done);
+        CHECK(ok.body == "firmware over tls");
+
+        HttpClientOptions rogue = with_cert;
+        rogue.client_cert_file = pki.rogue_cert.string();
+        rogue.client_key_file = pki.rogue_key.string();
+        const Outcome refused = fetch(server.port(), rogue);
+        CHECK(refused.failed);
+        CHECK(refused.statuses.empty());
+    }
 }

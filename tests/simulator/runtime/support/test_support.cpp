@@ -121,6 +121,62 @@ TestPki make_test_pki(const fs::path& dir, const std::string& client_cn) {
                    dir / "client.key", dir / "rogue.crt",  dir / "rogue.key"};
 }
 
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const fs::path& log_file,
+                           const fs::path& working_dir) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (!working_dir.empty()) {
+        posix_spawn_file_actions_addchdir_np(&actions, working_dir.c_str());
+    }
+    std::vector<std::string> copy = argv;
+    std::vector<char*> args;
+    for (auto& arg : copy) {
+        args.push_back(arg.data());
+    }
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, copy.front().c_str(), &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        throw std::runtime_error("cannot start " + copy.front());
+    }
+    pid_ = pid;
+}
+
+ChildProcess::~ChildProcess() {
+    if (pid_ > 0) {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+}
+
+TlsFileServer::TlsFileServer(const fs::path& root, const TestPki& pki,
+                             bool require_client_certificate)
+    : port_(free_tcp_port()) {
+    std::vector<std::string> argv{"/usr/bin/openssl",
+                                  "s_server",
+                                  "-quiet",
+                                  "-accept",
+                                  std::to_string(port_),
+                                  "-cert",
+                                  pki.server_cert.string(),
+                                  "-key",
+                                  pki.server_key.string(),
+                                  "-WWW"};
+    if (require_client_certificate) {
+        argv.insert(argv.end(),
+                    {"-Verify", "1", "-CAfile", pki.ca_cert.string(), "-verify_return_error"});
+    }
+    process_ = std::make_unique<ChildProcess>(argv, root / "s_server.log", root);
+    if (!wait_for_listener(port_, std::chrono::seconds(10))) {
+        throw std::runtime_error("openssl s_server did not listen on " + std::to_string(port_));
+    }
+}
+
 MosquittoProcess::MosquittoProcess(const fs::path& work_dir, const Tls* tls,
                                    std::string extra_config, std::uint16_t port)
     : config_(work_dir / "mosquitto.conf"), log_(work_dir / "mosquitto.log"),

@@ -9,7 +9,9 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace fota::sim::test {
 
@@ -50,6 +52,33 @@ struct TestPki {
 
 /// Makes the PKI in dir with the openssl command (client CN = client_cn). Throws on failure.
 TestPki make_test_pki(const std::filesystem::path& dir, const std::string& client_cn);
+
+/// A process started by a test (argv[0] is a path), output to log_file, stopped (SIGTERM, wait)
+/// on destruction.
+class ChildProcess {
+public:
+    ChildProcess(const std::vector<std::string>& argv, const std::filesystem::path& log_file,
+                 const std::filesystem::path& working_dir = {});
+    ~ChildProcess();
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+private:
+    int pid_ = -1;
+};
+
+/// `openssl s_server -WWW` serving the files of `root` over HTTPS on a free port (HTTP/1.0), with
+/// the given server certificate; require_client_certificate makes it demand one signed by ca.
+class TlsFileServer {
+public:
+    TlsFileServer(const std::filesystem::path& root, const TestPki& pki,
+                  bool require_client_certificate);
+    std::uint16_t port() const { return port_; }
+
+private:
+    std::uint16_t port_ = 0;
+    std::unique_ptr<ChildProcess> process_;
+};
 
 /// A real mosquitto broker on a free port of 127.0.0.1, stopped on destruction.
 class MosquittoProcess {
