@@ -47,6 +47,7 @@ KvStore::KvStore(const std::string& path) {
         throw std::runtime_error("cannot open state database '" + path + "': " + message);
     }
     sqlite3_busy_timeout(db_, 5000);
+    exec("PRAGMA locking_mode=EXCLUSIVE"); // one process owns the state: no lock per commit
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=NORMAL");
     exec("CREATE TABLE IF NOT EXISTS kv (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT "
