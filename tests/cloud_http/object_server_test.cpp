@@ -71,6 +71,23 @@ bool eventually(F done) {
     return true;
 }
 
+/// Sends raw bytes and reads until the server closes (for what libcurl would normalise).
+std::string raw_exchange(std::uint16_t port, const std::string& request) {
+    namespace net = boost::asio;
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), port});
+    net::write(socket, net::buffer(request));
+    std::string reply;
+    boost::system::error_code ec;
+    char buf[4096];
+    while (!ec) {
+        const auto n = socket.read_some(net::buffer(buf), ec);
+        reply.append(buf, n);
+    }
+    return reply;
+}
+
 const http::Credentials test_credentials{"AKIDFOTATEST", "fota-test-secret", ""};
 
 } // namespace
@@ -364,6 +381,40 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         // 20000 bytes at 50000 B/s: the last chunk is due after 0.35 s at the earliest.
         CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(350));
     }
+    SECTION("Connection: close, redirect, a long header, lower-case header names") {
+        ObjectFault f;
+        f.count = 1;
+        f.kind = ObjectFault::Kind::connection_close;
+        h.server->add_fault(f);
+        auto r = http_request("GET", url);
+        CHECK(r.headers.at("connection") == "close");
+        CHECK(r.body == image);
+
+        f.kind = ObjectFault::Kind::redirect;
+        f.status = 307;
+        f.location = "/fw/b.bin";
+        h.server->add_fault(f);
+        r = http_request("GET", url);
+        CHECK(r.status == 307);
+        CHECK(r.headers.at("location") == "/fw/b.bin");
+
+        f.kind = ObjectFault::Kind::long_header;
+        f.bytes = 3000;
+        h.server->add_fault(f);
+        r = http_request("GET", url, {"Range: bytes=0-9"});
+        CHECK(r.headers.at("x-fota-padding").size() == 3000);
+        CHECK(r.body == image.substr(0, 10));
+
+        f.kind = ObjectFault::Kind::lowercase_headers;
+        h.server->add_fault(f);
+        const std::string raw =
+            raw_exchange(h.server->port(), "GET /fw/a.bin HTTP/1.1\r\nHost: x\r\nRange: "
+                                           "bytes=0-9\r\nConnection: close\r\n\r\n");
+        CHECK(raw.find("\r\ncontent-range: bytes 0-9/20000\r\n") != std::string::npos);
+        CHECK(raw.find("Content-Range") == std::string::npos);
+        CHECK(raw.substr(raw.size() - 10) == image.substr(0, 10));
+        CHECK(h.server->faults().empty());
+    }
     SECTION("replace the object's bytes between requests") {
         const auto first = http_request("GET", url, {"Range: bytes=0-99"});
         h.server->put_object("fw", "a.bin", std::string(20000, 'Z'));
@@ -402,7 +453,8 @@ TEST_CASE("object server: control HTTP API") {
          {R"(not json)", R"({"kind":"explode"})", R"({"kind":"throttle"})",
           R"({"kind":"close_after_bytes","bytes":-1})", R"({"kind":"error_status","status":200})",
           R"({"kind":"ignore_range","colour":"red"})", R"({"kind":"stall","count":0,"seconds":1})",
-          R"([1,2])"}) {
+          R"({"kind":"redirect"})", R"({"kind":"redirect","location":"/x","status":200})",
+          R"({"kind":"long_header","bytes":0})", R"([1,2])"}) {
         r = http_request("POST", control + "/faults", {}, bad);
         CHECK(r.status == 400);
         CHECK(nlohmann::json::parse(r.body)["message"].get<std::string>().rfind("fault", 0) == 0);

@@ -10,13 +10,17 @@ namespace fota::cloud {
 
 namespace {
 
-constexpr std::array<std::pair<ObjectFault::Kind, const char*>, 6> kind_names{{
+constexpr std::array<std::pair<ObjectFault::Kind, const char*>, 10> kind_names{{
     {ObjectFault::Kind::close_after_bytes, "close_after_bytes"},
     {ObjectFault::Kind::throttle, "throttle"},
     {ObjectFault::Kind::error_status, "error_status"},
     {ObjectFault::Kind::ignore_range, "ignore_range"},
     {ObjectFault::Kind::wrong_content_range, "wrong_content_range"},
     {ObjectFault::Kind::stall, "stall"},
+    {ObjectFault::Kind::connection_close, "connection_close"},
+    {ObjectFault::Kind::redirect, "redirect"},
+    {ObjectFault::Kind::long_header, "long_header"},
+    {ObjectFault::Kind::lowercase_headers, "lowercase_headers"},
 }};
 
 std::string valid_kinds() {
@@ -64,9 +68,9 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
         return "fault: unknown kind \"" + kind_it->get<std::string>() +
                "\"; valid kinds: " + valid_kinds();
     }
-    static const std::array<const char*, 12> allowed{
-        "kind",   "bucket", "key",     "count",         "bytes", "bytes_per_second",
-        "status", "code",   "seconds", "content_range", "shift", "milliseconds"};
+    static const std::array<const char*, 13> allowed{
+        "kind", "bucket",  "key",           "count", "bytes",        "bytes_per_second", "status",
+        "code", "seconds", "content_range", "shift", "milliseconds", "location"};
     for (const auto& [name, value] : j.items()) {
         bool ok = false;
         for (const char* a : allowed) {
@@ -125,6 +129,7 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
     if ((error = get_string("bucket", f.bucket)) || (error = get_string("key", f.key)) ||
         (error = get_string("code", f.code)) ||
         (error = get_string("content_range", f.content_range)) ||
+        (error = get_string("location", f.location)) ||
         (error = get_integer("count", -1, 1000000000, count)) ||
         (error = get_integer("bytes", 0, max_bytes, bytes)) ||
         (error = get_integer("bytes_per_second", 1, max_bytes, rate)) ||
@@ -153,6 +158,19 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
     }
     if (f.kind == ObjectFault::Kind::stall && milliseconds < 0) {
         return std::string("fault: stall needs \"seconds\" (or \"milliseconds\")");
+    }
+    if (f.kind == ObjectFault::Kind::redirect) {
+        if (f.location.empty()) {
+            return std::string("fault: redirect needs \"location\" (a URL or path)");
+        }
+        if (j.find("status") == j.end()) {
+            f.status = 302;
+        } else if (f.status < 300 || f.status > 399) {
+            return std::string("fault: redirect \"status\" must be 300..399");
+        }
+    }
+    if (f.kind == ObjectFault::Kind::long_header && (f.bytes == 0 || f.bytes > (1U << 20))) {
+        return std::string("fault: long_header needs \"bytes\" from 1 to 1048576");
     }
     if (f.kind == ObjectFault::Kind::close_after_bytes && j.find("bytes") == j.end()) {
         return std::string("fault: close_after_bytes needs \"bytes\"");
@@ -199,6 +217,16 @@ std::string object_fault_json(const ObjectFault& f) {
     case ObjectFault::Kind::stall:
         j["bytes"] = f.bytes;
         j["milliseconds"] = f.duration.count();
+        break;
+    case ObjectFault::Kind::redirect:
+        j["status"] = f.status;
+        j["location"] = f.location;
+        break;
+    case ObjectFault::Kind::long_header:
+        j["bytes"] = f.bytes;
+        break;
+    case ObjectFault::Kind::connection_close:
+    case ObjectFault::Kind::lowercase_headers:
         break;
     }
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

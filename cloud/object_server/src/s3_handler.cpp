@@ -208,6 +208,11 @@ ResponsePlan get_object(ObjectServer::State& state, const HttpRequest& req,
         return s3_error(404, "NoSuchKey", "The specified key does not exist.", {{"Key", key}},
                         state, ctx);
     }
+    if (const auto redirect = state.take_fault(ObjectFault::Kind::redirect, bucket, key)) {
+        ResponsePlan moved = empty_response(static_cast<unsigned>(redirect->status), state, ctx);
+        moved.headers.emplace_back("Location", redirect->location);
+        return moved;
+    }
     const StoredObject& object = o->second;
     const std::uint64_t size = object.data->size();
     ResponsePlan plan;
@@ -279,6 +284,15 @@ ResponsePlan get_object(ObjectServer::State& state, const HttpRequest& req,
     if (const auto f = state.take_fault(ObjectFault::Kind::stall, bucket, key)) {
         plan.stall_after = f->bytes;
         plan.stall_for = f->duration;
+    }
+    if (state.take_fault(ObjectFault::Kind::connection_close, bucket, key)) {
+        plan.close = true;
+    }
+    if (const auto f = state.take_fault(ObjectFault::Kind::long_header, bucket, key)) {
+        plan.headers.emplace_back("X-Fota-Padding", std::string(f->bytes, 'p'));
+    }
+    if (state.take_fault(ObjectFault::Kind::lowercase_headers, bucket, key)) {
+        plan.lowercase_headers = true;
     }
     return plan;
 }
@@ -773,12 +787,19 @@ std::string serialize_head(const ResponsePlan& plan) {
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(plan.status));
     out.append(reason.data(), reason.size());
     out += "\r\n";
-    for (const auto& [name, value] : plan.headers) {
+    auto header = [&](std::string name, const std::string& value) {
+        if (plan.lowercase_headers) {
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        }
         out += name + ": " + value + "\r\n";
+    };
+    for (const auto& [name, value] : plan.headers) {
+        header(name, value);
     }
-    out += "Content-Length: " + std::to_string(plan.content_length) + "\r\n";
+    header("Content-Length", std::to_string(plan.content_length));
     if (plan.close) {
-        out += "Connection: close\r\n";
+        header("Connection", "close");
     }
     out += "\r\n";
     return out;

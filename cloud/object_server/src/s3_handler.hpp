@@ -35,7 +35,8 @@ struct ResponsePlan {
     std::string bucket; ///< with key: whose counters the body bytes go to (GetObject only)
     std::string key;
     bool counts_body = false;
-    bool close = false; ///< Connection: close after this response
+    bool close = false;             ///< Connection: close after this response
+    bool lowercase_headers = false; ///< send header names in lower case
 };
 
 /// Handles one request against the state (locks state.mutex itself).

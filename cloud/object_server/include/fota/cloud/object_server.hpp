@@ -19,8 +19,10 @@
 //   PUT    /_fota/objects/<bucket>/<key>      body = the object's new bytes (creates the bucket)
 //   POST   /_fota/presign  {"bucket","key","expires"} -> {"url":"http://.../b/k?X-Amz-..."}
 // Fault JSON: {"kind": "close_after_bytes"|"throttle"|"error_status"|"ignore_range"|
-//   "wrong_content_range"|"stall", "bucket"?, "key"?, "count"? (default: until cleared),
-//   "bytes"?, "bytes_per_second"?, "status"?, "code"?, "seconds"?, "content_range"?, "shift"?}
+//   "wrong_content_range"|"stall"|
+//   "connection_close"|"redirect"|"long_header"|"lowercase_headers", "bucket"?, "key"?,
+//   "count"? (default: until cleared), "bytes"?, "bytes_per_second"?, "status"?, "code"?,
+//   "seconds"?, "content_range"?, "shift"?, "location"?}
 // (see ObjectFault for what each field means). Errors: 400 {"message": "..."}.
 #pragma once
 
@@ -66,6 +68,10 @@ struct ObjectFault {
         wrong_content_range, ///< GET with Range: send `content_range` verbatim, or the true
                              ///< range shifted by `shift` bytes (the body is the true range)
         stall,               ///< GET: after `bytes` body bytes, send nothing for `duration`
+        connection_close,    ///< GET: answer with Connection: close, then close the connection
+        redirect,            ///< GET/HEAD: answer `status` (3xx, default 302) to `location`
+        long_header,         ///< GET: add a header X-Fota-Padding of `bytes` characters
+        lowercase_headers,   ///< GET: send every header name in lower case
     };
     Kind kind = Kind::error_status;
     std::string bucket;
@@ -78,6 +84,7 @@ struct ObjectFault {
     std::chrono::milliseconds duration{0};
     std::string content_range;
     std::int64_t shift = 0;
+    std::string location; ///< redirect target (absolute URL or path)
 };
 
 /// Kind <-> its JSON name ("close_after_bytes", ...).
