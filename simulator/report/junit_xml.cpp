@@ -40,13 +40,13 @@ bool xml_char(char32_t cp) {
 // Escapes text for XML 1.0 content (attribute = true also keeps whitespace in attributes).
 // Invalid UTF-8 and characters XML cannot hold become U+FFFD.
 std::string escape(std::string_view text, bool attribute) {
-    constexpr char32_t replacement = 0xFFFD;
+    constexpr char32_t kReplacement = 0xFFFD;
     std::string out;
     out.reserve(text.size() + text.size() / 8);
     std::size_t i = 0;
     while (i < text.size()) {
         const auto byte = static_cast<unsigned char>(text[i]);
-        char32_t cp = replacement;
+        char32_t cp = kReplacement;
         std::size_t length = 1;
         if (byte < 0x80) {
             cp = byte;
@@ -82,13 +82,13 @@ std::string escape(std::string_view text, bool attribute) {
             if (valid && cp >= min && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF) {
                 length = need + 1;
             } else {
-                cp = replacement;
+                cp = kReplacement;
                 length = 1;
             }
         }
         i += length;
         if (!xml_char(cp)) {
-            cp = replacement;
+            cp = kReplacement;
         }
         switch (cp) {
         case '&':

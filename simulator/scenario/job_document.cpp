@@ -5,7 +5,7 @@
 namespace fota::sim {
 namespace {
 
-constexpr std::string_view prefix = "${firmware.";
+constexpr std::string_view kPlaceholderPrefix = "${firmware.";
 
 std::string value_of(std::string_view name, const Firmware& firmware,
                      const PublishedFirmware& published, bool& known) {
@@ -42,13 +42,14 @@ std::string value_of(std::string_view name, const Firmware& firmware,
 template <class Each>
 void for_each_placeholder(std::string_view text, Each each) {
     std::size_t at = 0;
-    while ((at = text.find(prefix, at)) != std::string_view::npos) {
-        const auto end = text.find('}', at + prefix.size());
+    while ((at = text.find(kPlaceholderPrefix, at)) != std::string_view::npos) {
+        const auto end = text.find('}', at + kPlaceholderPrefix.size());
         if (end == std::string_view::npos) {
             each(std::string_view{}, at, text.size());
             return;
         }
-        each(text.substr(at + prefix.size(), end - at - prefix.size()), at, end + 1);
+        each(text.substr(at + kPlaceholderPrefix.size(), end - at - kPlaceholderPrefix.size()), at,
+             end + 1);
         at = end + 1;
     }
 }

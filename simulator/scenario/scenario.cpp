@@ -192,12 +192,12 @@ const char* to_string(RejectCode code) {
 }
 
 const char* step_name(const StepAction& action) {
-    static constexpr const char* names[] = {
+    static constexpr const char* kNames[] = {
         "create_job", "wait_for",    "hold",          "start_devices", "reboot",
         "power_cut",  "flash_fault", "network_fault", "http_fault",    "cloud_fault",
         "cancel_job", "delete_job",  "restart_broker"};
-    static_assert(std::size(names) == std::variant_size_v<StepAction>);
-    return names[action.index()];
+    static_assert(std::size(kNames) == std::variant_size_v<StepAction>);
+    return kNames[action.index()];
 }
 
 namespace {

@@ -41,7 +41,7 @@ enum class Profile { seed, verified };
 
 /// NOR flash geometry of each device of a group (nRF9160 defaults).
 struct FlashGeometry {
-    std::uint64_t size = 1024 * 1024;
+    std::uint64_t size = 1024ULL * 1024;
     std::uint32_t page_size = 4096;
     std::uint32_t write_unit = 4;
     std::uint8_t erased_value = 0xFF;

@@ -29,37 +29,63 @@ namespace {
 
 using Keys = std::vector<std::string_view>;
 
-constexpr milliseconds max_duration = std::chrono::hours(24 * 30);
-constexpr std::uint32_t max_devices = 100'000;
-constexpr std::size_t max_job_document_chars = 32'768; // AWS IoT's limit
+constexpr milliseconds kMaxDuration = std::chrono::hours(24 * 30);
+constexpr std::uint32_t kMaxDevices = 100'000;
+constexpr std::size_t kMaxJobDocumentChars = 32'768; // AWS IoT's limit
 
-const Keys top_keys{"name",  "description", "field_bugs", "seed",  "deadline",
-                    "stack", "devices",     "firmware",   "steps", "expect"};
-const Keys step_kinds{"create_job", "wait_for",    "hold",          "start_devices", "reboot",
-                      "power_cut",  "flash_fault", "network_fault", "http_fault",    "cloud_fault",
-                      "cancel_job", "delete_job",  "restart_broker"};
-const Keys condition_kinds{"execution_status", "job_status", "device_phase", "downloaded_bytes",
-                           "running_version",  "all_of",     "any_of"};
-const Keys expectation_kinds{"execution_status",
-                             "job_status",
-                             "running_version",
-                             "shadow_version",
-                             "slot",
-                             "downloads",
-                             "no_execution_in_progress",
-                             "phases",
-                             "boots",
-                             "job_updates"};
-const Keys phase_names{"booted",           "shadow_reported", "connected",         "job_received",
-                       "in_progress_sent", "downloading",     "download_complete", "apply_sent",
-                       "image_scheduled",  "succeeded_sent",  "failed_sent",       "rebooting",
-                       "swapping",         "confirmed",       "rolled_back",       "job_abandoned"};
-const Keys execution_status_names{"QUEUED",    "IN_PROGRESS", "SUCCEEDED", "FAILED",
-                                  "TIMED_OUT", "REJECTED",    "REMOVED",   "CANCELED"};
-const Keys job_status_names{"IN_PROGRESS", "CANCELED", "DELETION_IN_PROGRESS", "COMPLETED"};
-const Keys reject_code_names{"VersionMismatch",  "InvalidStateTransition", "TerminalStateReached",
-                             "ResourceNotFound", "InvalidRequest",         "InvalidJson",
-                             "RequestThrottled"};
+const Keys& top_keys() {
+    static const Keys names{"name",  "description", "field_bugs", "seed",  "deadline",
+                            "stack", "devices",     "firmware",   "steps", "expect"};
+    return names;
+}
+const Keys& step_kinds() {
+    static const Keys names{"create_job",    "wait_for",    "hold",        "start_devices",
+                            "reboot",        "power_cut",   "flash_fault", "network_fault",
+                            "http_fault",    "cloud_fault", "cancel_job",  "delete_job",
+                            "restart_broker"};
+    return names;
+}
+const Keys& condition_kinds() {
+    static const Keys names{"execution_status", "job_status", "device_phase", "downloaded_bytes",
+                            "running_version",  "all_of",     "any_of"};
+    return names;
+}
+const Keys& expectation_kinds() {
+    static const Keys names{"execution_status",
+                            "job_status",
+                            "running_version",
+                            "shadow_version",
+                            "slot",
+                            "downloads",
+                            "no_execution_in_progress",
+                            "phases",
+                            "boots",
+                            "job_updates"};
+    return names;
+}
+const Keys& phase_names() {
+    static const Keys names{
+        "booted",           "shadow_reported", "connected",         "job_received",
+        "in_progress_sent", "downloading",     "download_complete", "apply_sent",
+        "image_scheduled",  "succeeded_sent",  "failed_sent",       "rebooting",
+        "swapping",         "confirmed",       "rolled_back",       "job_abandoned"};
+    return names;
+}
+const Keys& execution_status_names() {
+    static const Keys names{"QUEUED",    "IN_PROGRESS", "SUCCEEDED", "FAILED",
+                            "TIMED_OUT", "REJECTED",    "REMOVED",   "CANCELED"};
+    return names;
+}
+const Keys& job_status_names() {
+    static const Keys names{"IN_PROGRESS", "CANCELED", "DELETION_IN_PROGRESS", "COMPLETED"};
+    return names;
+}
+const Keys& reject_code_names() {
+    static const Keys names{"VersionMismatch",  "InvalidStateTransition", "TerminalStateReached",
+                            "ResourceNotFound", "InvalidRequest",         "InvalidJson",
+                            "RequestThrottled"};
+    return names;
+}
 
 template <class E>
 E enum_at(const Keys& names, const std::string& name) {
@@ -102,7 +128,8 @@ bool is_image_version(const std::string& text) {
         }
         return false;
     };
-    if (!number(255, '.') || !number(255, '.')) {
+    const bool major_ok = number(255, '.');
+    if (!major_ok || !number(255, '.')) {
         return false;
     }
     if (text.find('+', position) == std::string::npos) {
@@ -128,7 +155,7 @@ public:
                                                              "firmware", "steps", "expect"}));
             return std::nullopt;
         }
-        if (!r_.expect_map(root, "the scenario", top_keys,
+        if (!r_.expect_map(root, "the scenario", top_keys(),
                            {"name", "description", "devices", "firmware", "steps", "expect"})) {
             return std::nullopt;
         }
@@ -205,7 +232,7 @@ private:
             }
         }
         if (const auto& node = root["deadline"]; node.IsDefined()) {
-            if (auto deadline = r_.duration(node, "'deadline'", milliseconds(1000), max_duration)) {
+            if (auto deadline = r_.duration(node, "'deadline'", milliseconds(1000), kMaxDuration)) {
                 scenario_.deadline = *deadline;
             }
         }
@@ -452,9 +479,9 @@ private:
                 total += scenario_.devices.back().count;
             }
         }
-        if (total > max_devices) {
+        if (total > kMaxDevices) {
             r_.error(node, "'devices' adds up to " + std::to_string(total) +
-                               " devices; a scenario has at most " + std::to_string(max_devices) +
+                               " devices; a scenario has at most " + std::to_string(kMaxDevices) +
                                " (use fota-sim fleet for more)");
         }
     }
@@ -497,7 +524,7 @@ private:
             return;
         }
         if (const auto& count = node["count"]; count.IsDefined()) {
-            if (auto value = r_.integer(count, "'count' in " + what, 1, max_devices)) {
+            if (auto value = r_.integer(count, "'count' in " + what, 1, kMaxDevices)) {
                 group.count = static_cast<std::uint32_t>(*value);
             }
         }
@@ -547,12 +574,12 @@ private:
         }
         const auto power_of_two = [](std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; };
         if (const auto& size = node["size"]; size.IsDefined()) {
-            if (auto value = r_.size(size, "'size' in " + what, 64 * 1024, 64ULL << 20)) {
+            if (auto value = r_.size(size, "'size' in " + what, 64ULL * 1024, 64ULL << 20)) {
                 flash.size = *value;
             }
         }
         if (const auto& page = node["page_size"]; page.IsDefined()) {
-            if (auto value = r_.size(page, "'page_size' in " + what, 256, 64 * 1024)) {
+            if (auto value = r_.size(page, "'page_size' in " + what, 256, 64ULL * 1024)) {
                 if (!power_of_two(*value)) {
                     r_.error(page, "'page_size' in " + what + " must be a power of two; got " +
                                        format_size(*value));
@@ -720,8 +747,8 @@ private:
                                                          const std::string& what) {
         std::vector<ExecutionStatus> result;
         const auto one = [&](const YAML::Node& item) {
-            if (auto name = r_.choice(item, what, execution_status_names)) {
-                result.push_back(enum_at<ExecutionStatus>(execution_status_names, *name));
+            if (auto name = r_.choice(item, what, execution_status_names())) {
+                result.push_back(enum_at<ExecutionStatus>(execution_status_names(), *name));
                 return true;
             }
             return false;
@@ -741,8 +768,8 @@ private:
     }
 
     std::optional<DevicePhase> phase(const YAML::Node& node, const std::string& what) {
-        if (auto name = r_.choice(node, what, phase_names)) {
-            return enum_at<DevicePhase>(phase_names, *name);
+        if (auto name = r_.choice(node, what, phase_names())) {
+            return enum_at<DevicePhase>(phase_names(), *name);
         }
         return std::nullopt;
     }
@@ -752,14 +779,14 @@ private:
             r_.error(node, what + ": conditions are nested more than 8 levels deep");
             return std::nullopt;
         }
-        auto entry = r_.single_key(node, "condition", condition_kinds);
+        auto entry = r_.single_key(node, "condition", condition_kinds());
         if (!entry) {
             return std::nullopt;
         }
         const auto& [kind, body] = *entry;
         const std::string here = "condition " + q(kind);
         Condition result;
-        result.kind = enum_at<Condition::Kind>(condition_kinds, kind);
+        result.kind = enum_at<Condition::Kind>(condition_kinds(), kind);
         result.mark = detail::mark_of(node);
         if (kind == "all_of" || kind == "any_of") {
             if (!body.IsSequence() || body.size() == 0) {
@@ -806,8 +833,8 @@ private:
                 result.job = *job;
             }
             if (auto status =
-                    need(r_.choice(body["status"], "'status' in " + here, job_status_names))) {
-                result.job_status = enum_at<JobStatus>(job_status_names, *status);
+                    need(r_.choice(body["status"], "'status' in " + here, job_status_names()))) {
+                result.job_status = enum_at<JobStatus>(job_status_names(), *status);
             }
         } else if (kind == "device_phase") {
             if (!r_.expect_map(body, here, {"devices", "phase"}, {"phase"})) {
@@ -872,14 +899,15 @@ private:
         }
         if (!node.IsSequence() || node.size() == 0) {
             r_.error(node, "'steps' must be a non-empty list of steps (each a map with one key: " +
-                               detail::join(step_kinds) + "); got " + detail::describe_node(node));
+                               detail::join(step_kinds()) + "); got " +
+                               detail::describe_node(node));
             return;
         }
         for (const auto& item : node) {
             if (r_.exhausted()) {
                 return;
             }
-            auto entry = r_.single_key(item, "step", step_kinds);
+            auto entry = r_.single_key(item, "step", step_kinds());
             if (!entry) {
                 continue;
             }
@@ -1042,25 +1070,31 @@ private:
             } else {
                 const auto text =
                     document->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-                if (text.size() > max_job_document_chars) {
+                if (text.size() > kMaxJobDocumentChars) {
                     r_.error(body["document"], "'document' in " + here + " is " +
                                                    std::to_string(text.size()) +
                                                    " characters as JSON; AWS IoT allows at most " +
-                                                   std::to_string(max_job_document_chars));
+                                                   std::to_string(kMaxJobDocumentChars));
                     ok = false;
                 }
                 for (const auto& name : unknown_firmware_placeholders(*document)) {
-                    std::string valid;
-                    for (auto known : firmware_placeholder_names()) {
-                        valid += (valid.empty() ? "" : ", ") + std::string("${firmware.") +
-                                 std::string(known) + "}";
+                    std::string message = "'document' in " + here;
+                    if (name.empty()) {
+                        message += " has an unterminated '${firmware.'";
+                    } else {
+                        message += " uses the unknown placeholder '${firmware.";
+                        message += name.substr(0, 40);
+                        message += "}'";
                     }
-                    r_.error(body["document"],
-                             "'document' in " + here +
-                                 (name.empty() ? std::string(" has an unterminated '${firmware.'")
-                                               : " uses the unknown placeholder '${firmware." +
-                                                     name.substr(0, 40) + "}'") +
-                                 "; placeholders: " + valid);
+                    message += "; placeholders: ";
+                    bool first = true;
+                    for (auto known : firmware_placeholder_names()) {
+                        message += first ? "${firmware." : ", ${firmware.";
+                        message += known;
+                        message += "}";
+                        first = false;
+                    }
+                    r_.error(body["document"], std::move(message));
                     ok = false;
                 }
                 job.document = std::move(*document);
@@ -1687,8 +1721,8 @@ private:
             ok = false;
         }
         if (body["code"].IsDefined()) {
-            if (auto code = r_.choice(body["code"], "'code' in " + what, reject_code_names)) {
-                fault.code = enum_at<RejectCode>(reject_code_names, *code);
+            if (auto code = r_.choice(body["code"], "'code' in " + what, reject_code_names())) {
+                fault.code = enum_at<RejectCode>(reject_code_names(), *code);
             } else {
                 ok = false;
             }
@@ -1716,7 +1750,7 @@ private:
         if (!node.IsSequence() || node.size() == 0) {
             r_.error(node, "'expect' must be a non-empty list of expectations (each a map with one "
                            "key: " +
-                               detail::join(expectation_kinds) + "); got " +
+                               detail::join(expectation_kinds()) + "); got " +
                                detail::describe_node(node));
             return;
         }
@@ -1724,7 +1758,7 @@ private:
             if (r_.exhausted()) {
                 return;
             }
-            auto entry = r_.single_key(item, "expectation", expectation_kinds);
+            auto entry = r_.single_key(item, "expectation", expectation_kinds());
             if (!entry) {
                 continue;
             }
@@ -1817,7 +1851,7 @@ private:
             return std::nullopt;
         }
         Expectation e;
-        e.kind = enum_at<Expectation::Kind>(expectation_kinds, kind);
+        e.kind = enum_at<Expectation::Kind>(expectation_kinds(), kind);
         bool ok = true;
         const auto has = [&](const char* key) { return body.IsMap() && body[key].IsDefined(); };
         if (has("name")) {
@@ -1846,14 +1880,14 @@ private:
         if (has("status")) {
             if (kind == "job_status") {
                 if (auto value =
-                        r_.choice(body["status"], "'status' in " + here, job_status_names)) {
-                    e.job_status = enum_at<JobStatus>(job_status_names, *value);
+                        r_.choice(body["status"], "'status' in " + here, job_status_names())) {
+                    e.job_status = enum_at<JobStatus>(job_status_names(), *value);
                 } else {
                     ok = false;
                 }
             } else if (auto value = r_.choice(body["status"], "'status' in " + here,
-                                              execution_status_names)) {
-                const auto status = enum_at<ExecutionStatus>(execution_status_names, *value);
+                                              execution_status_names())) {
+                const auto status = enum_at<ExecutionStatus>(execution_status_names(), *value);
                 e.execution_status = status;
                 if (kind == "job_updates") {
                     e.update_status = status;
@@ -1927,7 +1961,7 @@ private:
             if (!list.IsSequence() || list.size() == 0) {
                 r_.error(list,
                          "'" + std::string(key) + "' in " + here +
-                             " must be a non-empty list of phases: " + detail::join(phase_names));
+                             " must be a non-empty list of phases: " + detail::join(phase_names()));
                 ok = false;
                 return;
             }
@@ -1970,12 +2004,12 @@ private:
 ParseResult parse_scenario(std::string_view text, const std::string& file_name,
                            const std::string& base_dir) {
     ParseResult result;
-    if (text.size() > max_scenario_bytes) {
+    if (text.size() > kMaxScenarioBytes) {
         result.errors.push_back(Diagnostic{file_name,
                                            {},
                                            "the file is " + std::to_string(text.size()) +
                                                " bytes; a scenario has at most " +
-                                               std::to_string(max_scenario_bytes)});
+                                               std::to_string(kMaxScenarioBytes)});
         return result;
     }
     if (text.find('\0') != std::string_view::npos) {
@@ -2017,12 +2051,12 @@ ParseResult parse_scenario_file(const std::string& path) {
         result.errors.push_back(Diagnostic{path, {}, "cannot read the file: " + ec.message()});
         return result;
     }
-    if (size > max_scenario_bytes) {
+    if (size > kMaxScenarioBytes) {
         result.errors.push_back(Diagnostic{path,
                                            {},
                                            "the file is " + std::to_string(size) +
                                                " bytes; a scenario has at most " +
-                                               std::to_string(max_scenario_bytes)});
+                                               std::to_string(kMaxScenarioBytes)});
         return result;
     }
     std::ifstream in(path, std::ios::binary);

@@ -30,7 +30,7 @@ struct ParseResult {
 };
 
 /// Largest scenario file accepted, in bytes.
-inline constexpr std::size_t max_scenario_bytes = 1024 * 1024;
+inline constexpr std::size_t kMaxScenarioBytes = 1024ULL * 1024;
 
 /// Parses and validates a scenario from text. file_name is used in diagnostics and stored in
 /// Scenario::file; base_dir is the folder relative to which `file:` paths of firmware resolve (the
@@ -41,7 +41,7 @@ ParseResult parse_scenario(std::string_view text, const std::string& file_name,
                            const std::string& base_dir = "");
 
 /// Reads path and parses it as above (base_dir = the file's folder). A file that cannot be read
-/// or is larger than max_scenario_bytes gives one error.
+/// or is larger than kMaxScenarioBytes gives one error.
 ParseResult parse_scenario_file(const std::string& path);
 
 } // namespace fota::sim

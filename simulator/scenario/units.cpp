@@ -92,25 +92,25 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     } else {
         return std::nullopt;
     }
-    constexpr std::uint64_t max_ms = 30ULL * 24 * 3'600'000;
+    constexpr std::uint64_t kMaxMs = 30ULL * 24 * 3'600'000;
     if (value->digits > std::numeric_limits<std::uint64_t>::max() / per_unit_ms) {
         return std::nullopt;
     }
     const std::uint64_t ms = value->digits * per_unit_ms / value->scale; // sub-ms parts dropped
-    if (ms > max_ms) {
+    if (ms > kMaxMs) {
         return std::nullopt;
     }
     return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
 }
 
 std::optional<std::uint64_t> parse_size(std::string_view text) {
-    constexpr std::uint64_t max_bytes = 1ULL << 40;
+    constexpr std::uint64_t kMaxBytes = 1ULL << 40;
     const auto [number, unit] = split_number_unit(text);
     const auto value = parse_decimal(number);
     if (!value) {
         return std::nullopt;
     }
-    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 8> units{{
+    static constexpr std::array<std::pair<std::string_view, std::uint64_t>, 8> kUnits{{
         {"", 1},
         {"B", 1},
         {"KiB", 1ULL << 10},
@@ -120,12 +120,12 @@ std::optional<std::uint64_t> parse_size(std::string_view text) {
         {"MB", 1000'000},
         {"GB", 1000'000'000},
     }};
-    for (const auto& [name, multiplier] : units) {
+    for (const auto& [name, multiplier] : kUnits) {
         if (unit == name) {
             if (unit.empty() && value->scale != 1) {
                 return std::nullopt; // "1.5" bytes without a unit
             }
-            return scale_exact(*value, multiplier, max_bytes);
+            return scale_exact(*value, multiplier, kMaxBytes);
         }
     }
     return std::nullopt;

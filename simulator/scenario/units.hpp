@@ -30,8 +30,8 @@ std::string format_duration(std::chrono::milliseconds duration);
 std::string format_size(std::uint64_t bytes);
 
 /// Valid forms, for error messages.
-inline constexpr std::string_view duration_forms = "a number with a unit: 250ms, 30s, 1.5m, 2h";
-inline constexpr std::string_view size_forms =
+inline constexpr std::string_view kDurationForms = "a number with a unit: 250ms, 30s, 1.5m, 2h";
+inline constexpr std::string_view kSizeForms =
     "bytes as an integer, or a number with a unit: 4096, 200KiB, 1.5MiB, 1GiB, 500kB, 2MB";
 
 } // namespace fota::sim

@@ -11,7 +11,7 @@
 namespace fota::sim::detail {
 namespace {
 
-constexpr std::string_view tag_prefix = "tag:yaml.org,2002:";
+constexpr std::string_view kTagPrefix = "tag:yaml.org,2002:";
 
 bool one_of(std::string_view text, std::initializer_list<std::string_view> options) {
     return std::find(options.begin(), options.end(), text) != options.end();
@@ -148,13 +148,13 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 std::string quote_text(std::string_view text) {
-    constexpr std::size_t max_shown = 60;
+    constexpr std::size_t kMaxShown = 60;
     std::string out = "'";
-    for (char c : text.substr(0, max_shown)) {
+    for (char c : text.substr(0, kMaxShown)) {
         // Control characters would garble a terminal line.
         out.push_back(static_cast<unsigned char>(c) < 0x20 ? '?' : c);
     }
-    if (text.size() > max_shown) {
+    if (text.size() > kMaxShown) {
         out += "...";
     }
     return out + "'";
@@ -174,10 +174,10 @@ ScalarType classify(const YAML::Node& node) {
         return ScalarType::string; // quoted or block scalar
     }
     if (tag != "?" && !tag.empty()) {
-        if (tag.rfind(tag_prefix, 0) != 0) {
+        if (tag.rfind(kTagPrefix, 0) != 0) {
             return ScalarType::unsupported_tag;
         }
-        const auto type = std::string_view(tag).substr(tag_prefix.size());
+        const auto type = std::string_view(tag).substr(kTagPrefix.size());
         if (type == "str") {
             return ScalarType::string;
         }
@@ -280,9 +280,9 @@ void YamlReader::error(const YAML::Node& at, std::string message) {
 }
 
 void YamlReader::error(SourceMark at, std::string message) {
-    if (errors_.size() < max_errors) {
+    if (errors_.size() < kMaxErrors) {
         errors_.push_back(Diagnostic{file_, at, std::move(message)});
-    } else if (errors_.size() == max_errors) {
+    } else if (errors_.size() == kMaxErrors) {
         errors_.push_back(Diagnostic{file_, at, "too many errors; stopping"});
     }
 }
@@ -291,10 +291,10 @@ bool YamlReader::visit(const YAML::Node& node) {
     if (exhausted_) {
         return false;
     }
-    if (++visits_ > max_node_visits) {
+    if (++visits_ > kMaxNodeVisits) {
         exhausted_ = true;
         error(node, "the scenario is too large to read: more than " +
-                        std::to_string(max_node_visits) +
+                        std::to_string(kMaxNodeVisits) +
                         " values (aliases that repeat large parts count each time)");
         return false;
     }
@@ -472,7 +472,7 @@ std::optional<std::chrono::milliseconds> YamlReader::duration(const YAML::Node& 
         value = parse_duration(node.Scalar());
     }
     if (!value) {
-        error(node, what + " must be a duration (" + std::string(duration_forms) + "); got " +
+        error(node, what + " must be a duration (" + std::string(kDurationForms) + "); got " +
                         describe_node(node));
         return std::nullopt;
     }
@@ -495,7 +495,7 @@ std::optional<std::uint64_t> YamlReader::size(const YAML::Node& node, const std:
         value = parse_size(node.Scalar());
     }
     if (!value) {
-        error(node, what + " must be a size (" + std::string(size_forms) + "); got " +
+        error(node, what + " must be a size (" + std::string(kSizeForms) + "); got " +
                         describe_node(node));
         return std::nullopt;
     }
@@ -540,16 +540,16 @@ std::optional<nlohmann::json> YamlReader::json(const YAML::Node& node, const std
     if (depth == 0) {
         json_values_ = 0;
     }
-    if (++json_values_ > max_json_values) {
-        if (json_values_ == max_json_values + 1) {
-            error(node, what + " has more than " + std::to_string(max_json_values) +
+    if (++json_values_ > kMaxJsonValues) {
+        if (json_values_ == kMaxJsonValues + 1) {
+            error(node, what + " has more than " + std::to_string(kMaxJsonValues) +
                             " values (AWS IoT allows 32768 characters)");
         }
         return std::nullopt;
     }
-    if (depth > max_json_depth) {
+    if (depth > kMaxJsonDepth) {
         error(node,
-              what + " is nested more than " + std::to_string(max_json_depth) + " levels deep");
+              what + " is nested more than " + std::to_string(kMaxJsonDepth) + " levels deep");
         return std::nullopt;
     }
     if (node.IsMap()) {

@@ -95,11 +95,11 @@ private:
 };
 
 /// Maximum node visits per file: far above any real scenario (a 1 MiB file has fewer nodes).
-inline constexpr std::size_t max_node_visits = 50'000;
+inline constexpr std::size_t kMaxNodeVisits = 50'000;
 /// Maximum nesting of free-form JSON (job documents) and of conditions.
-inline constexpr int max_json_depth = 32;
+inline constexpr int kMaxJsonDepth = 32;
 /// Maximum values in one free-form JSON value (a job document is at most 32768 characters).
-inline constexpr std::size_t max_json_values = 10'000;
-inline constexpr std::size_t max_errors = 50;
+inline constexpr std::size_t kMaxJsonValues = 10'000;
+inline constexpr std::size_t kMaxErrors = 50;
 
 } // namespace fota::sim::detail

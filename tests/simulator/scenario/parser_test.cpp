@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const std::string minimal = R"(name: t
+constexpr const char* kMinimal = R"(name: t
 description: a test
 firmware:
   v1: {version: 1.0.0, size: 64KiB}
@@ -29,11 +29,12 @@ std::string first_error(const ParseResult& result) {
     return result.errors.empty() ? std::string("(no error)") : result.errors.front().to_string();
 }
 
-// Replaces the steps section of minimal with steps.
+// Replaces the steps section of kMinimal with steps.
 std::string with_steps(const std::string& steps) {
-    const auto begin = minimal.find("steps:\n");
-    const auto end = minimal.find("expect:\n");
-    return minimal.substr(0, begin) + "steps:\n" + steps + minimal.substr(end);
+    const std::string base = kMinimal;
+    const auto begin = base.find("steps:\n");
+    const auto end = base.find("expect:\n");
+    return base.substr(0, begin) + "steps:\n" + steps + base.substr(end);
 }
 
 std::string read(const std::filesystem::path& path) {
@@ -58,7 +59,7 @@ std::string header(const std::string& text, const std::string& key) {
 } // namespace
 
 TEST_CASE("a minimal scenario gives the model with its defaults", "[scenario_format][parser]") {
-    const auto result = parse_scenario(minimal, "t.yaml");
+    const auto result = parse_scenario(kMinimal, "t.yaml");
     INFO(first_error(result));
     REQUIRE(result.ok());
     const Scenario& s = *result.scenario;
@@ -71,7 +72,7 @@ TEST_CASE("a minimal scenario gives the model with its defaults", "[scenario_for
     CHECK(s.devices[0].thing_prefix == "dev-");
     CHECK(s.devices[0].count == 3);
     CHECK(s.devices[0].profile == Profile::seed);
-    CHECK(s.devices[0].flash.size == 1024 * 1024);
+    CHECK(s.devices[0].flash.size == 1024U * 1024U);
     CHECK(s.devices[0].flash.page_size == 4096);
     CHECK(s.devices[0].flash.write_unit == 4);
     CHECK(s.devices[0].flash.erased_value == 0xFF);
@@ -79,7 +80,7 @@ TEST_CASE("a minimal scenario gives the model with its defaults", "[scenario_for
     CHECK(s.device_count() == 3);
     REQUIRE(s.firmware.size() == 2);
     CHECK(s.firmware[1].id == "v2");
-    CHECK(s.firmware[1].size == 100 * 1024);
+    CHECK(s.firmware[1].size == 100U * 1024U);
     CHECK(s.firmware[1].object_key == "v2.bin");
     CHECK(s.firmware[1].content_seed == 1);
     REQUIRE(s.steps.size() == 1);
@@ -205,7 +206,7 @@ TEST_CASE("files that cannot be read, are too large or hold NUL give one clear e
     CHECK(missing.errors[0].to_string().rfind("/nonexistent/scenario.yaml: cannot read the file",
                                               0) == 0);
 
-    const std::string huge(max_scenario_bytes + 1, '#');
+    const std::string huge(kMaxScenarioBytes + 1, '#');
     auto too_large = parse_scenario(huge, "big.yaml");
     REQUIRE(too_large.errors.size() == 1);
     CHECK(too_large.errors[0].message.find("at most 1048576") != std::string::npos);

@@ -57,7 +57,7 @@ TEST_CASE("durations and sizes print in the largest exact unit and read back",
     CHECK(format_duration(3h) == "3h");
     CHECK(format_duration(1500ms) == "1500ms");
     CHECK(format_duration(0ms) == "0s");
-    CHECK(format_size(200 * 1024) == "200KiB");
+    CHECK(format_size(200ULL * 1024) == "200KiB");
     CHECK(format_size(1 << 20) == "1MiB");
     CHECK(format_size(1000) == "1000B");
     CHECK(format_size(0) == "0B");
