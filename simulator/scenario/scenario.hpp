@@ -267,6 +267,9 @@ struct HttpFaultStep {
         replace_object,      ///< the object's bytes become another firmware's
         redirect,            ///< answer a 3xx to the next count requests
         refuse_connections,  ///< refuse the next count connections
+        connection_close,    ///< answer with Connection: close, then close the connection
+        long_header,         ///< add a header of `bytes` characters (NCS's limit is 2048)
+        lowercase_headers,   ///< send every header name in lower case
     };
     enum class ContentRangeError { wrong_start, wrong_end, wrong_total, star_total };
     Kind kind = Kind::close_after_bytes;

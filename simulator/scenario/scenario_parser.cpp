@@ -1583,9 +1583,19 @@ private:
     }
 
     std::optional<StepAction> http_fault(const YAML::Node& body, const std::string& here) {
-        static const Keys kinds{
-            "close_after_bytes",   "throttle", "error_status",   "slow_down", "ignore_range",
-            "wrong_content_range", "stall",    "replace_object", "redirect",  "refuse_connections"};
+        static const Keys kinds{"close_after_bytes",
+                                "throttle",
+                                "error_status",
+                                "slow_down",
+                                "ignore_range",
+                                "wrong_content_range",
+                                "stall",
+                                "replace_object",
+                                "redirect",
+                                "refuse_connections",
+                                "connection_close",
+                                "long_header",
+                                "lowercase_headers"};
         static const std::vector<Keys> keys_of{
             {"kind", "firmware", "bytes", "count"},
             {"kind", "firmware", "bytes_per_second"},
@@ -1597,6 +1607,9 @@ private:
             {"kind", "firmware", "replacement"},
             {"kind", "firmware", "status", "count"},
             {"kind", "count"},
+            {"kind", "firmware", "count"},
+            {"kind", "firmware", "bytes", "count"},
+            {"kind", "firmware", "count"},
         };
         static const std::vector<Keys> required_of{{"kind", "bytes"},
                                                    {"kind", "bytes_per_second"},
@@ -1607,6 +1620,9 @@ private:
                                                    {"kind", "duration"},
                                                    {"kind", "firmware", "replacement"},
                                                    {"kind", "status"},
+                                                   {"kind"},
+                                                   {"kind"},
+                                                   {"kind", "bytes"},
                                                    {"kind"}};
         auto kind = kind_of(body, here, kinds);
         if (!kind) {

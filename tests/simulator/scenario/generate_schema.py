@@ -148,6 +148,9 @@ http_kinds = collections.OrderedDict([
   ("replace_object", (dict(fw, replacement=dict(ref("firmware_id"), description="The firmware whose bytes replace the object's.")), ["firmware", "replacement"], "Replace the object's bytes.")),
   ("redirect", (dict(fw, status=enum([301, 302, 303, 307, 308]), **cnt), ["status"], "Answer a redirect.")),
   ("refuse_connections", (dict(cnt), [], "Refuse connections.")),
+  ("connection_close", (dict(fw, **cnt), [], "Answer with Connection: close, then close the connection.")),
+  ("long_header", (dict(fw, bytes=sz("Length of the extra header."), **cnt), ["bytes"], "Add a long header.")),
+  ("lowercase_headers", (dict(fw, **cnt), [], "Send header names in lower case.")),
 ])
 cloud_kinds = collections.OrderedDict([
   ("duplicate_notify_next", (dict(dev), [], "The next notify-next is sent twice.")),
