@@ -116,6 +116,7 @@ struct Census {
     std::size_t answered = 0;
     std::size_t at_target = 0;
     std::size_t connected = 0;
+    std::size_t failed = 0; ///< could not start (flash file, image): Off with an error
     std::map<std::string, std::size_t> by_phase;
     std::map<std::string, std::size_t> by_version;
 };
@@ -273,6 +274,9 @@ int run_devices(const DeviceCommandOptions& cli) {
                                                             : status.phase];
                     ++census->by_version[status.running_version];
                     census->connected += status.mqtt_connected ? 1 : 0;
+                    if (status.state == DeviceState::Off && !status.last_error.empty()) {
+                        ++census->failed;
+                    }
                     if (!cli.until_version.empty() && status.state == DeviceState::Running &&
                         status.confirmed && status.phase == "idle" &&
                         (status.running_version == cli.until_version ||
@@ -292,6 +296,11 @@ int run_devices(const DeviceCommandOptions& cli) {
                     }
                     spdlog::info("fleet: {} connected; versions:{}; phases:{}", census->connected,
                                  versions, phases);
+                    if (census->failed == devices.size()) {
+                        spdlog::error("no device could start (see the errors above)");
+                        stop_all(1);
+                        return;
+                    }
                     if (!cli.until_version.empty() && census->at_target == devices.size()) {
                         const double wall = std::chrono::duration<double>(
                                                 std::chrono::steady_clock::now() - started)
