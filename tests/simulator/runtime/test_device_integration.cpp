@@ -411,3 +411,29 @@ TEST_CASE("Verified profile: SUCCEEDED is reported only after the new image boot
         return after["execution"]["status"] == "SUCCEEDED";
     }));
 }
+
+TEST_CASE("reboot() and power_cut() rebuild the core from flash; the device comes back",
+          "[integration][faults]") {
+    spdlog::set_level(spdlog::level::warn);
+    Stack stack;
+    stack.add_devices(1);
+    DeviceRuntime& device = *stack.devices.front();
+    device.start();
+    REQUIRE(run_until(stack.io, [&] { return device.status().mqtt_connected; }));
+    device.post([&] { device.reboot(); });
+    REQUIRE(run_until(stack.io, [&] {
+        const DeviceStatus status = device.status();
+        return status.boots == 2 && status.mqtt_connected;
+    }));
+    device.post([&] { device.power_cut(); });
+    REQUIRE(run_until(stack.io, [&] {
+        const DeviceStatus status = device.status();
+        return status.boots == 3 && status.mqtt_connected;
+    }));
+    const DeviceStatus status = device.status();
+    CHECK(status.power_cuts == 1);
+    CHECK(status.running_version == "v1.0.0");
+    CHECK(status.confirmed);
+    CHECK(status.phase == "idle");
+    CHECK(status.mqtt_connections == 3);
+}
