@@ -1,0 +1,139 @@
+// fota-sim run: runs scenario files (scenarios/*.yaml) on the embedded local stack and writes
+// JUnit XML, a JSON report and a terminal summary. Exit code: 0 when every scenario passed, 1 when
+// an expectation failed, 2 when a scenario could not be run (see scenarios/README.md).
+#include "cli/command_registry.hpp"
+
+#if __has_include("fota/sim/scenario_runner.hpp")
+#include "fota/sim/scenario_runner.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace fota::sim {
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int /*signal*/) {
+    g_interrupted = true;
+}
+
+struct RunCommandOptions {
+    std::vector<std::string> files;
+    std::uint64_t seed = 0;
+    bool seed_given = false;
+    std::string junit;
+    std::string json;
+    std::string plugin;
+    std::string mosquitto = "mosquitto";
+    std::vector<std::string> broker_environment;
+    unsigned threads = 2;
+    bool verbose = false;
+};
+
+bool write_file(const std::string& path, const std::string& what,
+                const std::function<void(std::ostream&)>& write) {
+    std::ofstream out(path);
+    if (out) {
+        write(out);
+    }
+    if (!out) {
+        std::cerr << "fota-sim run: cannot write the " << what << " to " << path << "\n";
+        return false;
+    }
+    return true;
+}
+
+int run_files(const RunCommandOptions& cli) {
+    struct sigaction action {};
+    action.sa_handler = &on_interrupt;
+    sigemptyset(&action.sa_mask);
+    struct sigaction old_int {};
+    struct sigaction old_term {};
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
+
+    RunnerOptions options;
+    options.plugin = cli.plugin;
+    options.mosquitto = cli.mosquitto;
+    options.broker_environment = cli.broker_environment;
+    if (cli.seed_given) {
+        options.seed = cli.seed;
+    }
+    options.threads = cli.threads;
+    options.verbose = cli.verbose;
+    options.interrupted = &g_interrupted;
+
+    std::vector<ScenarioReport> reports;
+    for (const std::string& file : cli.files) {
+        if (g_interrupted) {
+            break;
+        }
+        std::cerr << "fota-sim run: " << file << " ...\n";
+        reports.push_back(run_scenario_file(file, options));
+    }
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+
+    write_terminal_summary(std::cout, reports, isatty(STDOUT_FILENO) != 0);
+    bool written = true;
+    if (!cli.junit.empty()) {
+        written = write_file(cli.junit, "JUnit XML",
+                             [&](std::ostream& out) { write_junit_xml(out, reports); }) &&
+                  written;
+    }
+    if (!cli.json.empty()) {
+        written = write_file(cli.json, "JSON report",
+                             [&](std::ostream& out) { write_json_report(out, reports); }) &&
+                  written;
+    }
+    const int code = exit_code(reports);
+    return code == 0 && !written ? 2 : code;
+}
+
+void add_run_command(CLI::App& app) {
+    auto cli = std::make_shared<RunCommandOptions>();
+    CLI::App* command = app.add_subcommand(
+        "run", "Run scenario files on the embedded local stack (private Mosquitto with the fota "
+               "plugin, object server in process); JUnit XML, JSON report, exit code 0/1/2");
+    command->add_option("scenarios", cli->files, "Scenario files (YAML)")->required();
+    auto* seed = command->add_option("--seed", cli->seed, "Override every scenario's seed");
+    command->add_option("--junit", cli->junit, "Write JUnit XML here");
+    command->add_option("--json", cli->json, "Write the JSON report here");
+    command->add_option("--plugin", cli->plugin,
+                        "Path of libfota_mosquitto_plugin.so (default: $FOTA_MOSQUITTO_PLUGIN, "
+                        "then next to fota-sim)");
+    command->add_option("--mosquitto", cli->mosquitto, "The broker executable")
+        ->capture_default_str();
+    command->add_option("--broker-env", cli->broker_environment,
+                        "NAME=value added to the broker's environment (repeatable)");
+    command->add_option("--threads", cli->threads, "Threads running the devices")
+        ->check(CLI::Range(1u, 64u))
+        ->capture_default_str();
+    command->add_flag("--verbose", cli->verbose, "Print the devices' log lines to stderr");
+    command->callback([cli, seed] {
+        cli->seed_given = seed->count() > 0;
+        const int code = run_files(*cli);
+        if (code != 0) {
+            throw CLI::RuntimeError(code);
+        }
+    });
+}
+
+} // namespace
+
+FOTA_REGISTER_COMMAND("run", add_run_command);
+
+} // namespace fota::sim
+
+#endif

@@ -1,0 +1,68 @@
+// The scenario runner behind `fota-sim run`: takes a parsed scenario, starts the embedded local
+// stack (a private Mosquitto with the fota plugin on free ports and the object server in this
+// process), publishes the firmware images, creates the things, starts the devices, executes the
+// steps, checks the expectations against the cloud, the devices, the shadows and the flash, and
+// fills a ScenarioReport (see report/report.hpp). Always stops what it started.
+//
+// What it can execute today: stack `embedded`; steps create_job (targets, document or the
+// host_path / url templates, description, target selection, in-progress timeout, rollout
+// maximum_per_minute), wait_for, hold, start_devices; every condition; every expectation (phases
+// except `swapping`). Anything else makes the scenario end in Outcome::error with
+// "<file>:<line>: <what> is not supported by this runner yet" -- it never passes silently.
+#pragma once
+
+#include "report/report.hpp"
+#include "scenario/scenario.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fota::sim {
+
+struct RunnerOptions {
+    std::string plugin;                  ///< libfota_mosquitto_plugin.so; empty: find_plugin()
+    std::string mosquitto = "mosquitto"; ///< the broker executable (path or PATH name)
+    std::vector<std::string> broker_environment; ///< "NAME=value" for the broker (sanitizers)
+    std::optional<std::uint64_t> seed;           ///< overrides the scenario's seed
+    unsigned threads = 2;                        ///< threads running devices and object server
+    bool verbose = false;                        ///< device log lines also go to stderr
+    /// Set (e.g. by a SIGINT handler) to stop the run: the scenario ends in error "interrupted".
+    const std::atomic<bool>* interrupted = nullptr;
+};
+
+/// The plugin: `given` if not empty, else $FOTA_MOSQUITTO_PLUGIN, else next to this executable
+/// (build tree ../cloud/mqtt_plugin/, ./, install ../lib/fota/). Empty when not found.
+std::string find_mosquitto_plugin(const std::string& given);
+
+/// Runs one scenario to its end. Never throws: a stack that does not start, an unsupported step
+/// or expectation, the scenario deadline or an interruption give Outcome::error with `error` set;
+/// an expectation or wait_for/hold that does not hold gives Outcome::failed with expected and
+/// observed. `file` of the report is scenario.file.
+ScenarioReport run_scenario(const Scenario& scenario, const RunnerOptions& options);
+
+/// Parses path and runs it; a file that does not parse gives Outcome::error with every
+/// diagnostic ("file:line:col: message") in `error`.
+ScenarioReport run_scenario_file(const std::string& path, const RunnerOptions& options);
+
+/// The scenario phase a device's core log event stands for (several for one event: e.g.
+/// download_complete is followed at once by the apply_firmware update). `seed_profile`: the
+/// profile publishes SUCCEEDED before it reboots, so `rebooting` follows an accepted SUCCEEDED.
+/// Events that stand for no phase give an empty list.
+std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_profile);
+
+/// Whether a count lies in range (both ends inclusive, each optional).
+bool in_range(const CountRange& range, std::uint64_t value);
+/// "3", ">= 1", "<= 4", "1..4" (or "any").
+std::string describe_range(const CountRange& range);
+
+/// Whether `details` (an execution's statusDetails object) contains every field of `wanted` with
+/// an equal value; the string "*" in wanted matches any present value.
+bool status_details_match(const nlohmann::json& wanted, const nlohmann::json& details);
+
+/// Versions compare equal without a leading 'v' and a "+0" build suffix ("v2.0.0" == "2.0.0+0").
+bool same_version(const std::string& a, const std::string& b);
+
+} // namespace fota::sim

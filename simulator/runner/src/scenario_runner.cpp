@@ -1,0 +1,1222 @@
+// The scenario runner: embedded stack, firmware, things, devices, steps, expectations, report.
+#include "fota/sim/scenario_runner.hpp"
+
+#include "scenario/job_document.hpp"
+#include "scenario/scenario_parser.hpp"
+
+#include "device_host.hpp"
+#include "fota/cloud/broker_process.hpp"
+#include "fota/cloud/object_server.hpp"
+#include "fota/flash/mcuboot_image.hpp"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <curl/curl.h>
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+#include <unistd.h>
+
+namespace fota::sim {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// ---- pure helpers ---------------------------------------------------------------------------
+
+std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_profile) {
+    using P = DevicePhase;
+    if (event == "boot") {
+        return {P::booted};
+    }
+    if (event == "shadow_reported") {
+        return {P::shadow_reported};
+    }
+    if (event == "mqtt_connected") {
+        return {P::connected};
+    }
+    if (event == "job_taken") {
+        // The core publishes IN_PROGRESS (download_firmware) as soon as it has taken the job.
+        return {P::job_received, P::in_progress_sent};
+    }
+    if (event == "download_started" || event == "download_resume") {
+        return {P::downloading};
+    }
+    if (event == "download_complete") {
+        // Followed at once by the IN_PROGRESS (apply_firmware) update.
+        return {P::download_complete, P::apply_sent};
+    }
+    if (event == "rebooting") {
+        // Logged once the boot loader accepted the upgrade request; in the seed profile only
+        // after the cloud accepted SUCCEEDED.
+        if (seed_profile) {
+            return {P::succeeded_sent, P::image_scheduled, P::rebooting};
+        }
+        return {P::image_scheduled, P::rebooting};
+    }
+    if (event == "job_succeeded") {
+        return {P::succeeded_sent};
+    }
+    if (event == "job_failed_reported") {
+        return {P::failed_sent};
+    }
+    if (event == "image_confirmed") {
+        return {P::confirmed};
+    }
+    if (event == "update_failed" || event == "rollback_after_success") {
+        return {P::rolled_back};
+    }
+    if (event == "job_abandoned") {
+        return {P::job_abandoned};
+    }
+    return {};
+}
+
+bool in_range(const CountRange& range, std::uint64_t value) {
+    return (!range.min || value >= *range.min) && (!range.max || value <= *range.max);
+}
+
+std::string describe_range(const CountRange& range) {
+    if (range.min && range.max) {
+        return *range.min == *range.max
+                   ? std::to_string(*range.min)
+                   : std::to_string(*range.min) + ".." + std::to_string(*range.max);
+    }
+    if (range.min) {
+        return ">= " + std::to_string(*range.min);
+    }
+    if (range.max) {
+        return "<= " + std::to_string(*range.max);
+    }
+    return "any";
+}
+
+bool status_details_match(const json& wanted, const json& details) {
+    if (!wanted.is_object()) {
+        return wanted == details;
+    }
+    if (!details.is_object()) {
+        return wanted.empty();
+    }
+    for (const auto& [key, value] : wanted.items()) {
+        const auto found = details.find(key);
+        if (found == details.end()) {
+            return false;
+        }
+        if (value.is_string() && value.get<std::string>() == "*") {
+            continue;
+        }
+        if (*found != value) {
+            return false;
+        }
+    }
+    return true;
+}
+
+namespace {
+
+std::string normal_version(std::string v) {
+    if (!v.empty() && (v[0] == 'v' || v[0] == 'V')) {
+        v.erase(0, 1);
+    }
+    if (v.size() > 2 && v.compare(v.size() - 2, 2, "+0") == 0) {
+        v.resize(v.size() - 2);
+    }
+    return v;
+}
+
+} // namespace
+
+bool same_version(const std::string& a, const std::string& b) {
+    return normal_version(a) == normal_version(b);
+}
+
+std::string find_mosquitto_plugin(const std::string& given) {
+    if (!given.empty()) {
+        return given;
+    }
+    if (const char* env = std::getenv("FOTA_MOSQUITTO_PLUGIN"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto dir = exe.parent_path();
+        for (const auto& candidate : {dir / "../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
+                                      dir / "../../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
+                                      dir / "libfota_mosquitto_plugin.so",
+                                      dir / "../lib/fota/libfota_mosquitto_plugin.so"}) {
+            if (std::filesystem::exists(candidate, ec)) {
+                return std::filesystem::weakly_canonical(candidate, ec).string();
+            }
+        }
+    }
+    return {};
+}
+
+namespace {
+
+/// The scenario cannot be run on: Outcome::error with this message.
+struct RunError : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+std::string where(const Scenario& scenario, const SourceMark& mark) {
+    return scenario.file + ":" + std::to_string(mark.line);
+}
+
+[[noreturn]] void unsupported(const Scenario& scenario, const SourceMark& mark,
+                              const std::string& what) {
+    throw RunError(where(scenario, mark) + ": " + what + " is not supported by this runner yet");
+}
+
+// ---- device log capture -----------------------------------------------------------------------
+
+/// Receives the core's log events of every device ("[thing] event detail").
+class EventRecorder {
+public:
+    explicit EventRecorder(Clock::time_point start) : start_(start) {}
+
+    void add(const std::string& line) {
+        const std::lock_guard lock(mutex_);
+        if (log_.size() < 4 * 1024 * 1024) {
+            log_ += line;
+            log_ += '\n';
+        }
+        if (line.size() < 3 || line[0] != '[') {
+            return;
+        }
+        const auto close = line.find("] ");
+        if (close == std::string::npos) {
+            return;
+        }
+        const std::string thing = line.substr(1, close - 1);
+        const auto rest = line.substr(close + 2);
+        const auto space = rest.find(' ');
+        const std::string event = rest.substr(0, space);
+        const std::string detail = space == std::string::npos ? "" : rest.substr(space + 1);
+        auto found = things_.find(thing);
+        if (found == things_.end()) {
+            return; // not one of ours (or not a core event)
+        }
+        Thing& t = found->second;
+        if (event == "download_started" || event == "download_resume") {
+            ++t.download_attempts;
+        }
+        const auto at = std::chrono::duration_cast<milliseconds>(Clock::now() - start_);
+        // The runtime logs "boot" and "rebooting" next to the core's own events: one phase
+        // event per transition.
+        const std::vector<DevicePhase> phases = phases_of_event(event, t.seed_profile);
+        if (!phases.empty() && !t.phases.empty() && t.last_event_phase == phases.back()) {
+            return;
+        }
+        for (const DevicePhase phase : phases) {
+            t.reached.insert(phase);
+            t.phases.push_back(PhaseEvent{to_string(phase), at, detail});
+            t.last_event_phase = phase;
+        }
+    }
+
+    void add_thing(const std::string& thing, bool seed_profile) {
+        const std::lock_guard lock(mutex_);
+        things_[thing].seed_profile = seed_profile;
+    }
+    bool reached(const std::string& thing, DevicePhase phase) const {
+        const std::lock_guard lock(mutex_);
+        const auto found = things_.find(thing);
+        return found != things_.end() && found->second.reached.count(phase) != 0;
+    }
+    std::uint64_t download_attempts(const std::string& thing) const {
+        const std::lock_guard lock(mutex_);
+        const auto found = things_.find(thing);
+        return found == things_.end() ? 0 : found->second.download_attempts;
+    }
+    std::vector<PhaseEvent> phases(const std::string& thing) const {
+        const std::lock_guard lock(mutex_);
+        const auto found = things_.find(thing);
+        return found == things_.end() ? std::vector<PhaseEvent>{} : found->second.phases;
+    }
+    std::string log() const {
+        const std::lock_guard lock(mutex_);
+        return log_;
+    }
+
+private:
+    struct Thing {
+        bool seed_profile = true;
+        std::set<DevicePhase> reached;
+        std::vector<PhaseEvent> phases;
+        std::uint64_t download_attempts = 0;
+        DevicePhase last_event_phase = DevicePhase::booted;
+    };
+    Clock::time_point start_;
+    mutable std::mutex mutex_;
+    std::map<std::string, Thing> things_;
+    std::string log_;
+};
+
+/// The sink of the "device" logger: hands lines to the recorder of the running scenario.
+class RecorderSink : public spdlog::sinks::base_sink<std::mutex> {
+public:
+    void set_recorder(EventRecorder* recorder, bool echo) {
+        const std::lock_guard lock(target_mutex_);
+        recorder_ = recorder;
+        echo_ = echo;
+    }
+
+protected:
+    void sink_it_(const spdlog::details::log_msg& msg) override {
+        const std::string line(msg.payload.data(), msg.payload.size());
+        const std::lock_guard lock(target_mutex_);
+        if (recorder_ != nullptr) {
+            recorder_->add(line);
+        }
+        if (echo_) {
+            fprintf(stderr, "%s\n", line.c_str());
+        }
+    }
+    void flush_() override {}
+
+private:
+    std::mutex target_mutex_;
+    EventRecorder* recorder_ = nullptr;
+    bool echo_ = false;
+};
+
+/// Registers the "device" logger (before any device makes its own) with the recorder sink.
+std::shared_ptr<RecorderSink> recorder_sink() {
+    static const std::shared_ptr<RecorderSink> sink = [] {
+        auto created = std::make_shared<RecorderSink>();
+        if (auto existing = spdlog::get("device")) {
+            existing->sinks().push_back(created);
+            existing->set_level(spdlog::level::info);
+        } else {
+            auto logger = std::make_shared<spdlog::logger>("device", created);
+            logger->set_level(spdlog::level::info);
+            spdlog::register_logger(logger);
+        }
+        return created;
+    }();
+    return sink;
+}
+
+// ---- the control plane over HTTP
+// ------------------------------------------------------------------
+
+size_t append_body(char* data, size_t size, size_t count, void* user) {
+    static_cast<std::string*>(user)->append(data, size * count);
+    return size * count;
+}
+
+class ControlClient {
+public:
+    explicit ControlClient(std::string endpoint) : url_(std::move(endpoint) + "/_fota/control") {}
+
+    /// Runs one control op. Returns the AWS response body; throws RunError when the call fails
+    /// (transport, or an AWS error) unless `allow_error`, which returns the error as
+    /// {"__error": {...}} instead.
+    json call(const std::string& op, const json& args, bool allow_error = false) const {
+        const std::string request = json{{"op", op}, {"args", args}}.dump();
+        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
+                                                                 &curl_easy_cleanup);
+        if (!curl) {
+            throw RunError("control plane: curl_easy_init failed");
+        }
+        std::string body;
+        curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+        curl_easy_setopt(curl.get(), CURLOPT_URL, url_.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, request.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(request.size()));
+        curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
+        curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
+        curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
+        curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+        const CURLcode code = curl_easy_perform(curl.get());
+        curl_slist_free_all(headers);
+        if (code != CURLE_OK) {
+            throw RunError("control plane " + op + ": " + curl_easy_strerror(code));
+        }
+        long status = 0;
+        curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+        json reply = json::parse(body, nullptr, false);
+        if (reply.is_discarded()) {
+            reply = json::object();
+        }
+        if (reply.is_object() && reply.contains("ok") && reply.contains("body")) {
+            reply = reply["body"];
+        }
+        if (status >= 400) {
+            if (allow_error) {
+                return json{{"__error", body}};
+            }
+            throw RunError("control plane " + op + " " + args.dump() + ": HTTP " +
+                           std::to_string(status) + ": " + body);
+        }
+        return reply;
+    }
+
+private:
+    std::string url_;
+};
+
+std::string thing_arn(const std::string& thing) {
+    return "arn:aws:iot:us-east-1:123456789012:thing/" + thing;
+}
+
+// ---- the run --------------------------------------------------------------------------------
+
+struct Device {
+    std::string thing;
+    const DeviceGroup* group = nullptr;
+    std::string flash_file;
+    std::unique_ptr<runner::HostDevice> runtime;
+    bool started = false;
+};
+
+/// A finished check: passed, or expected vs observed.
+struct Check {
+    bool passed = false;
+    std::string expected;
+    std::string observed;
+};
+
+class Run {
+public:
+    Run(const Scenario& scenario, const RunnerOptions& options, ScenarioReport& report)
+        : scenario_(scenario), options_(options), report_(report), start_(Clock::now()),
+          deadline_(start_ + scenario.deadline), recorder_(start_) {}
+
+    ~Run() { teardown(); }
+    Run(const Run&) = delete;
+    Run& operator=(const Run&) = delete;
+
+    void execute() {
+        check_supported();
+        prepare_firmware();
+        start_stack();
+        publish_firmware();
+        create_devices();
+        for (const Step& step : scenario_.steps) {
+            if (!run_step(step)) {
+                skip_expectations();
+                report_.outcome = Outcome::failed;
+                return;
+            }
+        }
+        bool all = true;
+        for (const Expectation& e : scenario_.expectations) {
+            all = check_expectation(e) && all;
+        }
+        report_.outcome = all ? Outcome::passed : Outcome::failed;
+    }
+
+    void finish_report() {
+        for (const Device& d : devices_) {
+            DeviceReport device;
+            device.thing = d.thing;
+            if (d.started) {
+                try {
+                    const runner::HostDeviceStatus s = status_of(d);
+                    device.running_version = s.running_version;
+                    device.confirmed = s.confirmed;
+                    device.boots = s.boots;
+                } catch (const RunError&) {
+                    device.running_version = "?";
+                }
+            }
+            device.phases = recorder_.phases(d.thing);
+            report_.devices.push_back(std::move(device));
+        }
+        report_.log = recorder_.log();
+        if (broker_ && !broker_->log().empty()) {
+            report_.log += "---- mosquitto log ----\n" + broker_->log();
+        }
+    }
+
+    void teardown() {
+        if (torn_down_) {
+            return;
+        }
+        torn_down_ = true;
+        // Devices stop on their strands; then the io_context threads end.
+        for (Device& d : devices_) {
+            if (d.started && io_threads_running_) {
+                d.runtime->stop(std::chrono::seconds(10));
+            }
+        }
+        if (objects_) {
+            objects_->stop();
+        }
+        work_.reset();
+        if (io_threads_running_) {
+            io_.stop();
+        }
+        for (auto& t : threads_) {
+            t.join();
+        }
+        threads_.clear();
+        io_threads_running_ = false;
+        devices_.clear(); // destroys runtimes with the io_context stopped
+        recorder_sink()->set_recorder(nullptr, false);
+        if (broker_) {
+            broker_->stop();
+        }
+        if (!work_dir_.empty()) {
+            std::error_code ec;
+            std::filesystem::remove_all(work_dir_, ec);
+        }
+    }
+
+private:
+    // ---- what this runner can do ----
+    void check_supported() const {
+        if (scenario_.stack.kind != StackKind::embedded) {
+            unsupported(scenario_, {},
+                        std::string("stack '") + to_string(scenario_.stack.kind) + "'");
+        }
+        for (const Firmware& f : scenario_.firmware) {
+            if (f.defect != ImageDefect::none) {
+                unsupported(scenario_, f.mark, "firmware '" + f.id + "' with a defect");
+            }
+        }
+        const FlashGeometry defaults;
+        for (const DeviceGroup& g : scenario_.devices) {
+            if (g.flash.size != defaults.size || g.flash.page_size != defaults.page_size ||
+                g.flash.write_unit != defaults.write_unit ||
+                g.flash.erased_value != defaults.erased_value) {
+                unsupported(scenario_, g.mark, "a flash geometry other than the nRF9160's");
+            }
+            if (!g.clean_session) {
+                unsupported(scenario_, g.mark, "clean_session: false");
+            }
+        }
+        for (const Step& step : scenario_.steps) {
+            if (const auto* job = std::get_if<CreateJobStep>(&step.action)) {
+                if (job->document_template == DocumentTemplate::presigned_url && !job->document) {
+                    unsupported(scenario_, step.mark, "create_job document_template presigned_url");
+                }
+                if (job->presigned_url_expiry) {
+                    unsupported(scenario_, step.mark, "create_job presigned_url");
+                }
+                if (!job->abort.empty()) {
+                    unsupported(scenario_, step.mark, "create_job abort");
+                }
+                if (!job->retry.empty()) {
+                    unsupported(scenario_, step.mark, "create_job retry");
+                }
+                if (job->rollout && job->rollout->exponential_rate) {
+                    unsupported(scenario_, step.mark, "create_job rollout exponential_rate");
+                }
+                continue;
+            }
+            if (std::holds_alternative<WaitForStep>(step.action) ||
+                std::holds_alternative<HoldStep>(step.action) ||
+                std::holds_alternative<StartDevicesStep>(step.action)) {
+                continue;
+            }
+            unsupported(scenario_, step.mark,
+                        std::string("step kind '") + step_name(step.action) + "'");
+        }
+        for (const Expectation& e : scenario_.expectations) {
+            if (e.kind == Expectation::Kind::phases) {
+                for (const auto& list : {e.reached, e.not_reached}) {
+                    for (const DevicePhase p : list) {
+                        if (p == DevicePhase::swapping) {
+                            unsupported(scenario_, e.mark, "the phase 'swapping' in expectations");
+                        }
+                    }
+                }
+            }
+            if (e.kind == Expectation::Kind::job_updates && e.update_status) {
+                unsupported(scenario_, e.mark, "job_updates with a status");
+            }
+        }
+    }
+
+    // ---- firmware ----
+    void prepare_firmware() {
+        char pattern[] = "/tmp/fota-run-XXXXXX";
+        if (mkdtemp(pattern) == nullptr) {
+            throw RunError("cannot create a temporary folder");
+        }
+        work_dir_ = pattern;
+        for (const Firmware& f : scenario_.firmware) {
+            std::string bytes;
+            if (!f.file.empty()) {
+                std::ifstream in(f.file, std::ios::binary);
+                std::ostringstream text;
+                text << in.rdbuf();
+                if (!in && !in.eof()) {
+                    throw RunError(where(scenario_, f.mark) + ": cannot read " + f.file);
+                }
+                bytes = text.str();
+            } else {
+                const auto version = flash::ImageVersion::parse(f.version);
+                if (!version) {
+                    throw RunError(where(scenario_, f.mark) + ": version " + f.version + ": " +
+                                   version.error().message);
+                }
+                flash::TestImageOptions image;
+                image.version = version.value();
+                image.total_size = static_cast<std::uint32_t>(f.size);
+                image.seed = f.content_seed != 0 ? f.content_seed : seed_ * 7919 + images_.size();
+                const auto made = flash::make_test_image(image);
+                if (!made) {
+                    throw RunError(where(scenario_, f.mark) + ": firmware '" + f.id +
+                                   "': " + made.error().message);
+                }
+                bytes.assign(made.value().begin(), made.value().end());
+            }
+            const std::string path = work_dir_ + "/" + f.id + ".bin";
+            std::ofstream(path, std::ios::binary)
+                .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+            image_files_[f.id] = path;
+            images_[f.id] = std::move(bytes);
+        }
+    }
+
+    void start_stack() {
+        recorder_sink()->set_recorder(&recorder_, options_.verbose);
+        const std::string plugin = find_mosquitto_plugin(options_.plugin);
+        if (plugin.empty()) {
+            throw RunError("the fota Mosquitto plugin (libfota_mosquitto_plugin.so) was not found; "
+                           "pass --plugin PATH or set FOTA_MOSQUITTO_PLUGIN");
+        }
+        cloud::ObjectServerConfig object_config;
+        object_config.address = "127.0.0.1";
+        object_config.port = 0;
+        objects_ = std::make_unique<cloud::ObjectServer>(io_, object_config);
+        try {
+            objects_->start();
+        } catch (const std::exception& e) {
+            throw RunError(std::string("object server did not start: ") + e.what());
+        }
+        work_.emplace(io_.get_executor());
+        for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
+            threads_.emplace_back([this] { io_.run(); });
+        }
+        io_threads_running_ = true;
+
+        cloud::BrokerOptions broker;
+        broker.mosquitto = options_.mosquitto;
+        broker.plugin_path = plugin;
+        broker.address = "127.0.0.1";
+        broker.work_dir = work_dir_ + "/broker";
+        std::filesystem::create_directories(broker.work_dir);
+        broker.extra_environment = options_.broker_environment;
+        broker.plugin_options["object_endpoint"] = objects_->endpoint();
+        broker_ = std::make_unique<cloud::BrokerProcess>(broker);
+        try {
+            broker_->start();
+        } catch (const std::exception& e) {
+            throw RunError(std::string("mosquitto did not start: ") + e.what());
+        }
+        control_ = std::make_unique<ControlClient>(broker_->control_endpoint());
+    }
+
+    void publish_firmware() {
+        const std::string host = "127.0.0.1:" + std::to_string(objects_->port());
+        for (const Firmware& f : scenario_.firmware) {
+            const std::string key = f.object_key.empty() ? f.id + ".bin" : f.object_key;
+            objects_->put_object(kBucket, key, images_.at(f.id));
+            PublishedFirmware p;
+            p.protocol = "http";
+            p.host = host;
+            p.path = std::string(kBucket) + "/" + key;
+            p.url = "http://" + host + "/" + p.path;
+            p.s3_url = "https://s3.us-east-1.amazonaws.com/" + std::string(kBucket) + "/" + key;
+            const auto& bytes = images_.at(f.id);
+            const auto digest = flash::sha256(std::span<const std::uint8_t>(
+                reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
+            static const char* hex = "0123456789abcdef";
+            for (const std::uint8_t b : digest) {
+                p.sha256 += hex[b >> 4];
+                p.sha256 += hex[b & 15];
+            }
+            published_[f.id] = p;
+        }
+    }
+
+    void create_devices() {
+        std::size_t index = 0;
+        for (const DeviceGroup& group : scenario_.devices) {
+            for (std::uint32_t i = 0; i < group.count; ++i, ++index) {
+                Device d;
+                d.thing = group.thing_prefix + std::to_string(i);
+                d.group = &group;
+                control_->call("create_thing", {{"thingName", d.thing}});
+                recorder_.add_thing(d.thing, group.profile == Profile::seed);
+                runner::HostDeviceOptions o;
+                o.thing = d.thing;
+                o.mqtt_host = "127.0.0.1";
+                o.mqtt_port = broker_->mqtt_port();
+                o.shadow_base_url = broker_->control_endpoint();
+                d.flash_file = work_dir_ + "/" + d.thing + ".flash";
+                o.flash_file = d.flash_file;
+                o.image_file = image_files_.at(group.initial_firmware);
+                o.verified = group.profile == Profile::verified;
+                o.seed = seed_ * 1'000'003u + index;
+                d.runtime = std::make_unique<runner::HostDevice>(io_, o);
+                devices_.push_back(std::move(d));
+            }
+        }
+        if (devices_.empty()) {
+            throw RunError(scenario_.file + ": the scenario has no devices");
+        }
+        for (Device& d : devices_) {
+            if (d.group->autostart) {
+                d.runtime->start();
+                d.started = true;
+            }
+        }
+    }
+
+    // ---- observing ----
+    void check_time() const {
+        if (options_.interrupted != nullptr && options_.interrupted->load()) {
+            throw RunError("interrupted");
+        }
+        if (Clock::now() > deadline_) {
+            throw RunError(scenario_.file + ": the scenario's deadline (" +
+                           std::to_string(scenario_.deadline.count() / 1000) + " s) passed");
+        }
+        if (broker_ && !broker_->check_alive()) {
+            throw RunError("mosquitto exited during the run; its log:\n" + broker_->log());
+        }
+    }
+
+    runner::HostDeviceStatus status_of(const Device& d) const {
+        auto status = d.runtime->status(std::chrono::seconds(10));
+        if (!status) {
+            throw RunError("device " + d.thing + " did not answer a status request in 10 s");
+        }
+        return *status;
+    }
+
+    std::vector<const Device*> select(const DeviceSelector& selector) const {
+        std::vector<const Device*> out;
+        for (const Device& d : devices_) {
+            if (selector.all || std::find(selector.things.begin(), selector.things.end(),
+                                          d.thing) != selector.things.end()) {
+                out.push_back(&d);
+            }
+        }
+        return out;
+    }
+
+    json execution(const std::string& job, const std::string& thing) const {
+        const json reply =
+            control_->call("describe_job_execution", {{"jobId", job}, {"thingName", thing}}, true);
+        if (reply.contains("__error")) {
+            return json();
+        }
+        return reply.value("execution", json());
+    }
+
+    /// Collects per-device observations: "thing: value" for those that do not hold (at most a few).
+    struct Tally {
+        std::size_t failing = 0;
+        std::string observed;
+        std::map<std::string, std::size_t> values;
+        void add(const std::string& thing, bool ok, const std::string& value) {
+            ++values[value];
+            if (!ok) {
+                if (++failing <= 5) {
+                    observed += (observed.empty() ? "" : "; ") + thing + ": " + value;
+                }
+            }
+        }
+        std::string summary() const {
+            if (failing == 0) {
+                std::string s;
+                for (const auto& [value, n] : values) {
+                    s += (s.empty() ? "" : ", ") + value +
+                         (values.size() > 1 || n > 1 ? " x" + std::to_string(n) : "");
+                }
+                return s;
+            }
+            return observed +
+                   (failing > 5 ? "; ... (" + std::to_string(failing) + " devices)" : "");
+        }
+    };
+
+    static std::string statuses_text(const std::vector<ExecutionStatus>& statuses) {
+        std::string s;
+        for (const auto st : statuses) {
+            s += (s.empty() ? "" : " or ") + std::string(to_string(st));
+        }
+        return s;
+    }
+
+    Check evaluate(const Condition& c) const {
+        Check check;
+        Tally tally;
+        switch (c.kind) {
+        case Condition::Kind::execution_status: {
+            check.expected = "execution of " + c.job + " " + statuses_text(c.statuses);
+            for (const Device* d : select(c.devices)) {
+                const json e = execution(c.job, d->thing);
+                const std::string status = e.is_object() ? e.value("status", "?") : "none";
+                bool ok = false;
+                for (const auto st : c.statuses) {
+                    ok = ok || status == to_string(st);
+                }
+                tally.add(d->thing, ok, status);
+            }
+            break;
+        }
+        case Condition::Kind::job_status: {
+            check.expected = "job " + c.job + " " + to_string(c.job_status);
+            const json reply = control_->call("describe_job", {{"jobId", c.job}}, true);
+            const std::string status =
+                reply.contains("job") ? reply["job"].value("status", "?") : "none";
+            tally.add("job " + c.job, status == to_string(c.job_status), status);
+            break;
+        }
+        case Condition::Kind::device_phase:
+            check.expected = std::string("phase ") + to_string(c.phase) + " reached";
+            for (const Device* d : select(c.devices)) {
+                const bool ok = recorder_.reached(d->thing, c.phase);
+                tally.add(d->thing, ok, ok ? "reached" : "not reached");
+            }
+            break;
+        case Condition::Kind::downloaded_bytes:
+            check.expected = "at least " + std::to_string(c.bytes) + " bytes downloaded";
+            for (const Device* d : select(c.devices)) {
+                const std::uint64_t n = d->started ? status_of(*d).download_bytes : 0;
+                tally.add(d->thing, n >= c.bytes, std::to_string(n) + " bytes");
+            }
+            break;
+        case Condition::Kind::running_version:
+            check.expected = "running " + c.version;
+            for (const Device* d : select(c.devices)) {
+                const std::string v = d->started ? status_of(*d).running_version : "off";
+                tally.add(d->thing, same_version(v, c.version), v);
+            }
+            break;
+        case Condition::Kind::all_of:
+        case Condition::Kind::any_of: {
+            const bool all = c.kind == Condition::Kind::all_of;
+            check.expected = all ? "all of (" : "any of (";
+            std::size_t held = 0;
+            for (const Condition& child : c.children) {
+                const Check sub = evaluate(child);
+                check.expected += (held + tally.failing == 0 ? "" : "; ") + sub.expected;
+                if (sub.passed) {
+                    ++held;
+                } else {
+                    tally.add("(" + sub.expected + ")", false, sub.observed);
+                }
+            }
+            check.expected += ")";
+            check.passed = all ? tally.failing == 0 : held > 0;
+            check.observed = tally.summary();
+            return check;
+        }
+        }
+        check.passed = tally.failing == 0;
+        check.observed = tally.summary();
+        return check;
+    }
+
+    // ---- steps ----
+    bool run_step(const Step& step) {
+        check_time();
+        if (const auto* job = std::get_if<CreateJobStep>(&step.action)) {
+            create_job(*job);
+            return true;
+        }
+        if (const auto* wait = std::get_if<WaitForStep>(&step.action)) {
+            const auto started = Clock::now();
+            const auto until = started + wait->timeout;
+            Check check;
+            while (true) {
+                check = evaluate(wait->condition);
+                if (check.passed || Clock::now() >= until) {
+                    break;
+                }
+                pause();
+            }
+            if (!check.passed) {
+                add_result(
+                    "wait_for " + check.expected + " (line " + std::to_string(step.mark.line) + ")",
+                    false,
+                    check.expected + " within " + std::to_string(wait->timeout.count()) + " ms",
+                    check.observed, step.mark.line, started);
+            }
+            return check.passed;
+        }
+        if (const auto* hold = std::get_if<HoldStep>(&step.action)) {
+            const auto started = Clock::now();
+            const auto until = started + hold->duration;
+            while (true) {
+                const Check check = evaluate(hold->condition);
+                if (!check.passed) {
+                    add_result(
+                        "hold " + check.expected + " (line " + std::to_string(step.mark.line) + ")",
+                        false,
+                        check.expected + " for " + std::to_string(hold->duration.count()) + " ms",
+                        check.observed, step.mark.line, started);
+                    return false;
+                }
+                if (Clock::now() >= until) {
+                    return true;
+                }
+                pause();
+            }
+        }
+        if (const auto* start = std::get_if<StartDevicesStep>(&step.action)) {
+            for (const Device* selected : select(start->devices)) {
+                auto& d = const_cast<Device&>(*selected);
+                if (!d.started) {
+                    d.runtime->start();
+                    d.started = true;
+                }
+            }
+            return true;
+        }
+        unsupported(scenario_, step.mark,
+                    std::string("step kind '") + step_name(step.action) + "'");
+    }
+
+    void pause() {
+        check_time();
+        std::this_thread::sleep_for(milliseconds(100)); // polling interval, not a verdict
+    }
+
+    void create_job(const CreateJobStep& job) {
+        const Firmware* firmware = scenario_.find_firmware(job.firmware);
+        const json document = build_job_document(job, *firmware, published_.at(job.firmware));
+        json targets = json::array();
+        for (const std::string& thing : scenario_.thing_names(job.targets)) {
+            targets.push_back(thing_arn(thing));
+        }
+        json body = {{"targets", targets}, {"document", document.dump()}};
+        if (!job.description.empty()) {
+            body["description"] = job.description;
+        }
+        body["targetSelection"] = job.continuous ? "CONTINUOUS" : "SNAPSHOT";
+        if (job.in_progress_timeout_minutes) {
+            body["timeoutConfig"] = {
+                {"inProgressTimeoutInMinutes", *job.in_progress_timeout_minutes}};
+        }
+        if (job.rollout && job.rollout->maximum_per_minute) {
+            body["jobExecutionsRolloutConfig"] = {
+                {"maximumPerMinute", *job.rollout->maximum_per_minute}};
+        }
+        control_->call("create_job", {{"jobId", job.job_id}, {"body", body}});
+        jobs_.push_back(job.job_id);
+    }
+
+    // ---- expectations ----
+    void add_result(const std::string& name, bool passed, const std::string& expected,
+                    const std::string& observed, int line, Clock::time_point started,
+                    bool evaluated = true) {
+        ExpectationResult r;
+        r.name = name;
+        r.passed = passed;
+        r.evaluated = evaluated;
+        r.expected = expected;
+        r.observed = observed;
+        r.line = line;
+        r.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+        report_.expectations.push_back(std::move(r));
+    }
+
+    void skip_expectations() {
+        for (const Expectation& e : scenario_.expectations) {
+            add_result(describe(e), false, "", "not checked: a step failed", e.mark.line,
+                       Clock::now(), false);
+        }
+    }
+
+    bool check_expectation(const Expectation& e) {
+        const auto started = Clock::now();
+        const auto until = started + e.within;
+        Check check;
+        while (true) {
+            check_time();
+            check = observe(e);
+            if (check.passed || Clock::now() >= until) {
+                break;
+            }
+            pause();
+        }
+        add_result(describe(e), check.passed, check.expected, check.observed, e.mark.line, started);
+        return check.passed;
+    }
+
+    std::string read_slot(const Device& d, Slot slot, std::size_t length) const {
+        // nRF9160 layout: mcuboot 48 KiB, primary 472 KiB, secondary 472 KiB.
+        const std::size_t offset = slot == Slot::primary ? 48 * 1024 : (48 + 472) * 1024;
+        std::ifstream in(d.flash_file, std::ios::binary);
+        std::string bytes(length, '\0');
+        in.seekg(static_cast<std::streamoff>(offset));
+        in.read(bytes.data(), static_cast<std::streamsize>(length));
+        if (!in) {
+            return {};
+        }
+        return bytes;
+    }
+
+    Check observe(const Expectation& e) const {
+        Check check;
+        Tally tally;
+        using K = Expectation::Kind;
+        switch (e.kind) {
+        case K::execution_status:
+            check.expected = "execution of " + e.job + " " + to_string(e.execution_status);
+            if (e.status_details) {
+                check.expected += " with statusDetails " + e.status_details->dump();
+            }
+            for (const Device* d : select(e.devices)) {
+                const json x = execution(e.job, d->thing);
+                const std::string status = x.is_object() ? x.value("status", "?") : "none";
+                bool ok = status == to_string(e.execution_status);
+                std::string value = status;
+                if (e.status_details) {
+                    const json details =
+                        x.is_object() ? x.value("statusDetails", json::object()) : json::object();
+                    ok = ok && status_details_match(*e.status_details, details);
+                    value += " " + details.dump();
+                }
+                tally.add(d->thing, ok, value);
+            }
+            break;
+        case K::job_status: {
+            check.expected = "job " + e.job + " " + to_string(e.job_status);
+            const json reply = control_->call("describe_job", {{"jobId", e.job}}, true);
+            const std::string status =
+                reply.contains("job") ? reply["job"].value("status", "?") : "none";
+            tally.add("job " + e.job, status == to_string(e.job_status), status);
+            break;
+        }
+        case K::running_version:
+            check.expected = "running " + e.version;
+            if (e.confirmed) {
+                check.expected += *e.confirmed ? " (confirmed)" : " (not confirmed)";
+            }
+            for (const Device* d : select(e.devices)) {
+                if (!d->started) {
+                    tally.add(d->thing, false, "off");
+                    continue;
+                }
+                const runner::HostDeviceStatus s = status_of(*d);
+                const bool ok = same_version(s.running_version, e.version) &&
+                                (!e.confirmed || s.confirmed == *e.confirmed);
+                tally.add(d->thing, ok,
+                          s.running_version + (s.confirmed ? " (confirmed)" : " (not confirmed)"));
+            }
+            break;
+        case K::shadow_version: {
+            check.expected = "shadow reports " + e.version;
+            for (const Device* d : select(e.devices)) {
+                const json shadow =
+                    control_->call("get_thing_shadow", {{"thingName", d->thing}}, true);
+                std::string value = "no shadow";
+                const std::string key =
+                    runner::shadow_version_key(d->group->profile == Profile::verified);
+                if (shadow.contains("state") && shadow["state"].contains("reported") &&
+                    shadow["state"]["reported"].contains(key)) {
+                    const json& v = shadow["state"]["reported"][key];
+                    value = v.is_string() ? v.get<std::string>() : v.dump();
+                }
+                tally.add(d->thing, same_version(value, e.version), value);
+            }
+            break;
+        }
+        case K::slot: {
+            const char* slot_name = e.slot == Slot::primary ? "primary" : "secondary";
+            check.expected = std::string(slot_name) + " slot holds " +
+                             (e.slot_erased ? std::string("nothing (erased)") : e.slot_firmware);
+            for (const Device* d : select(e.devices)) {
+                std::string value;
+                bool ok = false;
+                if (e.slot_erased) {
+                    const std::string bytes = read_slot(*d, e.slot, 472 * 1024);
+                    ok = !bytes.empty() && std::all_of(bytes.begin(), bytes.end(), [](char c) {
+                        return static_cast<unsigned char>(c) == 0xFF;
+                    });
+                    value = ok ? "erased" : "not erased";
+                } else {
+                    const std::string& image = images_.at(e.slot_firmware);
+                    ok = read_slot(*d, e.slot, image.size()) == image;
+                    value = ok ? e.slot_firmware : "not " + e.slot_firmware;
+                    for (const auto& [id, other] : images_) {
+                        if (!ok && read_slot(*d, e.slot, other.size()) == other) {
+                            value = id;
+                        }
+                    }
+                }
+                tally.add(d->thing, ok, value);
+            }
+            break;
+        }
+        case K::downloads:
+            check.expected = "download attempts " + describe_range(e.download_attempts) +
+                             ", range requests " + describe_range(e.range_requests) + ", bytes " +
+                             describe_range(e.bytes);
+            for (const Device* d : select(e.devices)) {
+                const std::uint64_t attempts = recorder_.download_attempts(d->thing);
+                const runner::HostDeviceStatus s =
+                    d->started ? status_of(*d) : runner::HostDeviceStatus{};
+                const bool ok = in_range(e.download_attempts, attempts) &&
+                                in_range(e.range_requests, s.http_requests) &&
+                                in_range(e.bytes, s.download_bytes);
+                tally.add(d->thing, ok,
+                          "attempts " + std::to_string(attempts) + ", range requests " +
+                              std::to_string(s.http_requests) + ", bytes " +
+                              std::to_string(s.download_bytes));
+            }
+            break;
+        case K::no_execution_in_progress: {
+            check.expected = "no execution IN_PROGRESS";
+            const std::vector<std::string> jobs =
+                e.job.empty() ? jobs_ : std::vector<std::string>{e.job};
+            for (const std::string& job : jobs) {
+                for (const Device& d : devices_) {
+                    const json x = execution(job, d.thing);
+                    const std::string status = x.is_object() ? x.value("status", "?") : "none";
+                    tally.add(d.thing + " (" + job + ")", status != "IN_PROGRESS", status);
+                }
+            }
+            break;
+        }
+        case K::phases: {
+            check.expected = "phases reached:";
+            for (const auto p : e.reached) {
+                check.expected += std::string(" ") + to_string(p);
+            }
+            check.expected += "; not reached:";
+            for (const auto p : e.not_reached) {
+                check.expected += std::string(" ") + to_string(p);
+            }
+            for (const Device* d : select(e.devices)) {
+                std::string wrong;
+                for (const auto p : e.reached) {
+                    if (!recorder_.reached(d->thing, p)) {
+                        wrong += std::string(" missing ") + to_string(p);
+                    }
+                }
+                for (const auto p : e.not_reached) {
+                    if (recorder_.reached(d->thing, p)) {
+                        wrong += std::string(" reached ") + to_string(p);
+                    }
+                }
+                tally.add(d->thing, wrong.empty(), wrong.empty() ? "as expected" : wrong.substr(1));
+            }
+            break;
+        }
+        case K::boots:
+            check.expected = "boots " + describe_range(e.count);
+            for (const Device* d : select(e.devices)) {
+                const std::uint32_t boots = d->started ? status_of(*d).boots : 0;
+                tally.add(d->thing, in_range(e.count, boots), std::to_string(boots) + " boots");
+            }
+            break;
+        case K::job_updates:
+            // Every accepted job update raises the execution's versionNumber by one (from 1).
+            check.expected = "accepted job updates of " + e.job + " " + describe_range(e.count);
+            for (const Device* d : select(e.devices)) {
+                const json x = execution(e.job, d->thing);
+                const std::int64_t version = x.is_object() ? x.value("versionNumber", 0) : 0;
+                const std::uint64_t updates =
+                    version > 1 ? static_cast<std::uint64_t>(version - 1) : 0;
+                tally.add(d->thing, in_range(e.count, updates),
+                          std::to_string(updates) + " updates");
+            }
+            break;
+        }
+        check.passed = tally.failing == 0;
+        check.observed = tally.summary();
+        return check;
+    }
+
+    static constexpr const char* kBucket = "firmware";
+
+    const Scenario& scenario_;
+    const RunnerOptions& options_;
+    ScenarioReport& report_;
+    std::uint64_t seed_ = options_.seed ? *options_.seed : scenario_.seed;
+    Clock::time_point start_;
+    Clock::time_point deadline_;
+    EventRecorder recorder_;
+    std::string work_dir_;
+    std::map<std::string, std::string> images_;
+    std::map<std::string, std::string> image_files_;
+    std::map<std::string, PublishedFirmware> published_;
+    std::vector<std::string> jobs_;
+    boost::asio::io_context io_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+    std::vector<std::thread> threads_;
+    bool io_threads_running_ = false;
+    bool torn_down_ = false;
+    std::unique_ptr<cloud::ObjectServer> objects_;
+    std::unique_ptr<cloud::BrokerProcess> broker_;
+    std::unique_ptr<ControlClient> control_;
+    std::vector<Device> devices_;
+};
+
+} // namespace
+
+ScenarioReport run_scenario(const Scenario& scenario, const RunnerOptions& options) {
+    ScenarioReport report;
+    report.name = scenario.name;
+    report.file = scenario.file;
+    report.description = scenario.description;
+    report.seed = options.seed ? *options.seed : scenario.seed;
+    report.started_at = std::chrono::system_clock::now();
+    const auto started = Clock::now();
+    {
+        Run run(scenario, options, report);
+        try {
+            run.execute();
+        } catch (const std::exception& e) {
+            report.outcome = Outcome::error;
+            report.error = e.what();
+        }
+        try {
+            run.finish_report();
+        } catch (const std::exception& e) {
+            report.log += std::string("report: ") + e.what() + "\n";
+        }
+        run.teardown();
+    }
+    report.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    return report;
+}
+
+ScenarioReport run_scenario_file(const std::string& path, const RunnerOptions& options) {
+    const ParseResult parsed = parse_scenario_file(path);
+    if (!parsed.ok()) {
+        ScenarioReport report;
+        report.name = std::filesystem::path(path).stem().string();
+        report.file = path;
+        report.seed = options.seed.value_or(0);
+        report.started_at = std::chrono::system_clock::now();
+        report.outcome = Outcome::error;
+        for (const Diagnostic& d : parsed.errors) {
+            report.error += (report.error.empty() ? "" : "\n") + d.to_string();
+        }
+        return report;
+    }
+    return run_scenario(*parsed.scenario, options);
+}
+
+} // namespace fota::sim
