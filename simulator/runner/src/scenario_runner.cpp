@@ -325,7 +325,12 @@ size_t append_body(char* data, size_t size, size_t count, void* user) {
 
 class ControlClient {
 public:
-    explicit ControlClient(std::string endpoint) : url_(std::move(endpoint) + "/_fota/control") {}
+    explicit ControlClient(std::string endpoint) : url_(std::move(endpoint) + "/_fota/control") {
+        static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+        if (!initialised) {
+            throw RunError("control plane: curl_global_init failed");
+        }
+    }
 
     /// Runs one control op. Returns the AWS response body; throws RunError when the call fails
     /// (transport, or an AWS error) unless `allow_error`, which returns the error as
@@ -369,6 +374,26 @@ public:
                            std::to_string(status) + ": " + body);
         }
         return reply;
+    }
+
+    /// Runs the same op with many argument sets concurrently (the plugin answers requests once
+    /// per broker tick, so one at a time costs about 100 ms each); replies in the same order.
+    std::vector<json> call_many(const std::string& op, const std::vector<json>& args,
+                                bool allow_error = false) const {
+        std::vector<json> replies(args.size());
+        constexpr std::size_t kBatch = 32;
+        for (std::size_t first = 0; first < args.size(); first += kBatch) {
+            std::vector<std::future<json>> batch;
+            for (std::size_t i = first; i < std::min(args.size(), first + kBatch); ++i) {
+                batch.push_back(std::async(std::launch::async, [this, &op, &args, i, allow_error] {
+                    return call(op, args[i], allow_error);
+                }));
+            }
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                replies[first + i] = batch[i].get();
+            }
+        }
+        return replies;
     }
 
 private:
@@ -660,7 +685,6 @@ private:
                 Device d;
                 d.thing = group.thing_prefix + std::to_string(i);
                 d.group = &group;
-                control_->call("create_thing", {{"thingName", d.thing}});
                 recorder_.add_thing(d.thing, group.profile == Profile::seed);
                 runner::HostDeviceOptions o;
                 o.thing = d.thing;
@@ -679,6 +703,11 @@ private:
         if (devices_.empty()) {
             throw RunError(scenario_.file + ": the scenario has no devices");
         }
+        std::vector<json> things;
+        for (const Device& d : devices_) {
+            things.push_back({{"thingName", d.thing}});
+        }
+        control_->call_many("create_thing", things);
         for (Device& d : devices_) {
             if (d.group->autostart) {
                 d.runtime->start();
@@ -720,13 +749,18 @@ private:
         return out;
     }
 
-    json execution(const std::string& job, const std::string& thing) const {
-        const json reply =
-            control_->call("describe_job_execution", {{"jobId", job}, {"thingName", thing}}, true);
-        if (reply.contains("__error")) {
-            return json();
+    /// The executions of job for devices, in order (null when there is none).
+    std::vector<json> executions(const std::string& job,
+                                 const std::vector<const Device*>& devices) const {
+        std::vector<json> args;
+        for (const Device* d : devices) {
+            args.push_back({{"jobId", job}, {"thingName", d->thing}});
         }
-        return reply.value("execution", json());
+        std::vector<json> out;
+        for (const json& reply : control_->call_many("describe_job_execution", args, true)) {
+            out.push_back(reply.contains("__error") ? json() : reply.value("execution", json()));
+        }
+        return out;
     }
 
     /// Collects per-device observations: "thing: value" for those that do not hold (at most a few).
@@ -770,8 +804,11 @@ private:
         switch (c.kind) {
         case Condition::Kind::execution_status: {
             check.expected = "execution of " + c.job + " " + statuses_text(c.statuses);
-            for (const Device* d : select(c.devices)) {
-                const json e = execution(c.job, d->thing);
+            const auto selected = select(c.devices);
+            const auto found = executions(c.job, selected);
+            for (std::size_t i = 0; i < selected.size(); ++i) {
+                const Device* d = selected[i];
+                const json& e = found[i];
                 const std::string status = e.is_object() ? e.value("status", "?") : "none";
                 bool ok = false;
                 for (const auto st : c.statuses) {
@@ -980,13 +1017,16 @@ private:
         Tally tally;
         using K = Expectation::Kind;
         switch (e.kind) {
-        case K::execution_status:
+        case K::execution_status: {
             check.expected = "execution of " + e.job + " " + to_string(e.execution_status);
             if (e.status_details) {
                 check.expected += " with statusDetails " + e.status_details->dump();
             }
-            for (const Device* d : select(e.devices)) {
-                const json x = execution(e.job, d->thing);
+            const auto selected = select(e.devices);
+            const auto found = executions(e.job, selected);
+            for (std::size_t i = 0; i < selected.size(); ++i) {
+                const Device* d = selected[i];
+                const json& x = found[i];
                 const std::string status = x.is_object() ? x.value("status", "?") : "none";
                 bool ok = status == to_string(e.execution_status);
                 std::string value = status;
@@ -999,6 +1039,7 @@ private:
                 tally.add(d->thing, ok, value);
             }
             break;
+        }
         case K::job_status: {
             check.expected = "job " + e.job + " " + to_string(e.job_status);
             const json reply = control_->call("describe_job", {{"jobId", e.job}}, true);
@@ -1026,9 +1067,15 @@ private:
             break;
         case K::shadow_version: {
             check.expected = "shadow reports " + e.version;
-            for (const Device* d : select(e.devices)) {
-                const json shadow =
-                    control_->call("get_thing_shadow", {{"thingName", d->thing}}, true);
+            const auto selected = select(e.devices);
+            std::vector<json> args;
+            for (const Device* d : selected) {
+                args.push_back({{"thingName", d->thing}});
+            }
+            const auto shadows = control_->call_many("get_thing_shadow", args, true);
+            for (std::size_t i = 0; i < selected.size(); ++i) {
+                const Device* d = selected[i];
+                const json& shadow = shadows[i];
                 std::string value = "no shadow";
                 const std::string key =
                     runner::shadow_version_key(d->group->profile == Profile::verified);
@@ -1089,11 +1136,13 @@ private:
             check.expected = "no execution IN_PROGRESS";
             const std::vector<std::string> jobs =
                 e.job.empty() ? jobs_ : std::vector<std::string>{e.job};
+            const auto all = select(DeviceSelector{});
             for (const std::string& job : jobs) {
-                for (const Device& d : devices_) {
-                    const json x = execution(job, d.thing);
+                const auto found = executions(job, all);
+                for (std::size_t i = 0; i < all.size(); ++i) {
+                    const json& x = found[i];
                     const std::string status = x.is_object() ? x.value("status", "?") : "none";
-                    tally.add(d.thing + " (" + job + ")", status != "IN_PROGRESS", status);
+                    tally.add(all[i]->thing + " (" + job + ")", status != "IN_PROGRESS", status);
                 }
             }
             break;
@@ -1130,11 +1179,14 @@ private:
                 tally.add(d->thing, in_range(e.count, boots), std::to_string(boots) + " boots");
             }
             break;
-        case K::job_updates:
+        case K::job_updates: {
             // Every accepted job update raises the execution's versionNumber by one (from 1).
             check.expected = "accepted job updates of " + e.job + " " + describe_range(e.count);
-            for (const Device* d : select(e.devices)) {
-                const json x = execution(e.job, d->thing);
+            const auto selected = select(e.devices);
+            const auto found = executions(e.job, selected);
+            for (std::size_t i = 0; i < selected.size(); ++i) {
+                const Device* d = selected[i];
+                const json& x = found[i];
                 const std::int64_t version = x.is_object() ? x.value("versionNumber", 0) : 0;
                 const std::uint64_t updates =
                     version > 1 ? static_cast<std::uint64_t>(version - 1) : 0;
@@ -1142,6 +1194,7 @@ private:
                           std::to_string(updates) + " updates");
             }
             break;
+        }
         }
         check.passed = tally.failing == 0;
         check.observed = tally.summary();
