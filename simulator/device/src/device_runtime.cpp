@@ -42,9 +42,9 @@ namespace {
 constexpr std::string_view kStateRecordKey = "fota/state";
 
 // The core's record has a fixed layout (2324 bytes, mostly the zero padding of a 2 KiB URL
-// field); the fake flash's store takes values of at most 1 KiB. Runs of zeros are stored as
-// (0, run length): a record with a URL of up to about 700 characters fits. Longer ones fail to
-// save (the core logs state_save_failed) until the store or the record changes size.
+// field). Runs of zeros are stored as (0, run length), so a save writes (and wears) only about
+// as many bytes as the URL holds; the store takes up to RecordStore::kMaxValueSize (3 KiB), so
+// even the longest URL the core accepts fits unpacked.
 constexpr std::uint8_t kPackedRecordFormat = 0x5a;
 
 std::vector<std::uint8_t> pack_record(std::span<const std::uint8_t> record) {

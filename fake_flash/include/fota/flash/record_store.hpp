@@ -45,7 +45,7 @@ std::uint32_t crc32(std::span<const std::uint8_t> bytes, std::uint32_t crc = 0);
 class RecordStore {
 public:
     static constexpr std::size_t kMaxKeySize = 64;
-    static constexpr std::size_t kMaxValueSize = 1024;
+    static constexpr std::size_t kMaxValueSize = 3072;
 
     /// Reads the partition and rebuilds the records. Never writes. Errors if the partition has
     /// fewer than 2 pages or a page is smaller than a maximal record, or on a read failure.
