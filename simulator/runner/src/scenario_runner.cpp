@@ -106,7 +106,11 @@ std::string describe_range(const CountRange& range) {
     return "any";
 }
 
-bool status_details_match(const json& wanted, const json& details) {
+bool status_details_match(const json& wanted, const json& status_details) {
+    // DescribeJobExecution nests the fields under detailsMap; the MQTT API does not.
+    const json& details = status_details.is_object() && status_details.contains("detailsMap")
+                              ? status_details["detailsMap"]
+                              : status_details;
     if (!wanted.is_object()) {
         return wanted == details;
     }

@@ -55,6 +55,9 @@ TEST_CASE("statusDetails must contain the wanted fields", "[runner]") {
     CHECK_FALSE(status_details_match({{"nextState", "apply_firmware"}}, details));
     CHECK_FALSE(status_details_match({{"missing", "*"}}, details));
     CHECK_FALSE(status_details_match({{"nextState", "none"}}, nlohmann::json()));
+    const auto described = nlohmann::json{{"detailsMap", details}};
+    CHECK(status_details_match({{"reason", "hash"}}, described));
+    CHECK_FALSE(status_details_match({{"reason", "other"}}, described));
 }
 
 TEST_CASE("versions compare without v prefix and +0 build", "[runner]") {
