@@ -46,35 +46,11 @@ struct CloudOptions {
     throw CLI::RuntimeError(code);
 }
 
-/// --plugin, else $FOTA_MOSQUITTO_PLUGIN, else next to this executable in a build tree or an
-/// install (../cloud/mqtt_plugin/, ./, ../lib/fota/).
-std::string find_plugin(const std::string& given) {
-    if (!given.empty()) {
-        return given;
-    }
-    if (const char* env = std::getenv("FOTA_MOSQUITTO_PLUGIN"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const auto dir = exe.parent_path();
-        for (const auto& candidate : {dir / "../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
-                                      dir / "libfota_mosquitto_plugin.so",
-                                      dir / "../lib/fota/libfota_mosquitto_plugin.so"}) {
-            if (std::filesystem::exists(candidate)) {
-                return std::filesystem::weakly_canonical(candidate).string();
-            }
-        }
-    }
-    return {};
-}
-
 void run_cloud(const CloudOptions& options) {
     if (options.access_key_id.empty() != options.secret_access_key.empty()) {
         fail("--access-key-id and --secret-access-key go together", 2);
     }
-    const std::string plugin = find_plugin(options.plugin);
+    const std::string plugin = cloud::find_mosquitto_plugin(options.plugin);
     if (plugin.empty()) {
         fail("the fota Mosquitto plugin (libfota_mosquitto_plugin.so) was not found; pass --plugin "
              "PATH or set FOTA_MOSQUITTO_PLUGIN",

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -198,6 +199,29 @@ bool BrokerProcess::stop() {
     }
     pid_ = -1;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+std::string find_mosquitto_plugin(const std::string& given) {
+    if (!given.empty()) {
+        return given;
+    }
+    if (const char* env = std::getenv("FOTA_MOSQUITTO_PLUGIN"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto dir = exe.parent_path();
+        for (const auto& candidate : {dir / "../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
+                                      dir / "../../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
+                                      dir / "libfota_mosquitto_plugin.so",
+                                      dir / "../lib/fota/libfota_mosquitto_plugin.so"}) {
+            if (std::filesystem::exists(candidate, ec)) {
+                return std::filesystem::weakly_canonical(candidate, ec).string();
+            }
+        }
+    }
+    return {};
 }
 
 } // namespace fota::cloud

@@ -150,29 +150,6 @@ bool same_version(const std::string& a, const std::string& b) {
     return normal_version(a) == normal_version(b);
 }
 
-std::string find_mosquitto_plugin(const std::string& given) {
-    if (!given.empty()) {
-        return given;
-    }
-    if (const char* env = std::getenv("FOTA_MOSQUITTO_PLUGIN"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    std::error_code ec;
-    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        const auto dir = exe.parent_path();
-        for (const auto& candidate : {dir / "../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
-                                      dir / "../../cloud/mqtt_plugin/libfota_mosquitto_plugin.so",
-                                      dir / "libfota_mosquitto_plugin.so",
-                                      dir / "../lib/fota/libfota_mosquitto_plugin.so"}) {
-            if (std::filesystem::exists(candidate, ec)) {
-                return std::filesystem::weakly_canonical(candidate, ec).string();
-            }
-        }
-    }
-    return {};
-}
-
 namespace {
 
 /// The scenario cannot be run on: Outcome::error with this message.
@@ -622,7 +599,7 @@ private:
 
     void start_stack() {
         recorder_sink()->set_recorder(&recorder_, options_.verbose);
-        const std::string plugin = find_mosquitto_plugin(options_.plugin);
+        const std::string plugin = cloud::find_mosquitto_plugin(options_.plugin);
         if (plugin.empty()) {
             throw RunError("the fota Mosquitto plugin (libfota_mosquitto_plugin.so) was not found; "
                            "pass --plugin PATH or set FOTA_MOSQUITTO_PLUGIN");

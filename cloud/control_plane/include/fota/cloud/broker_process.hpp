@@ -13,6 +13,11 @@
 
 namespace fota::cloud {
 
+/// The fota Mosquitto plugin: `given` if not empty, else $FOTA_MOSQUITTO_PLUGIN, else next to the
+/// running executable (build trees: ../cloud/mqtt_plugin/ and ../../cloud/mqtt_plugin/; ./;
+/// install: ../lib/fota/). Empty when not found.
+std::string find_mosquitto_plugin(const std::string& given);
+
 struct BrokerOptions {
     std::string mosquitto = "mosquitto"; ///< a path, or a name looked up in PATH
     std::string plugin_path;             ///< libfota_mosquitto_plugin.so (required)

@@ -23,8 +23,8 @@
 namespace fota::sim {
 
 struct RunnerOptions {
-    std::string plugin;                  ///< libfota_mosquitto_plugin.so; empty: find_plugin()
-    std::string mosquitto = "mosquitto"; ///< the broker executable (path or PATH name)
+    std::string plugin; ///< libfota_mosquitto_plugin.so; empty: cloud::find_mosquitto_plugin()
+    std::string mosquitto = "mosquitto";         ///< the broker executable (path or PATH name)
     std::vector<std::string> broker_environment; ///< "NAME=value" for the broker (sanitizers)
     std::optional<std::uint64_t> seed;           ///< overrides the scenario's seed
     unsigned threads = 2;                        ///< threads running devices and object server
@@ -32,10 +32,6 @@ struct RunnerOptions {
     /// Set (e.g. by a SIGINT handler) to stop the run: the scenario ends in error "interrupted".
     const std::atomic<bool>* interrupted = nullptr;
 };
-
-/// The plugin: `given` if not empty, else $FOTA_MOSQUITTO_PLUGIN, else next to this executable
-/// (build tree ../cloud/mqtt_plugin/, ./, install ../lib/fota/). Empty when not found.
-std::string find_mosquitto_plugin(const std::string& given);
 
 /// Runs one scenario to its end. Never throws: a stack that does not start, an unsupported step
 /// or expectation, the scenario deadline or an interruption give Outcome::error with `error` set;
