@@ -277,7 +277,9 @@ struct HttpFaultStep {
     std::uint64_t bytes = 0;
     std::uint64_t bytes_per_second = 0;
     int status = 500;
-    std::uint32_t count = 1; ///< how many requests (or connections) are affected
+    /// How many responses (connections, for refuse_connections) are affected; 0: every one
+    /// from now on (throttle's default: a slow link stays slow).
+    std::uint32_t count = 1;
     ContentRangeError content_range = ContentRangeError::wrong_start;
     std::chrono::milliseconds duration{0};
     std::string replacement; ///< replace_object: firmware id of the new bytes

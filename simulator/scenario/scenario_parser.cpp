@@ -1678,6 +1678,9 @@ private:
             ok = ok && value.has_value();
             fault.count = static_cast<std::uint32_t>(value.value_or(1));
         }
+        if (fault.kind == HttpFaultStep::Kind::throttle && !body["count"].IsDefined()) {
+            fault.count = 0; // a throttled link stays throttled: every response from now on
+        }
         if (body["content_range"].IsDefined()) {
             static const Keys errors{"wrong_start", "wrong_end", "wrong_total", "star_total"};
             if (auto value =

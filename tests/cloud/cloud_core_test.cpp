@@ -91,6 +91,37 @@ TEST_CASE("fault knobs: drop and delay the next reply", "[core]") {
     CHECK(f.core.delayed_count() == 0);
 }
 
+TEST_CASE("fault knobs: drop and delay only the next reply on a topic suffix", "[core]") {
+    Fixture f;
+    f.create_job("j1");
+    f.sent.clear();
+    // Through the control API, as the scenario runner arms them.
+    auto control = [&](const std::string& op, const json& args) {
+        return dispatch_control(f.core, json{{"op", op}, {"args", args}}, t0);
+    };
+    REQUIRE(control("drop_next_reply", {{"thingName", "dev1"}, {"topicSuffix", "update/accepted"}})
+                .ok());
+    f.core.handle_message("dev1", jobs_prefix + "start-next", "", t0);
+    CHECK(on_topic(f.sent, jobs_prefix + "start-next/accepted").size() == 1); // not this one
+    f.sent.clear();
+    f.core.handle_message("dev1", jobs_prefix + "j1/update", R"({"status":"IN_PROGRESS"})", t0);
+    CHECK(f.sent.empty()); // the update's accepted reply is the one dropped
+    f.core.handle_message("dev1", jobs_prefix + "j1/update", R"({"status":"IN_PROGRESS"})", t0);
+    CHECK(on_topic(f.sent, jobs_prefix + "j1/update/accepted").size() == 1); // used up
+
+    f.sent.clear();
+    REQUIRE(control("delay_next_reply",
+                    {{"thingName", "dev1"}, {"seconds", 3}, {"topicSuffix", "get/accepted"}})
+                .ok());
+    f.core.handle_message("dev1", jobs_prefix + "j1/update", R"({"status":"IN_PROGRESS"})", t0);
+    CHECK(on_topic(f.sent, jobs_prefix + "j1/update/accepted").size() == 1);
+    f.core.handle_message("dev1", jobs_prefix + "get", "", t0);
+    CHECK(f.core.delayed_count() == 1);
+    f.core.tick(t0 + 3);
+    CHECK(on_topic(f.sent, jobs_prefix + "get/accepted").size() == 1);
+    CHECK_FALSE(
+        control("drop_next_reply", {{"thingName", "dev1"}, {"topicSuffix", 7}}).ok()); // a string
+}
 TEST_CASE("fault knob: reject the next update with a code", "[core]") {
     Fixture f;
     f.create_job("j1");

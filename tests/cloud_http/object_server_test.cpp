@@ -345,6 +345,42 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         r = http_request("GET", url, {"Range: bytes=100-199"});
         CHECK(r.headers.at("content-range") == "bytes 100-199/20000");
     }
+    SECTION("wrong Content-Range: one part of the true range wrong") {
+        ObjectFault f;
+        f.kind = ObjectFault::Kind::wrong_content_range;
+        f.count = 1;
+        const std::vector<std::pair<std::string, std::string>> cases{
+            {"start", "bytes 101-199/20000"},
+            {"end", "bytes 100-198/20000"},
+            {"total", "bytes 100-199/20001"},
+            {"star_total", "bytes 100-199/*"}};
+        for (const auto& [mismatch, expected] : cases) {
+            f.mismatch = mismatch;
+            h.server->add_fault(f);
+            const auto r = http_request("GET", url, {"Range: bytes=100-199"});
+            CHECK(r.status == 206);
+            CHECK(r.headers.at("content-range") == expected);
+            CHECK(r.body == image.substr(100, 100));
+        }
+        const auto parsed = fota::cloud::parse_object_fault(
+            R"({"kind":"wrong_content_range","mismatch":"middle"})");
+        REQUIRE(std::holds_alternative<std::string>(parsed));
+        CHECK(std::get<std::string>(parsed).find("valid: start, end, total, star_total") !=
+              std::string::npos);
+    }
+    SECTION("refuse connections: the next count connections are reset, then served") {
+        ObjectFault f;
+        f.kind = ObjectFault::Kind::refuse_connections;
+        f.count = 2;
+        h.server->add_fault(f);
+        CHECK(http_request("GET", url).code != CURLE_OK);
+        CHECK(http_request("GET", url).code != CURLE_OK);
+        const auto r = http_request("GET", url);
+        CHECK(r.code == CURLE_OK);
+        CHECK(r.body == image);
+        CHECK(std::holds_alternative<ObjectFault>(
+            fota::cloud::parse_object_fault(R"({"kind":"refuse_connections","count":3})")));
+    }
     SECTION("stall: the client gives up while the server sends nothing") {
         ObjectFault f;
         f.kind = ObjectFault::Kind::stall;

@@ -69,11 +69,15 @@ void CloudCore::publish(const Messages& messages, std::int64_t now) {
     for (const auto& message : messages) {
         const std::string thing = thing_of(message.topic);
         if (!thing.empty() && is_reply(message.topic)) {
-            if (drop_reply_.erase(thing) != 0) {
+            if (auto drop = drop_reply_.find(thing);
+                drop != drop_reply_.end() && ends_with(message.topic, drop->second)) {
+                drop_reply_.erase(drop);
                 continue;
             }
-            if (auto delay = delay_reply_.find(thing); delay != delay_reply_.end()) {
-                delayed_.push_back({now + delay->second, message});
+            if (auto delay = delay_reply_.find(thing);
+                delay != delay_reply_.end() &&
+                ends_with(message.topic, delay->second.topic_suffix)) {
+                delayed_.push_back({now + delay->second.seconds, message});
                 delay_reply_.erase(delay);
                 continue;
             }
@@ -109,11 +113,12 @@ void CloudCore::duplicate_next_job_document(const std::string& thing_name) {
 void CloudCore::reject_next_update(const std::string& thing_name, const std::string& code) {
     jobs_.reject_next_update(thing_name, code);
 }
-void CloudCore::delay_next_reply(const std::string& thing_name, std::int64_t seconds) {
-    delay_reply_[thing_name] = seconds;
+void CloudCore::delay_next_reply(const std::string& thing_name, std::int64_t seconds,
+                                 const std::string& topic_suffix) {
+    delay_reply_[thing_name] = DelayRule{seconds, topic_suffix};
 }
-void CloudCore::drop_next_reply(const std::string& thing_name) {
-    drop_reply_.insert(thing_name);
+void CloudCore::drop_next_reply(const std::string& thing_name, const std::string& topic_suffix) {
+    drop_reply_[thing_name] = topic_suffix;
 }
 
 } // namespace fota::cloud

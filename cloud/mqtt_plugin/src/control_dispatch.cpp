@@ -155,6 +155,9 @@ ControlResult dispatch_control(CloudCore& core, const json& request, std::int64_
         const auto thing = text("thingName");
         const auto code = op == "reject_next_update" ? text("code") : std::string();
         const auto seconds = op == "delay_next_reply" ? number("seconds") : std::nullopt;
+        const auto suffix = op == "delay_next_reply" || op == "drop_next_reply"
+                                ? text("topicSuffix", false)
+                                : std::string();
         if (op == "delay_next_reply" && !seconds && problem.empty()) {
             problem = "args.seconds is required";
         }
@@ -168,9 +171,9 @@ ControlResult dispatch_control(CloudCore& core, const json& request, std::int64_
             } else if (op == "reject_next_update") {
                 core.reject_next_update(thing, code);
             } else if (op == "delay_next_reply") {
-                core.delay_next_reply(thing, *seconds);
+                core.delay_next_reply(thing, *seconds, suffix);
             } else {
-                core.drop_next_reply(thing);
+                core.drop_next_reply(thing, suffix);
             }
             result = ControlResult::success(json::object());
         }

@@ -10,7 +10,7 @@ namespace fota::cloud {
 
 namespace {
 
-constexpr std::array<std::pair<ObjectFault::Kind, const char*>, 10> kind_names{{
+constexpr std::array<std::pair<ObjectFault::Kind, const char*>, 11> kind_names{{
     {ObjectFault::Kind::close_after_bytes, "close_after_bytes"},
     {ObjectFault::Kind::throttle, "throttle"},
     {ObjectFault::Kind::error_status, "error_status"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<ObjectFault::Kind, const char*>, 10> kind_names{{
     {ObjectFault::Kind::redirect, "redirect"},
     {ObjectFault::Kind::long_header, "long_header"},
     {ObjectFault::Kind::lowercase_headers, "lowercase_headers"},
+    {ObjectFault::Kind::refuse_connections, "refuse_connections"},
 }};
 
 std::string valid_kinds() {
@@ -68,9 +69,10 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
         return "fault: unknown kind \"" + kind_it->get<std::string>() +
                "\"; valid kinds: " + valid_kinds();
     }
-    static const std::array<const char*, 13> allowed{
-        "kind", "bucket",  "key",           "count", "bytes",        "bytes_per_second", "status",
-        "code", "seconds", "content_range", "shift", "milliseconds", "location"};
+    static const std::array<const char*, 14> allowed{
+        "kind",     "bucket",  "key",     "count",         "bytes", "bytes_per_second",
+        "status",   "code",    "seconds", "content_range", "shift", "milliseconds",
+        "location", "mismatch"};
     for (const auto& [name, value] : j.items()) {
         bool ok = false;
         for (const char* a : allowed) {
@@ -130,6 +132,7 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
         (error = get_string("code", f.code)) ||
         (error = get_string("content_range", f.content_range)) ||
         (error = get_string("location", f.location)) ||
+        (error = get_string("mismatch", f.mismatch)) ||
         (error = get_integer("count", -1, 1000000000, count)) ||
         (error = get_integer("bytes", 0, max_bytes, bytes)) ||
         (error = get_integer("bytes_per_second", 1, max_bytes, rate)) ||
@@ -175,11 +178,16 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
     if (f.kind == ObjectFault::Kind::close_after_bytes && j.find("bytes") == j.end()) {
         return std::string("fault: close_after_bytes needs \"bytes\"");
     }
+    if (!f.mismatch.empty() && f.mismatch != "start" && f.mismatch != "end" &&
+        f.mismatch != "total" && f.mismatch != "star_total") {
+        return "fault: unknown mismatch \"" + f.mismatch +
+               "\"; valid: start, end, total, star_total";
+    }
     if (f.kind == ObjectFault::Kind::wrong_content_range && f.content_range.empty() &&
-        f.shift == 0) {
+        f.shift == 0 && f.mismatch.empty()) {
         return std::string(
-            "fault: wrong_content_range needs \"content_range\" (a literal value) or a non-zero "
-            "\"shift\"");
+            "fault: wrong_content_range needs \"content_range\" (a literal value), a non-zero "
+            "\"shift\" or a \"mismatch\" (start, end, total, star_total)");
     }
     return f;
 }
@@ -210,9 +218,13 @@ std::string object_fault_json(const ObjectFault& f) {
     case ObjectFault::Kind::wrong_content_range:
         if (!f.content_range.empty()) {
             j["content_range"] = f.content_range;
+        } else if (!f.mismatch.empty()) {
+            j["mismatch"] = f.mismatch;
         } else {
             j["shift"] = f.shift;
         }
+        break;
+    case ObjectFault::Kind::refuse_connections:
         break;
     case ObjectFault::Kind::stall:
         j["bytes"] = f.bytes;

@@ -281,7 +281,17 @@ private:
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
             return;
         }
+        bool refused = false;
         if (!ec) {
+            std::lock_guard lock(state_->mutex);
+            refused = state_->take_fault(ObjectFault::Kind::refuse_connections, {}, {}).has_value();
+        }
+        if (!ec && refused) {
+            // As a closed port looks to the client: a reset before any byte.
+            beast::error_code ignored;
+            socket.set_option(net::socket_base::linger(true, 0), ignored);
+            socket.close(ignored);
+        } else if (!ec) {
             auto session = std::make_shared<Session>(std::move(socket), state_);
             {
                 std::lock_guard lock(state_->mutex);

@@ -253,6 +253,21 @@ ResponsePlan get_object(ObjectServer::State& state, const HttpRequest& req,
                         state.take_fault(ObjectFault::Kind::wrong_content_range, bucket, key)) {
                     if (!wrong->content_range.empty()) {
                         content_range = wrong->content_range;
+                    } else if (!wrong->mismatch.empty()) {
+                        std::uint64_t first = range.first;
+                        std::uint64_t last = range.last;
+                        std::string total = std::to_string(size);
+                        if (wrong->mismatch == "start") {
+                            first += 1;
+                        } else if (wrong->mismatch == "end") {
+                            last = last > first ? last - 1 : last + 1;
+                        } else if (wrong->mismatch == "total") {
+                            total = std::to_string(size + 1);
+                        } else {
+                            total = "*";
+                        }
+                        content_range = "bytes " + std::to_string(first) + "-" +
+                                        std::to_string(last) + "/" + total;
                     } else {
                         const auto shifted = [&](std::uint64_t v) {
                             const auto s = static_cast<std::int64_t>(v) + wrong->shift;

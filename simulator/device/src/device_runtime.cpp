@@ -175,6 +175,8 @@ public:
     struct Host {
         std::function<void(bool clean)> request_reboot; // posted, never synchronous
         std::function<void()> power_lost;               // a flash operation hit a power cut
+        std::function<void()> download_cut;             // the download reached the cut byte
+        std::function<void(std::string_view, std::string_view)> event; // a core log event
     };
 
     BootSession(Strand strand, const DeviceOptions& options, flash::Device& device,
@@ -207,6 +209,7 @@ public:
         mqtt.tls.verify_server = options_.verify_tls;
         mqtt.client_id = options_.thing_name;
         mqtt.keep_alive_s = options_.keep_alive_s;
+        mqtt.clean_session = options_.clean_session;
         mqtt.reconnect_min_ms = options_.reconnect_min_ms;
         mqtt.reconnect_max_ms = options_.reconnect_max_ms;
         mqtt.seed = options_.seed * 1'000'003u + boot_number_;
@@ -284,7 +287,19 @@ public:
             }
         }
     }
+    void set_cut_at_download_byte(std::optional<std::uint64_t> bytes) {
+        cut_at_download_byte_ = bytes;
+    }
     std::uint64_t download_bytes() const { return download_bytes_; }
+
+    // The power is gone at this instant: whatever the core is doing unwinds, but nothing it asks
+    // for afterwards happens (no publish, no state save, no timer, no log event).
+    void lose_power() {
+        dead_ = true;
+        for (auto& timer : timers_) {
+            timer.cancel();
+        }
+    }
 
     // ---- Mqtt ----
     void connect() override {
@@ -308,7 +323,15 @@ public:
         if (dead_) {
             return PortStatus::NotConnected;
         }
-        return to_core(mqtt_client_->publish(topic, payload));
+        const PortStatus status = to_core(mqtt_client_->publish(topic, payload));
+        if (status == PortStatus::Ok && host_.event) {
+            // Not logged: the runner counts the job updates a device publishes from these.
+            std::string detail(topic);
+            detail += ' ';
+            detail += payload;
+            host_.event("mqtt_published", detail);
+        }
+        return status;
     }
 
     // ---- Http ----
@@ -343,7 +366,14 @@ public:
         handlers.on_body = [weak, id, is_download](std::span<const std::uint8_t> chunk) {
             if (auto self = weak.lock(); self && self->alive()) {
                 if (is_download) {
+                    if (self->announce_first_byte_ && !chunk.empty() && self->host_.event) {
+                        self->announce_first_byte_ = false;
+                        self->host_.event("download_first_byte", "");
+                    }
                     self->count_download_bytes(chunk.size());
+                    if (!self->alive()) {
+                        return; // the power went with these bytes
+                    }
                 }
                 self->agent_->on_http_body(id, chunk);
             }
@@ -501,6 +531,12 @@ public:
             return; // the CPU stopped with the power: nothing after the cut happened
         }
         logger_->log(to_spdlog(level), "[{}] {} {}", options_.thing_name, name, detail);
+        if (name == "download_started" || name == "download_resume") {
+            announce_first_byte_ = true;
+        }
+        if (host_.event) {
+            host_.event(name, detail);
+        }
     }
 
 private:
@@ -512,10 +548,7 @@ private:
             // The power is gone at this instant: the core's call stack unwinds, but nothing it
             // asks for afterwards happens (no FAILED report, no state save, no timer).
             power_lost_reported_ = true;
-            dead_ = true;
-            for (auto& timer : timers_) {
-                timer.cancel();
-            }
+            lose_power();
             host_.power_lost();
         }
         return PortStatus::Error;
@@ -552,6 +585,14 @@ private:
                           download_bytes_);
             mqtt_client_->drop_connection();
         }
+        if (cut_at_download_byte_ && before < *cut_at_download_byte_ &&
+            download_bytes_ >= *cut_at_download_byte_) {
+            cut_at_download_byte_.reset();
+            logger_->warn("[{}] fault: power cut at download byte {}", options_.thing_name,
+                          download_bytes_);
+            lose_power();
+            host_.download_cut();
+        }
     }
 
     Strand strand_;
@@ -567,8 +608,10 @@ private:
     std::unique_ptr<Agent> agent_;
     std::map<std::uint32_t, std::uint64_t> transfers_; // core request id -> client id
     std::optional<std::uint64_t> drop_at_download_byte_;
+    std::optional<std::uint64_t> cut_at_download_byte_;
     std::uint64_t download_bytes_ = 0;
     bool stalled_ = false;
+    bool announce_first_byte_ = false; // a download (re)started: tell of its first byte
     bool dead_ = false;
     bool agent_connected_ = false;
     bool power_lost_reported_ = false;
@@ -579,7 +622,7 @@ class DeviceRuntime::Impl : public std::enable_shared_from_this<DeviceRuntime::I
 public:
     Impl(boost::asio::io_context& io, DeviceOptions options)
         : strand_(boost::asio::make_strand(io)), options_(std::move(options)),
-          logger_(device_logger()) {}
+          logger_(device_logger()), power_timer_(strand_) {}
 
     ~Impl() { shut_down(false); }
 
@@ -596,6 +639,8 @@ public:
     }
 
     void stop() {
+        power_timer_.cancel();
+        power_off_ = false;
         shut_down(true);
         state_ = DeviceState::Off;
     }
@@ -652,13 +697,14 @@ public:
             return;
         }
         logger_->info("[{}] rebooting{}", options_.thing_name, clean ? "" : " (no clean shutdown)");
+        emit("rebooting", clean ? "" : "no clean shutdown");
         state_ = DeviceState::Rebooting;
         shut_down(clean);
         boot();
     }
 
     void power_cut() {
-        if (state_ != DeviceState::Running && state_ != DeviceState::Rebooting) {
+        if (power_off_ || (state_ != DeviceState::Running && state_ != DeviceState::Rebooting)) {
             return;
         }
         ++power_cuts_;
@@ -666,6 +712,61 @@ public:
         state_ = DeviceState::Rebooting;
         shut_down(false);
         boot();
+    }
+
+    // The power goes now (safe inside a core callback: the session stops at once) and comes back
+    // after off_for; the session is dropped on a later turn of the strand.
+    void cut_power(std::chrono::milliseconds off_for) {
+        if (power_off_ || (state_ != DeviceState::Running && state_ != DeviceState::Rebooting)) {
+            return;
+        }
+        if (session_) {
+            session_->lose_power();
+        }
+        ++power_cuts_;
+        power_off_ = true;
+        state_ = DeviceState::Rebooting;
+        logger_->warn("[{}] power cut (off for {} ms)", options_.thing_name, off_for.count());
+        emit("power_cut", "");
+        std::weak_ptr<Impl> weak = weak_from_this();
+        boost::asio::post(strand_, [weak, off_for] {
+            if (auto self = weak.lock()) {
+                self->shut_down(false);
+                self->power_on_after(off_for);
+            }
+        });
+    }
+
+    void cut_power_at_download_byte(std::uint64_t bytes, std::chrono::milliseconds off_for) {
+        download_cut_off_for_ = off_for;
+        if (session_) {
+            session_->set_cut_at_download_byte(session_->download_bytes() + bytes);
+        }
+    }
+
+    void cut_power_during_swap(std::chrono::milliseconds off_for, std::uint64_t seed) {
+        swap_cut_ = SwapCut{off_for, seed};
+    }
+
+    std::string arm_flash_faults(const std::string& line, std::chrono::milliseconds off_for) {
+        auto plan = flash::FaultPlan::parse(line);
+        if (!plan) {
+            return "flash fault plan '" + line + "': " + plan.error().message;
+        }
+        if (!device_) {
+            return "the device's flash is not open";
+        }
+        flash_off_for_ = off_for;
+        device_->flash().arm(plan.value());
+        logger_->info("[{}] fault armed: {}", options_.thing_name,
+                      device_->flash().plan().to_string());
+        return {};
+    }
+
+    void emit(std::string_view name, std::string_view detail) {
+        if (event_handler_) {
+            event_handler_(name, detail);
+        }
     }
 
     void power_cut_at_flash_operation(std::uint64_t operation, bool torn, std::uint64_t seed) {
@@ -689,9 +790,9 @@ public:
             session_->set_drop_at_download_byte(session_->download_bytes() + bytes);
         }
     }
-    void lose_next_message() {
+    void lose_next_message(std::string topic_suffix) {
         if (session_ && session_->mqtt_client()) {
-            session_->mqtt_client()->lose_next_message();
+            session_->mqtt_client()->lose_next_message(std::move(topic_suffix));
         }
     }
     void stall_http(bool stalled) {
@@ -704,6 +805,7 @@ public:
     Strand strand_;
     DeviceOptions options_;
     std::function<void(const DeviceStatus&)> boot_handler_;
+    DeviceRuntime::EventHandler event_handler_;
 
 private:
     bool open_flash() {
@@ -776,7 +878,60 @@ private:
         return true;
     }
 
+    void power_on_after(std::chrono::milliseconds off_for) {
+        if (off_for.count() <= 0) {
+            power_off_ = false;
+            boot();
+            return;
+        }
+        power_timer_.expires_after(off_for);
+        std::weak_ptr<Impl> weak = weak_from_this();
+        power_timer_.async_wait([weak](boost::system::error_code ec) {
+            if (auto self = weak.lock(); self && !ec && self->power_off_) {
+                self->power_off_ = false;
+                self->boot();
+            }
+        });
+    }
+
+    // Whether the boot loader will swap (or resume a swap) at this boot.
+    bool swap_pending() {
+        flash::BootModel& model = device_->boot_model();
+        flash::TrailerState primary;
+        flash::TrailerState secondary;
+        if (model.read_trailer(flash::Slot::primary, primary) != flash::FlashStatus::ok ||
+            model.read_trailer(flash::Slot::secondary, secondary) != flash::FlashStatus::ok) {
+            return false;
+        }
+        if (primary.magic_good && !primary.copy_done &&
+            primary.swap_type() != flash::SwapType::none) {
+            return true; // an interrupted swap resumes
+        }
+        if (secondary.magic_good) {
+            return secondary.swap_type() == flash::SwapType::revert ||
+                   static_cast<bool>(model.inspect(flash::Slot::secondary));
+        }
+        return primary.magic_good && primary.copy_done && !primary.image_ok &&
+               primary.swap_type() == flash::SwapType::test; // an unconfirmed test image reverts
+    }
+
     void boot() {
+        ++boots_;
+        bool swap_announced = false;
+        bool swap_cut_armed = false;
+        std::chrono::milliseconds swap_off_for{0};
+        if (swap_cut_ && swap_pending()) {
+            swap_announced = true;
+            emit("swapping", "");
+            // A cut before one of the swap's first operations (a 200 KiB image takes hundreds).
+            const std::uint64_t operation = 2 + swap_cut_->seed % 60;
+            swap_off_for = swap_cut_->off_for;
+            swap_cut_.reset();
+            device_->flash().arm(flash::FaultPlan::cut_before(operation));
+            swap_cut_armed = true;
+            logger_->info("[{}] fault armed for the swap: {}", options_.thing_name,
+                          device_->flash().plan().to_string());
+        }
         // A power cut may hit the boot itself (a swap in progress): power on and boot again,
         // as the hardware would, a bounded number of times.
         flash::BootResult result;
@@ -787,8 +942,23 @@ private:
             }
             ++power_cuts_;
             logger_->warn("[{}] power cut during boot: {}", options_.thing_name, result.error);
+            emit("power_cut", result.error);
+            if (swap_cut_armed && swap_off_for.count() > 0) {
+                // The power stays off for a while; the next power-on resumes the swap.
+                state_ = DeviceState::Rebooting;
+                power_off_ = true;
+                power_on_after(swap_off_for);
+                return;
+            }
+            swap_cut_armed = false;
         }
-        if (!result.booted && boots_ == 0 && !installed_) {
+        if (swap_cut_armed) {
+            device_->flash().disarm(); // the swap was shorter than the chosen operation
+        }
+        if (!swap_announced && result.swap != flash::SwapType::none) {
+            emit("swapping", flash::to_string(result.swap));
+        }
+        if (!result.booted && boots_ == 1 && !installed_) { // the first power-on
             installed_ = true;
             if (!install_initial_image()) {
                 state_ = DeviceState::Off;
@@ -796,10 +966,10 @@ private:
             }
             result = device_->boot();
         }
-        ++boots_;
         if (!result.booted) {
             state_ = DeviceState::Bricked;
             fail("boot failed: " + result.error);
+            emit("boot_failed", result.error);
             notify_boot();
             return;
         }
@@ -814,6 +984,7 @@ private:
                       result.secondary_rejected ? ", secondary rejected: " + result.rejection
                                                 : std::string());
         state_ = DeviceState::Running;
+        emit("boot", last_status_.running_version);
         BootSession::Host host;
         std::weak_ptr<Impl> weak = weak_from_this();
         host.request_reboot = [weak, this](bool clean) {
@@ -826,10 +997,12 @@ private:
         host.power_lost = [weak, this] {
             boost::asio::post(strand_, [weak] {
                 if (auto self = weak.lock()) {
-                    self->power_cut();
+                    self->cut_power(self->flash_off_for_);
                 }
             });
         };
+        host.download_cut = [this] { cut_power(download_cut_off_for_); };
+        host.event = [this](std::string_view name, std::string_view detail) { emit(name, detail); };
         session_ = std::make_shared<BootSession>(strand_, options_, *device_, result, boots_,
                                                  std::move(host), logger_);
         session_->run();
@@ -881,6 +1054,15 @@ private:
     std::uint64_t messages_lost_before_ = 0;
     bool installed_ = false;
     bool stalled_ = false;
+    bool power_off_ = false; // between a cut and the power-on after off_for
+    struct SwapCut {
+        std::chrono::milliseconds off_for{0};
+        std::uint64_t seed = 0;
+    };
+    std::optional<SwapCut> swap_cut_;
+    std::chrono::milliseconds flash_off_for_{0};
+    std::chrono::milliseconds download_cut_off_for_{0};
+    boost::asio::steady_timer power_timer_;
 };
 
 DeviceRuntime::DeviceRuntime(boost::asio::io_context& io, DeviceOptions options)
@@ -914,6 +1096,9 @@ void DeviceRuntime::on_boot(std::function<void(const DeviceStatus&)> handler) {
 void DeviceRuntime::reboot() {
     impl_->reboot(false);
 }
+void DeviceRuntime::reboot_cleanly() {
+    impl_->reboot(true);
+}
 void DeviceRuntime::power_cut() {
     impl_->power_cut();
 }
@@ -927,8 +1112,25 @@ void DeviceRuntime::drop_mqtt() {
 void DeviceRuntime::drop_mqtt_at_download_byte(std::uint64_t bytes) {
     impl_->drop_mqtt_at_download_byte(bytes);
 }
-void DeviceRuntime::lose_next_message() {
-    impl_->lose_next_message();
+void DeviceRuntime::lose_next_message(std::string topic_suffix) {
+    impl_->lose_next_message(std::move(topic_suffix));
+}
+void DeviceRuntime::on_event(EventHandler handler) {
+    impl_->event_handler_ = std::move(handler);
+}
+void DeviceRuntime::cut_power(std::chrono::milliseconds off_for) {
+    impl_->cut_power(off_for);
+}
+void DeviceRuntime::cut_power_at_download_byte(std::uint64_t bytes,
+                                               std::chrono::milliseconds off_for) {
+    impl_->cut_power_at_download_byte(bytes, off_for);
+}
+void DeviceRuntime::cut_power_during_swap(std::chrono::milliseconds off_for, std::uint64_t seed) {
+    impl_->cut_power_during_swap(off_for, seed);
+}
+std::string DeviceRuntime::arm_flash_faults(const std::string& plan_line,
+                                            std::chrono::milliseconds off_for) {
+    return impl_->arm_flash_faults(plan_line, off_for);
 }
 void DeviceRuntime::stall_http() {
     impl_->stall_http(true);

@@ -123,7 +123,10 @@ public:
         schedule_reconnect();
     }
 
-    void lose_next_message() { lose_next_ = true; }
+    void lose_next_message(std::string topic_suffix) {
+        lose_next_ = true;
+        lose_suffix_ = std::move(topic_suffix);
+    }
 
     MqttStats stats() const { return stats_; }
 
@@ -291,7 +294,10 @@ private:
             return;
         }
         ++stats_.messages_received;
-        if (lose_next_) {
+        const std::string& topic = message.get_topic();
+        if (lose_next_ && topic.size() >= lose_suffix_.size() &&
+            topic.compare(topic.size() - lose_suffix_.size(), lose_suffix_.size(), lose_suffix_) ==
+                0) {
             lose_next_ = false;
             ++stats_.messages_dropped_by_fault;
             return;
@@ -356,6 +362,7 @@ private:
     bool started_ = false;
     bool connected_ = false;
     bool lose_next_ = false;
+    std::string lose_suffix_; // lose only a message whose topic ends with it
     MqttStats stats_;
 };
 
@@ -387,8 +394,8 @@ MqttClient::Result MqttClient::publish(std::string_view topic, std::string_view 
 void MqttClient::drop_connection() {
     impl_->drop_connection();
 }
-void MqttClient::lose_next_message() {
-    impl_->lose_next_message();
+void MqttClient::lose_next_message(std::string topic_suffix) {
+    impl_->lose_next_message(std::move(topic_suffix));
 }
 MqttStats MqttClient::stats() const {
     return impl_->stats();

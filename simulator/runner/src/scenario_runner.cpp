@@ -54,7 +54,8 @@ std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_pro
         // The core publishes IN_PROGRESS (download_firmware) as soon as it has taken the job.
         return {P::job_received, P::in_progress_sent};
     }
-    if (event == "download_started" || event == "download_resume") {
+    if (event == "download_first_byte") {
+        // The runtime's: the first body byte of the image arrived in this boot.
         return {P::downloading};
     }
     if (event == "download_complete") {
@@ -68,6 +69,9 @@ std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_pro
             return {P::succeeded_sent, P::image_scheduled, P::rebooting};
         }
         return {P::image_scheduled, P::rebooting};
+    }
+    if (event == "swapping") {
+        return {P::swapping};
     }
     if (event == "job_succeeded") {
         return {P::succeeded_sent};
@@ -168,54 +172,70 @@ std::string where(const Scenario& scenario, const SourceMark& mark) {
 
 // ---- device log capture -----------------------------------------------------------------------
 
-/// Receives the core's log events of every device ("[thing] event detail").
+/// Receives every device's events (DeviceRuntime::on_event, on the device's strand): the phases
+/// each device reached with their time, download starts, published job updates, and the power
+/// cuts armed to fire when a device enters a phase. Also keeps the devices' log lines.
 class EventRecorder {
 public:
     explicit EventRecorder(Clock::time_point start) : start_(start) {}
 
-    void add(const std::string& line) {
+    void add_log_line(const std::string& line) {
         const std::lock_guard lock(mutex_);
         if (log_.size() < 4 * 1024 * 1024) {
             log_ += line;
             log_ += '\n';
         }
-        if (line.size() < 3 || line[0] != '[') {
-            return;
-        }
-        const auto close = line.find("] ");
-        if (close == std::string::npos) {
-            return;
-        }
-        const std::string thing = line.substr(1, close - 1);
-        const auto rest = line.substr(close + 2);
-        const auto space = rest.find(' ');
-        const std::string event = rest.substr(0, space);
-        const std::string detail = space == std::string::npos ? "" : rest.substr(space + 1);
+    }
+
+    /// One event of thing's device; returns the power cut to make now, if one was armed for a
+    /// phase this event enters.
+    std::optional<runner::PowerCutRequest> event(const std::string& thing, std::string_view name,
+                                                 std::string_view detail) {
+        const std::lock_guard lock(mutex_);
         auto found = things_.find(thing);
         if (found == things_.end()) {
-            return; // not one of ours (or not a core event)
+            return std::nullopt;
         }
         Thing& t = found->second;
-        if (event == "download_started" || event == "download_resume") {
+        if (name == "mqtt_published") {
+            count_update(t, detail);
+            return std::nullopt;
+        }
+        if (name == "download_started" || name == "download_resume") {
             ++t.download_attempts;
         }
         const auto at = std::chrono::duration_cast<milliseconds>(Clock::now() - start_);
-        // The runtime logs "boot" and "rebooting" next to the core's own events: one phase
-        // event per transition.
-        const std::vector<DevicePhase> phases = phases_of_event(event, t.seed_profile);
-        if (!phases.empty() && !t.phases.empty() && t.last_event_phase == phases.back()) {
-            return;
+        // The runtime and the core both report some transitions ("rebooting"): one phase event
+        // per transition.
+        const std::vector<DevicePhase> phases = phases_of_event(std::string(name), t.seed_profile);
+        if (phases.empty() || (!t.phases.empty() && t.last_event_phase == phases.back())) {
+            return std::nullopt;
         }
+        std::optional<runner::PowerCutRequest> cut;
         for (const DevicePhase phase : phases) {
             t.reached.insert(phase);
-            t.phases.push_back(PhaseEvent{to_string(phase), at, detail});
+            t.phases.push_back(PhaseEvent{to_string(phase), at, std::string(detail)});
             t.last_event_phase = phase;
+            for (auto armed = t.cuts.begin(); armed != t.cuts.end() && !cut; ++armed) {
+                if (armed->phase == phase) {
+                    cut = runner::PowerCutRequest{armed->after_download_bytes, armed->off_for};
+                    t.cuts.erase(armed);
+                    break;
+                }
+            }
         }
+        return cut;
     }
 
     void add_thing(const std::string& thing, bool seed_profile) {
         const std::lock_guard lock(mutex_);
         things_[thing].seed_profile = seed_profile;
+    }
+    /// Arms a power cut for the next time thing enters phase.
+    void arm_cut(const std::string& thing, DevicePhase phase, std::uint64_t after_download_bytes,
+                 milliseconds off_for) {
+        const std::lock_guard lock(mutex_);
+        things_[thing].cuts.push_back(ArmedCut{phase, after_download_bytes, off_for});
     }
     bool reached(const std::string& thing, DevicePhase phase) const {
         const std::lock_guard lock(mutex_);
@@ -226,6 +246,22 @@ public:
         const std::lock_guard lock(mutex_);
         const auto found = things_.find(thing);
         return found == things_.end() ? 0 : found->second.download_attempts;
+    }
+    /// Job updates thing's device published for job (with status, when not empty).
+    std::uint64_t updates(const std::string& thing, const std::string& job,
+                          const std::string& status) const {
+        const std::lock_guard lock(mutex_);
+        const auto found = things_.find(thing);
+        if (found == things_.end()) {
+            return 0;
+        }
+        std::uint64_t n = 0;
+        for (const auto& [key, count] : found->second.updates) {
+            if (key.first == job && (status.empty() || key.second == status)) {
+                n += count;
+            }
+        }
+        return n;
     }
     std::vector<PhaseEvent> phases(const std::string& thing) const {
         const std::lock_guard lock(mutex_);
@@ -238,13 +274,42 @@ public:
     }
 
 private:
+    struct ArmedCut {
+        DevicePhase phase = DevicePhase::booted;
+        std::uint64_t after_download_bytes = 0;
+        milliseconds off_for{0};
+    };
     struct Thing {
         bool seed_profile = true;
         std::set<DevicePhase> reached;
         std::vector<PhaseEvent> phases;
         std::uint64_t download_attempts = 0;
         DevicePhase last_event_phase = DevicePhase::booted;
+        std::vector<ArmedCut> cuts;
+        std::map<std::pair<std::string, std::string>, std::uint64_t> updates; // (job, status)
     };
+
+    // detail: "<topic> <payload>" of a publish; counts $aws/things/<t>/jobs/<job>/update.
+    static void count_update(Thing& t, std::string_view detail) {
+        const auto space = detail.find(' ');
+        const std::string_view topic = detail.substr(0, space);
+        constexpr std::string_view kSuffix = "/update";
+        const auto jobs = topic.find("/jobs/");
+        if (space == std::string_view::npos || jobs == std::string_view::npos ||
+            topic.size() < kSuffix.size() ||
+            topic.substr(topic.size() - kSuffix.size()) != kSuffix) {
+            return;
+        }
+        const auto job_start = jobs + 6;
+        const std::string job(topic.substr(job_start, topic.size() - kSuffix.size() - job_start));
+        const json payload = json::parse(detail.substr(space + 1), nullptr, false);
+        const std::string status =
+            payload.is_object() && payload.contains("status") && payload["status"].is_string()
+                ? payload["status"].get<std::string>()
+                : std::string("?");
+        ++t.updates[{job, status}];
+    }
+
     Clock::time_point start_;
     mutable std::mutex mutex_;
     std::map<std::string, Thing> things_;
@@ -265,7 +330,7 @@ protected:
         const std::string line(msg.payload.data(), msg.payload.size());
         const std::lock_guard lock(target_mutex_);
         if (recorder_ != nullptr) {
-            recorder_->add(line);
+            recorder_->add_log_line(line);
         }
         if (echo_) {
             fprintf(stderr, "%s\n", line.c_str());
@@ -496,20 +561,12 @@ private:
             unsupported(scenario_, {},
                         std::string("stack '") + to_string(scenario_.stack.kind) + "'");
         }
-        for (const Firmware& f : scenario_.firmware) {
-            if (f.defect != ImageDefect::none) {
-                unsupported(scenario_, f.mark, "firmware '" + f.id + "' with a defect");
-            }
-        }
         const FlashGeometry defaults;
         for (const DeviceGroup& g : scenario_.devices) {
             if (g.flash.size != defaults.size || g.flash.page_size != defaults.page_size ||
                 g.flash.write_unit != defaults.write_unit ||
                 g.flash.erased_value != defaults.erased_value) {
                 unsupported(scenario_, g.mark, "a flash geometry other than the nRF9160's");
-            }
-            if (!g.clean_session) {
-                unsupported(scenario_, g.mark, "clean_session: false");
             }
         }
         for (const Step& step : scenario_.steps) {
@@ -520,37 +577,22 @@ private:
                 if (job->presigned_url_expiry) {
                     unsupported(scenario_, step.mark, "create_job presigned_url");
                 }
-                if (!job->abort.empty()) {
-                    unsupported(scenario_, step.mark, "create_job abort");
-                }
-                if (!job->retry.empty()) {
-                    unsupported(scenario_, step.mark, "create_job retry");
-                }
-                if (job->rollout && job->rollout->exponential_rate) {
-                    unsupported(scenario_, step.mark, "create_job rollout exponential_rate");
-                }
-                continue;
             }
-            if (std::holds_alternative<WaitForStep>(step.action) ||
-                std::holds_alternative<HoldStep>(step.action) ||
-                std::holds_alternative<StartDevicesStep>(step.action)) {
-                continue;
-            }
-            unsupported(scenario_, step.mark,
-                        std::string("step kind '") + step_name(step.action) + "'");
-        }
-        for (const Expectation& e : scenario_.expectations) {
-            if (e.kind == Expectation::Kind::phases) {
-                for (const auto& list : {e.reached, e.not_reached}) {
-                    for (const DevicePhase p : list) {
-                        if (p == DevicePhase::swapping) {
-                            unsupported(scenario_, e.mark, "the phase 'swapping' in expectations");
-                        }
-                    }
+            if (const auto* net = std::get_if<NetworkFaultStep>(&step.action)) {
+                if (net->kind == NetworkFaultStep::Kind::offline) {
+                    unsupported(scenario_, step.mark, "network_fault kind 'offline'");
+                }
+                if (net->kind == NetworkFaultStep::Kind::stall_http && net->at_download_byte) {
+                    unsupported(scenario_, step.mark, "network_fault stall_http at_download_byte");
                 }
             }
-            if (e.kind == Expectation::Kind::job_updates && e.update_status) {
-                unsupported(scenario_, e.mark, "job_updates with a status");
+            if (const auto* flash = std::get_if<FlashFaultStep>(&step.action)) {
+                using K = FlashFaultStep::Kind;
+                if ((flash->kind == K::bit_flips || flash->kind == K::wear_out) &&
+                    flash->partition != FlashFaultStep::Partition::any) {
+                    unsupported(scenario_, step.mark,
+                                "flash_fault bit_flips or wear_out limited to a partition");
+                }
             }
         }
     }
@@ -589,11 +631,42 @@ private:
                 }
                 bytes.assign(made.value().begin(), made.value().end());
             }
+            apply_defect(f, bytes);
             const std::string path = work_dir_ + "/" + f.id + ".bin";
             std::ofstream(path, std::ios::binary)
                 .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
             image_files_[f.id] = path;
             images_[f.id] = std::move(bytes);
+        }
+    }
+
+    /// Builds the defect a firmware asks for into its bytes.
+    void apply_defect(const Firmware& f, std::string& bytes) const {
+        if (f.defect == ImageDefect::none) {
+            return;
+        }
+        const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+        const auto parsed = flash::parse_image(std::span<const std::uint8_t>(data, bytes.size()));
+        if (!parsed) {
+            throw RunError(where(scenario_, f.mark) + ": firmware '" + f.id +
+                           "' is not an MCUboot image, so it cannot carry a defect: " +
+                           parsed.error().message);
+        }
+        const std::size_t header = parsed.value().header.header_size;
+        const std::size_t body = parsed.value().header.image_size;
+        switch (f.defect) {
+        case ImageDefect::none:
+            break;
+        case ImageDefect::bad_hash:
+            // One body byte changed: the SHA-256 TLV no longer matches.
+            bytes[header + body / 2] = static_cast<char>(bytes[header + body / 2] ^ 0x5a);
+            break;
+        case ImageDefect::bad_magic:
+            bytes[0] = static_cast<char>(bytes[0] ^ 0xff);
+            break;
+        case ImageDefect::truncated:
+            bytes.resize(header + body / 2);
+            break;
         }
     }
 
@@ -627,6 +700,7 @@ private:
         std::filesystem::create_directories(broker.work_dir);
         broker.extra_environment = options_.broker_environment;
         broker.plugin_options["object_endpoint"] = objects_->endpoint();
+        broker_options_ = broker;
         broker_ = std::make_unique<cloud::BrokerProcess>(broker);
         try {
             broker_->start();
@@ -676,8 +750,13 @@ private:
                 o.flash_file = d.flash_file;
                 o.image_file = image_files_.at(group.initial_firmware);
                 o.verified = group.profile == Profile::verified;
+                o.clean_session = group.clean_session;
                 o.seed = seed_ * 1'000'003u + index;
-                d.runtime = std::make_unique<runner::HostDevice>(io_, o);
+                d.runtime = std::make_unique<runner::HostDevice>(
+                    io_, o,
+                    [this, thing = d.thing](std::string_view name, std::string_view detail) {
+                        return recorder_.event(thing, name, detail);
+                    });
                 devices_.push_back(std::move(d));
             }
         }
@@ -706,7 +785,7 @@ private:
             throw RunError(scenario_.file + ": the scenario's deadline (" +
                            std::to_string(scenario_.deadline.count() / 1000) + " s) passed");
         }
-        if (broker_ && !broker_->check_alive()) {
+        if (broker_ && !broker_restarting_ && !broker_->check_alive()) {
             throw RunError("mosquitto exited during the run; its log:\n" + broker_->log());
         }
     }
@@ -909,8 +988,336 @@ private:
             }
             return true;
         }
+        if (const auto* reboot = std::get_if<RebootStep>(&step.action)) {
+            for (const Device* d : started(reboot->devices)) {
+                d->runtime->reboot();
+            }
+            return true;
+        }
+        if (const auto* cut = std::get_if<PowerCutStep>(&step.action)) {
+            power_cut(*cut);
+            return true;
+        }
+        if (const auto* flash = std::get_if<FlashFaultStep>(&step.action)) {
+            flash_fault(*flash, step);
+            return true;
+        }
+        if (const auto* net = std::get_if<NetworkFaultStep>(&step.action)) {
+            network_fault(*net);
+            return true;
+        }
+        if (const auto* http = std::get_if<HttpFaultStep>(&step.action)) {
+            http_fault(*http);
+            return true;
+        }
+        if (const auto* cloud = std::get_if<CloudFaultStep>(&step.action)) {
+            cloud_fault(*cloud);
+            return true;
+        }
+        if (const auto* cancel = std::get_if<CancelJobStep>(&step.action)) {
+            end_job(cancel->job_id, cancel->force, cancel->devices, false);
+            return true;
+        }
+        if (const auto* del = std::get_if<DeleteJobStep>(&step.action)) {
+            end_job(del->job_id, del->force, del->devices, true);
+            return true;
+        }
+        if (const auto* restart = std::get_if<RestartBrokerStep>(&step.action)) {
+            restart_broker(*restart);
+            return true;
+        }
         unsupported(scenario_, step.mark,
                     std::string("step kind '") + step_name(step.action) + "'");
+    }
+
+    /// The selected devices that are powered (started).
+    std::vector<const Device*> started(const DeviceSelector& selector) const {
+        std::vector<const Device*> out;
+        for (const Device* d : select(selector)) {
+            if (d->started) {
+                out.push_back(d);
+            }
+        }
+        return out;
+    }
+
+    void power_cut(const PowerCutStep& cut) {
+        std::uint64_t index = 0;
+        for (const Device* d : started(cut.devices)) {
+            ++index;
+            if (!cut.at_phase) {
+                d->runtime->cut_power(cut.off_for);
+            } else if (*cut.at_phase == DevicePhase::swapping) {
+                // The swap runs inside the boot loader: the cut is placed at one of its flash
+                // operations, chosen from the seed.
+                d->runtime->cut_power_during_swap(cut.off_for, seed_ * 7'919u + index);
+            } else {
+                recorder_.arm_cut(d->thing, *cut.at_phase, cut.after_download_bytes.value_or(0),
+                                  cut.off_for);
+            }
+        }
+    }
+
+    /// The partition's [offset, offset + size) on the nRF9160 layout (fake_flash's default).
+    static std::pair<std::uint32_t, std::uint32_t> partition_region(FlashFaultStep::Partition p) {
+        using P = FlashFaultStep::Partition;
+        constexpr std::uint32_t kKiB = 1024;
+        switch (p) {
+        case P::mcuboot:
+            return {0, 48 * kKiB};
+        case P::primary:
+            return {48 * kKiB, 472 * kKiB};
+        case P::secondary:
+            return {520 * kKiB, 472 * kKiB};
+        case P::storage:
+            return {992 * kKiB, 32 * kKiB};
+        case P::any:
+            break;
+        }
+        return {0, 1024 * kKiB};
+    }
+
+    /// The fault plan line (flash::FaultPlan) of a flash_fault step for one device.
+    std::string flash_plan_line(const FlashFaultStep& fault, std::uint64_t device_seed) const {
+        using K = FlashFaultStep::Kind;
+        // The step counts operations from 0; a plan counts them from 1.
+        const std::uint64_t first = fault.at_op.value_or(0) + 1;
+        switch (fault.kind) {
+        case K::power_cut:
+            return "cut@" + std::to_string(first) +
+                   (fault.torn ? ":torn:seed=" + std::to_string(device_seed) : ":before");
+        case K::fail_write:
+        case K::fail_erase: {
+            const std::string what = fault.kind == K::fail_write ? "fail-write@" : "fail-erase@";
+            std::string line;
+            if (fault.at_op) {
+                for (std::uint32_t i = 0; i < fault.count; ++i) {
+                    line += (line.empty() ? "" : ";") + what + std::to_string(first + i);
+                }
+            } else {
+                const auto [offset, size] = partition_region(fault.partition);
+                line = what + std::to_string(offset) + "+" + std::to_string(size);
+            }
+            return line;
+        }
+        case K::bit_flips: {
+            std::ostringstream rate;
+            rate << fault.rate;
+            return "flips=" + rate.str() + ":seed=" + std::to_string(device_seed);
+        }
+        case K::wear_out:
+            return "wear-limit=" + std::to_string(fault.erase_limit);
+        }
+        return "none";
+    }
+
+    void flash_fault(const FlashFaultStep& fault, const Step& step) {
+        std::uint64_t index = 0;
+        for (const Device* d : started(fault.devices)) {
+            const std::string line = flash_plan_line(fault, seed_ * 104'729u + ++index);
+            const std::string error = d->runtime->arm_flash_faults(line, fault.off_for);
+            if (!error.empty()) {
+                throw RunError(where(scenario_, step.mark) + ": flash_fault on " + d->thing + ": " +
+                               error);
+            }
+        }
+    }
+
+    void network_fault(const NetworkFaultStep& fault) {
+        using K = NetworkFaultStep::Kind;
+        for (const Device* d : started(fault.devices)) {
+            switch (fault.kind) {
+            case K::drop_mqtt:
+                if (fault.at_download_byte) {
+                    d->runtime->drop_mqtt_at_download_byte(*fault.at_download_byte);
+                } else {
+                    d->runtime->drop_mqtt();
+                }
+                break;
+            case K::lose_next_message:
+                d->runtime->lose_next_message(fault.topic_suffix);
+                break;
+            case K::stall_http:
+                d->runtime->stall_http_for(fault.duration);
+                break;
+            case K::offline:
+                break; // refused by check_supported
+            }
+        }
+    }
+
+    void http_fault(const HttpFaultStep& fault) {
+        using K = HttpFaultStep::Kind;
+        std::vector<std::string> keys; // empty: every object
+        if (!fault.firmware.empty()) {
+            keys.push_back(object_key(fault.firmware));
+        }
+        if (fault.kind == K::replace_object) {
+            for (const std::string& key : keys) {
+                objects_->put_object(kBucket, key, images_.at(fault.replacement));
+            }
+            return;
+        }
+        cloud::ObjectFault f;
+        f.bucket = kBucket;
+        f.count = fault.count == 0 ? -1 : static_cast<int>(fault.count);
+        f.bytes = fault.bytes;
+        f.bytes_per_second = fault.bytes_per_second;
+        f.status = fault.status;
+        f.duration = fault.duration;
+        switch (fault.kind) {
+        case K::close_after_bytes:
+            f.kind = cloud::ObjectFault::Kind::close_after_bytes;
+            break;
+        case K::throttle:
+            f.kind = cloud::ObjectFault::Kind::throttle;
+            break;
+        case K::error_status:
+            f.kind = cloud::ObjectFault::Kind::error_status;
+            break;
+        case K::slow_down:
+            f.kind = cloud::ObjectFault::Kind::error_status;
+            f.status = 503;
+            f.code = "SlowDown";
+            break;
+        case K::ignore_range:
+            f.kind = cloud::ObjectFault::Kind::ignore_range;
+            break;
+        case K::wrong_content_range: {
+            f.kind = cloud::ObjectFault::Kind::wrong_content_range;
+            using E = HttpFaultStep::ContentRangeError;
+            f.mismatch = fault.content_range == E::wrong_start   ? "start"
+                         : fault.content_range == E::wrong_end   ? "end"
+                         : fault.content_range == E::wrong_total ? "total"
+                                                                 : "star_total";
+            break;
+        }
+        case K::stall:
+            f.kind = cloud::ObjectFault::Kind::stall;
+            break;
+        case K::redirect:
+            // To the object itself: a client that follows redirects would still get it.
+            f.kind = cloud::ObjectFault::Kind::redirect;
+            f.location = fault.firmware.empty() ? objects_->endpoint() + "/" + kBucket
+                                                : published_.at(fault.firmware).url;
+            break;
+        case K::refuse_connections:
+            f.kind = cloud::ObjectFault::Kind::refuse_connections;
+            f.bucket.clear(); // connections carry no object
+            objects_->add_fault(f);
+            return;
+        case K::connection_close:
+            f.kind = cloud::ObjectFault::Kind::connection_close;
+            break;
+        case K::long_header:
+            f.kind = cloud::ObjectFault::Kind::long_header;
+            break;
+        case K::lowercase_headers:
+            f.kind = cloud::ObjectFault::Kind::lowercase_headers;
+            break;
+        case K::replace_object:
+            return; // done above
+        }
+        if (keys.empty()) {
+            objects_->add_fault(f);
+        }
+        for (const std::string& key : keys) {
+            f.key = key;
+            objects_->add_fault(f);
+        }
+    }
+
+    void cloud_fault(const CloudFaultStep& fault) {
+        using K = CloudFaultStep::Kind;
+        std::vector<json> args;
+        std::string op;
+        for (const Device* d : select(fault.devices)) {
+            json a = {{"thingName", d->thing}};
+            switch (fault.kind) {
+            case K::duplicate_notify_next:
+                op = "duplicate_next_notify_next";
+                break;
+            case K::deliver_document_twice:
+                op = "duplicate_next_job_document";
+                break;
+            case K::reject_next_update:
+                op = "reject_next_update";
+                a["code"] = to_string(fault.code);
+                break;
+            case K::delay_reply:
+                // The cloud holds replies back in whole seconds (its clock ticks in seconds).
+                op = "delay_next_reply";
+                a["seconds"] = (fault.delay.count() + 999) / 1000;
+                a["topicSuffix"] = fault.topic_suffix;
+                break;
+            case K::drop_reply:
+                op = "drop_next_reply";
+                a["topicSuffix"] = fault.topic_suffix;
+                break;
+            }
+            args.push_back(std::move(a));
+        }
+        if (!args.empty()) {
+            control_->call_many(op, args);
+        }
+    }
+
+    /// CancelJob / DeleteJob, or per device CancelJobExecution / DeleteJobExecution.
+    void end_job(const std::string& job, bool force, const std::optional<DeviceSelector>& devices,
+                 bool remove) {
+        if (!devices) {
+            control_->call(remove ? "delete_job" : "cancel_job",
+                           {{"jobId", job}, {"force", force}});
+            return;
+        }
+        const auto selected = select(*devices);
+        std::vector<json> args;
+        if (remove) {
+            const auto found = executions(job, selected);
+            for (std::size_t i = 0; i < selected.size(); ++i) {
+                if (found[i].is_object()) {
+                    args.push_back({{"jobId", job},
+                                    {"thingName", selected[i]->thing},
+                                    {"executionNumber", found[i].value("executionNumber", 1)},
+                                    {"force", force}});
+                }
+            }
+        } else {
+            for (const Device* d : selected) {
+                args.push_back({{"jobId", job}, {"thingName", d->thing}, {"force", force}});
+            }
+        }
+        control_->call_many(remove ? "delete_job_execution" : "cancel_job_execution", args);
+    }
+
+    void restart_broker(const RestartBrokerStep& restart) {
+        // Same ports, same work folder (and so the same SQLite state): for the devices it is the
+        // broker going away and coming back.
+        cloud::BrokerOptions options = broker_options_;
+        options.mqtt_port = broker_->mqtt_port();
+        options.control_port = broker_->control_port();
+        broker_restarting_ = true;
+        if (!broker_->stop()) {
+            report_.log += "restart_broker: mosquitto did not exit cleanly\n";
+        }
+        const auto until = Clock::now() + restart.down_for;
+        while (Clock::now() < until) {
+            pause();
+        }
+        broker_ = std::make_unique<cloud::BrokerProcess>(options);
+        broker_restarting_ = false;
+        try {
+            broker_->start();
+        } catch (const std::exception& e) {
+            throw RunError(std::string("restart_broker: mosquitto did not start again: ") +
+                           e.what());
+        }
+        control_ = std::make_unique<ControlClient>(broker_->control_endpoint());
+    }
+
+    std::string object_key(const std::string& firmware_id) const {
+        const Firmware* f = scenario_.find_firmware(firmware_id);
+        return f == nullptr || f->object_key.empty() ? firmware_id + ".bin" : f->object_key;
     }
 
     void pause() {
@@ -937,6 +1344,52 @@ private:
         if (job.rollout && job.rollout->maximum_per_minute) {
             body["jobExecutionsRolloutConfig"] = {
                 {"maximumPerMinute", *job.rollout->maximum_per_minute}};
+        }
+        if (job.rollout && job.rollout->exponential_rate) {
+            const auto& rate = *job.rollout->exponential_rate;
+            json increase = json::object();
+            if (rate.number_of_notified_things) {
+                increase["numberOfNotifiedThings"] = *rate.number_of_notified_things;
+            }
+            if (rate.number_of_succeeded_things) {
+                increase["numberOfSucceededThings"] = *rate.number_of_succeeded_things;
+            }
+            body["jobExecutionsRolloutConfig"]["exponentialRate"] = {
+                {"baseRatePerMinute", rate.base_rate_per_minute},
+                {"incrementFactor", rate.increment_factor},
+                {"rateIncreaseCriteria", increase}};
+        }
+        const auto failure_type = [](FailureType type) {
+            switch (type) {
+            case FailureType::failed:
+                return "FAILED";
+            case FailureType::rejected:
+                return "REJECTED";
+            case FailureType::timed_out:
+                return "TIMED_OUT";
+            case FailureType::all:
+                break;
+            }
+            return "ALL";
+        };
+        if (!job.abort.empty()) {
+            json criteria = json::array();
+            for (const AbortCriterion& c : job.abort) {
+                criteria.push_back(
+                    {{"failureType", failure_type(c.failure_type)},
+                     {"action", "CANCEL"},
+                     {"thresholdPercentage", c.threshold_percentage},
+                     {"minNumberOfExecutedThings", c.min_number_of_executed_things}});
+            }
+            body["abortConfig"] = {{"criteriaList", criteria}};
+        }
+        if (!job.retry.empty()) {
+            json criteria = json::array();
+            for (const RetryCriterion& c : job.retry) {
+                criteria.push_back({{"failureType", failure_type(c.failure_type)},
+                                    {"numberOfRetries", c.number_of_retries}});
+            }
+            body["jobExecutionsRetryConfig"] = {{"criteriaList", criteria}};
         }
         control_->call("create_job", {{"jobId", job.job_id}, {"body", body}});
         jobs_.push_back(job.job_id);
@@ -1161,18 +1614,15 @@ private:
             }
             break;
         case K::job_updates: {
-            // Every accepted job update raises the execution's versionNumber by one (from 1).
-            check.expected = "accepted job updates of " + e.job + " " + describe_range(e.count);
-            const auto selected = select(e.devices);
-            const auto found = executions(e.job, selected);
-            for (std::size_t i = 0; i < selected.size(); ++i) {
-                const Device* d = selected[i];
-                const json& x = found[i];
-                const std::int64_t version = x.is_object() ? x.value("versionNumber", 0) : 0;
-                const std::uint64_t updates =
-                    version > 1 ? static_cast<std::uint64_t>(version - 1) : 0;
-                tally.add(d->thing, in_range(e.count, updates),
-                          std::to_string(updates) + " updates");
+            // As the devices published them (the runtime reports every publish), accepted by
+            // the cloud or not.
+            const std::string status = e.update_status ? to_string(*e.update_status) : "";
+            check.expected = "job updates of " + e.job +
+                             (status.empty() ? "" : " with status " + status) + " published " +
+                             describe_range(e.count);
+            for (const Device* d : select(e.devices)) {
+                const std::uint64_t n = recorder_.updates(d->thing, e.job, status);
+                tally.add(d->thing, in_range(e.count, n), std::to_string(n) + " updates");
             }
             break;
         }
@@ -1202,6 +1652,8 @@ private:
     bool io_threads_running_ = false;
     bool torn_down_ = false;
     std::unique_ptr<cloud::ObjectServer> objects_;
+    cloud::BrokerOptions broker_options_;
+    bool broker_restarting_ = false; // between restart_broker's stop and start
     std::unique_ptr<cloud::BrokerProcess> broker_;
     std::unique_ptr<ControlClient> control_;
     std::vector<Device> devices_;

@@ -57,10 +57,13 @@ public:
     void duplicate_next_job_document(const std::string& thing_name);
     /// The next UpdateJobExecution of the thing is rejected with `code`.
     void reject_next_update(const std::string& thing_name, const std::string& code);
-    /// The next reply (accepted/rejected) to the thing is held back `seconds` (released by tick).
-    void delay_next_reply(const std::string& thing_name, std::int64_t seconds);
-    /// The next reply (accepted/rejected) to the thing is never sent.
-    void drop_next_reply(const std::string& thing_name);
+    /// The next reply (accepted/rejected) to the thing whose topic ends with `topic_suffix`
+    /// (empty: any reply) is held back `seconds` (released by tick).
+    void delay_next_reply(const std::string& thing_name, std::int64_t seconds,
+                          const std::string& topic_suffix = {});
+    /// The next reply (accepted/rejected) to the thing whose topic ends with `topic_suffix`
+    /// (empty: any reply) is never sent.
+    void drop_next_reply(const std::string& thing_name, const std::string& topic_suffix = {});
 
     // ---- Cloud clock ---------------------------------------------------------------------------
 
@@ -89,8 +92,12 @@ private:
     Publisher publisher_;
     std::set<std::string> duplicate_notify_next_;
     std::set<std::string> duplicate_job_document_;
-    std::map<std::string, std::int64_t> delay_reply_;
-    std::set<std::string> drop_reply_;
+    struct DelayRule {
+        std::int64_t seconds = 0;
+        std::string topic_suffix;
+    };
+    std::map<std::string, DelayRule> delay_reply_;
+    std::map<std::string, std::string> drop_reply_; // thing -> topic suffix
     std::deque<Delayed> delayed_;
     std::int64_t clock_offset_ = 0;
 };

@@ -19,7 +19,8 @@
 //   get_thing_shadow / delete_thing_shadow {thingName, shadowName?}
 //   update_thing_shadow {thingName, shadowName?, payload (a JSON value, sent as its text)}
 //   fault knobs {thingName, ...}: duplicate_next_notify_next, duplicate_next_job_document,
-//   reject_next_update {code}, delay_next_reply {seconds}, drop_next_reply
+//   reject_next_update {code}, delay_next_reply {seconds, topicSuffix?},
+//   drop_next_reply {topicSuffix?} (topicSuffix: only a reply whose topic ends with it)
 //   advance_clock {seconds}: moves the cloud's clock forward (timeouts, rollout minutes)
 
 #include <cstdint>

@@ -20,9 +20,11 @@
 //   POST   /_fota/presign  {"bucket","key","expires"} -> {"url":"http://.../b/k?X-Amz-..."}
 // Fault JSON: {"kind": "close_after_bytes"|"throttle"|"error_status"|"ignore_range"|
 //   "wrong_content_range"|"stall"|
-//   "connection_close"|"redirect"|"long_header"|"lowercase_headers", "bucket"?, "key"?,
+//   "connection_close"|"redirect"|"long_header"|"lowercase_headers"|"refuse_connections",
+//   "bucket"?, "key"?,
 //   "count"? (default: until cleared), "bytes"?, "bytes_per_second"?, "status"?, "code"?,
-//   "seconds"?, "content_range"?, "shift"?, "location"?}
+//   "seconds"?, "content_range"?, "shift"?, "mismatch"?, "location"?}; "refuse_connections"
+//   resets the next `count` connections at accept.
 // (see ObjectFault for what each field means). Errors: 400 {"message": "..."}.
 #pragma once
 
@@ -72,6 +74,8 @@ struct ObjectFault {
         redirect,            ///< GET/HEAD: answer `status` (3xx, default 302) to `location`
         long_header,         ///< GET: add a header X-Fota-Padding of `bytes` characters
         lowercase_headers,   ///< GET: send every header name in lower case
+        refuse_connections,  ///< the next `count` connections are reset as soon as they are
+                             ///< accepted, before a byte is read (bucket and key do not apply)
     };
     Kind kind = Kind::error_status;
     std::string bucket;
@@ -84,6 +88,10 @@ struct ObjectFault {
     std::chrono::milliseconds duration{0};
     std::string content_range;
     std::int64_t shift = 0;
+    /// wrong_content_range without content_range or shift: which part of the true range is
+    /// wrong: "start" (first byte + 1), "end" (last byte - 1, or + 1 for one byte), "total"
+    /// (object size + 1) or "star_total" (a "*" total, valid HTTP that NCS could not parse).
+    std::string mismatch;
     std::string location; ///< redirect target (absolute URL or path)
 };
 

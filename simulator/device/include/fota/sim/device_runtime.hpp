@@ -12,11 +12,13 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace fota::sim {
 
@@ -33,6 +35,9 @@ struct DeviceOptions {
     std::uint32_t keep_alive_s = 60;
     std::uint32_t reconnect_min_ms = 1'000;
     std::uint32_t reconnect_max_ms = 60'000;
+    /// false: a persistent MQTT session (the broker keeps subscriptions and queued QoS 1
+    /// messages across reconnects and reboots).
+    bool clean_session = true;
     /// "https://<endpoint>:8443" (AWS) or the local control plane's URL: the shadow data plane
     /// the core POSTs the firmware version to at boot (profile ShadowTransport::Https).
     std::string shadow_base_url;
@@ -105,12 +110,23 @@ public:
     const DeviceOptions& options() const;
     Strand& strand();
 
-    /// Called on the strand after every boot (with the new status) and whenever the core logs.
+    /// Called on the strand after every boot (with the new status).
     void on_boot(std::function<void(const DeviceStatus&)> handler);
+
+    /// Called on the strand, synchronously, for every event the core logs (its name, e.g.
+    /// "job_taken", and detail) and for the runtime's own: "boot" (an image runs), "rebooting",
+    /// "power_cut", "swapping" (the boot loader is about to swap, or resumes a swap),
+    /// "boot_failed", "download_first_byte" (the first image byte since the core started or resumed
+    /// a download), and "mqtt_published" ("<topic> <payload>" of every publish the core made; not
+    /// logged). A handler may call cut_power() (and only that) on this device.
+    using EventHandler = std::function<void(std::string_view name, std::string_view detail)>;
+    void on_event(EventHandler handler);
 
     // ---- device-side faults (on the strand) ---------------------------------------------------
     /// Reboot now as the hardware would on a watchdog: no clean shutdown of the core.
     void reboot();
+    /// A reboot asked for from outside (a user, a remote command): MQTT DISCONNECT first.
+    void reboot_cleanly();
     /// Cut the power at once: like reboot(), and the flash's operation in progress (if any) is
     /// not completed (it fails with power_lost).
     void power_cut();
@@ -118,12 +134,24 @@ public:
     /// operation is half done). The device reboots when the cut happens.
     void power_cut_at_flash_operation(std::uint64_t operation, bool torn = false,
                                       std::uint64_t seed = 0);
+    /// Cut the power now; power returns after off_for. Safe inside an event handler: nothing of
+    /// the core runs after the call (no publish, no flash write, no timer).
+    void cut_power(std::chrono::milliseconds off_for);
+    /// Cut the power once this boot's download has received `bytes` more body bytes.
+    void cut_power_at_download_byte(std::uint64_t bytes, std::chrono::milliseconds off_for);
+    /// Cut the power during the boot loader's next swap (or resumed swap), before a flash
+    /// operation chosen from `seed` among its first pages; power returns after off_for.
+    void cut_power_during_swap(std::chrono::milliseconds off_for, std::uint64_t seed);
+    /// Arms a fake-flash fault plan (its one-line form, flash::FaultPlan), counted from now; a
+    /// power cut of the plan keeps the power off for off_for. Returns an error message, or empty.
+    std::string arm_flash_faults(const std::string& plan_line, std::chrono::milliseconds off_for);
     /// Drop the MQTT connection now; the device reconnects with its backoff.
     void drop_mqtt();
     /// Drop the MQTT connection when the download has received `bytes` body bytes (this boot).
     void drop_mqtt_at_download_byte(std::uint64_t bytes);
-    /// The next MQTT message to arrive never reaches the core.
-    void lose_next_message();
+    /// The next MQTT message to arrive (on a topic ending with topic_suffix, when given) never
+    /// reaches the core.
+    void lose_next_message(std::string topic_suffix = {});
     /// Stall HTTP: running and future transfers stop delivering (the core's stall timer fires)
     /// until unstall_http().
     void stall_http();

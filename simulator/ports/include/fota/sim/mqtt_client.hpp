@@ -86,8 +86,9 @@ public:
     // Faults (device side).
     /// Drop the connection now: the device sees a loss and reconnects with its backoff.
     void drop_connection();
-    /// The next message that arrives is acknowledged by Paho but never reaches on_message.
-    void lose_next_message();
+    /// The next message that arrives (whose topic ends with topic_suffix, when not empty) is
+    /// acknowledged by Paho but never reaches on_message.
+    void lose_next_message(std::string topic_suffix = {});
 
     MqttStats stats() const;
 

@@ -4,10 +4,14 @@
 // steps, checks the expectations against the cloud, the devices, the shadows and the flash, and
 // fills a ScenarioReport (see report/report.hpp). Always stops what it started.
 //
-// What it can execute today: stack `embedded`; steps create_job (targets, document or the
-// host_path / url templates, description, target selection, in-progress timeout, rollout
-// maximum_per_minute), wait_for, hold, start_devices; every condition; every expectation (phases
-// except `swapping`). Anything else makes the scenario end in Outcome::error with
+// What it can execute today: stack `embedded`; every step kind (create_job with targets, a
+// document or the host_path / url templates, description, target selection, rollout, abort,
+// in-progress timeout and retry configs; wait_for, hold, start_devices, reboot, power_cut now /
+// at a phase / at a download byte / during the swap, flash_fault, network_fault, http_fault,
+// cloud_fault, cancel_job, delete_job, restart_broker); every condition and expectation; images
+// with defects. Not yet: stacks `url` and `aws`, network_fault `offline`, stall_http at a
+// download byte, bit_flips / wear_out limited to a partition, presigned URLs, flash geometries
+// other than the nRF9160's. Those make the scenario end in Outcome::error with
 // "<file>:<line>: <what> is not supported by this runner yet" -- it never passes silently.
 #pragma once
 
