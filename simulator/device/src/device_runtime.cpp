@@ -894,44 +894,19 @@ private:
         });
     }
 
-    // Whether the boot loader will swap (or resume a swap) at this boot.
-    bool swap_pending() {
-        flash::BootModel& model = device_->boot_model();
-        flash::TrailerState primary;
-        flash::TrailerState secondary;
-        if (model.read_trailer(flash::Slot::primary, primary) != flash::FlashStatus::ok ||
-            model.read_trailer(flash::Slot::secondary, secondary) != flash::FlashStatus::ok) {
-            return false;
-        }
-        if (primary.magic_good && !primary.copy_done &&
-            primary.swap_type() != flash::SwapType::none) {
-            return true; // an interrupted swap resumes
-        }
-        if (secondary.magic_good) {
-            return secondary.swap_type() == flash::SwapType::revert ||
-                   static_cast<bool>(model.inspect(flash::Slot::secondary));
-        }
-        return primary.magic_good && primary.copy_done && !primary.image_ok &&
-               primary.swap_type() == flash::SwapType::test; // an unconfirmed test image reverts
-    }
-
     void boot() {
         ++boots_;
-        bool swap_announced = false;
+        // A cut armed for the swap: the flash is armed to cut before one of the boot loader's
+        // first operations (a swap of a 200 KiB image takes hundreds; a boot without a swap
+        // writes nothing, and then the cut waits for the next boot).
         bool swap_cut_armed = false;
         std::chrono::milliseconds swap_off_for{0};
-        if (swap_cut_ && swap_pending()) {
-            swap_announced = true;
-            emit("swapping", "");
-            // A cut before one of the swap's first operations (a 200 KiB image takes hundreds).
-            const std::uint64_t operation = 2 + swap_cut_->seed % 60;
+        if (swap_cut_) {
             swap_off_for = swap_cut_->off_for;
-            swap_cut_.reset();
-            device_->flash().arm(flash::FaultPlan::cut_before(operation));
+            device_->flash().arm(flash::FaultPlan::cut_before(2 + swap_cut_->seed % 60));
             swap_cut_armed = true;
-            logger_->info("[{}] fault armed for the swap: {}", options_.thing_name,
-                          device_->flash().plan().to_string());
         }
+        bool swap_announced = false;
         // A power cut may hit the boot itself (a swap in progress): power on and boot again,
         // as the hardware would, a bounded number of times.
         flash::BootResult result;
@@ -942,18 +917,28 @@ private:
             }
             ++power_cuts_;
             logger_->warn("[{}] power cut during boot: {}", options_.thing_name, result.error);
-            emit("power_cut", result.error);
-            if (swap_cut_armed && swap_off_for.count() > 0) {
-                // The power stays off for a while; the next power-on resumes the swap.
-                state_ = DeviceState::Rebooting;
-                power_off_ = true;
-                power_on_after(swap_off_for);
-                return;
+            if (!swap_announced) {
+                swap_announced = true;
+                emit("swapping", result.error);
             }
-            swap_cut_armed = false;
+            emit("power_cut", result.error);
+            if (swap_cut_armed) {
+                swap_cut_armed = false;
+                swap_cut_.reset();
+                if (swap_off_for.count() > 0) {
+                    // The power stays off for a while; the next power-on resumes the swap.
+                    state_ = DeviceState::Rebooting;
+                    power_off_ = true;
+                    power_on_after(swap_off_for);
+                    return;
+                }
+            }
         }
         if (swap_cut_armed) {
-            device_->flash().disarm(); // the swap was shorter than the chosen operation
+            device_->flash().disarm();
+            if (result.swap != flash::SwapType::none) {
+                swap_cut_.reset(); // the swap was shorter than the chosen operation
+            }
         }
         if (!swap_announced && result.swap != flash::SwapType::none) {
             emit("swapping", flash::to_string(result.swap));

@@ -39,7 +39,7 @@ using std::chrono::milliseconds;
 
 // ---- pure helpers ---------------------------------------------------------------------------
 
-std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_profile) {
+std::vector<DevicePhase> phases_of_event(std::string_view event) {
     using P = DevicePhase;
     if (event == "boot") {
         return {P::booted};
@@ -63,21 +63,11 @@ std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_pro
         return {P::download_complete, P::apply_sent};
     }
     if (event == "rebooting") {
-        // Logged once the boot loader accepted the upgrade request; in the seed profile only
-        // after the cloud accepted SUCCEEDED.
-        if (seed_profile) {
-            return {P::succeeded_sent, P::image_scheduled, P::rebooting};
-        }
+        // Logged once the boot loader accepted the upgrade request.
         return {P::image_scheduled, P::rebooting};
     }
     if (event == "swapping") {
         return {P::swapping};
-    }
-    if (event == "job_succeeded") {
-        return {P::succeeded_sent};
-    }
-    if (event == "job_failed_reported") {
-        return {P::failed_sent};
     }
     if (event == "image_confirmed") {
         return {P::confirmed};
@@ -89,6 +79,31 @@ std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_pro
         return {P::job_abandoned};
     }
     return {};
+}
+
+PublishedUpdate parse_job_update(std::string_view detail) {
+    const auto space = detail.find(' ');
+    const std::string_view topic = detail.substr(0, space);
+    constexpr std::string_view kJobs = "/jobs/";
+    constexpr std::string_view kSuffix = "/update";
+    const auto jobs = topic.find(kJobs);
+    if (space == std::string_view::npos || jobs == std::string_view::npos ||
+        topic.size() < jobs + kJobs.size() + kSuffix.size() + 1 ||
+        topic.substr(topic.size() - kSuffix.size()) != kSuffix) {
+        return {};
+    }
+    const auto job_start = jobs + kJobs.size();
+    PublishedUpdate update;
+    update.job = std::string(topic.substr(job_start, topic.size() - kSuffix.size() - job_start));
+    if (update.job.find('/') != std::string::npos) {
+        return {}; // not $aws/things/<thing>/jobs/<job>/update
+    }
+    const json payload = json::parse(detail.substr(space + 1), nullptr, false);
+    update.status =
+        payload.is_object() && payload.contains("status") && payload["status"].is_string()
+            ? payload["status"].get<std::string>()
+            : std::string("?");
+    return update;
 }
 
 bool in_range(const CountRange& range, std::uint64_t value) {
@@ -197,20 +212,32 @@ public:
             return std::nullopt;
         }
         Thing& t = found->second;
+        std::vector<DevicePhase> phases;
         if (name == "mqtt_published") {
-            count_update(t, detail);
-            return std::nullopt;
+            // SUCCEEDED and FAILED are "sent" the moment the device publishes them.
+            const std::string status = count_update(t, detail);
+            if (status == "SUCCEEDED") {
+                phases.push_back(DevicePhase::succeeded_sent);
+            } else if (status == "FAILED") {
+                phases.push_back(DevicePhase::failed_sent);
+            }
+        } else {
+            phases = phases_of_event(name);
         }
         if (name == "download_started" || name == "download_resume") {
             ++t.download_attempts;
         }
+        if (name == "power_cut") {
+            t.fresh_power_on = true; // a phase seen before the cut is entered anew after it
+        }
         const auto at = std::chrono::duration_cast<milliseconds>(Clock::now() - start_);
         // The runtime and the core both report some transitions ("rebooting"): one phase event
         // per transition.
-        const std::vector<DevicePhase> phases = phases_of_event(std::string(name), t.seed_profile);
-        if (phases.empty() || (!t.phases.empty() && t.last_event_phase == phases.back())) {
+        if (phases.empty() ||
+            (!t.phases.empty() && !t.fresh_power_on && t.last_event_phase == phases.back())) {
             return std::nullopt;
         }
+        t.fresh_power_on = false;
         std::optional<runner::PowerCutRequest> cut;
         for (const DevicePhase phase : phases) {
             t.reached.insert(phase);
@@ -227,9 +254,9 @@ public:
         return cut;
     }
 
-    void add_thing(const std::string& thing, bool seed_profile) {
+    void add_thing(const std::string& thing) {
         const std::lock_guard lock(mutex_);
-        things_[thing].seed_profile = seed_profile;
+        things_[thing];
     }
     /// Arms a power cut for the next time thing enters phase.
     void arm_cut(const std::string& thing, DevicePhase phase, std::uint64_t after_download_bytes,
@@ -280,34 +307,23 @@ private:
         milliseconds off_for{0};
     };
     struct Thing {
-        bool seed_profile = true;
         std::set<DevicePhase> reached;
         std::vector<PhaseEvent> phases;
         std::uint64_t download_attempts = 0;
         DevicePhase last_event_phase = DevicePhase::booted;
         std::vector<ArmedCut> cuts;
+        bool fresh_power_on = false;
         std::map<std::pair<std::string, std::string>, std::uint64_t> updates; // (job, status)
     };
 
-    // detail: "<topic> <payload>" of a publish; counts $aws/things/<t>/jobs/<job>/update.
-    static void count_update(Thing& t, std::string_view detail) {
-        const auto space = detail.find(' ');
-        const std::string_view topic = detail.substr(0, space);
-        constexpr std::string_view kSuffix = "/update";
-        const auto jobs = topic.find("/jobs/");
-        if (space == std::string_view::npos || jobs == std::string_view::npos ||
-            topic.size() < kSuffix.size() ||
-            topic.substr(topic.size() - kSuffix.size()) != kSuffix) {
-            return;
+    // Counts a published job update; returns its status (empty for another publish).
+    static std::string count_update(Thing& t, std::string_view detail) {
+        PublishedUpdate update = parse_job_update(detail);
+        if (update.job.empty()) {
+            return {};
         }
-        const auto job_start = jobs + 6;
-        const std::string job(topic.substr(job_start, topic.size() - kSuffix.size() - job_start));
-        const json payload = json::parse(detail.substr(space + 1), nullptr, false);
-        const std::string status =
-            payload.is_object() && payload.contains("status") && payload["status"].is_string()
-                ? payload["status"].get<std::string>()
-                : std::string("?");
-        ++t.updates[{job, status}];
+        ++t.updates[{update.job, update.status}];
+        return update.status;
     }
 
     Clock::time_point start_;
@@ -740,7 +756,7 @@ private:
                 Device d;
                 d.thing = group.thing_prefix + std::to_string(i);
                 d.group = &group;
-                recorder_.add_thing(d.thing, group.profile == Profile::seed);
+                recorder_.add_thing(d.thing);
                 runner::HostDeviceOptions o;
                 o.thing = d.thing;
                 o.mqtt_host = "127.0.0.1";

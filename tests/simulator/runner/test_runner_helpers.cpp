@@ -15,19 +15,41 @@ bool has(const std::vector<DevicePhase>& phases, DevicePhase phase) {
 }
 } // namespace
 
-TEST_CASE("core events map to the phases they stand for", "[runner]") {
+TEST_CASE("device events map to the phases they stand for", "[runner]") {
     using fota::sim::phases_of_event;
-    CHECK(phases_of_event("boot", true) == std::vector<DevicePhase>{DevicePhase::booted});
-    CHECK(has(phases_of_event("job_taken", true), DevicePhase::job_received));
-    CHECK(has(phases_of_event("job_taken", true), DevicePhase::in_progress_sent));
-    CHECK(has(phases_of_event("download_complete", true), DevicePhase::apply_sent));
-    CHECK(has(phases_of_event("rebooting", true), DevicePhase::succeeded_sent));
-    // The verified profile reports SUCCEEDED only after the confirmed boot.
-    CHECK_FALSE(has(phases_of_event("rebooting", false), DevicePhase::succeeded_sent));
-    CHECK(has(phases_of_event("job_succeeded", false), DevicePhase::succeeded_sent));
-    CHECK(has(phases_of_event("update_failed", false), DevicePhase::rolled_back));
-    CHECK(phases_of_event("message_ignored", true).empty());
-    CHECK(phases_of_event("", true).empty());
+    CHECK(phases_of_event("boot") == std::vector<DevicePhase>{DevicePhase::booted});
+    CHECK(has(phases_of_event("job_taken"), DevicePhase::job_received));
+    CHECK(has(phases_of_event("job_taken"), DevicePhase::in_progress_sent));
+    CHECK(has(phases_of_event("download_complete"), DevicePhase::apply_sent));
+    CHECK(has(phases_of_event("rebooting"), DevicePhase::image_scheduled));
+    // The first image byte, not the request, is "downloading" (FB-05: a refused connection
+    // never downloads).
+    CHECK(phases_of_event("download_first_byte") ==
+          std::vector<DevicePhase>{DevicePhase::downloading});
+    CHECK(phases_of_event("download_started").empty());
+    CHECK(phases_of_event("swapping") == std::vector<DevicePhase>{DevicePhase::swapping});
+    // SUCCEEDED / FAILED are sent when published, not when the cloud accepts them.
+    CHECK_FALSE(has(phases_of_event("rebooting"), DevicePhase::succeeded_sent));
+    CHECK(phases_of_event("job_succeeded").empty());
+    CHECK(has(phases_of_event("update_failed"), DevicePhase::rolled_back));
+    CHECK(phases_of_event("message_ignored").empty());
+    CHECK(phases_of_event("").empty());
+}
+
+TEST_CASE("published job updates: job and status", "[runner]") {
+    using fota::sim::parse_job_update;
+    auto u = parse_job_update(
+        R"($aws/things/dev-1/jobs/fw-2/update {"status":"SUCCEEDED","expectedVersion":3})");
+    CHECK(u.job == "fw-2");
+    CHECK(u.status == "SUCCEEDED");
+    u = parse_job_update("$aws/things/dev-1/jobs/fw-2/update not json");
+    CHECK(u.job == "fw-2");
+    CHECK(u.status == "?");
+    CHECK(parse_job_update(R"($aws/things/dev-1/jobs/$next/get {})").job.empty());
+    CHECK(parse_job_update(R"($aws/things/dev-1/shadow/update {"state":{}})").job.empty());
+    CHECK(parse_job_update(R"($aws/things/dev-1/jobs/a/b/update {})").job.empty());
+    CHECK(parse_job_update("no-space-at-all").job.empty());
+    CHECK(parse_job_update("").job.empty());
 }
 
 TEST_CASE("count ranges", "[runner]") {

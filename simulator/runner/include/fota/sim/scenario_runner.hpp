@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fota::sim {
@@ -47,11 +48,18 @@ ScenarioReport run_scenario(const Scenario& scenario, const RunnerOptions& optio
 /// diagnostic ("file:line:col: message") in `error`.
 ScenarioReport run_scenario_file(const std::string& path, const RunnerOptions& options);
 
-/// The scenario phase a device's core log event stands for (several for one event: e.g.
-/// download_complete is followed at once by the apply_firmware update). `seed_profile`: the
-/// profile publishes SUCCEEDED before it reboots, so `rebooting` follows an accepted SUCCEEDED.
+/// The scenario phases a device event stands for (see DeviceRuntime::on_event; several for one
+/// event: e.g. download_complete is followed at once by the apply_firmware update). SUCCEEDED
+/// and FAILED are not here: they are sent when the device publishes them (parse_job_update).
 /// Events that stand for no phase give an empty list.
-std::vector<DevicePhase> phases_of_event(const std::string& event, bool seed_profile);
+std::vector<DevicePhase> phases_of_event(std::string_view event);
+
+/// A job update a device published: "<topic> <payload>" of the runtime's mqtt_published event.
+struct PublishedUpdate {
+    std::string job;    ///< empty: the publish was not a job update
+    std::string status; ///< the payload's "status", "?" when it has none
+};
+PublishedUpdate parse_job_update(std::string_view topic_and_payload);
 
 /// Whether a count lies in range (both ends inclusive, each optional).
 bool in_range(const CountRange& range, std::uint64_t value);
