@@ -176,6 +176,7 @@ public:
         std::function<void(bool clean)> request_reboot; // posted, never synchronous
         std::function<void()> power_lost;               // a flash operation hit a power cut
         std::function<void()> download_cut;             // the download reached the cut byte
+        std::function<void()> download_stall;           // the download reached the stall byte
         std::function<void(std::string_view, std::string_view)> event; // a core log event
     };
 
@@ -290,6 +291,17 @@ public:
     void set_cut_at_download_byte(std::optional<std::uint64_t> bytes) {
         cut_at_download_byte_ = bytes;
     }
+    void set_stall_at_download_byte(std::optional<std::uint64_t> bytes) {
+        stall_at_download_byte_ = bytes;
+    }
+    void set_offline_until(std::chrono::steady_clock::time_point until) {
+        offline_until_ = until;
+        const auto now = std::chrono::steady_clock::now();
+        if (mqtt_client_ && until > now) {
+            mqtt_client_->go_offline(
+                std::chrono::duration_cast<std::chrono::milliseconds>(until - now));
+        }
+    }
     std::uint64_t download_bytes() const { return download_bytes_; }
 
     // The power is gone at this instant: whatever the core is doing unwinds, but nothing it asks
@@ -304,6 +316,12 @@ public:
     // ---- Mqtt ----
     void connect() override {
         if (!dead_ && mqtt_client_) {
+            const auto now = std::chrono::steady_clock::now();
+            if (offline_until_ > now) {
+                // Still no network from before the reboot: the first attempts fail too.
+                mqtt_client_->go_offline(
+                    std::chrono::duration_cast<std::chrono::milliseconds>(offline_until_ - now));
+            }
             mqtt_client_->start();
         }
     }
@@ -585,6 +603,13 @@ private:
                           download_bytes_);
             mqtt_client_->drop_connection();
         }
+        if (stall_at_download_byte_ && before < *stall_at_download_byte_ &&
+            download_bytes_ >= *stall_at_download_byte_) {
+            stall_at_download_byte_.reset();
+            logger_->warn("[{}] fault: HTTP stalls at download byte {}", options_.thing_name,
+                          download_bytes_);
+            host_.download_stall();
+        }
         if (cut_at_download_byte_ && before < *cut_at_download_byte_ &&
             download_bytes_ >= *cut_at_download_byte_) {
             cut_at_download_byte_.reset();
@@ -609,6 +634,8 @@ private:
     std::map<std::uint32_t, std::uint64_t> transfers_; // core request id -> client id
     std::optional<std::uint64_t> drop_at_download_byte_;
     std::optional<std::uint64_t> cut_at_download_byte_;
+    std::optional<std::uint64_t> stall_at_download_byte_;
+    std::chrono::steady_clock::time_point offline_until_{};
     std::uint64_t download_bytes_ = 0;
     bool stalled_ = false;
     bool announce_first_byte_ = false; // a download (re)started: tell of its first byte
@@ -622,7 +649,7 @@ class DeviceRuntime::Impl : public std::enable_shared_from_this<DeviceRuntime::I
 public:
     Impl(boost::asio::io_context& io, DeviceOptions options)
         : strand_(boost::asio::make_strand(io)), options_(std::move(options)),
-          logger_(device_logger()), power_timer_(strand_) {}
+          logger_(device_logger()), power_timer_(strand_), stall_timer_(strand_) {}
 
     ~Impl() { shut_down(false); }
 
@@ -640,6 +667,7 @@ public:
 
     void stop() {
         power_timer_.cancel();
+        stall_timer_.cancel();
         power_off_ = false;
         shut_down(true);
         state_ = DeviceState::Off;
@@ -742,6 +770,33 @@ public:
         if (session_) {
             session_->set_cut_at_download_byte(session_->download_bytes() + bytes);
         }
+    }
+
+    void stall_http_for(std::chrono::milliseconds duration) {
+        stall_http(true);
+        stall_timer_.expires_after(duration);
+        std::weak_ptr<Impl> weak = weak_from_this();
+        stall_timer_.async_wait([weak](boost::system::error_code ec) {
+            if (auto self = weak.lock(); self && !ec) {
+                self->stall_http(false);
+            }
+        });
+    }
+
+    void stall_http_at_download_byte(std::uint64_t bytes, std::chrono::milliseconds duration) {
+        download_stall_for_ = duration;
+        if (session_) {
+            session_->set_stall_at_download_byte(session_->download_bytes() + bytes);
+        }
+    }
+
+    void go_offline(std::chrono::milliseconds duration) {
+        offline_until_ = std::chrono::steady_clock::now() + duration;
+        logger_->warn("[{}] fault: offline for {} ms", options_.thing_name, duration.count());
+        if (session_) {
+            session_->set_offline_until(offline_until_);
+        }
+        stall_http_for(duration);
     }
 
     void cut_power_during_swap(std::chrono::milliseconds off_for, std::uint64_t seed) {
@@ -987,9 +1042,11 @@ private:
             });
         };
         host.download_cut = [this] { cut_power(download_cut_off_for_); };
+        host.download_stall = [this] { stall_http_for(download_stall_for_); };
         host.event = [this](std::string_view name, std::string_view detail) { emit(name, detail); };
         session_ = std::make_shared<BootSession>(strand_, options_, *device_, result, boots_,
                                                  std::move(host), logger_);
+        session_->set_offline_until(offline_until_);
         session_->run();
         if (stalled_) {
             session_->set_stalled(true);
@@ -1047,7 +1104,10 @@ private:
     std::optional<SwapCut> swap_cut_;
     std::chrono::milliseconds flash_off_for_{0};
     std::chrono::milliseconds download_cut_off_for_{0};
+    std::chrono::milliseconds download_stall_for_{0};
+    std::chrono::steady_clock::time_point offline_until_{};
     boost::asio::steady_timer power_timer_;
+    boost::asio::steady_timer stall_timer_; // ends stall_http_for and go_offline
 };
 
 DeviceRuntime::DeviceRuntime(boost::asio::io_context& io, DeviceOptions options)
@@ -1099,6 +1159,16 @@ void DeviceRuntime::drop_mqtt_at_download_byte(std::uint64_t bytes) {
 }
 void DeviceRuntime::lose_next_message(std::string topic_suffix) {
     impl_->lose_next_message(std::move(topic_suffix));
+}
+void DeviceRuntime::stall_http_for(std::chrono::milliseconds duration) {
+    impl_->stall_http_for(duration);
+}
+void DeviceRuntime::stall_http_at_download_byte(std::uint64_t bytes,
+                                                std::chrono::milliseconds duration) {
+    impl_->stall_http_at_download_byte(bytes, duration);
+}
+void DeviceRuntime::go_offline(std::chrono::milliseconds duration) {
+    impl_->go_offline(duration);
 }
 void DeviceRuntime::on_event(EventHandler handler) {
     impl_->event_handler_ = std::move(handler);

@@ -123,6 +123,13 @@ public:
         schedule_reconnect();
     }
 
+    void go_offline(std::chrono::milliseconds duration) {
+        offline_until_ = std::chrono::steady_clock::now() + duration;
+        if (connected_) {
+            drop_connection();
+        }
+    }
+
     void lose_next_message(std::string topic_suffix) {
         lose_next_ = true;
         lose_suffix_ = std::move(topic_suffix);
@@ -200,6 +207,12 @@ private:
     void connect_now() {
         discard_paho();
         ++stats_.connect_attempts;
+        if (std::chrono::steady_clock::now() < offline_until_) {
+            // No network: the attempt fails as a refused one would, and the backoff grows.
+            ++stats_.offline_attempts;
+            schedule_reconnect();
+            return;
+        }
         const std::uint64_t generation = ++generation_;
         try {
             paho_ = std::make_unique<Paho>(server_uri(), options_.client_id, generation);
@@ -362,6 +375,7 @@ private:
     bool started_ = false;
     bool connected_ = false;
     bool lose_next_ = false;
+    std::chrono::steady_clock::time_point offline_until_{}; // no attempt succeeds before it
     std::string lose_suffix_; // lose only a message whose topic ends with it
     MqttStats stats_;
 };
@@ -393,6 +407,9 @@ MqttClient::Result MqttClient::publish(std::string_view topic, std::string_view 
 }
 void MqttClient::drop_connection() {
     impl_->drop_connection();
+}
+void MqttClient::go_offline(std::chrono::milliseconds duration) {
+    impl_->go_offline(duration);
 }
 void MqttClient::lose_next_message(std::string topic_suffix) {
     impl_->lose_next_message(std::move(topic_suffix));

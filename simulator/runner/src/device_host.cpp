@@ -2,15 +2,12 @@
 
 #include "fota/sim/device_runtime.hpp"
 
-#include <boost/asio/steady_timer.hpp>
-
 #include <future>
 
 namespace fota::sim::runner {
 
 struct HostDevice::Impl {
     std::unique_ptr<DeviceRuntime> runtime;
-    std::unique_ptr<boost::asio::steady_timer> stall_timer; // on the runtime's strand
     DeviceEventHandler on_event;
 };
 
@@ -29,7 +26,6 @@ HostDevice::HostDevice(boost::asio::io_context& io, const HostDeviceOptions& opt
     o.profile.shadow_transport = fota::ShadowTransport::Https;
     o.seed = options.seed;
     impl_->runtime = std::make_unique<DeviceRuntime>(io, std::move(o));
-    impl_->stall_timer = std::make_unique<boost::asio::steady_timer>(impl_->runtime->strand());
     impl_->on_event = std::move(on_event);
     DeviceRuntime* raw = impl_->runtime.get();
     Impl* impl = impl_.get();
@@ -59,9 +55,7 @@ bool HostDevice::stop(std::chrono::milliseconds timeout) {
     auto done = std::make_shared<std::promise<void>>();
     auto future = done->get_future();
     DeviceRuntime* raw = impl_->runtime.get();
-    boost::asio::steady_timer* timer = impl_->stall_timer.get();
-    raw->post([raw, timer, done] {
-        timer->cancel();
+    raw->post([raw, done] {
         raw->stop();
         done->set_value();
     });
@@ -136,16 +130,18 @@ void HostDevice::lose_next_message(const std::string& topic_suffix) {
 
 void HostDevice::stall_http_for(std::chrono::milliseconds duration) {
     DeviceRuntime* raw = impl_->runtime.get();
-    boost::asio::steady_timer* timer = impl_->stall_timer.get();
-    raw->post([raw, timer, duration] {
-        raw->stall_http();
-        timer->expires_after(duration);
-        timer->async_wait([raw](boost::system::error_code ec) {
-            if (!ec) {
-                raw->unstall_http();
-            }
-        });
-    });
+    raw->post([raw, duration] { raw->stall_http_for(duration); });
+}
+
+void HostDevice::stall_http_at_download_byte(std::uint64_t bytes,
+                                             std::chrono::milliseconds duration) {
+    DeviceRuntime* raw = impl_->runtime.get();
+    raw->post([raw, bytes, duration] { raw->stall_http_at_download_byte(bytes, duration); });
+}
+
+void HostDevice::go_offline(std::chrono::milliseconds duration) {
+    DeviceRuntime* raw = impl_->runtime.get();
+    raw->post([raw, duration] { raw->go_offline(duration); });
 }
 
 std::string shadow_version_key(bool verified) {

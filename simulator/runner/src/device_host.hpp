@@ -76,8 +76,12 @@ public:
     void drop_mqtt();
     void drop_mqtt_at_download_byte(std::uint64_t bytes);
     void lose_next_message(const std::string& topic_suffix);
-    /// HTTP transfers stop delivering for `duration`, then go on.
+    /// HTTP transfers stop delivering for `duration` (now, or once the download has received
+    /// `bytes` more bytes), then go on.
     void stall_http_for(std::chrono::milliseconds duration);
+    void stall_http_at_download_byte(std::uint64_t bytes, std::chrono::milliseconds duration);
+    /// No network for `duration` (DeviceRuntime::go_offline).
+    void go_offline(std::chrono::milliseconds duration);
 
 private:
     struct Impl;

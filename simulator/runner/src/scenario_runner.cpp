@@ -586,22 +586,6 @@ private:
             }
         }
         for (const Step& step : scenario_.steps) {
-            if (const auto* job = std::get_if<CreateJobStep>(&step.action)) {
-                if (job->document_template == DocumentTemplate::presigned_url && !job->document) {
-                    unsupported(scenario_, step.mark, "create_job document_template presigned_url");
-                }
-                if (job->presigned_url_expiry) {
-                    unsupported(scenario_, step.mark, "create_job presigned_url");
-                }
-            }
-            if (const auto* net = std::get_if<NetworkFaultStep>(&step.action)) {
-                if (net->kind == NetworkFaultStep::Kind::offline) {
-                    unsupported(scenario_, step.mark, "network_fault kind 'offline'");
-                }
-                if (net->kind == NetworkFaultStep::Kind::stall_http && net->at_download_byte) {
-                    unsupported(scenario_, step.mark, "network_fault stall_http at_download_byte");
-                }
-            }
             if (const auto* flash = std::get_if<FlashFaultStep>(&step.action)) {
                 using K = FlashFaultStep::Kind;
                 if ((flash->kind == K::bit_flips || flash->kind == K::wear_out) &&
@@ -1154,10 +1138,16 @@ private:
                 d->runtime->lose_next_message(fault.topic_suffix);
                 break;
             case K::stall_http:
-                d->runtime->stall_http_for(fault.duration);
+                if (fault.at_download_byte) {
+                    d->runtime->stall_http_at_download_byte(*fault.at_download_byte,
+                                                            fault.duration);
+                } else {
+                    d->runtime->stall_http_for(fault.duration);
+                }
                 break;
             case K::offline:
-                break; // refused by check_supported
+                d->runtime->go_offline(fault.duration);
+                break;
             }
         }
     }
@@ -1353,6 +1343,13 @@ private:
             body["description"] = job.description;
         }
         body["targetSelection"] = job.continuous ? "CONTINUOUS" : "SNAPSHOT";
+        if (job.presigned_url_expiry ||
+            (job.document_template == DocumentTemplate::presigned_url && !job.document)) {
+            // The cloud signs ${aws:iot:s3-presigned-url:...} for the object server.
+            body["presignedUrlConfig"] = {
+                {"roleArn", "arn:aws:iam::123456789012:role/fota-sim-presign"},
+                {"expiresInSec", job.presigned_url_expiry ? job.presigned_url_expiry->count() : 3600}};
+        }
         if (job.in_progress_timeout_minutes) {
             body["timeoutConfig"] = {
                 {"inProgressTimeoutInMinutes", *job.in_progress_timeout_minutes}};

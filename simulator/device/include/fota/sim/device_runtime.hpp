@@ -156,6 +156,13 @@ public:
     /// until unstall_http().
     void stall_http();
     void unstall_http();
+    /// Stall HTTP for `duration`, now or once this boot's download has received `bytes` more
+    /// body bytes.
+    void stall_http_for(std::chrono::milliseconds duration);
+    void stall_http_at_download_byte(std::uint64_t bytes, std::chrono::milliseconds duration);
+    /// No network for `duration`: MQTT is lost and cannot reconnect (attempts fail, the backoff
+    /// grows), HTTP delivers nothing; also across reboots within the duration.
+    void go_offline(std::chrono::milliseconds duration);
 
     class Impl;
 

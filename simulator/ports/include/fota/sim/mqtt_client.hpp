@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,7 @@ struct MqttStats {
     std::uint64_t messages_received = 0;
     std::uint64_t messages_dropped_by_fault = 0;
     std::uint64_t publishes = 0;
+    std::uint64_t offline_attempts = 0; ///< connect attempts made while go_offline held
 };
 
 /// The session. Every member function must be called on `strand`; handlers run there, never
@@ -86,6 +88,9 @@ public:
     // Faults (device side).
     /// Drop the connection now: the device sees a loss and reconnects with its backoff.
     void drop_connection();
+    /// No network for `duration`: the connection (if up) is lost, and every connection attempt
+    /// until then fails at once (the reconnect backoff grows as it would). Also before start().
+    void go_offline(std::chrono::milliseconds duration);
     /// The next message that arrives (whose topic ends with topic_suffix, when not empty) is
     /// acknowledged by Paho but never reaches on_message.
     void lose_next_message(std::string topic_suffix = {});

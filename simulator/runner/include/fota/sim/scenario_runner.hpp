@@ -9,9 +9,8 @@
 // in-progress timeout and retry configs; wait_for, hold, start_devices, reboot, power_cut now /
 // at a phase / at a download byte / during the swap, flash_fault, network_fault, http_fault,
 // cloud_fault, cancel_job, delete_job, restart_broker); every condition and expectation; images
-// with defects. Not yet: stacks `url` and `aws`, network_fault `offline`, stall_http at a
-// download byte, bit_flips / wear_out limited to a partition, presigned URLs, flash geometries
-// other than the nRF9160's. Those make the scenario end in Outcome::error with
+// with defects; presigned URLs. Not yet: stacks `url` and `aws`, bit_flips / wear_out limited to
+// a partition, flash geometries other than the nRF9160's. Those make the scenario end in Outcome::error with
 // "<file>:<line>: <what> is not supported by this runner yet" -- it never passes silently.
 #pragma once
 
