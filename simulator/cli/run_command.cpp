@@ -1,5 +1,6 @@
-// fota-sim run: runs scenario files (scenarios/*.yaml) on the embedded local stack and writes
-// JUnit XML, a JSON report and a terminal summary. Exit code: 0 when every scenario passed, 1 when
+// fota-sim run: runs scenario files (scenarios/*.yaml) on the embedded local stack (or, with
+// --control-url/--mqtt-url/--object-url, on a running one) and writes JUnit XML, a JSON report
+// and a terminal summary. Exit code: 0 when every scenario passed, 1 when
 // an expectation failed, 2 when a scenario could not be run (see scenarios/README.md).
 #include "cli/command_registry.hpp"
 
@@ -39,6 +40,10 @@ struct RunCommandOptions {
     std::vector<std::string> broker_environment;
     unsigned threads = 2;
     bool verbose = false;
+    std::string control_url; ///< with mqtt_url and object_url: a running stack for every file
+    std::string mqtt_url;
+    std::string object_url;
+    std::string bucket;
 };
 
 bool write_file(const std::string& path, const std::string& what,
@@ -72,6 +77,15 @@ int run_files(const RunCommandOptions& cli) {
     }
     options.threads = cli.threads;
     options.verbose = cli.verbose;
+    if (!cli.control_url.empty()) {
+        StackConfig stack;
+        stack.kind = StackKind::url;
+        stack.control_url = cli.control_url;
+        stack.mqtt_url = cli.mqtt_url;
+        stack.object_url = cli.object_url;
+        stack.bucket = cli.bucket;
+        options.stack = stack;
+    }
     options.interrupted = &g_interrupted;
 
     std::vector<ScenarioReport> reports;
@@ -105,7 +119,8 @@ void add_run_command(CLI::App& app) {
     auto cli = std::make_shared<RunCommandOptions>();
     CLI::App* command = app.add_subcommand(
         "run", "Run scenario files on the embedded local stack (private Mosquitto with the fota "
-               "plugin, object server in process); JUnit XML, JSON report, exit code 0/1/2");
+               "plugin, object server in process) or on a running one (--control-url, "
+               "--mqtt-url, --object-url); JUnit XML, JSON report, exit code 0/1/2");
     command->add_option("scenarios", cli->files, "Scenario files (YAML)")->required();
     auto* seed = command->add_option("--seed", cli->seed, "Override every scenario's seed");
     command->add_option("--junit", cli->junit, "Write JUnit XML here");
@@ -121,6 +136,38 @@ void add_run_command(CLI::App& app) {
         ->check(CLI::Range(1u, 64u))
         ->capture_default_str();
     command->add_flag("--verbose", cli->verbose, "Print the devices' log lines to stderr");
+    const auto url = [](const char* schemes) {
+        return CLI::Validator(
+            [schemes](std::string& value) {
+                const auto end = value.find("://");
+                if (end == std::string::npos || end + 3 >= value.size() ||
+                    std::string(schemes).find(" " + value.substr(0, end) + " ") ==
+                        std::string::npos) {
+                    return std::string("must be a URL with a host, scheme one of:") + schemes;
+                }
+                return std::string();
+            },
+            "URL");
+    };
+    auto* control = command
+                        ->add_option("--control-url", cli->control_url,
+                                     "Run on a running stack (e.g. fota-sim cloud): its control "
+                                     "plane, http://host:port")
+                        ->check(url(" http https "));
+    auto* mqtt =
+        command->add_option("--mqtt-url", cli->mqtt_url, "... its broker, mqtt://host:port")
+            ->check(url(" mqtt tcp "));
+    auto* objects =
+        command
+            ->add_option("--object-url", cli->object_url, "... its object server, http://host:port")
+            ->check(url(" http "));
+    command
+        ->add_option("--bucket", cli->bucket,
+                     "... the object server's bucket for the images (default firmware)")
+        ->needs(control);
+    control->needs(mqtt)->needs(objects);
+    mqtt->needs(control);
+    objects->needs(control);
     command->callback([cli, seed] {
         cli->seed_given = seed->count() > 0;
         const int code = run_files(*cli);

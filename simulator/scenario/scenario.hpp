@@ -32,8 +32,11 @@ struct StackConfig {
     StackKind kind = StackKind::embedded;
     std::string control_url; ///< url: the control-plane endpoint, e.g. http://localhost:8443
     std::string mqtt_url;    ///< url: the broker, e.g. mqtt://localhost:1883
+    std::string object_url;  ///< url: the object server, e.g. http://localhost:9000
     std::string region;      ///< aws: e.g. eu-west-1 (empty: from the AWS CLI configuration)
-    std::string bucket;      ///< aws: the S3 bucket the firmware images are uploaded to
+    /// aws: the S3 bucket the firmware images are uploaded to (required); url: the object
+    /// server's bucket (default "firmware")
+    std::string bucket;
 };
 
 /// The device policy of the FOTA core (see DESIGN.md, Profiles).

@@ -245,7 +245,8 @@ private:
             }
             return;
         }
-        if (!r_.expect_map(node, "'stack'", {"kind", "control_url", "mqtt_url", "region", "bucket"},
+        if (!r_.expect_map(node, "'stack'",
+                           {"kind", "control_url", "mqtt_url", "object_url", "region", "bucket"},
                            {"kind"})) {
             return;
         }
@@ -291,12 +292,17 @@ private:
         } else if (stack.kind == StackKind::url) {
             r_.error(node, "'stack' of kind 'url' is missing the required key 'mqtt_url'");
         }
+        if (allowed("object_url", stack.kind == StackKind::url)) {
+            url("object_url", stack.object_url, " http ");
+        } else if (stack.kind == StackKind::url) {
+            r_.error(node, "'stack' of kind 'url' is missing the required key 'object_url'");
+        }
         if (allowed("region", stack.kind == StackKind::aws)) {
             if (auto text = r_.string(node["region"], "'region' in 'stack'")) {
                 stack.region = *text;
             }
         }
-        if (allowed("bucket", stack.kind == StackKind::aws)) {
+        if (allowed("bucket", stack.kind == StackKind::aws || stack.kind == StackKind::url)) {
             if (auto text = r_.string(node["bucket"], "'bucket' in 'stack'")) {
                 stack.bucket = *text;
             }

@@ -417,7 +417,7 @@ public:
         const CURLcode code = curl_easy_perform(curl.get());
         curl_slist_free_all(headers);
         if (code != CURLE_OK) {
-            throw RunError("control plane " + op + ": " + curl_easy_strerror(code));
+            throw RunError("control plane " + url_ + ": " + op + ": " + curl_easy_strerror(code));
         }
         long status = 0;
         curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
@@ -461,6 +461,108 @@ public:
 private:
     std::string url_;
 };
+
+/// Where the firmware objects live: the object server in this process (embedded stack), or a
+/// running one reached through its control API (url stack).
+class Objects {
+public:
+    virtual ~Objects() = default;
+    virtual void put_object(const std::string& bucket, const std::string& key,
+                            const std::string& bytes) = 0;
+    virtual void add_fault(const cloud::ObjectFault& fault) = 0;
+    /// "http://host:port"
+    virtual std::string endpoint() const = 0;
+};
+
+class LocalObjects final : public Objects {
+public:
+    explicit LocalObjects(cloud::ObjectServer& server) : server_(server) {}
+    void put_object(const std::string& bucket, const std::string& key,
+                    const std::string& bytes) override {
+        server_.put_object(bucket, key, bytes);
+    }
+    void add_fault(const cloud::ObjectFault& fault) override { server_.add_fault(fault); }
+    std::string endpoint() const override { return server_.endpoint(); }
+
+private:
+    cloud::ObjectServer& server_;
+};
+
+/// PUT /_fota/objects/<bucket>/<key> and POST /_fota/faults of a running object server.
+class RemoteObjects final : public Objects {
+public:
+    explicit RemoteObjects(std::string endpoint) : endpoint_(std::move(endpoint)) {
+        while (!endpoint_.empty() && endpoint_.back() == '/') {
+            endpoint_.pop_back();
+        }
+    }
+    void put_object(const std::string& bucket, const std::string& key,
+                    const std::string& bytes) override {
+        send("PUT", "/_fota/objects/" + bucket + "/" + key, bytes, "application/octet-stream");
+    }
+    void add_fault(const cloud::ObjectFault& fault) override {
+        send("POST", "/_fota/faults", cloud::object_fault_json(fault), "application/json");
+    }
+    std::string endpoint() const override { return endpoint_; }
+
+private:
+    void send(const char* method, const std::string& path, const std::string& body,
+              const char* content_type) const {
+        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
+                                                                 &curl_easy_cleanup);
+        if (!curl) {
+            throw RunError("object server: curl_easy_init failed");
+        }
+        const std::string url = endpoint_ + path;
+        const std::string type = std::string("Content-Type: ") + content_type;
+        curl_slist* headers = curl_slist_append(nullptr, type.c_str());
+        std::string reply;
+        curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+        curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
+        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
+        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE,
+                         static_cast<curl_off_t>(body.size()));
+        curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
+        curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply);
+        curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
+        curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+        const CURLcode code = curl_easy_perform(curl.get());
+        curl_slist_free_all(headers);
+        if (code != CURLE_OK) {
+            throw RunError("object server " + url + ": " + curl_easy_strerror(code));
+        }
+        long status = 0;
+        curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+        if (status >= 300) {
+            throw RunError("object server " + std::string(method) + " " + url + ": HTTP " +
+                           std::to_string(status) + ": " + reply);
+        }
+    }
+
+    std::string endpoint_;
+};
+
+/// host and port of "scheme://host:port[/...]"; nullopt when there is no valid port.
+std::optional<std::pair<std::string, std::uint16_t>> host_and_port(const std::string& url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) {
+        return std::nullopt;
+    }
+    std::string rest = url.substr(scheme_end + 3);
+    rest = rest.substr(0, rest.find('/'));
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return std::nullopt;
+    }
+    const std::string port = rest.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535) {
+        return std::nullopt;
+    }
+    return std::make_pair(rest.substr(0, colon), static_cast<std::uint16_t>(std::stoul(port)));
+}
 
 std::string thing_arn(const std::string& thing) {
     return "arn:aws:iot:us-east-1:123456789012:thing/" + thing;
@@ -547,8 +649,8 @@ public:
                 d.runtime->stop(std::chrono::seconds(10));
             }
         }
-        if (objects_) {
-            objects_->stop();
+        if (object_server_) {
+            object_server_->stop();
         }
         work_.reset();
         if (io_threads_running_) {
@@ -573,9 +675,27 @@ public:
 private:
     // ---- what this runner can do ----
     void check_supported() const {
-        if (scenario_.stack.kind != StackKind::embedded) {
-            unsupported(scenario_, {},
-                        std::string("stack '") + to_string(scenario_.stack.kind) + "'");
+        if (stack_.kind == StackKind::aws) {
+            unsupported(scenario_, {}, "stack 'aws'");
+        }
+        if (stack_.kind == StackKind::url) {
+            const auto mqtt = host_and_port(stack_.mqtt_url);
+            if (stack_.mqtt_url.rfind("mqtt://", 0) != 0 &&
+                stack_.mqtt_url.rfind("tcp://", 0) != 0) {
+                unsupported(scenario_, {},
+                            "a url stack's broker over TLS (" + stack_.mqtt_url + ")");
+            }
+            if (!mqtt || !host_and_port(stack_.object_url)) {
+                throw RunError(scenario_.file +
+                               ": the url stack needs host:port in mqtt_url and "
+                               "object_url; got " +
+                               stack_.mqtt_url + " and " + stack_.object_url);
+            }
+            for (const Step& step : scenario_.steps) {
+                if (std::holds_alternative<RestartBrokerStep>(step.action)) {
+                    unsupported(scenario_, step.mark, "restart_broker on a url stack");
+                }
+            }
         }
         const FlashGeometry defaults;
         for (const DeviceGroup& g : scenario_.devices) {
@@ -672,6 +792,10 @@ private:
 
     void start_stack() {
         recorder_sink()->set_recorder(&recorder_, options_.verbose);
+        if (stack_.kind == StackKind::url) {
+            start_url_stack();
+            return;
+        }
         const std::string plugin = cloud::find_mosquitto_plugin(options_.plugin);
         if (plugin.empty()) {
             throw RunError("the fota Mosquitto plugin (libfota_mosquitto_plugin.so) was not found; "
@@ -680,12 +804,13 @@ private:
         cloud::ObjectServerConfig object_config;
         object_config.address = "127.0.0.1";
         object_config.port = 0;
-        objects_ = std::make_unique<cloud::ObjectServer>(io_, object_config);
+        object_server_ = std::make_unique<cloud::ObjectServer>(io_, object_config);
         try {
-            objects_->start();
+            object_server_->start();
         } catch (const std::exception& e) {
             throw RunError(std::string("object server did not start: ") + e.what());
         }
+        objects_ = std::make_unique<LocalObjects>(*object_server_);
         work_.emplace(io_.get_executor());
         for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
             threads_.emplace_back([this] { io_.run(); });
@@ -708,19 +833,55 @@ private:
             throw RunError(std::string("mosquitto did not start: ") + e.what());
         }
         control_ = std::make_unique<ControlClient>(broker_->control_endpoint());
+        mqtt_host_ = "127.0.0.1";
+        mqtt_port_ = broker_->mqtt_port();
+        control_endpoint_ = broker_->control_endpoint();
+    }
+
+    // A running stack (e.g. `fota-sim cloud`): nothing to start but the device threads. What an
+    // earlier run left there under this scenario's names (its jobs, the things' shadows) is
+    // removed first, so that a scenario can run again against the same stack.
+    void start_url_stack() {
+        objects_ = std::make_unique<RemoteObjects>(stack_.object_url);
+        control_endpoint_ = stack_.control_url;
+        while (!control_endpoint_.empty() && control_endpoint_.back() == '/') {
+            control_endpoint_.pop_back();
+        }
+        control_ = std::make_unique<ControlClient>(control_endpoint_);
+        const auto mqtt = host_and_port(stack_.mqtt_url);
+        mqtt_host_ = mqtt->first;
+        mqtt_port_ = mqtt->second;
+        work_.emplace(io_.get_executor());
+        for (unsigned i = 0; i < std::max(1u, options_.threads); ++i) {
+            threads_.emplace_back([this] { io_.run(); });
+        }
+        io_threads_running_ = true;
+        std::vector<json> jobs;
+        for (const Step& step : scenario_.steps) {
+            if (const auto* job = std::get_if<CreateJobStep>(&step.action)) {
+                jobs.push_back({{"jobId", job->job_id}, {"force", true}});
+            }
+        }
+        control_->call_many("delete_job", jobs, true);
+        std::vector<json> shadows;
+        for (const std::string& thing : scenario_.thing_names(DeviceSelector{})) {
+            shadows.push_back({{"thingName", thing}});
+        }
+        control_->call_many("delete_thing_shadow", shadows, true);
     }
 
     void publish_firmware() {
-        const std::string host = "127.0.0.1:" + std::to_string(objects_->port());
+        const std::string host = host_and_port(objects_->endpoint())->first + ":" +
+                                 std::to_string(host_and_port(objects_->endpoint())->second);
         for (const Firmware& f : scenario_.firmware) {
             const std::string key = f.object_key.empty() ? f.id + ".bin" : f.object_key;
-            objects_->put_object(kBucket, key, images_.at(f.id));
+            objects_->put_object(bucket_, key, images_.at(f.id));
             PublishedFirmware p;
             p.protocol = "http";
             p.host = host;
-            p.path = std::string(kBucket) + "/" + key;
+            p.path = bucket_ + "/" + key;
             p.url = "http://" + host + "/" + p.path;
-            p.s3_url = "https://s3.us-east-1.amazonaws.com/" + std::string(kBucket) + "/" + key;
+            p.s3_url = "https://s3.us-east-1.amazonaws.com/" + bucket_ + "/" + key;
             const auto& bytes = images_.at(f.id);
             const auto digest = flash::sha256(std::span<const std::uint8_t>(
                 reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
@@ -743,9 +904,9 @@ private:
                 recorder_.add_thing(d.thing);
                 runner::HostDeviceOptions o;
                 o.thing = d.thing;
-                o.mqtt_host = "127.0.0.1";
-                o.mqtt_port = broker_->mqtt_port();
-                o.shadow_base_url = broker_->control_endpoint();
+                o.mqtt_host = mqtt_host_;
+                o.mqtt_port = mqtt_port_;
+                o.shadow_base_url = control_endpoint_;
                 d.flash_file = work_dir_ + "/" + d.thing + ".flash";
                 o.flash_file = d.flash_file;
                 o.image_file = image_files_.at(group.initial_firmware);
@@ -1160,12 +1321,12 @@ private:
         }
         if (fault.kind == K::replace_object) {
             for (const std::string& key : keys) {
-                objects_->put_object(kBucket, key, images_.at(fault.replacement));
+                objects_->put_object(bucket_, key, images_.at(fault.replacement));
             }
             return;
         }
         cloud::ObjectFault f;
-        f.bucket = kBucket;
+        f.bucket = bucket_;
         f.count = fault.count == 0 ? -1 : static_cast<int>(fault.count);
         f.bytes = fault.bytes;
         f.bytes_per_second = fault.bytes_per_second;
@@ -1204,7 +1365,7 @@ private:
         case K::redirect:
             // To the object itself: a client that follows redirects would still get it.
             f.kind = cloud::ObjectFault::Kind::redirect;
-            f.location = fault.firmware.empty() ? objects_->endpoint() + "/" + kBucket
+            f.location = fault.firmware.empty() ? objects_->endpoint() + "/" + bucket_
                                                 : published_.at(fault.firmware).url;
             break;
         case K::refuse_connections:
@@ -1319,6 +1480,7 @@ private:
                            e.what());
         }
         control_ = std::make_unique<ControlClient>(broker_->control_endpoint());
+        control_endpoint_ = broker_->control_endpoint();
     }
 
     std::string object_key(const std::string& firmware_id) const {
@@ -1348,7 +1510,8 @@ private:
             // The cloud signs ${aws:iot:s3-presigned-url:...} for the object server.
             body["presignedUrlConfig"] = {
                 {"roleArn", "arn:aws:iam::123456789012:role/fota-sim-presign"},
-                {"expiresInSec", job.presigned_url_expiry ? job.presigned_url_expiry->count() : 3600}};
+                {"expiresInSec",
+                 job.presigned_url_expiry ? job.presigned_url_expiry->count() : 3600}};
         }
         if (job.in_progress_timeout_minutes) {
             body["timeoutConfig"] = {
@@ -1645,11 +1808,16 @@ private:
         return check;
     }
 
-    static constexpr const char* kBucket = "firmware";
-
     const Scenario& scenario_;
     const RunnerOptions& options_;
     ScenarioReport& report_;
+    /// The stack this run uses: the scenario's, or the one RunnerOptions::stack gives.
+    StackConfig stack_ = options_.stack ? *options_.stack : scenario_.stack;
+    std::string bucket_ =
+        stack_.kind == StackKind::url && !stack_.bucket.empty() ? stack_.bucket : "firmware";
+    std::string mqtt_host_;
+    std::uint16_t mqtt_port_ = 0;
+    std::string control_endpoint_;
     std::uint64_t seed_ = options_.seed ? *options_.seed : scenario_.seed;
     Clock::time_point start_;
     Clock::time_point deadline_;
@@ -1664,7 +1832,8 @@ private:
     std::vector<std::thread> threads_;
     bool io_threads_running_ = false;
     bool torn_down_ = false;
-    std::unique_ptr<cloud::ObjectServer> objects_;
+    std::unique_ptr<cloud::ObjectServer> object_server_; // embedded stack
+    std::unique_ptr<Objects> objects_;
     cloud::BrokerOptions broker_options_;
     bool broker_restarting_ = false; // between restart_broker's stop and start
     std::unique_ptr<cloud::BrokerProcess> broker_;

@@ -280,7 +280,7 @@ schema["properties"] = {
   "stack": {"description": "embedded (default), aws, or a map {kind, ...}.",
             "oneOf": [enum(["embedded", "aws"]),
                       obj({"kind": {"const": "embedded"}}, ["kind"]),
-                      obj({"kind": {"const": "url"}, "control_url": s(pattern="^https?://.+"), "mqtt_url": s(pattern="^(mqtt|mqtts|tcp|ssl)://.+")}, ["kind", "control_url", "mqtt_url"]),
+                      obj({"kind": {"const": "url"}, "control_url": s(pattern="^https?://.+"), "mqtt_url": s(pattern="^(mqtt|mqtts|tcp|ssl)://.+"), "object_url": s(pattern="^http://.+"), "bucket": s()}, ["kind", "control_url", "mqtt_url", "object_url"]),
                       obj({"kind": {"const": "aws"}, "region": s(), "bucket": s()}, ["kind", "bucket"])]},
   "devices": {"type": "array", "minItems": 1, "items": ref("device_group"), "description": "Device groups."},
   "firmware": {"type": "object", "minProperties": 1, "description": "Firmware images by id.",

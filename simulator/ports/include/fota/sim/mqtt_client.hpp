@@ -7,10 +7,10 @@
 
 #include "fota/sim/http_client.hpp" // Strand
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <chrono>
 #include <string>
 #include <string_view>
 

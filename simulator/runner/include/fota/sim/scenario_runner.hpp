@@ -1,16 +1,18 @@
 // The scenario runner behind `fota-sim run`: takes a parsed scenario, starts the embedded local
 // stack (a private Mosquitto with the fota plugin on free ports and the object server in this
-// process), publishes the firmware images, creates the things, starts the devices, executes the
-// steps, checks the expectations against the cloud, the devices, the shadows and the flash, and
-// fills a ScenarioReport (see report/report.hpp). Always stops what it started.
+// process) or uses a running one, publishes the firmware images, creates the things, starts the
+// devices, executes the steps, checks the expectations against the cloud, the devices, the shadows
+// and the flash, and fills a ScenarioReport (see report/report.hpp). Always stops what it started.
 //
 // What it can execute today: stack `embedded`; every step kind (create_job with targets, a
 // document or the host_path / url templates, description, target selection, rollout, abort,
 // in-progress timeout and retry configs; wait_for, hold, start_devices, reboot, power_cut now /
 // at a phase / at a download byte / during the swap, flash_fault, network_fault, http_fault,
 // cloud_fault, cancel_job, delete_job, restart_broker); every condition and expectation; images
-// with defects; presigned URLs. Not yet: stacks `url` and `aws`, bit_flips / wear_out limited to
-// a partition, flash geometries other than the nRF9160's. Those make the scenario end in Outcome::error with
+// with defects; presigned URLs; stack `url` (a running stack: control plane, broker, object
+// server by URL). Not yet: stack `aws`, a url stack's broker over TLS, bit_flips / wear_out
+// limited to a partition, flash geometries other than the nRF9160's. Those make the scenario end in
+// Outcome::error with
 // "<file>:<line>: <what> is not supported by this runner yet" -- it never passes silently.
 #pragma once
 
@@ -31,8 +33,11 @@ struct RunnerOptions {
     std::string mosquitto = "mosquitto";         ///< the broker executable (path or PATH name)
     std::vector<std::string> broker_environment; ///< "NAME=value" for the broker (sanitizers)
     std::optional<std::uint64_t> seed;           ///< overrides the scenario's seed
-    unsigned threads = 2;                        ///< threads running devices and object server
-    bool verbose = false;                        ///< device log lines also go to stderr
+    /// Overrides the scenario's stack (e.g. kind url: run a library scenario against a running
+    /// `fota-sim cloud`).
+    std::optional<StackConfig> stack;
+    unsigned threads = 2; ///< threads running devices and object server
+    bool verbose = false; ///< device log lines also go to stderr
     /// Set (e.g. by a SIGINT handler) to stop the run: the scenario ends in error "interrupted".
     const std::atomic<bool>* interrupted = nullptr;
 };
