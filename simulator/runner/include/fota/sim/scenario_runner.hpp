@@ -4,16 +4,15 @@
 // devices, executes the steps, checks the expectations against the cloud, the devices, the shadows
 // and the flash, and fills a ScenarioReport (see report/report.hpp). Always stops what it started.
 //
-// What it can execute today: stack `embedded`; every step kind (create_job with targets, a
-// document or the host_path / url templates, description, target selection, rollout, abort,
-// in-progress timeout and retry configs; wait_for, hold, start_devices, reboot, power_cut now /
-// at a phase / at a download byte / during the swap, flash_fault, network_fault, http_fault,
-// cloud_fault, cancel_job, delete_job, restart_broker); every condition and expectation; images
-// with defects; presigned URLs; stack `url` (a running stack: control plane, broker, object
-// server by URL). Not yet: stack `aws`, a url stack's broker over TLS, bit_flips / wear_out
-// limited to a partition, flash geometries other than the nRF9160's. Those make the scenario end in
-// Outcome::error with
-// "<file>:<line>: <what> is not supported by this runner yet" -- it never passes silently.
+// What it can execute today: stacks `embedded` and `url`; every step kind (create_job with
+// targets, a document or the host_path / url / presigned_url templates, description, target
+// selection, rollout, abort, in-progress timeout and retry configs; wait_for, hold,
+// start_devices, reboot, power_cut now / at a phase / at a download byte / during the swap,
+// flash_fault, network_fault, http_fault, cloud_fault, cancel_job, delete_job, restart_broker);
+// every condition and expectation; images with defects. Not yet: stack `aws`, a url stack's
+// broker over TLS, bit_flips / wear_out limited to a partition, flash geometries other than the
+// nRF9160's. Those end the scenario in Outcome::error with "<file>:<line>: <what> is not
+// supported by this runner yet": it never passes silently.
 #pragma once
 
 #include "report/report.hpp"
