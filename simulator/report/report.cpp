@@ -18,8 +18,9 @@ const char* to_string(Outcome outcome) {
     return "?";
 }
 
-std::string reproduce_command(const ScenarioReport& report) {
-    const std::string& file = report.file;
+namespace {
+
+std::string shell_word(const std::string& file) {
     const bool plain = !file.empty() &&
                        file.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                               "0123456789-_./+:@%,") == std::string::npos;
@@ -37,7 +38,18 @@ std::string reproduce_command(const ScenarioReport& report) {
         }
         quoted += "'";
     }
-    return "fota-sim run " + quoted + " --seed " + std::to_string(report.seed);
+    return quoted;
+}
+
+} // namespace
+
+std::string reproduce_command(const ScenarioReport& report) {
+    std::string command =
+        "fota-sim run " + shell_word(report.file) + " --seed " + std::to_string(report.seed);
+    for (const auto& [flag, value] : report.run_options) {
+        command += " " + flag + " " + shell_word(value);
+    }
+    return command;
 }
 
 int exit_code(const std::vector<ScenarioReport>& reports) {

@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace fota::sim {
@@ -50,6 +51,9 @@ struct DeviceReport {
 struct ScenarioReport {
     std::string name;
     std::string file; ///< as passed to fota-sim run (used in the reproduce command)
+    /// Options of the run that the reproduce command must repeat, as (flag, value) pairs, e.g.
+    /// {"--control-url", "http://127.0.0.1:8443"} for a run on a running stack.
+    std::vector<std::pair<std::string, std::string>> run_options;
     std::string description;
     std::uint64_t seed = 0;
     Outcome outcome = Outcome::error;
@@ -61,8 +65,8 @@ struct ScenarioReport {
     std::string log; ///< the run's log lines (JUnit system-out)
 };
 
-/// The one command that reproduces a run: "fota-sim run <file> --seed <seed>", with the file
-/// quoted for a POSIX shell when it needs it.
+/// The one command that reproduces a run: "fota-sim run <file> --seed <seed>" and the run's
+/// run_options, each word quoted for a POSIX shell when it needs it.
 std::string reproduce_command(const ScenarioReport& report);
 
 /// Exit code of `fota-sim run`: 0 when there was at least one scenario and every one passed; 2 when

@@ -1849,6 +1849,14 @@ ScenarioReport run_scenario(const Scenario& scenario, const RunnerOptions& optio
     report.file = scenario.file;
     report.description = scenario.description;
     report.seed = options.seed ? *options.seed : scenario.seed;
+    if (options.stack && options.stack->kind == StackKind::url) {
+        report.run_options = {{"--control-url", options.stack->control_url},
+                              {"--mqtt-url", options.stack->mqtt_url},
+                              {"--object-url", options.stack->object_url}};
+        if (!options.stack->bucket.empty()) {
+            report.run_options.emplace_back("--bucket", options.stack->bucket);
+        }
+    }
     report.started_at = std::chrono::system_clock::now();
     const auto started = Clock::now();
     {

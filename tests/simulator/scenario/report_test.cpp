@@ -197,4 +197,13 @@ TEST_CASE("the reproduce command quotes only when the shell needs it",
           "fota-sim run scenarios/fb-01-version.yaml --seed 12345678901234");
     r.file = "a b;rm -rf x";
     CHECK(reproduce_command(r) == "fota-sim run 'a b;rm -rf x' --seed 12345678901234");
+    // A run on a running stack repeats its URLs.
+    r.file = "s.yaml";
+    r.seed = 3;
+    r.run_options = {{"--control-url", "http://127.0.0.1:8443"},
+                     {"--mqtt-url", "tcp://127.0.0.1:1883"},
+                     {"--bucket", "my bucket"}};
+    CHECK(reproduce_command(r) ==
+          "fota-sim run s.yaml --seed 3 --control-url http://127.0.0.1:8443 "
+          "--mqtt-url tcp://127.0.0.1:1883 --bucket 'my bucket'");
 }
