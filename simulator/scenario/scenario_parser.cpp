@@ -589,6 +589,12 @@ private:
                 if (!power_of_two(*value)) {
                     r_.error(page, "'page_size' in " + what + " must be a power of two; got " +
                                        format_size(*value));
+                } else if (*value < 4096) {
+                    // The settings store keeps the core's state record (up to 3 KiB) in a page.
+                    r_.error(page, "'page_size' in " + what +
+                                       " must be at least 4KiB (the settings store keeps the "
+                                       "core's state record, up to 3 KiB, in one page); got " +
+                                       format_size(*value));
                 } else {
                     flash.page_size = static_cast<std::uint32_t>(*value);
                 }

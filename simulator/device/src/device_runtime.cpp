@@ -866,6 +866,18 @@ private:
     bool open_flash() {
         flash::DeviceConfig config;
         config.file = options_.flash_file;
+        if (!options_.flash_geometry.empty()) {
+            auto geometry = flash::Geometry::parse(options_.flash_geometry);
+            if (!geometry) {
+                fail("flash geometry '" + options_.flash_geometry +
+                     "': " + geometry.error().message);
+                return false;
+            }
+            config.geometry = geometry.value();
+        }
+        if (!options_.flash_layout.empty()) {
+            config.layout = options_.flash_layout;
+        }
         auto opened = flash::Device::open(config);
         if (!opened) {
             fail("cannot open the flash: " + opened.error().message);

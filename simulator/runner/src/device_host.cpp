@@ -20,6 +20,8 @@ HostDevice::HostDevice(boost::asio::io_context& io, const HostDeviceOptions& opt
     o.mqtt_port = options.mqtt_port;
     o.shadow_base_url = options.shadow_base_url;
     o.flash_file = options.flash_file;
+    o.flash_geometry = options.flash_geometry;
+    o.flash_layout = options.flash_layout;
     o.image_file = options.image_file;
     o.clean_session = options.clean_session;
     o.profile = options.verified ? fota::verified_profile() : fota::default_profile();

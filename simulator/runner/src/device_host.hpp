@@ -22,6 +22,8 @@ struct HostDeviceOptions {
     std::uint16_t mqtt_port = 0;
     std::string shadow_base_url;
     std::string flash_file;
+    std::string flash_geometry; ///< flash::Geometry's line; empty: the nRF9160's
+    std::string flash_layout;   ///< flash::PartitionTable's layout; empty: the nRF9160's
     std::string image_file;
     bool verified = false; ///< profile verified, else the default (seed) profile
     bool clean_session = true;

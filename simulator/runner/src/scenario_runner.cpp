@@ -570,9 +570,55 @@ std::string thing_arn(const std::string& thing) {
 
 // ---- the run --------------------------------------------------------------------------------
 
+/// Where a group's flash puts the MCUboot slots: the nRF9160's layout (MCUboot 48 KiB, two
+/// equal slots, 32 KiB settings), scaled to the group's flash size.
+struct FlashLayout {
+    std::string geometry; ///< flash::Geometry's line; empty for the nRF9160's (the default)
+    std::string layout;   ///< flash::PartitionTable's; empty for the nRF9160's
+    std::uint64_t primary_offset = 48 * 1024;
+    std::uint64_t secondary_offset = (48 + 472) * 1024;
+    std::uint64_t slot_size = 472 * 1024;
+    std::uint64_t storage_size = 32 * 1024; ///< the settings partition, after the slots
+    std::uint64_t page_size = 4096;
+    std::uint8_t erased_value = 0xFF;
+};
+
+FlashLayout flash_layout(const FlashGeometry& g) {
+    FlashLayout out;
+    const FlashGeometry defaults;
+    out.page_size = g.page_size;
+    out.erased_value = g.erased_value;
+    if (g.size == defaults.size && g.page_size == defaults.page_size &&
+        g.write_unit == defaults.write_unit && g.erased_value == defaults.erased_value) {
+        return out;
+    }
+    const std::uint64_t page = g.page_size;
+    const auto whole_pages = [page](std::uint64_t bytes) {
+        return (bytes + page - 1) / page * page;
+    };
+    const std::uint64_t boot = whole_pages(48 * 1024);
+    const std::uint64_t storage_min = std::max<std::uint64_t>(whole_pages(32 * 1024), 2 * page);
+    const std::uint64_t slot =
+        g.size > boot + storage_min ? (g.size - boot - storage_min) / 2 / page * page : 0;
+    const std::uint64_t storage = g.size - boot - 2 * slot;
+    const auto kib = [](std::uint64_t bytes) { return std::to_string(bytes / 1024) + "KiB"; };
+    std::ostringstream erased;
+    erased << "0x" << std::hex << static_cast<unsigned>(g.erased_value);
+    out.geometry = "size=" + kib(g.size) + ",page=" + kib(page) +
+                   ",write=" + std::to_string(g.write_unit) + ",erased=" + erased.str();
+    out.layout = "mcuboot=" + kib(boot) + ",mcuboot_primary=" + kib(slot) +
+                 ",mcuboot_secondary=" + kib(slot) + ",settings_storage=" + kib(storage);
+    out.primary_offset = boot;
+    out.secondary_offset = boot + slot;
+    out.slot_size = slot;
+    out.storage_size = storage;
+    return out;
+}
+
 struct Device {
     std::string thing;
     const DeviceGroup* group = nullptr;
+    FlashLayout flash;
     std::string flash_file;
     std::unique_ptr<runner::HostDevice> runtime;
     bool started = false;
@@ -697,12 +743,20 @@ private:
                 }
             }
         }
-        const FlashGeometry defaults;
         for (const DeviceGroup& g : scenario_.devices) {
-            if (g.flash.size != defaults.size || g.flash.page_size != defaults.page_size ||
-                g.flash.write_unit != defaults.write_unit ||
-                g.flash.erased_value != defaults.erased_value) {
-                unsupported(scenario_, g.mark, "a flash geometry other than the nRF9160's");
+            // Each image must fit a slot less its trailer page and the page swap-move needs.
+            const FlashLayout layout = flash_layout(g.flash);
+            const std::uint64_t usable = layout.slot_size > 2 * layout.page_size
+                                             ? layout.slot_size - 2 * layout.page_size
+                                             : 0;
+            for (const Firmware& f : scenario_.firmware) {
+                if (f.size > usable) {
+                    throw RunError(where(scenario_, g.mark) + ": firmware '" + f.id + "' (" +
+                                   std::to_string(f.size) + " bytes) does not fit the slots of " +
+                                   "devices " + g.thing_prefix + "* (" + std::to_string(usable) +
+                                   " bytes usable of " + std::to_string(layout.slot_size) +
+                                   "-byte slots)");
+                }
             }
         }
         for (const Step& step : scenario_.steps) {
@@ -908,7 +962,10 @@ private:
                 o.mqtt_port = mqtt_port_;
                 o.shadow_base_url = control_endpoint_;
                 d.flash_file = work_dir_ + "/" + d.thing + ".flash";
+                d.flash = flash_layout(group.flash);
                 o.flash_file = d.flash_file;
+                o.flash_geometry = d.flash.geometry;
+                o.flash_layout = d.flash.layout;
                 o.image_file = image_files_.at(group.initial_firmware);
                 o.verified = group.profile == Profile::verified;
                 o.clean_session = group.clean_session;
@@ -1219,27 +1276,28 @@ private:
         }
     }
 
-    /// The partition's [offset, offset + size) on the nRF9160 layout (fake_flash's default).
-    static std::pair<std::uint32_t, std::uint32_t> partition_region(FlashFaultStep::Partition p) {
+    /// The partition's [offset, offset + size) on a device's flash.
+    static std::pair<std::uint64_t, std::uint64_t> partition_region(const FlashLayout& flash,
+                                                                    FlashFaultStep::Partition p) {
         using P = FlashFaultStep::Partition;
-        constexpr std::uint32_t kKiB = 1024;
         switch (p) {
         case P::mcuboot:
-            return {0, 48 * kKiB};
+            return {0, flash.primary_offset};
         case P::primary:
-            return {48 * kKiB, 472 * kKiB};
+            return {flash.primary_offset, flash.slot_size};
         case P::secondary:
-            return {520 * kKiB, 472 * kKiB};
+            return {flash.secondary_offset, flash.slot_size};
         case P::storage:
-            return {992 * kKiB, 32 * kKiB};
+            return {flash.secondary_offset + flash.slot_size, flash.storage_size};
         case P::any:
             break;
         }
-        return {0, 1024 * kKiB};
+        return {0, flash.secondary_offset + flash.slot_size + flash.storage_size};
     }
 
     /// The fault plan line (flash::FaultPlan) of a flash_fault step for one device.
-    std::string flash_plan_line(const FlashFaultStep& fault, std::uint64_t device_seed) const {
+    std::string flash_plan_line(const FlashFaultStep& fault, const Device& device,
+                                std::uint64_t device_seed) const {
         using K = FlashFaultStep::Kind;
         // The step counts operations from 0; a plan counts them from 1.
         const std::uint64_t first = fault.at_op.value_or(0) + 1;
@@ -1256,7 +1314,7 @@ private:
                     line += (line.empty() ? "" : ";") + what + std::to_string(first + i);
                 }
             } else {
-                const auto [offset, size] = partition_region(fault.partition);
+                const auto [offset, size] = partition_region(device.flash, fault.partition);
                 line = what + std::to_string(offset) + "+" + std::to_string(size);
             }
             return line;
@@ -1275,7 +1333,7 @@ private:
     void flash_fault(const FlashFaultStep& fault, const Step& step) {
         std::uint64_t index = 0;
         for (const Device* d : started(fault.devices)) {
-            const std::string line = flash_plan_line(fault, seed_ * 104'729u + ++index);
+            const std::string line = flash_plan_line(fault, *d, seed_ * 104'729u + ++index);
             const std::string error = d->runtime->arm_flash_faults(line, fault.off_for);
             if (!error.empty()) {
                 throw RunError(where(scenario_, step.mark) + ": flash_fault on " + d->thing + ": " +
@@ -1610,8 +1668,8 @@ private:
     }
 
     std::string read_slot(const Device& d, Slot slot, std::size_t length) const {
-        // nRF9160 layout: mcuboot 48 KiB, primary 472 KiB, secondary 472 KiB.
-        const std::size_t offset = slot == Slot::primary ? 48 * 1024 : (48 + 472) * 1024;
+        const std::uint64_t offset =
+            slot == Slot::primary ? d.flash.primary_offset : d.flash.secondary_offset;
         std::ifstream in(d.flash_file, std::ios::binary);
         std::string bytes(length, '\0');
         in.seekg(static_cast<std::streamoff>(offset));
@@ -1706,10 +1764,12 @@ private:
                 std::string value;
                 bool ok = false;
                 if (e.slot_erased) {
-                    const std::string bytes = read_slot(*d, e.slot, 472 * 1024);
-                    ok = !bytes.empty() && std::all_of(bytes.begin(), bytes.end(), [](char c) {
-                        return static_cast<unsigned char>(c) == 0xFF;
-                    });
+                    const std::string bytes = read_slot(*d, e.slot, d->flash.slot_size);
+                    const unsigned char erased = d->flash.erased_value;
+                    ok =
+                        !bytes.empty() && std::all_of(bytes.begin(), bytes.end(), [erased](char c) {
+                            return static_cast<unsigned char>(c) == erased;
+                        });
                     value = ok ? "erased" : "not erased";
                 } else {
                     const std::string& image = images_.at(e.slot_firmware);

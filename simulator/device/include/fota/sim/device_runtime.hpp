@@ -45,6 +45,10 @@ struct DeviceOptions {
 
     /// Flash: empty = RAM (lost when the process ends); else a backing file kept across runs.
     std::string flash_file;
+    /// flash::Geometry's one-line form ("size=2MiB,page=4KiB,write=4,erased=0xff") and a
+    /// partition layout (flash::PartitionTable); empty: the nRF9160's.
+    std::string flash_geometry;
+    std::string flash_layout;
     /// Installed into the primary slot when the flash holds no bootable image: an MCUboot image
     /// file, or a test image built for this version (e.g. "1.0.0").
     std::string image_file;

@@ -9,10 +9,10 @@
 // selection, rollout, abort, in-progress timeout and retry configs; wait_for, hold,
 // start_devices, reboot, power_cut now / at a phase / at a download byte / during the swap,
 // flash_fault, network_fault, http_fault, cloud_fault, cancel_job, delete_job, restart_broker);
-// every condition and expectation; images with defects. Not yet: stack `aws`, a url stack's
-// broker over TLS, bit_flips / wear_out limited to a partition, flash geometries other than the
-// nRF9160's. Those end the scenario in Outcome::error with "<file>:<line>: <what> is not
-// supported by this runner yet": it never passes silently.
+// every condition and expectation; images with defects; any flash geometry. Not yet: stack
+// `aws`, a url stack's broker over TLS, bit_flips / wear_out limited to a partition. Those end
+// the scenario in Outcome::error with "<file>:<line>: <what> is not supported by this runner
+// yet": it never passes silently.
 #pragma once
 
 #include "report/report.hpp"
