@@ -35,7 +35,9 @@ struct ExpectationResult {
 
 /// A phase a device went through, at a time relative to the scenario's start.
 struct PhaseEvent {
-    std::string phase;               ///< a DevicePhase name ("downloading", ...)
+    /// A DevicePhase name ("downloading", ...), or "power_cut": the timeline also shows where
+    /// the power went (not a phase: expectations cannot name it).
+    std::string phase;
     std::chrono::milliseconds at{0}; ///< since the scenario started
     std::string detail;              ///< optional: job id, byte count, reason
 };

@@ -227,10 +227,12 @@ public:
         if (name == "download_started" || name == "download_resume") {
             ++t.download_attempts;
         }
+        const auto at = std::chrono::duration_cast<milliseconds>(Clock::now() - start_);
         if (name == "power_cut") {
             t.fresh_power_on = true; // a phase seen before the cut is entered anew after it
+            t.phases.push_back(PhaseEvent{"power_cut", at, std::string(detail)});
+            return std::nullopt;
         }
-        const auto at = std::chrono::duration_cast<milliseconds>(Clock::now() - start_);
         // The runtime and the core both report some transitions ("rebooting"): one phase event
         // per transition.
         if (phases.empty() ||
