@@ -593,26 +593,30 @@ private:
         }
     }
 
+    // True once: when the download passes `mark`, which is then cleared.
+    static bool passes(std::optional<std::uint64_t>& mark, std::uint64_t before,
+                       std::uint64_t now) {
+        if (!mark || before >= *mark || now < *mark) {
+            return false;
+        }
+        mark.reset();
+        return true;
+    }
+
     void count_download_bytes(std::size_t bytes) {
         const std::uint64_t before = download_bytes_;
         download_bytes_ += bytes;
-        if (drop_at_download_byte_ && before < *drop_at_download_byte_ &&
-            download_bytes_ >= *drop_at_download_byte_) {
-            drop_at_download_byte_.reset();
+        if (passes(drop_at_download_byte_, before, download_bytes_)) {
             logger_->warn("[{}] fault: dropping MQTT at download byte {}", options_.thing_name,
                           download_bytes_);
             mqtt_client_->drop_connection();
         }
-        if (stall_at_download_byte_ && before < *stall_at_download_byte_ &&
-            download_bytes_ >= *stall_at_download_byte_) {
-            stall_at_download_byte_.reset();
+        if (passes(stall_at_download_byte_, before, download_bytes_)) {
             logger_->warn("[{}] fault: HTTP stalls at download byte {}", options_.thing_name,
                           download_bytes_);
             host_.download_stall();
         }
-        if (cut_at_download_byte_ && before < *cut_at_download_byte_ &&
-            download_bytes_ >= *cut_at_download_byte_) {
-            cut_at_download_byte_.reset();
+        if (passes(cut_at_download_byte_, before, download_bytes_)) {
             logger_->warn("[{}] fault: power cut at download byte {}", options_.thing_name,
                           download_bytes_);
             lose_power();
@@ -728,17 +732,6 @@ public:
         emit("rebooting", clean ? "" : "no clean shutdown");
         state_ = DeviceState::Rebooting;
         shut_down(clean);
-        boot();
-    }
-
-    void power_cut() {
-        if (power_off_ || (state_ != DeviceState::Running && state_ != DeviceState::Rebooting)) {
-            return;
-        }
-        ++power_cuts_;
-        logger_->warn("[{}] power cut", options_.thing_name);
-        state_ = DeviceState::Rebooting;
-        shut_down(false);
         boot();
     }
 
@@ -1157,7 +1150,7 @@ void DeviceRuntime::reboot_cleanly() {
     impl_->reboot(true);
 }
 void DeviceRuntime::power_cut() {
-    impl_->power_cut();
+    impl_->cut_power(std::chrono::milliseconds(0));
 }
 void DeviceRuntime::power_cut_at_flash_operation(std::uint64_t operation, bool torn,
                                                  std::uint64_t seed) {

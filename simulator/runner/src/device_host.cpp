@@ -71,11 +71,9 @@ std::optional<HostDeviceStatus> HostDevice::status(std::chrono::milliseconds tim
     raw->post([raw, promise] {
         const DeviceStatus s = raw->status();
         HostDeviceStatus out;
-        out.state = std::string(to_string(s.state));
         out.running_version = s.running_version;
         out.confirmed = s.confirmed;
         out.boots = s.boots;
-        out.power_cuts = s.power_cuts;
         out.download_bytes = s.download_bytes;
         out.http_requests = s.http_requests;
         promise->set_value(std::move(out));

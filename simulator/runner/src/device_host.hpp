@@ -31,11 +31,9 @@ struct HostDeviceOptions {
 };
 
 struct HostDeviceStatus {
-    std::string state; ///< off, running, rebooting, bricked
     std::string running_version;
     bool confirmed = false;
     std::uint32_t boots = 0;
-    std::uint32_t power_cuts = 0;
     std::uint64_t download_bytes = 0;
     std::uint64_t http_requests = 0;
 };

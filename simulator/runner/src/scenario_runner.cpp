@@ -387,42 +387,57 @@ size_t append_body(char* data, size_t size, size_t count, void* user) {
     return size * count;
 }
 
+struct HttpReply {
+    long status = 0;
+    std::string body;
+};
+
+/// One HTTP request of the runner's (control plane, object server control API); throws RunError
+/// naming `what` when it does not get an answer.
+HttpReply http_request(const char* method, const std::string& url, const std::string& body,
+                       const char* content_type, const std::string& what) {
+    static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    if (!initialised) {
+        throw RunError(what + ": curl_global_init failed");
+    }
+    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
+    if (!curl) {
+        throw RunError(what + ": curl_easy_init failed");
+    }
+    const std::string type = std::string("Content-Type: ") + content_type;
+    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
+        curl_slist_append(nullptr, type.c_str()), &curl_slist_free_all);
+    HttpReply reply;
+    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
+    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
+    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
+    const CURLcode code = curl_easy_perform(curl.get());
+    if (code != CURLE_OK) {
+        throw RunError(what + ": " + curl_easy_strerror(code));
+    }
+    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
+    return reply;
+}
+
 class ControlClient {
 public:
-    explicit ControlClient(std::string endpoint) : url_(std::move(endpoint) + "/_fota/control") {
-        static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-        if (!initialised) {
-            throw RunError("control plane: curl_global_init failed");
-        }
-    }
+    explicit ControlClient(std::string endpoint) : url_(std::move(endpoint) + "/_fota/control") {}
 
     /// Runs one control op. Returns the AWS response body; throws RunError when the call fails
     /// (transport, or an AWS error) unless `allow_error`, which returns the error as
     /// {"__error": {...}} instead.
     json call(const std::string& op, const json& args, bool allow_error = false) const {
         const std::string request = json{{"op", op}, {"args", args}}.dump();
-        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
-                                                                 &curl_easy_cleanup);
-        if (!curl) {
-            throw RunError("control plane: curl_easy_init failed");
-        }
-        std::string body;
-        curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-        curl_easy_setopt(curl.get(), CURLOPT_URL, url_.c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, request.c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(request.size()));
-        curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
-        curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-        curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
-        curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-        const CURLcode code = curl_easy_perform(curl.get());
-        curl_slist_free_all(headers);
-        if (code != CURLE_OK) {
-            throw RunError("control plane " + url_ + ": " + op + ": " + curl_easy_strerror(code));
-        }
-        long status = 0;
-        curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
+        const HttpReply answer = http_request("POST", url_, request, "application/json",
+                                              "control plane " + url_ + ": " + op);
+        const std::string& body = answer.body;
+        const long status = answer.status;
         json reply = json::parse(body, nullptr, false);
         if (reply.is_discarded()) {
             reply = json::object();
@@ -510,35 +525,12 @@ public:
 private:
     void send(const char* method, const std::string& path, const std::string& body,
               const char* content_type) const {
-        std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(),
-                                                                 &curl_easy_cleanup);
-        if (!curl) {
-            throw RunError("object server: curl_easy_init failed");
-        }
         const std::string url = endpoint_ + path;
-        const std::string type = std::string("Content-Type: ") + content_type;
-        curl_slist* headers = curl_slist_append(nullptr, type.c_str());
-        std::string reply;
-        curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-        curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-        curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE,
-                         static_cast<curl_off_t>(body.size()));
-        curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
-        curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply);
-        curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
-        curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-        const CURLcode code = curl_easy_perform(curl.get());
-        curl_slist_free_all(headers);
-        if (code != CURLE_OK) {
-            throw RunError("object server " + url + ": " + curl_easy_strerror(code));
-        }
-        long status = 0;
-        curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-        if (status >= 300) {
+        const HttpReply reply =
+            http_request(method, url, body, content_type, "object server " + url);
+        if (reply.status >= 300) {
             throw RunError("object server " + std::string(method) + " " + url + ": HTTP " +
-                           std::to_string(status) + ": " + reply);
+                           std::to_string(reply.status) + ": " + reply.body);
         }
     }
 
@@ -927,8 +919,8 @@ private:
     }
 
     void publish_firmware() {
-        const std::string host = host_and_port(objects_->endpoint())->first + ":" +
-                                 std::to_string(host_and_port(objects_->endpoint())->second);
+        const auto endpoint = host_and_port(objects_->endpoint());
+        const std::string host = endpoint->first + ":" + std::to_string(endpoint->second);
         for (const Firmware& f : scenario_.firmware) {
             const std::string key = f.object_key.empty() ? f.id + ".bin" : f.object_key;
             objects_->put_object(bucket_, key, images_.at(f.id));
@@ -953,6 +945,7 @@ private:
     void create_devices() {
         std::size_t index = 0;
         for (const DeviceGroup& group : scenario_.devices) {
+            const FlashLayout layout = flash_layout(group.flash);
             for (std::uint32_t i = 0; i < group.count; ++i, ++index) {
                 Device d;
                 d.thing = group.thing_prefix + std::to_string(i);
@@ -964,7 +957,7 @@ private:
                 o.mqtt_port = mqtt_port_;
                 o.shadow_base_url = control_endpoint_;
                 d.flash_file = work_dir_ + "/" + d.thing + ".flash";
-                d.flash = flash_layout(group.flash);
+                d.flash = layout;
                 o.flash_file = d.flash_file;
                 o.flash_geometry = d.flash.geometry;
                 o.flash_layout = d.flash.layout;

@@ -131,8 +131,7 @@ public:
     void reboot();
     /// A reboot asked for from outside (a user, a remote command): MQTT DISCONNECT first.
     void reboot_cleanly();
-    /// Cut the power at once: like reboot(), and the flash's operation in progress (if any) is
-    /// not completed (it fails with power_lost).
+    /// Cut the power at once and power on again (cut_power with no time off).
     void power_cut();
     /// Cut the power before flash operation `operation` (1-based, counted from now; torn: the
     /// operation is half done). The device reboots when the cut happens.
