@@ -64,10 +64,10 @@ public:
         switch (peek()) {
         case '{':
             type = JsonType::Object;
-            return object(depth + 1);
+            return container(depth + 1, '}');
         case '[':
             type = JsonType::Array;
-            return array(depth + 1);
+            return container(depth + 1, ']');
         case '"':
             type = JsonType::String;
             return string();
@@ -147,6 +147,27 @@ public:
         return JsonStatus::Syntax;
     }
 
+    // One member of an object, "key": value; key keeps its quotes, value its exact text.
+    JsonStatus member(std::size_t depth, JsonValue& key_out, JsonValue& value_out) {
+        skip_ws();
+        const std::size_t key_start = pos_;
+        JsonStatus status = string();
+        if (status != JsonStatus::Ok) {
+            return status;
+        }
+        key_out = {JsonType::String, slice(text_, key_start, pos_ - key_start)};
+        skip_ws();
+        if (peek() != ':') {
+            return JsonStatus::Syntax;
+        }
+        ++pos_;
+        skip_ws();
+        const std::size_t value_start = pos_;
+        status = value(depth, value_out.type);
+        value_out.raw = slice(text_, value_start, pos_ - value_start);
+        return status;
+    }
+
 private:
     JsonStatus literal(std::string_view word) {
         if (slice(text_, pos_, word.size()) != word) {
@@ -156,27 +177,30 @@ private:
         return JsonStatus::Ok;
     }
 
+    // One or more digits; Syntax if there is none.
+    JsonStatus digits() {
+        if (!is_digit(peek())) {
+            return JsonStatus::Syntax;
+        }
+        while (is_digit(peek())) {
+            ++pos_;
+        }
+        return JsonStatus::Ok;
+    }
+
     JsonStatus number() {
         if (peek() == '-') {
             ++pos_;
         }
-        if (!is_digit(peek())) {
-            return JsonStatus::Syntax;
-        }
         if (peek() == '0') {
             ++pos_;
-        } else {
-            while (is_digit(peek())) {
-                ++pos_;
-            }
+        } else if (digits() != JsonStatus::Ok) {
+            return JsonStatus::Syntax;
         }
         if (peek() == '.') {
             ++pos_;
-            if (!is_digit(peek())) {
+            if (digits() != JsonStatus::Ok) {
                 return JsonStatus::Syntax;
-            }
-            while (is_digit(peek())) {
-                ++pos_;
             }
         }
         if (peek() == 'e' || peek() == 'E') {
@@ -184,39 +208,27 @@ private:
             if (peek() == '+' || peek() == '-') {
                 ++pos_;
             }
-            if (!is_digit(peek())) {
-                return JsonStatus::Syntax;
-            }
-            while (is_digit(peek())) {
-                ++pos_;
-            }
+            return digits();
         }
         return JsonStatus::Ok;
     }
 
-    JsonStatus object(std::size_t depth) {
+    // An object or an array (close is '}' or ']'): members or elements separated by commas.
+    JsonStatus container(std::size_t depth, char close) {
         if (depth > kJsonMaxDepth) {
             return JsonStatus::TooDeep;
         }
-        ++pos_; // '{'
+        ++pos_; // '{' or '['
         skip_ws();
-        if (peek() == '}') {
+        if (peek() == close) {
             ++pos_;
             return JsonStatus::Ok;
         }
         while (true) {
-            skip_ws();
-            JsonStatus status = string();
-            if (status != JsonStatus::Ok) {
-                return status;
-            }
-            skip_ws();
-            if (peek() != ':') {
-                return JsonStatus::Syntax;
-            }
-            ++pos_;
-            JsonType type{};
-            status = value(depth, type);
+            JsonValue key;
+            JsonValue element;
+            const JsonStatus status =
+                close == '}' ? member(depth, key, element) : value(depth, element.type);
             if (status != JsonStatus::Ok) {
                 return status;
             }
@@ -225,36 +237,7 @@ private:
                 ++pos_;
                 continue;
             }
-            if (peek() == '}') {
-                ++pos_;
-                return JsonStatus::Ok;
-            }
-            return JsonStatus::Syntax;
-        }
-    }
-
-    JsonStatus array(std::size_t depth) {
-        if (depth > kJsonMaxDepth) {
-            return JsonStatus::TooDeep;
-        }
-        ++pos_; // '['
-        skip_ws();
-        if (peek() == ']') {
-            ++pos_;
-            return JsonStatus::Ok;
-        }
-        while (true) {
-            JsonType type{};
-            const JsonStatus status = value(depth, type);
-            if (status != JsonStatus::Ok) {
-                return status;
-            }
-            skip_ws();
-            if (peek() == ',') {
-                ++pos_;
-                continue;
-            }
-            if (peek() == ']') {
+            if (peek() == close) {
                 ++pos_;
                 return JsonStatus::Ok;
             }
@@ -466,23 +449,10 @@ JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& m
         if (scanner.peek() == '}') {
             break;
         }
-        const std::size_t key_start = scanner.pos();
-        JsonStatus status = scanner.string();
-        if (status != JsonStatus::Ok) {
-            return status;
-        }
-        const JsonValue key_value{JsonType::String,
-                                  slice(object.raw, key_start, scanner.pos() - key_start)};
-        scanner.skip_ws();
-        if (scanner.peek() != ':') {
-            return JsonStatus::Syntax;
-        }
-        scanner.set_pos(scanner.pos() + 1);
-        scanner.skip_ws();
-        const std::size_t value_start = scanner.pos();
-        JsonType type{};
+        JsonValue key_value;
+        JsonValue value;
         // The document was validated as a whole, so the depth of this sub-value is bounded.
-        status = scanner.value(0, type);
+        const JsonStatus status = scanner.member(0, key_value, value);
         if (status != JsonStatus::Ok) {
             return status;
         }
@@ -491,8 +461,7 @@ JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& m
                 return JsonStatus::DuplicateKey;
             }
             found = true;
-            member.type = type;
-            member.raw = slice(object.raw, value_start, scanner.pos() - value_start);
+            member = value;
         }
         scanner.skip_ws();
         if (scanner.peek() == ',') {

@@ -280,12 +280,9 @@ BootResult BootModel::boot() {
             return stop(status, "reading the secondary trailer");
         }
         if (secondary.magic_good) {
-            SwapType type = SwapType::test;
-            if (secondary.swap_type() == SwapType::revert) {
-                type = SwapType::revert;
-            } else if (secondary.image_ok) {
-                type = SwapType::permanent;
-            }
+            const SwapType type = secondary.swap_type() == SwapType::revert ? SwapType::revert
+                                  : secondary.image_ok                      ? SwapType::permanent
+                                                                            : SwapType::test;
             bool swap = true;
             if (type != SwapType::revert) {
                 auto image = inspect(Slot::secondary);
@@ -297,13 +294,11 @@ BootResult BootModel::boot() {
                     result.secondary_rejected = true;
                     result.rejection = image.error().message;
                     // The request goes first, so a cut mid-way cannot leave a request behind.
-                    if (FlashStatus status = erase_trailer(Slot::secondary);
-                        status != FlashStatus::ok) {
-                        return stop(status, "erasing a rejected secondary image");
+                    FlashStatus status = erase_trailer(Slot::secondary);
+                    if (status == FlashStatus::ok) {
+                        status = flash_->erase(secondary_.offset, trailer_page_offset());
                     }
-                    if (FlashStatus status =
-                            flash_->erase(secondary_.offset, trailer_page_offset());
-                        status != FlashStatus::ok) {
+                    if (status != FlashStatus::ok) {
                         return stop(status, "erasing a rejected secondary image");
                     }
                 }
@@ -318,15 +313,15 @@ BootResult BootModel::boot() {
             // Unconfirmed test image: record the revert in the secondary trailer first, so that
             // erasing the primary trailer when the swap starts cannot lose it.
             result.swap = SwapType::revert;
-            if (FlashStatus status = erase_trailer(Slot::secondary); status != FlashStatus::ok) {
-                return stop(status, "requesting a revert");
+            FlashStatus status = erase_trailer(Slot::secondary);
+            if (status == FlashStatus::ok) {
+                status = write_field(Slot::secondary, kSwapInfoField,
+                                     static_cast<std::uint32_t>(SwapType::revert));
             }
-            if (FlashStatus status = write_field(Slot::secondary, kSwapInfoField,
-                                                 static_cast<std::uint32_t>(SwapType::revert));
-                status != FlashStatus::ok) {
-                return stop(status, "requesting a revert");
+            if (status == FlashStatus::ok) {
+                status = write_magic(Slot::secondary);
             }
-            if (FlashStatus status = write_magic(Slot::secondary); status != FlashStatus::ok) {
+            if (status != FlashStatus::ok) {
                 return stop(status, "requesting a revert");
             }
             if (FlashStatus status = start_swap(SwapType::revert, result);

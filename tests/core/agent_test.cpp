@@ -19,7 +19,7 @@ int count_containing(const std::vector<std::string>& lines, const std::string& n
 }
 
 bool slot_holds_image(const World& world) {
-    return std::equal(world.image.begin(), world.image.end(), world.slot.begin());
+    return std::equal(world.image.begin(), world.image.end(), world.slot().begin());
 }
 
 void require_updated(World& world, const std::string& job = "job1") {
@@ -61,9 +61,7 @@ TEST_CASE("verified profile: SUCCEEDED only after the new image booted and was c
           "[core][agent]") {
     World world(verified_profile());
     world.make_image(20000);
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     // Run until the reboot: the cloud must still say IN_PROGRESS then.
     while (world.reboots == 0 && world.step()) {
     }
@@ -77,9 +75,7 @@ TEST_CASE("verified profile: SUCCEEDED only after the new image booted and was c
 TEST_CASE("verified profile: a rollback is reported FAILED with the reason", "[core][agent]") {
     World world(verified_profile());
     world.make_image(20000);
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     while (world.reboots == 0 && world.step()) {
     }
     // The new image boots but never gets its MQTT connection; a reset follows (FB-10).
@@ -103,9 +99,7 @@ TEST_CASE("default profile: rollback after SUCCEEDED is logged, never a reboot l
           "[core][agent]") {
     World world;
     world.make_image(8000);
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     while (world.reboots == 0 && world.step()) {
     }
     world.auto_connect = false;
@@ -127,18 +121,14 @@ TEST_CASE("a power cut between any two inputs resumes and completes", "[core][ag
         // Count the steps of a clean run.
         World clean(profile);
         clean.make_image(9000);
-        clean.power_on();
-        clean.run();
-        clean.create_job("job1", clean.fota_document());
+        clean.boot_and_offer_job();
         const int total = clean.run();
         require_updated(clean);
         int reverts = 0;
         for (int cut = 1; cut < total; ++cut) {
             World world(profile);
             world.make_image(9000);
-            world.power_on();
-            world.run();
-            world.create_job("job1", world.fota_document());
+            world.boot_and_offer_job();
             for (int i = 0; i < cut && world.step(); ++i) {
             }
             // A reset while the new image runs unconfirmed is MCUboot's revert case.
@@ -170,9 +160,7 @@ TEST_CASE("duplicate deliveries of the job in hand are ignored (FB-02, FB-03)", 
     World world;
     world.make_image(12000);
     world.duplicate_notify = 2; // notify-next three times
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     world.agent->on_message("$aws/things/dev1/jobs/$next/get/accepted",
                             nlohmann::json{{"clientToken", ""},
                                            {"execution",
@@ -208,9 +196,7 @@ TEST_CASE("a lost update/accepted: resend, VersionMismatch, resync from executio
 TEST_CASE("other rejections end the job cleanly, never a reboot (FB-17)", "[core][agent]") {
     World world;
     world.make_image(6000);
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     // Cancelled in the cloud before the device's IN_PROGRESS arrives.
     world.execution("job1")->status = "CANCELED";
     world.run();
@@ -293,9 +279,7 @@ TEST_CASE("transient HTTP failures back off exponentially from the right offset 
             body.clear();
         }
     };
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     const std::uint64_t before = world.now_ms;
     world.run();
     require_updated(world);
@@ -318,9 +302,7 @@ TEST_CASE("too many failures fail the job with the cause (FB-27)", "[core][agent
             body.clear();
         }
     };
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     world.run();
     CHECK(world.execution("job1")->status == "FAILED");
     CHECK(world.execution("job1")->status_details.value("reason", "") ==
@@ -370,9 +352,7 @@ TEST_CASE("a server that ignores Range, sends a wrong start or too much never mi
                 break;
             }
         };
-        world.power_on();
-        world.run();
-        world.create_job("job1", world.fota_document());
+        world.boot_and_offer_job();
         world.run();
         CHECK(injected >= 1);
         require_updated(world);
@@ -401,9 +381,7 @@ TEST_CASE("the SHA-256 in the document catches a replaced object of the same siz
           "[core][agent]") {
     World world;
     world.make_image(12000);
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     for (int i = 0; i < 400 && count_containing(world.http_log, " 4096-") == 0; ++i) {
         world.step();
     }
@@ -418,9 +396,7 @@ TEST_CASE("403 (expired presigned URL) fetches the job document again", "[core][
     World world;
     world.make_image(20000);
     world.urls_expire = true;
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     for (int i = 0; i < 400 && count_containing(world.http_log, " 8192-") == 0; ++i) {
         world.step();
     }
@@ -438,9 +414,7 @@ TEST_CASE("a job cancelled or deleted during the download stops it (FB-19)", "[c
         World world;
         world.make_image(200000);
         world.ms_per_input = 250; // the download takes minutes of virtual time
-        world.power_on();
-        world.run();
-        world.create_job("job1", world.fota_document());
+        world.boot_and_offer_job();
         for (int i = 0; i < 400 && count_containing(world.http_log, " 8192-") == 0; ++i) {
             world.step();
         }
@@ -492,9 +466,7 @@ TEST_CASE("a stalled download times out and resumes at the byte it reached", "[c
             world.suppress_done = true; // then nothing
         }
     };
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     world.run();
     require_updated(world);
     CHECK(stalled);
@@ -507,7 +479,8 @@ TEST_CASE("flash failures fail the job instead of writing a broken image", "[cor
     world.make_image(6000);
     world.power_on();
     world.run();
-    world.slot.assign(world.slot.size(), 0x00); // nothing erased: the first write must fail
+    std::fill(world.slot().begin(), world.slot().end(),
+              std::uint8_t{0x00}); // nothing erased: the first write must fail
     world.create_job("job1", world.fota_document());
     world.run();
     // The agent erases before writing, so a dirty slot is fine.
@@ -527,9 +500,7 @@ TEST_CASE("the agent is deterministic given its inputs (record/replay)", "[core]
                 body.clear();
             }
         };
-        world.power_on();
-        world.run();
-        world.create_job("job1", world.fota_document());
+        world.boot_and_offer_job();
         world.run();
         return std::make_pair(world.published, world.now_ms);
     };
@@ -552,9 +523,7 @@ TEST_CASE("a power cut after a partial fragment resumes from the start of its fl
             world.suppress_done = true;
         }
     };
-    world.power_on();
-    world.run();
-    world.create_job("job1", world.fota_document());
+    world.boot_and_offer_job();
     // Deliver until the stall timer has handled the broken response (offset saved mid-page).
     for (int i = 0; i < 2000 && count_containing(world.events, "download stalled") == 0; ++i) {
         world.step();
@@ -573,9 +542,7 @@ TEST_CASE("many agents in one process do not share state", "[core][agent]") {
     const auto run_alone = [](std::uint64_t seed, std::size_t size) {
         World world(default_profile(), seed);
         world.make_image(size, seed);
-        world.power_on();
-        world.run();
-        world.create_job("job1", world.fota_document());
+        world.boot_and_offer_job();
         world.run();
         return world.published;
     };

@@ -23,9 +23,10 @@ bool terminal(const std::string& status) {
 }
 } // namespace
 
-World::World(Profile profile, std::uint64_t seed) : profile_(profile), seed_(seed) {
-    slot.assign(slot_size_, 0xFF);
-}
+World::World(Profile profile, std::uint64_t seed)
+    : FakeDevice(slot_bytes, FlashGeometry{256 * 1024, 4096, 4}, ImageVersion{1, 0, 0, 0},
+                 ImageVersion{1, 0, 1, 0}),
+      profile_(profile), seed_(seed) {}
 
 void World::make_image(std::size_t size, std::uint64_t seed) {
     std::mt19937_64 rng(seed);
@@ -129,19 +130,7 @@ void World::create_job(const std::string& job_id, nlohmann::json document) {
 
 void World::power_on() {
     ++boots;
-    reverted = false;
-    if (testing && !confirmed) {
-        running = previous;
-        confirmed = true;
-        testing = false;
-        reverted = true;
-    } else if (pending_upgrade && !refuse_image) {
-        previous = running;
-        running = image_version;
-        testing = true;
-        confirmed = false;
-    }
-    pending_upgrade = false;
+    run_boot_loader();
     inputs_.clear();
     timers_.clear();
     mqtt_up = false;
@@ -154,6 +143,12 @@ void World::power_on() {
     const Ports ports{*this, *this, *this, *this, *this, *this, *this};
     agent.emplace(config, ports);
     agent->on_boot();
+}
+
+void World::boot_and_offer_job(const std::string& job_id) {
+    power_on();
+    run();
+    create_job(job_id, fota_document());
 }
 
 void World::power_cut() {
@@ -418,79 +413,7 @@ void World::cancel(std::uint32_t request_id) {
                   inputs_.end());
 }
 
-// ---- Flash, Boot, Store -------------------------------------------------------------------
-
-FlashGeometry World::geometry() const {
-    return FlashGeometry{slot_size_, 4096, 4};
-}
-
-PortStatus World::erase(std::uint32_t offset, std::uint32_t length) {
-    if (offset % 4096 != 0 || length % 4096 != 0 || offset + length > slot_size_) {
-        ++flash_violations;
-        return PortStatus::Error;
-    }
-    std::fill_n(slot.begin() + offset, length, 0xFF);
-    return PortStatus::Ok;
-}
-
-PortStatus World::write(std::uint32_t offset, std::span<const std::uint8_t> data) {
-    if (offset % 4 != 0 || data.size() % 4 != 0 || offset + data.size() > slot_size_) {
-        ++flash_violations;
-        return PortStatus::Error;
-    }
-    for (std::size_t i = 0; i < data.size(); ++i) {
-        if (slot[offset + i] != 0xFF) {
-            ++flash_violations;
-            return PortStatus::Error;
-        }
-        slot[offset + i] = data[i];
-    }
-    return PortStatus::Ok;
-}
-
-PortStatus World::read(std::uint32_t offset, std::span<std::uint8_t> data) {
-    if (offset + data.size() > slot_size_) {
-        return PortStatus::Error;
-    }
-    std::copy_n(slot.begin() + offset, data.size(), data.begin());
-    return PortStatus::Ok;
-}
-
-BootInfo World::boot_info() const {
-    return BootInfo{running, confirmed, reverted};
-}
-
-PortStatus World::request_upgrade(bool) {
-    pending_upgrade = true;
-    return PortStatus::Ok;
-}
-
-PortStatus World::confirm() {
-    confirmed = true;
-    testing = false;
-    return PortStatus::Ok;
-}
-
-void World::reboot() {
-    ++reboots;
-}
-
-PortStatus World::load(std::span<std::uint8_t> out, std::size_t& length) {
-    if (record.empty()) {
-        return PortStatus::NotFound;
-    }
-    if (out.size() < record.size()) {
-        return PortStatus::Error;
-    }
-    std::copy(record.begin(), record.end(), out.begin());
-    length = record.size();
-    return PortStatus::Ok;
-}
-
-PortStatus World::save(std::span<const std::uint8_t> record_bytes) {
-    record.assign(record_bytes.begin(), record_bytes.end());
-    return PortStatus::Ok;
-}
+// ---- Timers, Log -------------------------------------------------------------------------
 
 void World::start(TimerId id, std::uint32_t delay_ms) {
     timers_[id] = now_ms + delay_ms;

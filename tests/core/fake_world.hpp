@@ -1,10 +1,12 @@
 // A whole fake world around one fota::Agent for unit tests (mocks inside the core's tests only):
-// an in-memory AWS IoT Jobs + Shadow model, an S3-like object server with fault knobs, a strict
-// NOR slot, an MCUboot-like boot model, a store, virtual-time timers. Every agent input is one
+// an in-memory AWS IoT Jobs + Shadow model, an S3-like object server with fault knobs and
+// virtual-time timers, on the portable fake device (core/vectors fake_device.hpp: the strict NOR
+// slot, the MCUboot-like boot model and the store the vectors use too). Every agent input is one
 // step(), so a power cut can be placed between any two inputs.
 #pragma once
 
 #include "fota/agent.hpp"
+#include "fota/fake_device.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -27,11 +29,15 @@ struct CloudExecution {
     bool deleted = false;
 };
 
-class World final : public Mqtt,
+/// The slot's bytes, a base so that they exist before the FakeDevice fills them.
+struct WorldSlot {
+    std::vector<std::uint8_t> slot_bytes = std::vector<std::uint8_t>(std::size_t{256} * 1024);
+};
+
+class World final : WorldSlot,
+                    public script::FakeDevice,
+                    public Mqtt,
                     public Http,
-                    public Flash,
-                    public Boot,
-                    public Store,
                     public Timers,
                     public Log {
 public:
@@ -44,6 +50,9 @@ public:
     void create_job(const std::string& job_id, nlohmann::json document);
     nlohmann::json fota_document(bool with_size = true, bool with_sha = true) const;
     void power_on();
+    /// The common start: power on, run until idle (shadow report, connect, notify-next), then
+    /// queue job_id with fota_document().
+    void boot_and_offer_job(const std::string& job_id = "job1");
     /// Drop the agent without a reboot request; in-flight messages and HTTP are lost.
     void power_cut();
     /// Deliver one agent input. False when nothing is pending (timers included).
@@ -59,7 +68,6 @@ public:
     std::vector<std::string> http_log;   ///< "GET url first-last" / "POST url body"
     std::vector<std::string> events;     ///< log events "name: detail"
     std::string shadow_reported;         ///< last shadow body
-    int reboots = 0;
     int boots = 0;
     int flash_violations = 0;
     int notify_next_sent = 0;
@@ -67,16 +75,6 @@ public:
     // ---- the device ---------------------------------------------------------------------
     std::optional<Agent> agent;
     std::vector<std::uint8_t> image; ///< the object on the server
-    std::vector<std::uint8_t> slot;  ///< the secondary slot
-    ImageVersion running{1, 0, 0, 0};
-    ImageVersion image_version{1, 0, 1, 0};
-    bool confirmed = true;
-    bool testing = false;
-    bool pending_upgrade = false;
-    bool refuse_image = false;
-    bool reverted = false;
-    ImageVersion previous{1, 0, 0, 0};
-    std::vector<std::uint8_t> record;
     bool mqtt_up = false;
     bool auto_connect = true; ///< answer Mqtt::connect with on_connected
 
@@ -105,16 +103,8 @@ private:
     PortStatus publish(std::string_view topic, std::string_view payload) override;
     PortStatus start(const HttpRequest& request) override;
     void cancel(std::uint32_t request_id) override;
-    FlashGeometry geometry() const override;
-    PortStatus erase(std::uint32_t offset, std::uint32_t length) override;
-    PortStatus write(std::uint32_t offset, std::span<const std::uint8_t> data) override;
-    PortStatus read(std::uint32_t offset, std::span<std::uint8_t> data) override;
-    BootInfo boot_info() const override;
-    PortStatus request_upgrade(bool permanent) override;
-    PortStatus confirm() override;
-    void reboot() override;
-    PortStatus load(std::span<std::uint8_t> out, std::size_t& length) override;
-    PortStatus save(std::span<const std::uint8_t> record_bytes) override;
+    void port_called(script::Check, std::string_view, std::string_view) override {}
+    void violation(std::string_view) override { ++flash_violations; }
     void start(TimerId id, std::uint32_t delay_ms) override;
     void cancel(TimerId id) override;
     void event(LogLevel level, std::string_view name, std::string_view detail) override;
@@ -155,7 +145,6 @@ private:
     std::vector<std::string> device_subs_;
     Profile profile_;
     std::uint64_t seed_;
-    std::uint32_t slot_size_ = 256 * 1024;
 };
 
 } // namespace fota::test

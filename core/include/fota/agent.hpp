@@ -76,6 +76,7 @@ public:
 
 private:
     enum class RequestKind : std::uint8_t { None, Shadow, Download };
+    static constexpr std::size_t kLogDetailSize = 192; ///< a log detail or failure text
 
     // boot and connection
     void evaluate_reboot(const BootInfo& info);
@@ -83,15 +84,20 @@ private:
     void shadow_finished(bool ok);
     void after_shadow();
     void subscribe_for_phase();
+    void subscribe_update_replies(bool subscribe);
+    std::string_view build_get_payload();
     void publish_next_get();
     void publish_describe();
     void publish_shadow_mqtt();
     bool build_shadow_body(TextBuilder& out);
 
     // jobs
+    JobParseResult parse_job(std::string_view payload, JobDocument& doc) const;
     void handle_job_message(std::string_view payload);
     void handle_update_reply(bool accepted, std::string_view payload);
     void handle_describe_reply(bool accepted, std::string_view payload);
+    void adopt_job(const JobDocument& doc, Phase phase);
+    void announce_job(LogLevel level, std::string_view event, std::string_view detail);
     void take_job(const JobDocument& doc);
     void start_failing_job(const JobDocument& doc);
     void publish_update();

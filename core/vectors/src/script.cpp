@@ -69,15 +69,13 @@ std::string_view first_word(std::string_view text, std::string_view& rest) {
 } // namespace
 
 Harness::Harness(const Setup& setup)
-    : setup_(setup), ports_{static_cast<Mqtt&>(*this),  static_cast<Http&>(*this),
+    : FakeDevice(slot_bytes, FlashGeometry{setup.slot_size, setup.page_size, setup.write_block},
+                 setup.running, setup.new_image),
+      setup_(setup), ports_{static_cast<Mqtt&>(*this),  static_cast<Http&>(*this),
                             static_cast<Flash&>(*this), static_cast<Boot&>(*this),
                             static_cast<Store&>(*this), static_cast<Timers&>(*this),
-                            static_cast<Log&>(*this)},
-      running_(setup.running), previous_(setup.running) {
-    if (setup_.slot_size > kSlotCapacity) {
-        setup_.slot_size = kSlotCapacity;
-    }
-    slot_.fill(0xFF);
+                            static_cast<Log&>(*this)} {
+    setup_.slot_size = geometry().slot_size;
 }
 
 void Harness::fail(std::string_view a, std::string_view b, std::string_view c) {
@@ -211,25 +209,7 @@ bool Harness::step(std::string_view line) {
 }
 
 void Harness::power_on() {
-    // The boot model: revert an unconfirmed test image, else swap in a requested upgrade.
-    reverted_ = false;
-    if (testing_ && !confirmed_) {
-        running_ = previous_;
-        confirmed_ = true;
-        reverted_ = true;
-        testing_ = false;
-    } else if (pending_) {
-        if (refuse_next_image_) {
-            refuse_next_image_ = false;
-        } else {
-            previous_ = running_;
-            running_ = setup_.new_image;
-            testing_ = !pending_permanent_;
-            confirmed_ = pending_permanent_;
-        }
-    }
-    pending_ = false;
-    pending_permanent_ = false;
+    run_boot_loader();
     request_id_ = 0;
     AgentConfig config;
     config.thing_name = setup_.thing;
@@ -252,11 +232,11 @@ bool Harness::input(std::string_view line) {
         return true;
     }
     if (command == "refuse_next_image") {
-        refuse_next_image_ = true;
+        refuse_next_image = true;
         return true;
     }
     if (command == "fail_flash_write") {
-        fail_next_write_ = true;
+        fail_next_write = true;
         return true;
     }
     if (!agent_) {
@@ -342,9 +322,9 @@ bool Harness::assertion(std::string_view line) {
     } else if (what == "version") {
         actual.append_uint(agent_ ? agent_->version_number() : 0);
     } else if (what == "running") {
-        append_image_version(actual, running_);
+        append_image_version(actual, running);
     } else if (what == "confirmed") {
-        actual.append(confirmed_ ? "yes" : "no");
+        actual.append(confirmed ? "yes" : "no");
     } else if (what == "rebooted") {
         actual.append(agent_ && agent_->rebooted() ? "yes" : "no");
     } else if (what == "image") {
@@ -354,7 +334,7 @@ bool Harness::assertion(std::string_view line) {
             return false;
         }
         for (std::uint32_t i = 0; i < size; ++i) {
-            if (slot_[i] != pattern_byte(i)) {
+            if (slot()[i] != pattern_byte(i)) {
                 std::array<char, 64> at{};
                 TextBuilder(at).append("image differs at offset ").append_uint(i);
                 fail(at.data());
@@ -421,103 +401,12 @@ void Harness::cancel(std::uint32_t request_id) {
     }
 }
 
-FlashGeometry Harness::geometry() const {
-    return FlashGeometry{setup_.slot_size, setup_.page_size, setup_.write_block};
+void Harness::port_called(Check category, std::string_view call, std::string_view detail) {
+    emit(category, call, detail);
 }
 
-PortStatus Harness::erase(std::uint32_t offset, std::uint32_t length) {
-    std::array<char, 48> text{};
-    TextBuilder(text).append_uint(offset).append_char(' ').append_uint(length);
-    emit(kFlash, "flash.erase", text.data());
-    if (offset % setup_.page_size != 0 || length % setup_.page_size != 0 ||
-        offset + length > setup_.slot_size) {
-        fail("flash erase not page aligned or out of the slot");
-        return PortStatus::Error;
-    }
-    std::fill_n(slot_.begin() + offset, length, 0xFF);
-    return PortStatus::Ok;
-}
-
-PortStatus Harness::write(std::uint32_t offset, std::span<const std::uint8_t> data) {
-    std::array<char, 48> text{};
-    TextBuilder(text).append_uint(offset).append_char(' ').append_uint(data.size());
-    emit(kFlash, "flash.write", text.data());
-    ++flash_writes_;
-    if (fail_next_write_) {
-        fail_next_write_ = false;
-        return PortStatus::Error;
-    }
-    if (offset % setup_.write_block != 0 || data.size() % setup_.write_block != 0 ||
-        offset + data.size() > setup_.slot_size) {
-        fail("flash write not aligned or out of the slot");
-        return PortStatus::Error;
-    }
-    for (std::size_t i = 0; i < data.size(); ++i) {
-        if (slot_[offset + i] != 0xFF) {
-            std::array<char, 64> at{};
-            TextBuilder(at).append("flash write over unerased byte at ").append_uint(offset + i);
-            fail(at.data());
-            return PortStatus::Error;
-        }
-        slot_[offset + i] = data[i];
-    }
-    return PortStatus::Ok;
-}
-
-PortStatus Harness::read(std::uint32_t offset, std::span<std::uint8_t> data) {
-    if (offset + data.size() > setup_.slot_size) {
-        fail("flash read out of the slot");
-        return PortStatus::Error;
-    }
-    std::copy_n(slot_.begin() + offset, data.size(), data.begin());
-    return PortStatus::Ok;
-}
-
-BootInfo Harness::boot_info() const {
-    return BootInfo{running_, confirmed_, reverted_};
-}
-
-PortStatus Harness::request_upgrade(bool permanent) {
-    emit(kBoot, "boot.request_upgrade", permanent ? "permanent" : "test");
-    pending_ = true;
-    pending_permanent_ = permanent;
-    return PortStatus::Ok;
-}
-
-PortStatus Harness::confirm() {
-    emit(kBoot, "boot.confirm");
-    confirmed_ = true;
-    testing_ = false;
-    return PortStatus::Ok;
-}
-
-void Harness::reboot() {
-    emit(kBoot, "boot.reboot");
-}
-
-PortStatus Harness::load(std::span<std::uint8_t> out, std::size_t& length) {
-    if (record_length_ == 0) {
-        return PortStatus::NotFound;
-    }
-    if (out.size() < record_length_) {
-        return PortStatus::Error;
-    }
-    std::copy_n(record_.begin(), record_length_, out.begin());
-    length = record_length_;
-    return PortStatus::Ok;
-}
-
-PortStatus Harness::save(std::span<const std::uint8_t> record) {
-    if (record.size() > record_.size()) {
-        fail("state record larger than the store");
-        return PortStatus::Error;
-    }
-    std::copy(record.begin(), record.end(), record_.begin());
-    record_length_ = record.size();
-    PersistedState decoded;
-    (void)decode_state(record, decoded);
-    emit(kStore, "store.save", phase_text(decoded.phase));
-    return PortStatus::Ok;
+void Harness::violation(std::string_view what) {
+    fail(what);
 }
 
 void Harness::start(TimerId id, std::uint32_t delay_ms) {

@@ -1,6 +1,7 @@
-// A scripted harness for fota::Agent: recording ports with NOR-strict flash, a small MCUboot-like
-// boot model, and an interpreter of text scripts. Used by the portable vectors and by the host
-// unit tests. No heap: every buffer is a member.
+// A scripted harness for fota::Agent: recording ports on the fake device (fake_device.hpp:
+// NOR-strict flash, a small MCUboot-like boot model, a store), and an interpreter of text scripts.
+// Used by the portable vectors and by the host unit tests and fuzzers. No heap: every buffer is a
+// member.
 //
 // A script is a list of lines. '>' lines are inputs, '<' lines are the expected port calls (in
 // order, among the categories the script checks), '=' lines assert the agent's state:
@@ -28,6 +29,7 @@
 #pragma once
 
 #include "fota/agent.hpp"
+#include "fota/fake_device.hpp"
 
 #include <array>
 #include <cstddef>
@@ -37,16 +39,6 @@
 #include <string_view>
 
 namespace fota::script {
-
-/// Output categories a script checks ('<' lines); others are recorded but not compared.
-enum Check : std::uint32_t {
-    kMqtt = 1,
-    kHttp = 2,
-    kFlash = 4,
-    kBoot = 8,
-    kTimers = 16,
-    kStore = 32,
-};
 
 /// The image pattern: byte at image offset o.
 constexpr std::uint8_t pattern_byte(std::uint32_t o) {
@@ -68,7 +60,13 @@ struct Setup {
     std::uint32_t checks = kMqtt | kHttp | kBoot;
 };
 
-class Harness final : Mqtt, Http, Flash, Boot, Store, Timers, Log {
+/// The slot's bytes, a base so that they exist before FakeDevice fills them.
+struct SlotStorage {
+    std::array<std::uint8_t, kSlotCapacity> slot_bytes;
+};
+
+/// Output categories a script checks ('<' lines; see Check); others are recorded, not compared.
+class Harness final : SlotStorage, public FakeDevice, Mqtt, Http, Timers, Log {
 public:
     explicit Harness(const Setup& setup);
     Harness(const Harness&) = delete;
@@ -83,7 +81,6 @@ public:
 
     std::string_view failure() const { return {failure_.data(), failure_length_}; }
     Agent* agent() { return agent_ ? &*agent_ : nullptr; }
-    std::uint32_t flash_writes() const { return flash_writes_; }
     std::uint32_t last_request_id() const { return request_id_; }
     /// Called for every port call, checked or not (host tests may collect them).
     void set_observer(void (*observer)(void* context, std::string_view line), void* context) {
@@ -100,19 +97,9 @@ private:
     // Http
     PortStatus start(const HttpRequest& request) override;
     void cancel(std::uint32_t request_id) override;
-    // Flash
-    FlashGeometry geometry() const override;
-    PortStatus erase(std::uint32_t offset, std::uint32_t length) override;
-    PortStatus write(std::uint32_t offset, std::span<const std::uint8_t> data) override;
-    PortStatus read(std::uint32_t offset, std::span<std::uint8_t> data) override;
-    // Boot
-    BootInfo boot_info() const override;
-    PortStatus request_upgrade(bool permanent) override;
-    PortStatus confirm() override;
-    void reboot() override;
-    // Store
-    PortStatus load(std::span<std::uint8_t> out, std::size_t& length) override;
-    PortStatus save(std::span<const std::uint8_t> record) override;
+    // FakeDevice
+    void port_called(Check category, std::string_view call, std::string_view detail) override;
+    void violation(std::string_view what) override;
     // Timers
     void start(TimerId id, std::uint32_t delay_ms) override;
     void cancel(TimerId id) override;
@@ -148,23 +135,6 @@ private:
     std::uint32_t request_id_ = 0;
     std::uint32_t request_first_ = 0;
     std::uint32_t request_next_ = 0;
-
-    // flash and store
-    std::array<std::uint8_t, kSlotCapacity> slot_{};
-    std::array<std::uint8_t, kStateRecordSize> record_{};
-    std::size_t record_length_ = 0;
-    std::uint32_t flash_writes_ = 0;
-    bool fail_next_write_ = false;
-
-    // boot model
-    ImageVersion running_;
-    ImageVersion previous_;
-    bool confirmed_ = true;
-    bool reverted_ = false;
-    bool pending_ = false;
-    bool pending_permanent_ = false;
-    bool testing_ = false; ///< an unconfirmed test image runs: revert at the next reset
-    bool refuse_next_image_ = false;
 };
 
 } // namespace fota::script

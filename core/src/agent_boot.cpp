@@ -1,0 +1,308 @@
+// fota::Agent at boot and on the MQTT connection: loading the persisted state, judging a reboot
+// into an update, the boot-time shadow report (HTTPS or MQTT), connect, the subscriptions for the
+// phase, and the $next/get and <job>/get requests.
+#include "fota/agent.hpp"
+#include "fota/text.hpp"
+
+#include "fota/image_version.hpp"
+
+#include <algorithm>
+
+namespace fota {
+namespace {
+
+constexpr std::uint32_t kMaxShadowAttempts = 3;
+constexpr std::uint8_t kMaxApplyAttempts = 2;
+
+bool valid_geometry(const FlashGeometry& g) {
+    const auto power_of_two = [](std::uint32_t v) { return v != 0 && (v & (v - 1)) == 0; };
+    return g.slot_size > 0 && power_of_two(g.write_block_size) &&
+           g.write_block_size <= kFlashWriteBufferSize && g.erase_page_size >= g.write_block_size &&
+           g.erase_page_size % g.write_block_size == 0;
+}
+
+} // namespace
+
+// ---- boot and connection ------------------------------------------------------------------
+
+void Agent::on_boot() {
+    if (booted_ || rebooted_) {
+        return;
+    }
+    booted_ = true;
+    if (!config_ok_) {
+        log(LogLevel::Error, "invalid_config", "thing name or shadow URL invalid");
+        return;
+    }
+    geometry_ = ports_.flash.geometry();
+    if (!valid_geometry(geometry_)) {
+        config_ok_ = false;
+        log(LogLevel::Error, "invalid_config", "flash geometry unusable");
+        return;
+    }
+    std::size_t length = 0;
+    const std::span<std::uint8_t> record = scratch_record();
+    const PortStatus loaded = ports_.store.load(record, length);
+    if (loaded == PortStatus::Ok) {
+        const StateDecodeStatus decoded = decode_state(
+            std::span<const std::uint8_t>(record.data(), std::min(length, record.size())), state_);
+        if (decoded != StateDecodeStatus::Ok) {
+            log_number(LogLevel::Warning, "state_discarded", "unreadable record, status ",
+                       static_cast<std::uint64_t>(decoded));
+        }
+    } else if (loaded != PortStatus::NotFound) {
+        log(LogLevel::Warning, "state_discarded", "store load failed");
+    }
+    boot_info_ = ports_.boot.boot_info();
+    {
+        std::array<char, kLogDetailSize> buffer{};
+        TextBuilder detail(buffer);
+        append_image_version(detail, boot_info_.running);
+        detail.append(boot_info_.confirmed ? " confirmed" : " unconfirmed")
+            .append(boot_info_.reverted ? " reverted" : "")
+            .append(" phase=")
+            .append(phase_text(state_.phase));
+        log(LogLevel::Info, "boot", detail.view());
+    }
+    if (state_.phase == Phase::Rebooting || state_.phase == Phase::Confirming) {
+        evaluate_reboot(boot_info_);
+        if (rebooted_) {
+            return;
+        }
+    }
+    if (state_.phase == Phase::Downloading) {
+        // Re-download from the start of the page holding the persisted offset: bytes after it
+        // may have been written before a power cut, and NOR flash cannot be written twice.
+        const std::uint32_t page = geometry_.erase_page_size;
+        received_offset_ = state_.download_offset / page * page;
+        erased_end_ = received_offset_;
+        write_buffer_start_ = received_offset_;
+        write_buffer_fill_ = 0;
+        state_.download_offset = received_offset_;
+        log_number(LogLevel::Info, "download_resume", "offset ", received_offset_);
+    }
+    start_shadow_report();
+}
+
+void Agent::evaluate_reboot(const BootInfo& info) {
+    const bool target_running = state_.has_target_version ? info.running == state_.target_version
+                                                          : !(info.running == state_.from_version);
+    std::array<char, kLogDetailSize> buffer{};
+    TextBuilder reason(buffer);
+    if (target_running && !info.reverted) {
+        log(LogLevel::Info, "update_booted", state_.job_id_view());
+        if (!info.confirmed) {
+            state_.phase = Phase::Confirming;
+        } else if (profile_.report_success_after_boot) {
+            state_.phase = Phase::Succeeding;
+        } else {
+            state_ = PersistedState{};
+        }
+        save_state();
+        return;
+    }
+    if (!info.reverted && state_.apply_attempts < kMaxApplyAttempts) {
+        log(LogLevel::Warning, "upgrade_not_applied", "requesting the upgrade again");
+        reboot_into_update();
+        return;
+    }
+    if (info.reverted) {
+        reason.append("rolled back: new image was not confirmed; running ");
+    } else {
+        reason.append("new image was not booted (refused by the boot loader?); running ");
+    }
+    append_image_version(reason, info.running);
+    if (profile_.report_success_after_boot) {
+        state_.phase = Phase::Failing;
+        state_.set_reason(reason.view());
+        log(LogLevel::Error, "update_failed", reason.view());
+    } else {
+        // SUCCEEDED was already reported (the seed's order); all that is left is the log.
+        log(LogLevel::Error, "rollback_after_success", reason.view());
+        state_ = PersistedState{};
+    }
+    save_state();
+}
+
+void Agent::start_shadow_report() {
+    if (profile_.shadow_transport != ShadowTransport::Https) {
+        after_shadow();
+        return;
+    }
+    if (shadow_base_url_length_ == 0) {
+        log(LogLevel::Warning, "shadow_report_skipped", "no shadow base URL configured");
+        after_shadow();
+        return;
+    }
+    TextBuilder url(shadow_url_);
+    url.append({shadow_base_url_.data(), shadow_base_url_length_})
+        .append("/things/")
+        .append(thing())
+        .append("/shadow");
+    TextBuilder body(payload_);
+    if (!url.ok() || !build_shadow_body(body)) {
+        log(LogLevel::Error, "shadow_report_skipped", "shadow request does not fit");
+        after_shadow();
+        return;
+    }
+    HttpRequest request;
+    request.id = next_request_id_++;
+    request.method = HttpMethod::Post;
+    request.url = url.view();
+    request.body = body.view();
+    request.content_type = "application/json";
+    request_id_ = request.id;
+    request_kind_ = RequestKind::Shadow;
+    ++stats_.http_requests;
+    if (ports_.http.start(request) != PortStatus::Ok) {
+        request_kind_ = RequestKind::None;
+        shadow_finished(false);
+    }
+}
+
+bool Agent::build_shadow_body(TextBuilder& out) {
+    std::array<char, 48> version_buffer{};
+    TextBuilder version(version_buffer);
+    append_image_version(version, boot_info_.running);
+    JsonWriter json(out);
+    json.begin_object().key("state").begin_object().key("reported").begin_object();
+    json.key(profile_.shadow_version_key).string(version.view());
+    json.end_object().end_object().end_object();
+    return json.ok();
+}
+
+void Agent::shadow_finished(bool ok) {
+    if (ok) {
+        log(LogLevel::Info, "shadow_reported");
+        after_shadow();
+        return;
+    }
+    ++shadow_attempts_;
+    if (shadow_attempts_ < kMaxShadowAttempts) {
+        const std::uint32_t delay =
+            backoff_delay_ms(profile_.download, shadow_attempts_, random_.next());
+        log_number(LogLevel::Warning, "shadow_retry", "retry in ms ", delay);
+        ports_.timers.start(TimerId::ShadowRetry, delay);
+        return;
+    }
+    log(LogLevel::Warning, "shadow_report_failed", "connecting without it");
+    after_shadow();
+}
+
+void Agent::after_shadow() {
+    if (!connect_requested_) {
+        connect_requested_ = true;
+        ports_.mqtt.connect();
+    }
+    if (state_.phase == Phase::Downloading && !download_active_) {
+        start_download();
+    }
+}
+
+void Agent::publish_shadow_mqtt() {
+    TextBuilder body(payload_);
+    if (!build_shadow_body(body)) {
+        log(LogLevel::Error, "shadow_report_skipped", "shadow payload does not fit");
+        return;
+    }
+    publish_payload(thing_topic(ThingTopic::ShadowUpdate), body.view());
+}
+
+void Agent::on_connected(bool session_present) {
+    if (!booted_ || rebooted_ || !config_ok_) {
+        return;
+    }
+    connected_ = true;
+    log(LogLevel::Info, "mqtt_connected", session_present ? "session present" : "clean session");
+    if (profile_.shadow_transport == ShadowTransport::Mqtt) {
+        publish_shadow_mqtt();
+    }
+    if (state_.phase == Phase::Confirming) {
+        if (ports_.boot.confirm() != PortStatus::Ok) {
+            log(LogLevel::Error, "confirm_failed", state_.job_id_view());
+            if (profile_.report_success_after_boot) {
+                state_.phase = Phase::Failing;
+                state_.set_reason("could not confirm the new image");
+                save_state();
+            } else {
+                state_ = PersistedState{};
+                save_state();
+            }
+        } else {
+            log(LogLevel::Info, "image_confirmed", state_.job_id_view());
+            if (profile_.report_success_after_boot) {
+                state_.phase = Phase::Succeeding;
+            } else {
+                state_ = PersistedState{};
+            }
+            save_state();
+        }
+    }
+    subscribe_for_phase();
+    update_in_flight_ = false;
+    describe_in_flight_ = false;
+    if (update_outstanding()) {
+        publish_update();
+    } else if (state_.phase == Phase::Idle) {
+        publish_next_get();
+    } else if (state_.phase == Phase::Downloading) {
+        publish_describe();
+        ports_.timers.start(TimerId::JobCheck, profile_.job_check_interval_ms);
+    }
+}
+
+void Agent::subscribe_for_phase() {
+    if (!job_in_hand() || !profile_.unsubscribe_notify_next_during_job) {
+        (void)ports_.mqtt.subscribe(thing_topic(ThingTopic::NotifyNext));
+    }
+    if (job_in_hand()) {
+        subscribe_update_replies(true);
+    }
+}
+
+void Agent::subscribe_update_replies(bool subscribe) {
+    if (!profile_.subscribe_update_replies) {
+        return;
+    }
+    for (const JobTopic which : {JobTopic::UpdateAccepted, JobTopic::UpdateRejected}) {
+        const std::string_view topic = job_topic(which);
+        (void)(subscribe ? ports_.mqtt.subscribe(topic) : ports_.mqtt.unsubscribe(topic));
+    }
+}
+
+std::string_view Agent::build_get_payload() {
+    std::array<char, kClientTokenLength + 1> token{};
+    TextBuilder(token).append_hex(random_.next(), kClientTokenLength);
+    std::string_view payload;
+    (void)build_get_request(payload_, profile_.update_format, {token.data(), kClientTokenLength},
+                            payload);
+    return payload;
+}
+
+void Agent::publish_next_get() {
+    const std::string_view payload = build_get_payload();
+    publish_payload(thing_topic(ThingTopic::NextGet), payload);
+}
+
+void Agent::publish_describe() {
+    if (!connected_ || !job_in_hand()) {
+        return;
+    }
+    const std::string_view payload = build_get_payload();
+    describe_in_flight_ = true;
+    publish_payload(job_topic(JobTopic::Get), payload);
+}
+
+void Agent::on_disconnected() {
+    if (!booted_ || rebooted_) {
+        return;
+    }
+    connected_ = false;
+    update_in_flight_ = false;
+    describe_in_flight_ = false;
+    ports_.timers.cancel(TimerId::UpdateResponse);
+    ports_.timers.cancel(TimerId::JobCheck);
+    log(LogLevel::Info, "mqtt_disconnected");
+}
+
+} // namespace fota

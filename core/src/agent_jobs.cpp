@@ -1,0 +1,238 @@
+// fota::Agent's job intake and the end of a job: Jobs topics dispatched, a job document taken (or
+// reported FAILED when unusable), duplicates and cancellations noticed, DescribeJobExecution
+// replies (cancellation checks, fresh presigned URLs), and a job finished, failed or abandoned.
+#include "fota/agent.hpp"
+#include "fota/text.hpp"
+
+#include <algorithm>
+
+namespace fota {
+
+// ---- jobs ---------------------------------------------------------------------------------
+
+void Agent::on_message(std::string_view topic, std::string_view payload) {
+    if (!booted_ || rebooted_ || !config_ok_) {
+        return;
+    }
+    const JobsTopic parsed = parse_jobs_topic(topic, thing());
+    switch (parsed.kind) {
+    case JobsTopicKind::NotifyNext:
+        handle_job_message(payload);
+        return;
+    case JobsTopicKind::DescribeReply:
+        if (parsed.job_id == "$next") {
+            if (parsed.accepted) {
+                handle_job_message(payload);
+            } else {
+                log(LogLevel::Warning, "next_job_query_rejected", slice(payload, 0, 120));
+            }
+        } else if (job_in_hand() && parsed.job_id == state_.job_id_view()) {
+            handle_describe_reply(parsed.accepted, payload);
+        }
+        return;
+    case JobsTopicKind::UpdateReply:
+        if (job_in_hand() && parsed.job_id == state_.job_id_view()) {
+            handle_update_reply(parsed.accepted, payload);
+        } else {
+            log(LogLevel::Debug, "stale_update_reply", parsed.job_id);
+        }
+        return;
+    default:
+        log(LogLevel::Debug, "message_ignored", topic);
+        return;
+    }
+}
+
+JobParseResult Agent::parse_job(std::string_view payload, JobDocument& doc) const {
+    JobDocumentOptions options;
+    options.required_operation = profile_.required_operation;
+    options.max_image_size = geometry_.slot_size;
+    return parse_job_execution(payload, options, doc);
+}
+
+void Agent::handle_job_message(std::string_view payload) {
+    JobDocument& doc = scratch_doc();
+    const JobParseResult result = parse_job(payload, doc);
+    if (result == JobParseResult::InvalidEnvelope) {
+        log(LogLevel::Warning, "job_message_unusable", doc.reason_view());
+        return;
+    }
+    if (job_in_hand()) {
+        if (result != JobParseResult::NoJob && doc.job_id_view() == state_.job_id_view()) {
+            ++stats_.duplicates_ignored;
+            log(LogLevel::Info, "duplicate_job_ignored", state_.job_id_view());
+            if (state_.phase == Phase::Downloading && !update_in_flight_ &&
+                doc.has_version_number) {
+                state_.version_number = doc.version_number;
+                state_.has_version_number = true;
+            }
+            return;
+        }
+        // The head of the queue is no longer the job in hand: it may have been cancelled.
+        if (state_.phase == Phase::Downloading && !describe_in_flight_) {
+            publish_describe();
+        }
+        return;
+    }
+    if (result == JobParseResult::NoJob) {
+        log(LogLevel::Debug, "no_pending_job");
+        return;
+    }
+    if (abandoned_job_length_ != 0 &&
+        doc.job_id_view() == std::string_view(abandoned_job_.data(), abandoned_job_length_)) {
+        log(LogLevel::Warning, "abandoned_job_ignored", doc.job_id_view());
+        return;
+    }
+    if (result == JobParseResult::InvalidDocument) {
+        start_failing_job(doc);
+    } else {
+        take_job(doc);
+    }
+}
+
+void Agent::adopt_job(const JobDocument& doc, Phase phase) {
+    state_ = PersistedState{};
+    state_.phase = phase;
+    state_.job_id_length = doc.job_id_length;
+    std::copy_n(doc.job_id.data(), doc.job_id.size(), state_.job_id.data());
+    state_.has_version_number = doc.has_version_number;
+    state_.version_number = doc.version_number;
+    state_.from_version = boot_info_.running;
+    update_retries_ = 0;
+}
+
+void Agent::announce_job(LogLevel level, std::string_view event, std::string_view detail) {
+    save_state();
+    log(level, event, detail);
+    if (connected_) {
+        if (profile_.unsubscribe_notify_next_during_job) {
+            (void)ports_.mqtt.unsubscribe(thing_topic(ThingTopic::NotifyNext));
+        }
+        subscribe_update_replies(true);
+    }
+    publish_update();
+}
+
+void Agent::take_job(const JobDocument& doc) {
+    adopt_job(doc, Phase::Starting);
+    state_.url_length = doc.url_length;
+    std::copy_n(doc.url.data(), doc.url.size(), state_.url.data());
+    state_.has_size = doc.has_size;
+    state_.size = doc.size;
+    state_.total_known = doc.has_size;
+    state_.total = doc.size;
+    state_.has_sha256 = doc.has_sha256;
+    state_.sha256 = doc.sha256;
+    state_.has_target_version = doc.has_fwversion;
+    state_.target_version = doc.fwversion;
+    url_refreshes_ = 0;
+    failed_attempts_ = 0;
+    restarts_from_zero_ = 0;
+    reset_download_progress();
+    ++stats_.jobs_taken;
+    announce_job(LogLevel::Info, "job_taken", state_.job_id_view());
+}
+
+void Agent::start_failing_job(const JobDocument& doc) {
+    adopt_job(doc, Phase::Failing);
+    state_.set_reason(doc.reason_view());
+    announce_job(LogLevel::Warning, "job_document_invalid", state_.reason_view());
+}
+
+void Agent::job_over(std::string_view reason) {
+    log(LogLevel::Warning, "job_abandoned", reason);
+    if (state_.phase == Phase::Failing) {
+        abandoned_job_length_ = state_.job_id_length;
+        std::copy_n(state_.job_id.data(), state_.job_id.size(), abandoned_job_.data());
+    }
+    finish_job();
+}
+
+void Agent::finish_job() {
+    cancel_download();
+    ports_.timers.cancel(TimerId::UpdateResponse);
+    ports_.timers.cancel(TimerId::JobCheck);
+    if (connected_ && job_in_hand()) {
+        subscribe_update_replies(false);
+    }
+    state_ = PersistedState{};
+    update_in_flight_ = false;
+    describe_in_flight_ = false;
+    update_retries_ = 0;
+    reset_download_progress();
+    save_state();
+    if (connected_) {
+        if (profile_.unsubscribe_notify_next_during_job) {
+            (void)ports_.mqtt.subscribe(thing_topic(ThingTopic::NotifyNext));
+        }
+        publish_next_get();
+    }
+}
+
+void Agent::fail_job(std::string_view reason) {
+    cancel_download();
+    ports_.timers.cancel(TimerId::JobCheck);
+    state_.phase = Phase::Failing;
+    state_.set_reason(reason); // reason may live in the scratch space that save_state reuses
+    update_retries_ = 0;
+    save_state();
+    log(LogLevel::Error, "job_failed", state_.reason_view());
+    update_in_flight_ = false;
+    publish_update();
+}
+
+void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
+    describe_in_flight_ = false;
+    if (!accepted) {
+        JobReply reply;
+        (void)parse_job_reply(payload, reply);
+        if (reply.code == RejectCode::ResourceNotFound ||
+            reply.code == RejectCode::TerminalStateReached) {
+            job_over("job was deleted or ended in the cloud");
+        } else {
+            log(LogLevel::Warning, "describe_rejected", slice(payload, 0, 120));
+        }
+        return;
+    }
+    JobDocument& doc = scratch_doc();
+    const JobParseResult result = parse_job(payload, doc);
+    if (result == JobParseResult::NoJob) {
+        job_over("job no longer exists in the cloud");
+        return;
+    }
+    if (result == JobParseResult::InvalidEnvelope || doc.job_id_view() != state_.job_id_view()) {
+        log(LogLevel::Warning, "describe_reply_unusable", doc.reason_view());
+        return;
+    }
+    if (is_terminal(doc.status)) {
+        std::array<char, kLogDetailSize> buffer{};
+        TextBuilder reason(buffer);
+        reason.append("job is ").append(execution_status_text(doc.status));
+        reason.append(" in the cloud");
+        job_over(reason.view());
+        return;
+    }
+    if (!update_in_flight_ && doc.has_version_number) {
+        state_.has_version_number = true;
+        state_.version_number = doc.version_number;
+    }
+    if (!refresh_pending_ || state_.phase != Phase::Downloading) {
+        return;
+    }
+    refresh_pending_ = false;
+    if (result != JobParseResult::Job) {
+        fail_job(doc.reason_view());
+        return;
+    }
+    if (doc.has_size != state_.has_size || doc.size != state_.size) {
+        fail_job("the refreshed job document has a different size");
+        return;
+    }
+    state_.url_length = doc.url_length;
+    std::copy_n(doc.url.data(), doc.url.size(), state_.url.data());
+    save_state();
+    log(LogLevel::Info, "url_refreshed", state_.job_id_view());
+    start_fragment();
+}
+
+} // namespace fota
