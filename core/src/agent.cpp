@@ -53,6 +53,10 @@ std::span<std::uint8_t> Agent::scratch_record() {
     return *::new (&scratch_.record) std::array<std::uint8_t, kStateRecordSize>();
 }
 
+std::span<char> Agent::scratch_shadow_url() {
+    return *::new (&scratch_.shadow_url) decltype(Scratch::shadow_url)();
+}
+
 void Agent::save_state() {
     const std::span<std::uint8_t> record = scratch_record();
     const std::size_t length = encode_state(state_, record);

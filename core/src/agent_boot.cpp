@@ -96,7 +96,7 @@ void Agent::evaluate_reboot(const BootInfo& info) {
         } else if (profile_.report_success_after_boot) {
             state_.phase = Phase::Succeeding;
         } else {
-            state_ = PersistedState{};
+            state_.reset();
         }
         save_state();
         return;
@@ -119,7 +119,7 @@ void Agent::evaluate_reboot(const BootInfo& info) {
     } else {
         // SUCCEEDED was already reported (the seed's order); all that is left is the log.
         log(LogLevel::Error, "rollback_after_success", reason.view());
-        state_ = PersistedState{};
+        state_.reset();
     }
     save_state();
 }
@@ -134,7 +134,8 @@ void Agent::start_shadow_report() {
         after_shadow();
         return;
     }
-    TextBuilder url(shadow_url_);
+    // The URL lives in the scratch space: the Http port copies what it keeps during start().
+    TextBuilder url(scratch_shadow_url());
     url.append({shadow_base_url_.data(), shadow_base_url_length_})
         .append("/things/")
         .append(thing())
@@ -218,25 +219,18 @@ void Agent::on_connected(bool session_present) {
         publish_shadow_mqtt();
     }
     if (state_.phase == Phase::Confirming) {
-        if (ports_.boot.confirm() != PortStatus::Ok) {
-            log(LogLevel::Error, "confirm_failed", state_.job_id_view());
-            if (profile_.report_success_after_boot) {
-                state_.phase = Phase::Failing;
-                state_.set_reason("could not confirm the new image");
-                save_state();
-            } else {
-                state_ = PersistedState{};
-                save_state();
-            }
+        const bool confirmed = ports_.boot.confirm() == PortStatus::Ok;
+        log(confirmed ? LogLevel::Info : LogLevel::Error,
+            confirmed ? "image_confirmed" : "confirm_failed", state_.job_id_view());
+        if (!profile_.report_success_after_boot) {
+            state_.reset();
+        } else if (confirmed) {
+            state_.phase = Phase::Succeeding;
         } else {
-            log(LogLevel::Info, "image_confirmed", state_.job_id_view());
-            if (profile_.report_success_after_boot) {
-                state_.phase = Phase::Succeeding;
-            } else {
-                state_ = PersistedState{};
-            }
-            save_state();
+            state_.phase = Phase::Failing;
+            state_.set_reason("could not confirm the new image");
         }
+        save_state();
     }
     subscribe_for_phase();
     update_in_flight_ = false;

@@ -91,7 +91,7 @@ void Agent::handle_job_message(std::string_view payload) {
 }
 
 void Agent::adopt_job(const JobDocument& doc, Phase phase) {
-    state_ = PersistedState{};
+    state_.reset();
     state_.phase = phase;
     state_.job_id_length = doc.job_id_length;
     std::copy_n(doc.job_id.data(), doc.job_id.size(), state_.job_id.data());
@@ -155,7 +155,7 @@ void Agent::finish_job() {
     if (connected_ && job_in_hand()) {
         subscribe_update_replies(false);
     }
-    state_ = PersistedState{};
+    state_.reset();
     update_in_flight_ = false;
     describe_in_flight_ = false;
     update_retries_ = 0;

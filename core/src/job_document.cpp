@@ -323,18 +323,38 @@ void reset_document(JobDocument& doc) {
     doc.reason[0] = '\0';
 }
 
+// execution.versionNumber into doc; false if it is missing or not a 32-bit count.
+bool read_version_number(const JsonValue& execution, JobDocument& doc) {
+    JsonValue version;
+    std::uint64_t number = 0;
+    if (json_find(execution, "versionNumber", version) != JsonStatus::Ok ||
+        json_get_uint(version, UINT32_MAX, number) != JsonStatus::Ok) {
+        return false;
+    }
+    doc.has_version_number = true;
+    doc.version_number = static_cast<std::uint32_t>(number);
+    return true;
+}
+
+// An optional member of the job document: Ok (member set) or NotFound; anything else sets the
+// reason ("<key>: <status>") and is returned as it is.
+JsonStatus find_optional(const JsonValue& document, std::string_view key, JsonValue& member,
+                         JobDocument& doc) {
+    const JsonStatus status = json_find(document, key, member);
+    if (status != JsonStatus::Ok && status != JsonStatus::NotFound) {
+        set_reason(doc, key, ": ", json_status_text(status));
+    }
+    return status;
+}
+
 JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptions& options,
                               JobDocument& doc) {
-    JsonValue version;
-    JsonStatus status = json_find(execution, "versionNumber", version);
-    std::uint64_t number = 0;
-    if (status == JsonStatus::Ok && json_get_uint(version, UINT32_MAX, number) == JsonStatus::Ok) {
-        doc.has_version_number = true;
-        doc.version_number = static_cast<std::uint32_t>(number);
-    } else {
+    if (!read_version_number(execution, doc)) {
         set_reason(doc, "execution.versionNumber is missing or not a 32-bit count");
         return JobParseResult::InvalidDocument;
     }
+    std::uint64_t number = 0;
+    JsonStatus status = JsonStatus::Ok;
     JsonValue status_value;
     if (json_find(execution, "status", status_value) == JsonStatus::Ok &&
         status_value.type == JsonType::String) {
@@ -374,7 +394,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
     const std::uint32_t max_size =
         options.max_image_size != 0 ? options.max_image_size : kMaxImageSize;
     JsonValue size;
-    status = json_find(document, "size", size);
+    status = find_optional(document, "size", size, doc);
     if (status == JsonStatus::Ok) {
         if (json_get_uint(size, UINT32_MAX, number) != JsonStatus::Ok || number == 0) {
             set_reason(doc, "size is not a positive integer");
@@ -387,11 +407,10 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
         doc.has_size = true;
         doc.size = static_cast<std::uint32_t>(number);
     } else if (status != JsonStatus::NotFound) {
-        set_reason(doc, "size: ", json_status_text(status));
         return JobParseResult::InvalidDocument;
     }
     JsonValue fwversion;
-    status = json_find(document, "fwversion", fwversion);
+    status = find_optional(document, "fwversion", fwversion, doc);
     if (status == JsonStatus::Ok) {
         std::array<char, kMaxVersionStringLength + 1> text{};
         std::size_t length = 0;
@@ -402,11 +421,10 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
         }
         doc.has_fwversion = true;
     } else if (status != JsonStatus::NotFound) {
-        set_reason(doc, "fwversion: ", json_status_text(status));
         return JobParseResult::InvalidDocument;
     }
     JsonValue sha256;
-    status = json_find(document, "sha256", sha256);
+    status = find_optional(document, "sha256", sha256, doc);
     if (status == JsonStatus::Ok) {
         std::array<char, 65> text{};
         std::size_t length = 0;
@@ -417,7 +435,6 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
         }
         doc.has_sha256 = true;
     } else if (status != JsonStatus::NotFound) {
-        set_reason(doc, "sha256: ", json_status_text(status));
         return JobParseResult::InvalidDocument;
     }
     return JobParseResult::Job;
@@ -497,13 +514,7 @@ JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOp
         set_reason_number(doc, "job document too large (", payload.size(), " bytes > ",
                           kMaxJobPayloadSize);
         // Still pick up the version so that the FAILED update can carry expectedVersion.
-        JsonValue version;
-        std::uint64_t number = 0;
-        if (json_find(execution, "versionNumber", version) == JsonStatus::Ok &&
-            json_get_uint(version, UINT32_MAX, number) == JsonStatus::Ok) {
-            doc.has_version_number = true;
-            doc.version_number = static_cast<std::uint32_t>(number);
-        }
+        (void)read_version_number(execution, doc);
         return JobParseResult::InvalidDocument;
     }
     return parse_document(execution, options, doc);

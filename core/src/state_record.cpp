@@ -112,6 +112,10 @@ std::string_view phase_text(Phase phase) {
     return "unknown";
 }
 
+void PersistedState::reset() {
+    *this = PersistedState{};
+}
+
 void PersistedState::set_reason(std::string_view text) {
     reason_length = std::min(text.size(), kMaxReasonLength);
     std::copy_n(text.data(), reason_length, reason.data());

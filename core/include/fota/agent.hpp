@@ -185,19 +185,21 @@ private:
     std::array<char, 96> content_range_{};
     std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_{};
 
-    // Scratch space kept off the stack: a parsed job document, or the serialised state record
-    // while it is saved or loaded (never both at once).
+    // Scratch space kept off the stack: a parsed job document, the serialised state record while
+    // it is saved or loaded, or the shadow report's URL while the request starts (one at a time;
+    // each use begins it anew).
     union Scratch {
-        Scratch() : doc() {}
+        Scratch() {} // no member is live until a use begins it
         JobDocument doc;
         std::array<std::uint8_t, kStateRecordSize> record;
+        std::array<char, kMaxShadowBaseUrlLength + kMaxThingNameLength + 24> shadow_url;
     };
     JobDocument& scratch_doc();
     std::span<std::uint8_t> scratch_record();
+    std::span<char> scratch_shadow_url();
     Scratch scratch_;
     std::array<char, kMaxTopicLength + 1> topic_{};
     std::array<char, kMaxUpdatePayloadSize> payload_{};
-    std::array<char, kMaxShadowBaseUrlLength + kMaxThingNameLength + 24> shadow_url_{};
 };
 
 } // namespace fota

@@ -53,6 +53,8 @@ struct PersistedState {
     std::string_view url_view() const { return {url.data(), url_length}; }
     std::string_view reason_view() const { return {reason.data(), reason_length}; }
     void set_reason(std::string_view text);
+    /// Back to idle: every field as default-constructed (one copy of that code on the target).
+    void reset();
 };
 
 /// Bytes of a serialised record (fixed).
