@@ -49,20 +49,15 @@ JobDocument& Agent::scratch_doc() {
     return *::new (&scratch_.doc) JobDocument();
 }
 
-std::span<std::uint8_t> Agent::scratch_record() {
-    return *::new (&scratch_.record) std::array<std::uint8_t, kStateRecordSize>();
-}
-
 std::span<char> Agent::scratch_shadow_url() {
     return *::new (&scratch_.shadow_url) decltype(Scratch::shadow_url)();
 }
 
 void Agent::save_state() {
-    const std::span<std::uint8_t> record = scratch_record();
-    const std::size_t length = encode_state(state_, record);
+    const std::size_t length = encode_state(state_, url(), record_);
     ++stats_.state_saves;
-    if (length == 0 ||
-        ports_.store.save(std::span<const std::uint8_t>(record.data(), length)) != PortStatus::Ok) {
+    if (length == 0 || ports_.store.save(std::span<const std::uint8_t>(record_.data(), length)) !=
+                           PortStatus::Ok) {
         log(LogLevel::Error, "state_save_failed", phase_text(state_.phase));
     }
 }

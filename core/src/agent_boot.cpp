@@ -41,11 +41,11 @@ void Agent::on_boot() {
         return;
     }
     std::size_t length = 0;
-    const std::span<std::uint8_t> record = scratch_record();
-    const PortStatus loaded = ports_.store.load(record, length);
+    const PortStatus loaded = ports_.store.load(record_, length);
     if (loaded == PortStatus::Ok) {
         const StateDecodeStatus decoded = decode_state(
-            std::span<const std::uint8_t>(record.data(), std::min(length, record.size())), state_);
+            std::span<const std::uint8_t>(record_.data(), std::min(length, record_.size())),
+            state_);
         if (decoded != StateDecodeStatus::Ok) {
             log_number(LogLevel::Warning, "state_discarded", "unreadable record, status ",
                        static_cast<std::uint64_t>(decoded));
@@ -135,13 +135,13 @@ void Agent::start_shadow_report() {
         return;
     }
     // The URL lives in the scratch space: the Http port copies what it keeps during start().
-    TextBuilder url(scratch_shadow_url());
-    url.append({shadow_base_url_.data(), shadow_base_url_length_})
+    TextBuilder shadow_url(scratch_shadow_url());
+    shadow_url.append({shadow_base_url_.data(), shadow_base_url_length_})
         .append("/things/")
         .append(thing())
         .append("/shadow");
     TextBuilder body(payload_);
-    if (!url.ok() || !build_shadow_body(body)) {
+    if (!shadow_url.ok() || !build_shadow_body(body)) {
         log(LogLevel::Error, "shadow_report_skipped", "shadow request does not fit");
         after_shadow();
         return;
@@ -149,7 +149,7 @@ void Agent::start_shadow_report() {
     HttpRequest request;
     request.id = next_request_id_++;
     request.method = HttpMethod::Post;
-    request.url = url.view();
+    request.url = shadow_url.view();
     request.body = body.view();
     request.content_type = "application/json";
     request_id_ = request.id;

@@ -79,7 +79,7 @@ void Agent::start_fragment() {
     HttpRequest request;
     request.id = next_request_id_++;
     request.method = HttpMethod::Get;
-    request.url = state_.url_view();
+    request.url = url();
     request.has_range = true;
     request.range_start = requested_.first;
     request.range_end = requested_.last;

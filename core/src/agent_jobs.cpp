@@ -43,7 +43,8 @@ void Agent::on_message(std::string_view topic, std::string_view payload) {
     }
 }
 
-JobParseResult Agent::parse_job(std::string_view payload, JobDocument& doc) const {
+JobParseResult Agent::parse_job(std::string_view payload, JobDocument& doc, bool keep_url) {
+    doc.url = keep_url ? state_record_url_field(record_) : std::span<char>();
     JobDocumentOptions options;
     options.required_operation = profile_.required_operation;
     options.max_image_size = geometry_.slot_size;
@@ -52,7 +53,9 @@ JobParseResult Agent::parse_job(std::string_view payload, JobDocument& doc) cons
 
 void Agent::handle_job_message(std::string_view payload) {
     JobDocument& doc = scratch_doc();
-    const JobParseResult result = parse_job(payload, doc);
+    // A job in hand keeps its URL: the document of another (or the same) job only tells whether
+    // the job in hand is still the head of the queue.
+    const JobParseResult result = parse_job(payload, doc, !job_in_hand());
     if (result == JobParseResult::InvalidEnvelope) {
         log(LogLevel::Warning, "job_message_unusable", doc.reason_view());
         return;
@@ -115,8 +118,7 @@ void Agent::announce_job(LogLevel level, std::string_view event, std::string_vie
 
 void Agent::take_job(const JobDocument& doc) {
     adopt_job(doc, Phase::Starting);
-    state_.url_length = doc.url_length;
-    std::copy_n(doc.url.data(), doc.url.size(), state_.url.data());
+    state_.url_length = doc.url_length; // the URL is in the record's URL field already
     state_.has_size = doc.has_size;
     state_.size = doc.size;
     state_.total_known = doc.has_size;
@@ -195,7 +197,10 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         return;
     }
     JobDocument& doc = scratch_doc();
-    const JobParseResult result = parse_job(payload, doc);
+    // Only a refresh replaces the URL in hand (the one it had has expired: no request uses it
+    // until the refresh is over).
+    const JobParseResult result =
+        parse_job(payload, doc, refresh_pending_ && state_.phase == Phase::Downloading);
     if (result == JobParseResult::NoJob) {
         job_over("job no longer exists in the cloud");
         return;
@@ -228,8 +233,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         fail_job("the refreshed job document has a different size");
         return;
     }
-    state_.url_length = doc.url_length;
-    std::copy_n(doc.url.data(), doc.url.size(), state_.url.data());
+    state_.url_length = doc.url_length; // the URL is in the record's URL field already
     save_state();
     log(LogLevel::Info, "url_refreshed", state_.job_id_view());
     start_fragment();

@@ -141,7 +141,7 @@ void Agent::update_accepted() {
     case Phase::Starting:
         state_.phase = Phase::Downloading;
         save_state();
-        log(LogLevel::Info, "download_started", slice(state_.url_view(), 0, 120));
+        log(LogLevel::Info, "download_started", slice(url(), 0, 120));
         start_download();
         if (state_.phase == Phase::Downloading && connected_) {
             ports_.timers.start(TimerId::JobCheck, profile_.job_check_interval_ms);

@@ -128,7 +128,9 @@ bool valid_path(std::string_view path, JobDocument& doc) {
 void url_too_long(JobDocument& doc, std::size_t length) {
     set_reason_number(doc, "URL too long (", length, " > ", kMaxUrlLength);
     doc.url_length = 0;
-    doc.url[0] = '\0';
+    if (!doc.url.empty()) {
+        doc.url[0] = '\0';
+    }
 }
 
 // Normalises doc.url[0, length) in place (no second URL-sized buffer on the stack).
@@ -311,7 +313,9 @@ void reset_document(JobDocument& doc) {
     doc.has_version_number = false;
     doc.version_number = 0;
     doc.status = ExecutionStatus::Unknown;
-    doc.url[0] = '\0';
+    if (!doc.url.empty()) {
+        doc.url[0] = '\0';
+    }
     doc.url_length = 0;
     doc.https = false;
     doc.has_size = false;
@@ -387,9 +391,11 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
         set_reason(doc, "location is missing or not an object");
         return JobParseResult::InvalidDocument;
     }
-    const JobParseResult location_result = parse_location(location, doc);
-    if (location_result != JobParseResult::Job) {
-        return location_result;
+    if (!doc.url.empty()) {
+        const JobParseResult location_result = parse_location(location, doc);
+        if (location_result != JobParseResult::Job) {
+            return location_result;
+        }
     }
     const std::uint32_t max_size =
         options.max_image_size != 0 ? options.max_image_size : kMaxImageSize;
@@ -471,7 +477,7 @@ std::string_view JobDocument::reason_view() const {
 
 bool normalize_url(std::string_view url, JobDocument& doc) {
     doc.url_length = 0;
-    if (url.size() > kMaxUrlLength) {
+    if (url.size() > kMaxUrlLength || url.size() >= doc.url.size()) {
         url_too_long(doc, url.size());
         return false;
     }

@@ -3,12 +3,15 @@
 #include "fota/jobs_topics.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace fota {
 namespace {
 
 constexpr std::array<std::uint8_t, 4> kMagic = {'F', 'O', 'T', 'S'};
-constexpr std::uint8_t kFormat = 1;
+constexpr std::uint8_t kFormat = 2; // 2: the URL field last, the CRC after the magic
+constexpr std::size_t kCrcOffset = 4;
+constexpr std::size_t kCrcEnd = kCrcOffset + 4;
 
 enum Flag : std::uint8_t {
     kHasVersionNumber = 1,
@@ -133,12 +136,31 @@ std::uint32_t crc32(std::span<const std::uint8_t> data) {
     return ~crc;
 }
 
-std::size_t encode_state(const PersistedState& state, std::span<std::uint8_t> out) {
-    if (out.size() < kStateRecordSize) {
+std::span<char> state_record_url_field(std::span<std::uint8_t> record) {
+    return {reinterpret_cast<char*>(record.data() + kStateRecordUrlOffset), kMaxUrlLength + 1};
+}
+
+std::string_view state_record_url(std::span<const std::uint8_t> record,
+                                  const PersistedState& state) {
+    if (record.size() < kStateRecordSize || state.url_length > kMaxUrlLength) {
+        return {};
+    }
+    return {reinterpret_cast<const char*>(record.data() + kStateRecordUrlOffset), state.url_length};
+}
+
+std::size_t encode_state(const PersistedState& state, std::string_view url,
+                         std::span<std::uint8_t> out) {
+    if (out.size() < kStateRecordSize || state.url_length > kMaxUrlLength ||
+        url.size() < state.url_length) {
         return 0;
     }
+    // The URL first: it may lie in out's URL field already (the agent's case).
+    std::uint8_t* const url_field = out.data() + kStateRecordUrlOffset;
+    std::memmove(url_field, url.data(), state.url_length);
+    std::fill(url_field + state.url_length, url_field + kMaxUrlLength + 1, std::uint8_t{0});
     Writer w(out);
     w.bytes(kMagic.data(), kMagic.size(), kMagic.size());
+    w.u32(0); // the CRC, below
     w.u8(kFormat);
     w.u8(static_cast<std::uint8_t>(state.phase));
     std::uint8_t flags = 0;
@@ -161,12 +183,12 @@ std::size_t encode_state(const PersistedState& state, std::span<std::uint8_t> ou
     w.bytes(state.sha256.data(), state.sha256.size(), 32);
     w.u8(static_cast<std::uint8_t>(state.job_id_length));
     w.bytes(as_bytes(state.job_id.data()), state.job_id_length, kMaxJobIdLength);
-    w.u16(static_cast<std::uint16_t>(state.url_length));
-    w.bytes(as_bytes(state.url.data()), state.url_length, kMaxUrlLength);
     w.u8(static_cast<std::uint8_t>(state.reason_length));
     w.bytes(as_bytes(state.reason.data()), state.reason_length, kMaxReasonLength);
-    w.u32(crc32(out.first(w.pos())));
-    return w.pos();
+    w.u16(static_cast<std::uint16_t>(state.url_length));
+    Writer crc(out.subspan(kCrcOffset));
+    crc.u32(crc32(out.subspan(kCrcEnd, kStateRecordSize - kCrcEnd)));
+    return kStateRecordSize;
 }
 
 namespace {
@@ -178,13 +200,11 @@ StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedSta
     if (!std::equal(kMagic.begin(), kMagic.end(), record.begin())) {
         return StateDecodeStatus::BadMagic;
     }
-    const std::size_t body = kStateRecordSize - 4;
-    Reader crc_reader(record.subspan(body));
-    if (crc_reader.u32() != crc32(record.first(body))) {
-        return StateDecodeStatus::BadCrc;
-    }
     Reader r(record);
     r.u32(); // magic
+    if (r.u32() != crc32(record.subspan(kCrcEnd))) {
+        return StateDecodeStatus::BadCrc;
+    }
     if (r.u8() != kFormat) {
         return StateDecodeStatus::BadFormat;
     }
@@ -203,10 +223,9 @@ StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedSta
     r.bytes(s.sha256.data(), 32);
     s.job_id_length = r.u8();
     r.bytes(reinterpret_cast<std::uint8_t*>(s.job_id.data()), kMaxJobIdLength);
-    s.url_length = r.u16();
-    r.bytes(reinterpret_cast<std::uint8_t*>(s.url.data()), kMaxUrlLength);
     s.reason_length = r.u8();
     r.bytes(reinterpret_cast<std::uint8_t*>(s.reason.data()), kMaxReasonLength);
+    s.url_length = r.u16();
     s.has_version_number = (flags & kHasVersionNumber) != 0;
     s.has_size = (flags & kHasSize) != 0;
     s.total_known = (flags & kTotalKnown) != 0;
@@ -219,7 +238,6 @@ StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedSta
     }
     s.phase = static_cast<Phase>(phase);
     s.job_id[s.job_id_length] = '\0';
-    s.url[s.url_length] = '\0';
     s.reason[s.reason_length] = '\0';
     if (s.phase != Phase::Idle && !is_valid_job_id(s.job_id_view(), false)) {
         return StateDecodeStatus::BadField;
@@ -237,7 +255,6 @@ StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedSt
         state.job_id_length = 0;
         state.job_id[0] = '\0';
         state.url_length = 0;
-        state.url[0] = '\0';
         state.reason_length = 0;
         state.reason[0] = '\0';
         state.has_version_number = false;

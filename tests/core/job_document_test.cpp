@@ -24,7 +24,7 @@ JobParseResult parse(const std::string& payload, JobDocument& doc,
 } // namespace
 
 TEST_CASE("job document: host/path/protocol form (the documented one)", "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     REQUIRE(parse(envelope(R"({"operation":"app_fw_update","fwversion":"v1.0.2","size":181124,)"
                            R"("location":{"protocol":"https","host":"b.s3.amazonaws.com",)"
                            R"("path":"app_update.bin"}})"),
@@ -43,7 +43,7 @@ TEST_CASE("job document: host/path/protocol form (the documented one)", "[core][
 }
 
 TEST_CASE("job document: quirks of the host/path form", "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     // NCS's own vector keeps a leading '/' (GET //update.bin); we send exactly one.
     REQUIRE(parse(envelope(R"({"operation":"app_fw_update","location":{"protocol":"http:",)"
                            R"("host":"h.example.com:8080","path":"//update.bin?a=1"}})"),
@@ -60,7 +60,7 @@ TEST_CASE("job document: quirks of the host/path form", "[core][job_document]") 
 
 TEST_CASE("job document: single url form keeps the port, drops the fragment",
           "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     REQUIRE(
         parse(envelope(
                   R"({"operation":"app_fw_update","fwversion":"1.2.3+4","size":10,)"
@@ -83,13 +83,13 @@ TEST_CASE("job document: single url form keeps the port, drops the fragment",
 }
 
 TEST_CASE("job document: no execution means nothing pending", "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     CHECK(parse(R"({"timestamp":1517189551})", doc) == JobParseResult::NoJob);
     CHECK(parse(R"({"clientToken":"","timestamp":1})", doc) == JobParseResult::NoJob);
 }
 
 TEST_CASE("job document: no usable job ID is InvalidEnvelope", "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     for (const std::string& payload :
          {std::string("not json"), std::string("[1]"), std::string(R"({"execution":5})"),
           std::string(R"({"execution":{"versionNumber":1}})"),
@@ -141,7 +141,7 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
          "sha256"},
     };
     for (const Case& c : cases) {
-        JobDocument doc;
+        StandaloneJobDocument doc;
         INFO(c.document);
         CHECK(parse(envelope(c.document), doc) == JobParseResult::InvalidDocument);
         CHECK(doc.job_id_view() == "job1");
@@ -151,7 +151,7 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
 }
 
 TEST_CASE("job document: the slot size bounds the image", "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     JobDocumentOptions options;
     options.max_image_size = 1000;
     CHECK(parse(envelope(
@@ -166,7 +166,7 @@ TEST_CASE("job document: the slot size bounds the image", "[core][job_document]"
 }
 
 TEST_CASE("job document: versionNumber must be a 32-bit count", "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     CHECK(parse(R"({"execution":{"jobId":"j","versionNumber":"1","jobDocument":{}}})", doc) ==
           JobParseResult::InvalidDocument);
     CHECK(doc.job_id_view() == "j");
@@ -181,7 +181,7 @@ TEST_CASE("job document: beyond kMaxJobPayloadSize is refused with the job ID ke
         R"({"operation":"app_fw_update","location":{"url":"http://h/p"}})";
     std::string payload = envelope(at_limit_doc);
     payload += std::string(kMaxJobPayloadSize - payload.size(), ' ');
-    JobDocument doc;
+    StandaloneJobDocument doc;
     CHECK(payload.size() == kMaxJobPayloadSize);
     CHECK(parse(payload, doc) == JobParseResult::Job);
     payload += ' ';
@@ -189,6 +189,23 @@ TEST_CASE("job document: beyond kMaxJobPayloadSize is refused with the job ID ke
     CHECK(doc.job_id_view() == "job1");
     CHECK(doc.version_number == 3);
     CHECK(doc.reason_view().find("too large") != std::string_view::npos);
+}
+
+TEST_CASE("job document: without a URL buffer the location is not examined",
+          "[core][job_document]") {
+    // The agent's way of reading the document of a job while another is in hand: the job ID,
+    // status and versionNumber count, the URL in hand is never overwritten.
+    JobDocument doc;
+    REQUIRE(doc.url.empty());
+    CHECK(parse(envelope(R"({"operation":"app_fw_update","location":{"url":"ftp://h/p"}})"), doc) ==
+          JobParseResult::Job);
+    CHECK(doc.job_id_view() == "job1");
+    CHECK(doc.version_number == 3);
+    CHECK(doc.url_length == 0);
+    CHECK(parse(envelope(R"({"operation":"reboot","location":{"url":"http://h/p"}})"), doc) ==
+          JobParseResult::InvalidDocument);
+    CHECK(parse(envelope(R"({"operation":"app_fw_update"})"), doc) ==
+          JobParseResult::InvalidDocument);
 }
 
 TEST_CASE("execution statuses", "[core][job_document]") {
@@ -221,7 +238,7 @@ TEST_CASE("image versions", "[core][job_document]") {
 }
 
 TEST_CASE("normalize_url: edge cases found by fuzzing and by reading NCS", "[core][job_document]") {
-    JobDocument doc;
+    StandaloneJobDocument doc;
     REQUIRE(normalize_url("https://h", doc)); // no path at all (a fuzzer finding: null view)
     CHECK(doc.url_view() == "https://h/");
     REQUIRE(normalize_url("HTTP://h:80", doc));

@@ -10,6 +10,8 @@
 using namespace fota;
 
 namespace {
+const std::string kUrl = "https://h/" + std::string(kMaxUrlLength - 10, 'u');
+
 PersistedState sample() {
     PersistedState s;
     s.phase = Phase::Downloading;
@@ -18,9 +20,7 @@ PersistedState sample() {
     s.job_id_length = job.size();
     s.has_version_number = true;
     s.version_number = 7;
-    const std::string url = "https://h/" + std::string(kMaxUrlLength - 10, 'u');
-    std::memcpy(s.url.data(), url.data(), url.size());
-    s.url_length = url.size();
+    s.url_length = kUrl.size();
     s.has_size = true;
     s.size = 181124;
     s.total_known = true;
@@ -40,13 +40,13 @@ PersistedState sample() {
 TEST_CASE("state records round-trip", "[core][state_record]") {
     std::array<std::uint8_t, kStateRecordSize> record{};
     const PersistedState s = sample();
-    REQUIRE(encode_state(s, record) == kStateRecordSize);
+    REQUIRE(encode_state(s, kUrl, record) == kStateRecordSize);
     PersistedState back;
     REQUIRE(decode_state(record, back) == StateDecodeStatus::Ok);
     CHECK(back.phase == Phase::Downloading);
     CHECK(back.job_id_view() == "job-42");
     CHECK(back.version_number == 7);
-    CHECK(back.url_view() == s.url_view());
+    CHECK(state_record_url(record, back) == kUrl);
     CHECK(back.size == 181124);
     CHECK(back.download_offset == 40960);
     CHECK(back.sha256 == s.sha256);
@@ -57,9 +57,32 @@ TEST_CASE("state records round-trip", "[core][state_record]") {
     CHECK(kStateRecordSize <= kStateRecordCapacity);
 }
 
+TEST_CASE("a record saved around the URL already in its URL field (the agent's one URL buffer)",
+          "[core][state_record]") {
+    std::array<std::uint8_t, kStateRecordSize> record{};
+    record.fill(0xEE); // what an earlier, longer URL left behind
+    const std::span<char> field = state_record_url_field(record);
+    REQUIRE(field.size() == kMaxUrlLength + 1);
+    const std::string url = "https://h/x.bin";
+    std::memcpy(field.data(), url.data(), url.size());
+    PersistedState s = sample();
+    s.url_length = url.size();
+    REQUIRE(encode_state(s, {field.data(), url.size()}, record) == kStateRecordSize);
+    PersistedState back;
+    REQUIRE(decode_state(record, back) == StateDecodeStatus::Ok);
+    CHECK(state_record_url(record, back) == url);
+    CHECK(field[url.size()] == '\0'); // the rest of the field is cleared
+    CHECK(field[kMaxUrlLength] == '\0');
+    // Same state, same bytes, whatever the field held before.
+    std::array<std::uint8_t, kStateRecordSize> fresh{};
+    REQUIRE(encode_state(s, url, fresh) == kStateRecordSize);
+    CHECK(fresh == record);
+    CHECK(encode_state(s, "short", fresh) == 0); // url shorter than url_length
+}
+
 TEST_CASE("torn, foreign or inconsistent records are refused", "[core][state_record]") {
     std::array<std::uint8_t, kStateRecordSize> record{};
-    REQUIRE(encode_state(sample(), record) == kStateRecordSize);
+    REQUIRE(encode_state(sample(), kUrl, record) == kStateRecordSize);
     PersistedState back;
     // Every single-bit flip is detected (CRC-32), and the state stays idle.
     for (std::size_t byte = 0; byte < record.size(); byte += 97) {
@@ -73,10 +96,10 @@ TEST_CASE("torn, foreign or inconsistent records are refused", "[core][state_rec
     CHECK(decode_state(std::span<const std::uint8_t>(), back) == StateDecodeStatus::WrongSize);
     PersistedState bad = sample();
     bad.download_offset = bad.total + 1;
-    REQUIRE(encode_state(bad, record) == kStateRecordSize);
+    REQUIRE(encode_state(bad, kUrl, record) == kStateRecordSize);
     CHECK(decode_state(record, back) == StateDecodeStatus::BadField);
     std::array<std::uint8_t, 10> small{};
-    CHECK(encode_state(sample(), small) == 0);
+    CHECK(encode_state(sample(), kUrl, small) == 0);
 }
 
 TEST_CASE("crc32 and sha256 known answers", "[core][state_record]") {

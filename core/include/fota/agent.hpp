@@ -92,7 +92,9 @@ private:
     bool build_shadow_body(TextBuilder& out);
 
     // jobs
-    JobParseResult parse_job(std::string_view payload, JobDocument& doc) const;
+    /// keep_url: the URL goes into the record's URL field (a job taken, or a fresh URL for the
+    /// job in hand); otherwise it is not examined.
+    JobParseResult parse_job(std::string_view payload, JobDocument& doc, bool keep_url);
     void handle_job_message(std::string_view payload);
     void handle_update_reply(bool accepted, std::string_view payload);
     void handle_describe_reply(bool accepted, std::string_view payload);
@@ -185,19 +187,21 @@ private:
     std::array<char, 96> content_range_{};
     std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_{};
 
-    // Scratch space kept off the stack: a parsed job document, the serialised state record while
-    // it is saved or loaded, or the shadow report's URL while the request starts (one at a time;
+    // Scratch space kept off the stack: a parsed job document (its URL goes straight into the
+    // record's URL field), or the shadow report's URL while the request starts (one at a time;
     // each use begins it anew).
     union Scratch {
         Scratch() {} // no member is live until a use begins it
         JobDocument doc;
-        std::array<std::uint8_t, kStateRecordSize> record;
         std::array<char, kMaxShadowBaseUrlLength + kMaxThingNameLength + 24> shadow_url;
     };
     JobDocument& scratch_doc();
-    std::span<std::uint8_t> scratch_record();
     std::span<char> scratch_shadow_url();
     Scratch scratch_;
+    /// The state record as last saved or loaded, and the one home of the job's URL (its URL
+    /// field): a job document is parsed into it, requests and saves read it in place.
+    std::array<std::uint8_t, kStateRecordSize> record_{};
+    std::string_view url() const { return state_record_url(record_, state_); }
     std::array<char, kMaxTopicLength + 1> topic_{};
     std::array<char, kMaxUpdatePayloadSize> payload_{};
 };

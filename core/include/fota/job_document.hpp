@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string_view>
 
 namespace fota {
@@ -56,8 +57,11 @@ struct JobDocument {
     std::uint32_t version_number = 0;
     ExecutionStatus status = ExecutionStatus::Unknown;
     /// Normalised download URL: scheme "://" host [":" port] path-and-query; the fragment is
-    /// dropped, the port is kept, a path gets exactly one leading '/'.
-    std::array<char, kMaxUrlLength + 1> url{};
+    /// dropped, the port is kept, a path gets exactly one leading '/'. Written (NUL-terminated)
+    /// into this buffer, the caller's, of at least kMaxUrlLength + 1 bytes: the agent points it
+    /// at the one URL field it keeps (see state_record.hpp). Empty: the location is not examined
+    /// and no URL is kept, for a caller that needs only the job ID, status and versionNumber.
+    std::span<char> url;
     std::size_t url_length = 0;
     bool https = false;
     bool has_size = false;
@@ -72,6 +76,15 @@ struct JobDocument {
     std::string_view job_id_view() const { return {job_id.data(), job_id_length}; }
     std::string_view url_view() const { return {url.data(), url_length}; }
     std::string_view reason_view() const;
+};
+
+/// A JobDocument with a URL buffer of its own (2 KiB), for callers that keep the URL nowhere
+/// else (tests, tools).
+struct StandaloneJobDocument : JobDocument {
+    StandaloneJobDocument() { url = url_storage; }
+    StandaloneJobDocument(const StandaloneJobDocument&) = delete;
+    StandaloneJobDocument& operator=(const StandaloneJobDocument&) = delete;
+    std::array<char, kMaxUrlLength + 1> url_storage{};
 };
 
 /// Parse a job execution envelope. payload beyond kMaxJobPayloadSize is InvalidDocument ("job

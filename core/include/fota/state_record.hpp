@@ -27,15 +27,16 @@ enum class Phase : std::uint8_t {
 
 std::string_view phase_text(Phase phase);
 
+/// Everything persisted but the URL's characters: those live in the record itself (see
+/// kStateRecordUrlOffset), so that the agent keeps one URL buffer, not two.
 struct PersistedState {
     Phase phase = Phase::Idle;
     std::array<char, kMaxJobIdLength + 1> job_id{};
     std::size_t job_id_length = 0;
     bool has_version_number = false;
     std::uint32_t version_number = 0; ///< the execution's versionNumber as last known
-    std::array<char, kMaxUrlLength + 1> url{};
-    std::size_t url_length = 0;
-    bool has_size = false; ///< from the job document
+    std::size_t url_length = 0;       ///< of the URL in the record's URL field
+    bool has_size = false;            ///< from the job document
     std::uint32_t size = 0;
     bool total_known = false; ///< from the job document or a Content-Range
     std::uint32_t total = 0;
@@ -50,21 +51,31 @@ struct PersistedState {
     std::size_t reason_length = 0;
 
     std::string_view job_id_view() const { return {job_id.data(), job_id_length}; }
-    std::string_view url_view() const { return {url.data(), url_length}; }
     std::string_view reason_view() const { return {reason.data(), reason_length}; }
     void set_reason(std::string_view text);
     /// Back to idle: every field as default-constructed (one copy of that code on the target).
     void reset();
 };
 
+/// The record: magic, CRC-32 (of every byte after it), format, the fields of PersistedState,
+/// then the URL field: kMaxUrlLength + 1 bytes at kStateRecordUrlOffset, the URL and zeros.
+inline constexpr std::size_t kStateRecordUrlOffset =
+    4 + 4 + 1 + 1 + 1 + 1 + 7 * 4 + 2 * 8 + 32 + 1 + kMaxJobIdLength + 1 + kMaxReasonLength + 2;
 /// Bytes of a serialised record (fixed).
-inline constexpr std::size_t kStateRecordSize = 4 + 1 + 1 + 1 + 1 + 7 * 4 + 2 * 8 + 32 + 1 +
-                                                kMaxJobIdLength + 2 + kMaxUrlLength + 1 +
-                                                kMaxReasonLength + 4;
+inline constexpr std::size_t kStateRecordSize = kStateRecordUrlOffset + kMaxUrlLength + 1;
 static_assert(kStateRecordSize <= kStateRecordCapacity);
 
-/// Serialise into out (at least kStateRecordSize bytes); returns the bytes used, 0 if too small.
-std::size_t encode_state(const PersistedState& state, std::span<std::uint8_t> out);
+/// The URL field of a record (kMaxUrlLength + 1 bytes); record holds at least kStateRecordSize.
+std::span<char> state_record_url_field(std::span<std::uint8_t> record);
+/// The URL of a decoded record: state.url_length characters of its URL field.
+std::string_view state_record_url(std::span<const std::uint8_t> record,
+                                  const PersistedState& state);
+
+/// Serialise state and url (at most kMaxUrlLength characters, state.url_length of them are
+/// used; it may already lie in out's URL field) into out (at least kStateRecordSize bytes);
+/// returns the bytes used, 0 if out is too small or url shorter than state.url_length.
+std::size_t encode_state(const PersistedState& state, std::string_view url,
+                         std::span<std::uint8_t> out);
 
 enum class StateDecodeStatus : std::uint8_t {
     Ok,
@@ -75,7 +86,8 @@ enum class StateDecodeStatus : std::uint8_t {
     BadField
 };
 
-/// Parse a record; anything but Ok leaves state idle (default).
+/// Parse a record (the URL stays in its URL field: state_record_url); anything but Ok leaves
+/// state idle (default).
 StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedState& state);
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib).
