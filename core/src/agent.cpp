@@ -7,6 +7,7 @@
 #include "fota/text.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <new>
 
 namespace fota {
@@ -49,12 +50,18 @@ JobDocument& Agent::scratch_doc() {
     return *::new (&scratch_.doc) JobDocument();
 }
 
-std::span<char> Agent::scratch_shadow_url() {
-    return *::new (&scratch_.shadow_url) decltype(Scratch::shadow_url)();
+std::span<char> Agent::scratch_topic() {
+    return *::new (&scratch_.topic) decltype(Scratch::topic)();
+}
+
+void Agent::set_failure_reason(std::string_view text) {
+    const std::span<char> field = state_record_reason_field(record_);
+    state_.reason_length = std::min(text.size(), field.size());
+    std::memmove(field.data(), text.data(), state_.reason_length);
 }
 
 void Agent::save_state() {
-    const std::size_t length = encode_state(state_, url(), record_);
+    const std::size_t length = encode_state(state_, {url(), failure_reason()}, record_);
     ++stats_.state_saves;
     if (length == 0 || ports_.store.save(std::span<const std::uint8_t>(record_.data(), length)) !=
                            PortStatus::Ok) {
@@ -69,13 +76,13 @@ void Agent::new_client_token() {
 
 std::string_view Agent::job_topic(JobTopic which) {
     std::string_view view;
-    (void)build_job_topic(topic_, thing(), state_.job_id_view(), which, view);
+    (void)build_job_topic(scratch_topic(), thing(), state_.job_id_view(), which, view);
     return view;
 }
 
 std::string_view Agent::thing_topic(ThingTopic which) {
     std::string_view view;
-    (void)build_thing_topic(topic_, thing(), which, view);
+    (void)build_thing_topic(scratch_topic(), thing(), which, view);
     return view;
 }
 

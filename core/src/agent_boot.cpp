@@ -114,7 +114,7 @@ void Agent::evaluate_reboot(const BootInfo& info) {
     append_image_version(reason, info.running);
     if (profile_.report_success_after_boot) {
         state_.phase = Phase::Failing;
-        state_.set_reason(reason.view());
+        set_failure_reason(reason.view());
         log(LogLevel::Error, "update_failed", reason.view());
     } else {
         // SUCCEEDED was already reported (the seed's order); all that is left is the log.
@@ -134,8 +134,11 @@ void Agent::start_shadow_report() {
         after_shadow();
         return;
     }
-    // The URL lives in the scratch space: the Http port copies what it keeps during start().
-    TextBuilder shadow_url(scratch_shadow_url());
+    // The URL is built in the flash write buffer, unused until the first download of this boot
+    // (the Http port copies what it keeps during start()).
+    static_assert(kFlashWriteBufferSize >= kMaxShadowBaseUrlLength + kMaxThingNameLength + 24);
+    TextBuilder shadow_url(
+        std::span<char>(reinterpret_cast<char*>(write_buffer_.data()), write_buffer_.size()));
     shadow_url.append({shadow_base_url_.data(), shadow_base_url_length_})
         .append("/things/")
         .append(thing())
@@ -228,7 +231,7 @@ void Agent::on_connected(bool session_present) {
             state_.phase = Phase::Succeeding;
         } else {
             state_.phase = Phase::Failing;
-            state_.set_reason("could not confirm the new image");
+            set_failure_reason("could not confirm the new image");
         }
         save_state();
     }

@@ -137,8 +137,8 @@ void Agent::take_job(const JobDocument& doc) {
 
 void Agent::start_failing_job(const JobDocument& doc) {
     adopt_job(doc, Phase::Failing);
-    state_.set_reason(doc.reason_view());
-    announce_job(LogLevel::Warning, "job_document_invalid", state_.reason_view());
+    set_failure_reason(doc.reason_view());
+    announce_job(LogLevel::Warning, "job_document_invalid", failure_reason());
 }
 
 void Agent::job_over(std::string_view reason) {
@@ -175,10 +175,10 @@ void Agent::fail_job(std::string_view reason) {
     cancel_download();
     ports_.timers.cancel(TimerId::JobCheck);
     state_.phase = Phase::Failing;
-    state_.set_reason(reason); // reason may live in the scratch space that save_state reuses
+    set_failure_reason(reason); // copied first: reason may lie in the scratch space (a document)
     update_retries_ = 0;
     save_state();
-    log(LogLevel::Error, "job_failed", state_.reason_view());
+    log(LogLevel::Error, "job_failed", failure_reason());
     update_in_flight_ = false;
     publish_update();
 }

@@ -31,7 +31,7 @@ void Agent::publish_update() {
     case Phase::Failing:
         update.status = ExecutionStatus::Failed;
         update.next_state = NextState::None;
-        update.reason = state_.reason_view();
+        update.reason = failure_reason();
         break;
     default:
         return;

@@ -119,12 +119,6 @@ void PersistedState::reset() {
     *this = PersistedState{};
 }
 
-void PersistedState::set_reason(std::string_view text) {
-    reason_length = std::min(text.size(), kMaxReasonLength);
-    std::copy_n(text.data(), reason_length, reason.data());
-    reason[reason_length] = '\0';
-}
-
 std::uint32_t crc32(std::span<const std::uint8_t> data) {
     std::uint32_t crc = 0xFFFFFFFFu;
     for (const std::uint8_t byte : data) {
@@ -140,6 +134,10 @@ std::span<char> state_record_url_field(std::span<std::uint8_t> record) {
     return {reinterpret_cast<char*>(record.data() + kStateRecordUrlOffset), kMaxUrlLength + 1};
 }
 
+std::span<char> state_record_reason_field(std::span<std::uint8_t> record) {
+    return {reinterpret_cast<char*>(record.data() + kStateRecordReasonOffset), kMaxReasonLength};
+}
+
 std::string_view state_record_url(std::span<const std::uint8_t> record,
                                   const PersistedState& state) {
     if (record.size() < kStateRecordSize || state.url_length > kMaxUrlLength) {
@@ -148,16 +146,37 @@ std::string_view state_record_url(std::span<const std::uint8_t> record,
     return {reinterpret_cast<const char*>(record.data() + kStateRecordUrlOffset), state.url_length};
 }
 
-std::size_t encode_state(const PersistedState& state, std::string_view url,
+std::string_view state_record_reason(std::span<const std::uint8_t> record,
+                                     const PersistedState& state) {
+    if (record.size() < kStateRecordSize || state.reason_length > kMaxReasonLength) {
+        return {};
+    }
+    return {reinterpret_cast<const char*>(record.data() + kStateRecordReasonOffset),
+            state.reason_length};
+}
+
+namespace {
+
+// Moves length characters of text into a record field of field bytes (text may already lie
+// there) and clears the rest of the field.
+void place_text(std::string_view text, std::size_t length, std::uint8_t* field, std::size_t size) {
+    std::memmove(field, text.data(), length);
+    std::fill(field + length, field + size, std::uint8_t{0});
+}
+
+} // namespace
+
+std::size_t encode_state(const PersistedState& state, const StateTexts& texts,
                          std::span<std::uint8_t> out) {
     if (out.size() < kStateRecordSize || state.url_length > kMaxUrlLength ||
-        url.size() < state.url_length) {
+        state.reason_length > kMaxReasonLength || texts.url.size() < state.url_length ||
+        texts.reason.size() < state.reason_length) {
         return 0;
     }
-    // The URL first: it may lie in out's URL field already (the agent's case).
-    std::uint8_t* const url_field = out.data() + kStateRecordUrlOffset;
-    std::memmove(url_field, url.data(), state.url_length);
-    std::fill(url_field + state.url_length, url_field + kMaxUrlLength + 1, std::uint8_t{0});
+    // The texts first: they may lie in out's fields already.
+    place_text(texts.url, state.url_length, out.data() + kStateRecordUrlOffset, kMaxUrlLength + 1);
+    place_text(texts.reason, state.reason_length, out.data() + kStateRecordReasonOffset,
+               kMaxReasonLength);
     Writer w(out);
     w.bytes(kMagic.data(), kMagic.size(), kMagic.size());
     w.u32(0); // the CRC, below
@@ -183,9 +202,11 @@ std::size_t encode_state(const PersistedState& state, std::string_view url,
     w.bytes(state.sha256.data(), state.sha256.size(), 32);
     w.u8(static_cast<std::uint8_t>(state.job_id_length));
     w.bytes(as_bytes(state.job_id.data()), state.job_id_length, kMaxJobIdLength);
-    w.u8(static_cast<std::uint8_t>(state.reason_length));
-    w.bytes(as_bytes(state.reason.data()), state.reason_length, kMaxReasonLength);
     w.u16(static_cast<std::uint16_t>(state.url_length));
+    w.u8(static_cast<std::uint8_t>(state.reason_length));
+    if (w.pos() != kStateRecordReasonOffset) {
+        return 0; // the layout and the offsets disagree (a bug: caught by every test)
+    }
     Writer crc(out.subspan(kCrcOffset));
     crc.u32(crc32(out.subspan(kCrcEnd, kStateRecordSize - kCrcEnd)));
     return kStateRecordSize;
@@ -223,9 +244,8 @@ StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedSta
     r.bytes(s.sha256.data(), 32);
     s.job_id_length = r.u8();
     r.bytes(reinterpret_cast<std::uint8_t*>(s.job_id.data()), kMaxJobIdLength);
-    s.reason_length = r.u8();
-    r.bytes(reinterpret_cast<std::uint8_t*>(s.reason.data()), kMaxReasonLength);
     s.url_length = r.u16();
+    s.reason_length = r.u8();
     s.has_version_number = (flags & kHasVersionNumber) != 0;
     s.has_size = (flags & kHasSize) != 0;
     s.total_known = (flags & kTotalKnown) != 0;
@@ -238,7 +258,6 @@ StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedSta
     }
     s.phase = static_cast<Phase>(phase);
     s.job_id[s.job_id_length] = '\0';
-    s.reason[s.reason_length] = '\0';
     if (s.phase != Phase::Idle && !is_valid_job_id(s.job_id_view(), false)) {
         return StateDecodeStatus::BadField;
     }
@@ -256,7 +275,6 @@ StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedSt
         state.job_id[0] = '\0';
         state.url_length = 0;
         state.reason_length = 0;
-        state.reason[0] = '\0';
         state.has_version_number = false;
         state.version_number = 0;
         state.has_size = false;

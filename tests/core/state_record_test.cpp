@@ -32,7 +32,7 @@ PersistedState sample() {
     s.target_version = ImageVersion{1, 2, 3, 4};
     s.from_version = ImageVersion{1, 0, 0, 0};
     s.apply_attempts = 1;
-    s.set_reason("why");
+    s.reason_length = 3; // "why"
     return s;
 }
 } // namespace
@@ -40,7 +40,7 @@ PersistedState sample() {
 TEST_CASE("state records round-trip", "[core][state_record]") {
     std::array<std::uint8_t, kStateRecordSize> record{};
     const PersistedState s = sample();
-    REQUIRE(encode_state(s, kUrl, record) == kStateRecordSize);
+    REQUIRE(encode_state(s, {kUrl, "why"}, record) == kStateRecordSize);
     PersistedState back;
     REQUIRE(decode_state(record, back) == StateDecodeStatus::Ok);
     CHECK(back.phase == Phase::Downloading);
@@ -53,7 +53,7 @@ TEST_CASE("state records round-trip", "[core][state_record]") {
     CHECK(back.target_version == s.target_version);
     CHECK(back.from_version == s.from_version);
     CHECK(back.apply_attempts == 1);
-    CHECK(back.reason_view() == "why");
+    CHECK(state_record_reason(record, back) == "why");
     CHECK(kStateRecordSize <= kStateRecordCapacity);
 }
 
@@ -67,22 +67,27 @@ TEST_CASE("a record saved around the URL already in its URL field (the agent's o
     std::memcpy(field.data(), url.data(), url.size());
     PersistedState s = sample();
     s.url_length = url.size();
-    REQUIRE(encode_state(s, {field.data(), url.size()}, record) == kStateRecordSize);
+    const std::span<char> reason_field = state_record_reason_field(record);
+    std::memcpy(reason_field.data(), "why", 3);
+    REQUIRE(encode_state(s, {{field.data(), url.size()}, {reason_field.data(), 3}}, record) ==
+            kStateRecordSize);
     PersistedState back;
     REQUIRE(decode_state(record, back) == StateDecodeStatus::Ok);
     CHECK(state_record_url(record, back) == url);
+    CHECK(state_record_reason(record, back) == "why");
     CHECK(field[url.size()] == '\0'); // the rest of the field is cleared
+    CHECK(reason_field[3] == '\0');
     CHECK(field[kMaxUrlLength] == '\0');
     // Same state, same bytes, whatever the field held before.
     std::array<std::uint8_t, kStateRecordSize> fresh{};
-    REQUIRE(encode_state(s, url, fresh) == kStateRecordSize);
+    REQUIRE(encode_state(s, {url, "why"}, fresh) == kStateRecordSize);
     CHECK(fresh == record);
-    CHECK(encode_state(s, "short", fresh) == 0); // url shorter than url_length
+    CHECK(encode_state(s, {"short", "why"}, fresh) == 0); // url shorter than url_length
 }
 
 TEST_CASE("torn, foreign or inconsistent records are refused", "[core][state_record]") {
     std::array<std::uint8_t, kStateRecordSize> record{};
-    REQUIRE(encode_state(sample(), kUrl, record) == kStateRecordSize);
+    REQUIRE(encode_state(sample(), {kUrl, "why"}, record) == kStateRecordSize);
     PersistedState back;
     // Every single-bit flip is detected (CRC-32), and the state stays idle.
     for (std::size_t byte = 0; byte < record.size(); byte += 97) {
@@ -96,10 +101,10 @@ TEST_CASE("torn, foreign or inconsistent records are refused", "[core][state_rec
     CHECK(decode_state(std::span<const std::uint8_t>(), back) == StateDecodeStatus::WrongSize);
     PersistedState bad = sample();
     bad.download_offset = bad.total + 1;
-    REQUIRE(encode_state(bad, kUrl, record) == kStateRecordSize);
+    REQUIRE(encode_state(bad, {kUrl, "why"}, record) == kStateRecordSize);
     CHECK(decode_state(record, back) == StateDecodeStatus::BadField);
     std::array<std::uint8_t, 10> small{};
-    CHECK(encode_state(sample(), kUrl, small) == 0);
+    CHECK(encode_state(sample(), {kUrl, "why"}, small) == 0);
 }
 
 TEST_CASE("crc32 and sha256 known answers", "[core][state_record]") {

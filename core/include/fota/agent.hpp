@@ -185,24 +185,30 @@ private:
     /// A job whose FAILED report was itself rejected: not taken again this boot.
     std::array<char, kMaxJobIdLength + 1> abandoned_job_{};
     std::array<char, 96> content_range_{};
+    /// Image bytes on their way to flash; before the first download of a boot (no download
+    /// starts until the shadow report is over) it holds the shadow report's URL.
     std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_{};
 
     // Scratch space kept off the stack: a parsed job document (its URL goes straight into the
-    // record's URL field), or the shadow report's URL while the request starts (one at a time;
-    // each use begins it anew).
+    // record's URL field) or a topic while a port call takes it (one at a time; each use begins
+    // it anew, and a document is dead before a topic is built).
     union Scratch {
         Scratch() {} // no member is live until a use begins it
         JobDocument doc;
-        std::array<char, kMaxShadowBaseUrlLength + kMaxThingNameLength + 24> shadow_url;
+        std::array<char, kMaxTopicLength + 1> topic;
     };
     JobDocument& scratch_doc();
-    std::span<char> scratch_shadow_url();
+    std::span<char> scratch_topic();
     Scratch scratch_;
-    /// The state record as last saved or loaded, and the one home of the job's URL (its URL
-    /// field): a job document is parsed into it, requests and saves read it in place.
+    /// The state record as last saved or loaded, and the one home of the job's URL and failure
+    /// reason (its text fields): a job document is parsed into the URL field, requests, updates
+    /// and saves read them in place.
     std::array<std::uint8_t, kStateRecordSize> record_{};
     std::string_view url() const { return state_record_url(record_, state_); }
-    std::array<char, kMaxTopicLength + 1> topic_{};
+    std::string_view failure_reason() const { return state_record_reason(record_, state_); }
+    /// The failure reason of the job in hand, into the record's reason field (truncated to
+    /// kMaxReasonLength, as statusDetails carries it).
+    void set_failure_reason(std::string_view text);
     std::array<char, kMaxUpdatePayloadSize> payload_{};
 };
 

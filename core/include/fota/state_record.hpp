@@ -27,8 +27,8 @@ enum class Phase : std::uint8_t {
 
 std::string_view phase_text(Phase phase);
 
-/// Everything persisted but the URL's characters: those live in the record itself (see
-/// kStateRecordUrlOffset), so that the agent keeps one URL buffer, not two.
+/// Everything persisted but the characters of the URL and of the failure reason: those live in
+/// the record itself (its text fields, see StateTexts), so that the agent keeps one copy of each.
 struct PersistedState {
     Phase phase = Phase::Idle;
     std::array<char, kMaxJobIdLength + 1> job_id{};
@@ -47,34 +47,44 @@ struct PersistedState {
     ImageVersion target_version;     ///< the job's fwversion
     ImageVersion from_version;       ///< the version running when the job was taken
     std::uint8_t apply_attempts = 0; ///< reboots into the update so far
-    std::array<char, kMaxReasonLength + 1> reason{};
-    std::size_t reason_length = 0;
+    std::size_t reason_length = 0;   ///< of the failure reason in the record's reason field
 
     std::string_view job_id_view() const { return {job_id.data(), job_id_length}; }
-    std::string_view reason_view() const { return {reason.data(), reason_length}; }
-    void set_reason(std::string_view text);
     /// Back to idle: every field as default-constructed (one copy of that code on the target).
     void reset();
 };
 
 /// The record: magic, CRC-32 (of every byte after it), format, the fields of PersistedState,
-/// then the URL field: kMaxUrlLength + 1 bytes at kStateRecordUrlOffset, the URL and zeros.
-inline constexpr std::size_t kStateRecordUrlOffset =
-    4 + 4 + 1 + 1 + 1 + 1 + 7 * 4 + 2 * 8 + 32 + 1 + kMaxJobIdLength + 1 + kMaxReasonLength + 2;
+/// then its text fields: the failure reason (kMaxReasonLength bytes at kStateRecordReasonOffset)
+/// and the URL (kMaxUrlLength + 1 bytes at kStateRecordUrlOffset), each its text and zeros.
+inline constexpr std::size_t kStateRecordReasonOffset =
+    4 + 4 + 1 + 1 + 1 + 1 + 7 * 4 + 2 * 8 + 32 + 1 + kMaxJobIdLength + 2 + 1;
+inline constexpr std::size_t kStateRecordUrlOffset = kStateRecordReasonOffset + kMaxReasonLength;
 /// Bytes of a serialised record (fixed).
 inline constexpr std::size_t kStateRecordSize = kStateRecordUrlOffset + kMaxUrlLength + 1;
 static_assert(kStateRecordSize <= kStateRecordCapacity);
 
-/// The URL field of a record (kMaxUrlLength + 1 bytes); record holds at least kStateRecordSize.
+/// The texts of a state, kept apart from PersistedState: state.url_length and
+/// state.reason_length characters of them are used. They may already lie in the record's text
+/// fields (the agent's case: it keeps them nowhere else).
+struct StateTexts {
+    std::string_view url;
+    std::string_view reason;
+};
+
+/// The text fields of a record (record holds at least kStateRecordSize bytes).
 std::span<char> state_record_url_field(std::span<std::uint8_t> record);
-/// The URL of a decoded record: state.url_length characters of its URL field.
+std::span<char> state_record_reason_field(std::span<std::uint8_t> record);
+/// The texts of a decoded record: state.url_length / state.reason_length characters of its
+/// fields (empty if record is too small or a length too large).
 std::string_view state_record_url(std::span<const std::uint8_t> record,
                                   const PersistedState& state);
+std::string_view state_record_reason(std::span<const std::uint8_t> record,
+                                     const PersistedState& state);
 
-/// Serialise state and url (at most kMaxUrlLength characters, state.url_length of them are
-/// used; it may already lie in out's URL field) into out (at least kStateRecordSize bytes);
-/// returns the bytes used, 0 if out is too small or url shorter than state.url_length.
-std::size_t encode_state(const PersistedState& state, std::string_view url,
+/// Serialise state and its texts into out (at least kStateRecordSize bytes); returns the bytes
+/// used, 0 if out is too small, a length is beyond its limit or a text shorter than its length.
+std::size_t encode_state(const PersistedState& state, const StateTexts& texts,
                          std::span<std::uint8_t> out);
 
 enum class StateDecodeStatus : std::uint8_t {
@@ -86,8 +96,8 @@ enum class StateDecodeStatus : std::uint8_t {
     BadField
 };
 
-/// Parse a record (the URL stays in its URL field: state_record_url); anything but Ok leaves
-/// state idle (default).
+/// Parse a record (the texts stay in its fields: state_record_url, state_record_reason);
+/// anything but Ok leaves state idle (default).
 StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedState& state);
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib).
