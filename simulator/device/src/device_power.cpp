@@ -1,0 +1,288 @@
+// Boot and power of a simulated device: opening the flash (and installing the initial image on
+// the first power-on), running the boot model (test swap, confirm or revert; powered on again
+// after a cut mid-swap), building the core's session from what the flash and the store hold,
+// reboots, power cuts and the power's return.
+#include "device_runtime_impl.hpp"
+
+#include <fota/flash/mcuboot_image.hpp>
+#include <fota/image_version.hpp>
+#include <fota/json_writer.hpp>
+
+#include <boost/asio/post.hpp>
+
+#include <array>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+namespace fota::sim {
+
+namespace {
+
+std::string version_text(const fota::ImageVersion& version) {
+    std::array<char, 48> buffer{};
+    TextBuilder text(buffer);
+    append_image_version(text, version);
+    return std::string(text.view());
+}
+
+} // namespace
+
+void DeviceRuntime::Impl::reboot(bool clean) {
+    if (state_ != DeviceState::Running) {
+        return;
+    }
+    logger_->info("[{}] rebooting{}", options_.thing_name, clean ? "" : " (no clean shutdown)");
+    emit("rebooting", clean ? "" : "no clean shutdown");
+    state_ = DeviceState::Rebooting;
+    shut_down(clean);
+    boot();
+}
+
+void DeviceRuntime::Impl::cut_power(std::chrono::milliseconds off_for) {
+    if (power_off_ || (state_ != DeviceState::Running && state_ != DeviceState::Rebooting)) {
+        return;
+    }
+    if (session_) {
+        session_->lose_power();
+    }
+    ++power_cuts_;
+    power_off_ = true;
+    state_ = DeviceState::Rebooting;
+    logger_->warn("[{}] power cut (off for {} ms)", options_.thing_name, off_for.count());
+    emit("power_cut", "");
+    std::weak_ptr<Impl> weak = weak_from_this();
+    boost::asio::post(strand_, [weak, off_for] {
+        if (auto self = weak.lock()) {
+            self->shut_down(false);
+            self->power_on_after(off_for);
+        }
+    });
+}
+
+void DeviceRuntime::Impl::power_on_after(std::chrono::milliseconds off_for) {
+    if (off_for.count() <= 0) {
+        power_off_ = false;
+        boot();
+        return;
+    }
+    power_timer_.expires_after(off_for);
+    std::weak_ptr<Impl> weak = weak_from_this();
+    power_timer_.async_wait([weak](boost::system::error_code ec) {
+        if (auto self = weak.lock(); self && !ec && self->power_off_) {
+            self->power_off_ = false;
+            self->boot();
+        }
+    });
+}
+
+bool DeviceRuntime::Impl::open_flash() {
+    flash::DeviceConfig config;
+    config.file = options_.flash_file;
+    if (!options_.flash_geometry.empty()) {
+        auto geometry = flash::Geometry::parse(options_.flash_geometry);
+        if (!geometry) {
+            fail("flash geometry '" + options_.flash_geometry + "': " + geometry.error().message);
+            return false;
+        }
+        config.geometry = geometry.value();
+    }
+    if (!options_.flash_layout.empty()) {
+        config.layout = options_.flash_layout;
+    }
+    auto opened = flash::Device::open(config);
+    if (!opened) {
+        fail("cannot open the flash: " + opened.error().message);
+        return false;
+    }
+    device_ = std::move(opened.value());
+    return true;
+}
+
+void DeviceRuntime::Impl::fail(const std::string& message) {
+    last_error_ = message;
+    logger_->error("[{}] {}", options_.thing_name, message);
+}
+
+bool DeviceRuntime::Impl::install_initial_image() {
+    std::vector<std::uint8_t> image;
+    if (!options_.image_file.empty()) {
+        std::ifstream in(options_.image_file, std::ios::binary);
+        if (!in) {
+            fail("cannot read the image file " + options_.image_file);
+            return false;
+        }
+        image.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        const auto parsed = flash::parse_image(image);
+        if (!parsed) {
+            fail("the image file " + options_.image_file +
+                 " is not an MCUboot image: " + parsed.error().message);
+            return false;
+        }
+    } else {
+        const auto version = flash::ImageVersion::parse(options_.firmware_version);
+        if (!version) {
+            fail("bad firmware version '" + options_.firmware_version +
+                 "': " + version.error().message);
+            return false;
+        }
+        flash::TestImageOptions test;
+        test.version = version.value();
+        test.total_size = options_.image_size;
+        test.seed = options_.seed;
+        auto built = flash::make_test_image(test);
+        if (!built) {
+            fail("cannot build the initial image: " + built.error().message);
+            return false;
+        }
+        image = std::move(built.value());
+    }
+    const flash::Partition* primary = device_->partitions().find(flash::kPrimaryPartition);
+    if (primary == nullptr || image.size() > primary->size) {
+        fail("the initial image does not fit the primary slot");
+        return false;
+    }
+    flash::NorFlash& nor = device_->flash();
+    const std::uint32_t page = nor.geometry().page_size;
+    const auto padded = static_cast<std::uint32_t>((image.size() + page - 1) / page * page);
+    image.resize(padded, nor.geometry().erased_value);
+    if (nor.erase(primary->offset, padded) != flash::FlashStatus::ok ||
+        nor.write(primary->offset, image) != flash::FlashStatus::ok) {
+        fail("cannot write the initial image: " + nor.last_violation());
+        return false;
+    }
+    logger_->info("[{}] installed the initial image ({} bytes) in the primary slot",
+                  options_.thing_name, image.size());
+    return true;
+}
+
+void DeviceRuntime::Impl::boot() {
+    ++boots_;
+    std::optional<flash::BootResult> result = run_boot_loader();
+    if (!result) {
+        return;
+    }
+    if (!result->booted && boots_ == 1 && !installed_) { // the first power-on
+        installed_ = true;
+        if (!install_initial_image()) {
+            state_ = DeviceState::Off;
+            return;
+        }
+        result = device_->boot();
+    }
+    if (!result->booted) {
+        state_ = DeviceState::Bricked;
+        fail("boot failed: " + result->error);
+        emit("boot_failed", result->error);
+        notify_boot();
+        return;
+    }
+    run_image(*result);
+}
+
+std::optional<flash::BootResult> DeviceRuntime::Impl::run_boot_loader() {
+    // A cut armed for the swap: the flash is armed to cut before one of the boot loader's
+    // first operations (a swap of a 200 KiB image takes hundreds; a boot without a swap
+    // writes nothing, and then the cut waits for the next boot).
+    bool swap_cut_armed = false;
+    std::chrono::milliseconds swap_off_for{0};
+    if (swap_cut_) {
+        swap_off_for = swap_cut_->off_for;
+        device_->flash().arm(flash::FaultPlan::cut_before(2 + swap_cut_->seed % 60));
+        swap_cut_armed = true;
+    }
+    bool swap_announced = false;
+    // A power cut may hit the boot itself (a swap in progress): power on and boot again,
+    // as the hardware would, a bounded number of times.
+    flash::BootResult result;
+    for (int attempt = 0; attempt < 8; ++attempt) {
+        result = device_->boot();
+        if (result.booted || result.flash_status != flash::FlashStatus::power_lost) {
+            break;
+        }
+        ++power_cuts_;
+        logger_->warn("[{}] power cut during boot: {}", options_.thing_name, result.error);
+        if (!swap_announced) {
+            swap_announced = true;
+            emit("swapping", result.error);
+        }
+        emit("power_cut", result.error);
+        if (swap_cut_armed) {
+            swap_cut_armed = false;
+            swap_cut_.reset();
+            if (swap_off_for.count() > 0) {
+                // The power stays off for a while; the next power-on resumes the swap.
+                state_ = DeviceState::Rebooting;
+                power_off_ = true;
+                power_on_after(swap_off_for);
+                return std::nullopt;
+            }
+        }
+    }
+    if (swap_cut_armed) {
+        device_->flash().disarm();
+        if (result.swap != flash::SwapType::none) {
+            swap_cut_.reset(); // the swap was shorter than the chosen operation
+        }
+    }
+    if (!swap_announced && result.swap != flash::SwapType::none) {
+        emit("swapping", flash::to_string(result.swap));
+    }
+    return result;
+}
+
+void DeviceRuntime::Impl::run_image(const flash::BootResult& result) {
+    last_status_.running_version = version_text(core_version(result.version));
+    last_status_.confirmed = result.confirmed;
+    last_status_.reverted_last_boot = result.reverted();
+    logger_->info("[{}] boot {}: running {} ({}){}{}", options_.thing_name, boots_,
+                  last_status_.running_version, result.confirmed ? "confirmed" : "unconfirmed",
+                  result.swap != flash::SwapType::none
+                      ? std::string(", swap ") + flash::to_string(result.swap)
+                      : std::string(),
+                  result.secondary_rejected ? ", secondary rejected: " + result.rejection
+                                            : std::string());
+    state_ = DeviceState::Running;
+    emit("boot", last_status_.running_version);
+    session_ = std::make_shared<BootSession>(strand_, options_, *device_, result, boots_,
+                                             session_host(), logger_);
+    session_->set_offline_until(offline_until_);
+    session_->run();
+    if (stalled_) {
+        session_->set_stalled(true);
+    }
+    notify_boot();
+}
+
+// What a boot's session asks of the device: reboots and flash power cuts come back on a later
+// turn of the strand; a download-byte cut or stall happens at once.
+BootSession::Host DeviceRuntime::Impl::session_host() {
+    BootSession::Host host;
+    std::weak_ptr<Impl> weak = weak_from_this();
+    host.request_reboot = [weak, this](bool clean) {
+        boost::asio::post(strand_, [weak, clean] {
+            if (auto self = weak.lock()) {
+                self->reboot(clean);
+            }
+        });
+    };
+    host.power_lost = [weak, this] {
+        boost::asio::post(strand_, [weak] {
+            if (auto self = weak.lock()) {
+                self->cut_power(self->flash_off_for_);
+            }
+        });
+    };
+    host.download_cut = [this] { cut_power(download_cut_off_for_); };
+    host.download_stall = [this] { stall_http_for(download_stall_for_); };
+    host.event = [this](std::string_view name, std::string_view detail) { emit(name, detail); };
+    return host;
+}
+
+void DeviceRuntime::Impl::notify_boot() {
+    if (boot_handler_) {
+        boot_handler_(status());
+    }
+}
+
+} // namespace fota::sim
