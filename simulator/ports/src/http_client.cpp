@@ -391,34 +391,34 @@ private:
 
     void arm(int fd, const std::shared_ptr<SocketWatch>& watch) {
         using Wait = boost::asio::posix::stream_descriptor::wait_type;
-        if ((watch->what & CURL_POLL_IN) != 0 && !watch->read_pending) {
-            watch->read_pending = true;
-            watch->descriptor.async_wait(Wait::wait_read, [self = shared_from_this(), watch,
-                                                           fd](boost::system::error_code ec) {
-                watch->read_pending = false;
-                if (self->closed_) {
-                    return;
-                }
-                if (ec != boost::asio::error::operation_aborted) {
-                    self->socket_action(fd, ec ? CURL_CSELECT_ERR : CURL_CSELECT_IN);
-                }
-                self->rearm(fd, watch);
-            });
+        if ((watch->what & CURL_POLL_IN) != 0) {
+            wait_for(fd, watch, Wait::wait_read, &SocketWatch::read_pending, CURL_CSELECT_IN);
         }
-        if ((watch->what & CURL_POLL_OUT) != 0 && !watch->write_pending) {
-            watch->write_pending = true;
-            watch->descriptor.async_wait(Wait::wait_write, [self = shared_from_this(), watch,
-                                                            fd](boost::system::error_code ec) {
-                watch->write_pending = false;
-                if (self->closed_) {
-                    return;
-                }
-                if (ec != boost::asio::error::operation_aborted) {
-                    self->socket_action(fd, ec ? CURL_CSELECT_ERR : CURL_CSELECT_OUT);
-                }
-                self->rearm(fd, watch);
-            });
+        if ((watch->what & CURL_POLL_OUT) != 0) {
+            wait_for(fd, watch, Wait::wait_write, &SocketWatch::write_pending, CURL_CSELECT_OUT);
         }
+    }
+
+    // One wait for the socket to be ready in one direction (unless one is pending already),
+    // then curl's turn with `ready` (or an error) and the next wait.
+    void wait_for(int fd, const std::shared_ptr<SocketWatch>& watch,
+                  boost::asio::posix::stream_descriptor::wait_type direction,
+                  bool SocketWatch::*pending, int ready) {
+        if ((*watch).*pending) {
+            return;
+        }
+        (*watch).*pending = true;
+        watch->descriptor.async_wait(direction, [self = shared_from_this(), watch, fd, pending,
+                                                 ready](boost::system::error_code ec) {
+            (*watch).*pending = false;
+            if (self->closed_) {
+                return;
+            }
+            if (ec != boost::asio::error::operation_aborted) {
+                self->socket_action(fd, ec ? CURL_CSELECT_ERR : ready);
+            }
+            self->rearm(fd, watch);
+        });
     }
 
     void rearm(int fd, const std::shared_ptr<SocketWatch>& watch) {
