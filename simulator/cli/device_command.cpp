@@ -19,6 +19,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -110,23 +111,18 @@ std::size_t thread_count() {
     return threads;
 }
 
-// One round of status collection: every device answers on its own strand.
-struct Census {
-    std::mutex mutex;
-    std::size_t answered = 0;
-    std::size_t at_target = 0;
-    std::size_t connected = 0;
-    std::size_t failed = 0; ///< could not start (flash file, image): Off with an error
-    std::map<std::string, std::size_t> by_phase;
-    std::map<std::string, std::size_t> by_version;
-};
-
-int run_devices(const DeviceCommandOptions& cli) {
-    spdlog::set_level(spdlog::level::from_str(cli.log_level));
+// --endpoint, parsed.
+struct Endpoint {
     std::string host;
     std::uint16_t port = 0;
-    const bool tls = cli.tls || !cli.cert.empty();
-    if (!parse_endpoint(cli.endpoint, tls, host, port)) {
+    bool tls = false;
+};
+
+// Checks the command line (a usage error for anything invalid); returns the endpoint.
+Endpoint check_command_line(const DeviceCommandOptions& cli) {
+    Endpoint endpoint;
+    endpoint.tls = cli.tls || !cli.cert.empty();
+    if (!parse_endpoint(cli.endpoint, endpoint.tls, endpoint.host, endpoint.port)) {
         usage_error("--endpoint must be HOST or HOST:PORT (port 1..65535), got '" + cli.endpoint +
                     "'");
     }
@@ -144,21 +140,14 @@ int run_devices(const DeviceCommandOptions& cli) {
             usage_error("no such file: " + *file);
         }
     }
+    return endpoint;
+}
 
-    DeviceOptions base;
-    base.mqtt_host = host;
-    base.mqtt_port = port;
-    base.mqtt_tls = tls;
-    base.ca_file = cli.ca;
-    base.cert_file = cli.cert;
-    base.key_file = cli.key;
-    base.verify_tls = !cli.insecure;
-    base.keep_alive_s = cli.keep_alive;
-    base.shadow_base_url = cli.shadow_url;
-    base.image_file = cli.image;
-    base.firmware_version = cli.firmware_version;
+// The core's profile from --profile and --shadow-transport (a usage error if invalid).
+fota::Profile profile_of(const DeviceCommandOptions& cli) {
+    fota::Profile profile = fota::default_profile();
     if (cli.profile == "verified") {
-        base.profile = fota::verified_profile();
+        profile = fota::verified_profile();
     } else if (cli.profile != "default") {
         usage_error("--profile must be default or verified");
     }
@@ -169,15 +158,39 @@ int run_devices(const DeviceCommandOptions& cli) {
         if (cli.shadow_url.empty()) {
             usage_error("--shadow-transport https needs --shadow-url https://HOST[:PORT]");
         }
-        base.profile.shadow_transport = fota::ShadowTransport::Https;
+        profile.shadow_transport = fota::ShadowTransport::Https;
     } else if (transport == "mqtt") {
-        base.profile.shadow_transport = fota::ShadowTransport::Mqtt;
+        profile.shadow_transport = fota::ShadowTransport::Mqtt;
     } else if (transport == "none") {
-        base.profile.shadow_transport = fota::ShadowTransport::None;
+        profile.shadow_transport = fota::ShadowTransport::None;
     } else {
         usage_error("--shadow-transport must be https, mqtt or none");
     }
+    return profile;
+}
 
+// What every device of the run shares.
+DeviceOptions base_device_options(const DeviceCommandOptions& cli, const Endpoint& endpoint) {
+    DeviceOptions base;
+    base.mqtt_host = endpoint.host;
+    base.mqtt_port = endpoint.port;
+    base.mqtt_tls = endpoint.tls;
+    base.ca_file = cli.ca;
+    base.cert_file = cli.cert;
+    base.key_file = cli.key;
+    base.verify_tls = !cli.insecure;
+    base.keep_alive_s = cli.keep_alive;
+    base.shadow_base_url = cli.shadow_url;
+    base.image_file = cli.image;
+    base.firmware_version = cli.firmware_version;
+    base.profile = profile_of(cli);
+    return base;
+}
+
+// One DeviceOptions a device: its thing name, seed and flash file (in the --flash folder, created
+// here, with --count).
+std::vector<DeviceOptions> fleet_device_options(const DeviceCommandOptions& cli,
+                                                const DeviceOptions& base) {
     const std::size_t count = cli.count == 0 ? 1 : cli.count;
     if (count > 1 && !cli.flash.empty()) {
         std::error_code ec;
@@ -186,9 +199,7 @@ int run_devices(const DeviceCommandOptions& cli) {
             usage_error("--flash with --count names a folder; cannot create " + cli.flash);
         }
     }
-
-    boost::asio::io_context io;
-    std::vector<std::unique_ptr<DeviceRuntime>> devices;
+    std::vector<DeviceOptions> devices;
     devices.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         DeviceOptions options = base;
@@ -200,141 +211,191 @@ int run_devices(const DeviceCommandOptions& cli) {
                     ? (std::filesystem::path(cli.flash) / (options.thing_name + ".flash")).string()
                     : cli.flash;
         }
-        devices.push_back(std::make_unique<DeviceRuntime>(io, std::move(options)));
+        devices.push_back(std::move(options));
+    }
+    return devices;
+}
+
+// One round of status collection: every device answers on its own strand.
+struct Census {
+    std::mutex mutex;
+    std::size_t answered = 0;
+    std::size_t at_target = 0;
+    std::size_t connected = 0;
+    std::size_t failed = 0; ///< could not start (flash file, image): Off with an error
+    std::map<std::string, std::size_t> by_phase;
+    std::map<std::string, std::size_t> by_version;
+};
+
+// The devices of one run on one io_context, started (in batches with --stagger-ms) and watched
+// by a census every few seconds until a signal, --until-version, --timeout, or no device starts.
+class Fleet {
+public:
+    Fleet(const DeviceCommandOptions& cli, std::vector<DeviceOptions> options)
+        : cli_(cli), count_(options.size()) {
+        devices_.reserve(count_);
+        for (auto& device : options) {
+            devices_.push_back(std::make_unique<DeviceRuntime>(io_, std::move(device)));
+        }
     }
 
-    const auto started = std::chrono::steady_clock::now();
-    spdlog::info("starting {} device(s) against {}:{} ({}) on {} thread(s)", count, host, port,
-                 tls ? "TLS" : "TCP", cli.threads);
-    // Staggered starts spread the connection burst (AWS allows 500 connects per second).
-    auto stagger = std::make_shared<boost::asio::steady_timer>(io);
-    auto next_start = std::make_shared<std::size_t>(0);
-    std::function<void()> start_some;
-    start_some = [&, stagger, next_start] {
-        const std::size_t batch = cli.stagger_ms == 0 ? count : 10;
-        for (std::size_t i = 0; i < batch && *next_start < count; ++i) {
-            devices[(*next_start)++]->start();
+    // Runs until the fleet stops; returns the exit code.
+    int run() {
+        started_ = std::chrono::steady_clock::now();
+        const DeviceOptions& first = devices_.front()->options();
+        spdlog::info("starting {} device(s) against {}:{} ({}) on {} thread(s)", count_,
+                     first.mqtt_host, first.mqtt_port, first.mqtt_tls ? "TLS" : "TCP",
+                     cli_.threads);
+        boost::asio::post(io_, [this] { start_some(); });
+        signals_.async_wait([this](boost::system::error_code ec, int signal) {
+            if (!ec) {
+                spdlog::info("signal {}: stopping", signal);
+                stop_all(0);
+            }
+        });
+        take_census();
+
+        std::vector<std::thread> workers;
+        for (unsigned i = 1; i < cli_.threads; ++i) {
+            workers.emplace_back([this] { io_.run(); });
         }
-        if (*next_start < count) {
-            stagger->expires_after(std::chrono::milliseconds(cli.stagger_ms));
-            stagger->async_wait([&](boost::system::error_code ec) {
+        io_.run();
+        for (auto& worker : workers) {
+            worker.join();
+        }
+        devices_.clear();
+        return exit_code_;
+    }
+
+private:
+    // Staggered starts spread the connection burst (AWS allows 500 connects per second).
+    void start_some() {
+        const std::size_t batch = cli_.stagger_ms == 0 ? count_ : 10;
+        for (std::size_t i = 0; i < batch && next_start_ < count_; ++i) {
+            devices_[next_start_++]->start();
+        }
+        if (next_start_ < count_) {
+            stagger_.expires_after(std::chrono::milliseconds(cli_.stagger_ms));
+            stagger_.async_wait([this](boost::system::error_code ec) {
                 if (!ec) {
                     start_some();
                 }
             });
         }
-    };
-    boost::asio::post(io, start_some);
+    }
 
-    std::atomic<int> exit_code{0};
-    std::atomic<bool> stopping{false};
-    auto stop_all = [&](int code) {
-        if (stopping.exchange(true)) {
+    void stop_all(int code) {
+        if (stopping_.exchange(true)) {
             return;
         }
-        exit_code = code;
-        stagger->cancel();
-        auto remaining = std::make_shared<std::atomic<std::size_t>>(devices.size());
-        for (auto& device : devices) {
+        exit_code_ = code;
+        stagger_.cancel();
+        auto remaining = std::make_shared<std::atomic<std::size_t>>(devices_.size());
+        for (auto& device : devices_) {
             DeviceRuntime* raw = device.get();
-            device->post([raw, remaining, &io] {
+            device->post([this, raw, remaining] {
                 raw->stop();
                 if (--*remaining == 0) {
-                    io.stop();
+                    io_.stop();
                 }
             });
         }
-    };
-
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](boost::system::error_code ec, int signal) {
-        if (!ec) {
-            spdlog::info("signal {}: stopping", signal);
-            stop_all(0);
-        }
-    });
+    }
 
     // Every few seconds: a census of the fleet (progress, and the --until-version check).
-    boost::asio::steady_timer census_timer(io);
-    std::function<void()> take_census;
-    take_census = [&] {
-        census_timer.expires_after(std::chrono::seconds(count > 1 ? 5 : 2));
-        census_timer.async_wait([&](boost::system::error_code ec) {
-            if (ec || stopping) {
+    void take_census() {
+        census_timer_.expires_after(std::chrono::seconds(count_ > 1 ? 5 : 2));
+        census_timer_.async_wait([this](boost::system::error_code ec) {
+            if (ec || stopping_) {
                 return;
             }
             auto census = std::make_shared<Census>();
-            for (auto& device : devices) {
+            for (auto& device : devices_) {
                 DeviceRuntime* raw = device.get();
-                device->post([&, raw, census] {
+                device->post([this, raw, census] {
                     const DeviceStatus status = raw->status();
                     const std::lock_guard lock(census->mutex);
-                    ++census->answered;
-                    ++census->by_phase[status.phase.empty() ? std::string(to_string(status.state))
-                                                            : status.phase];
-                    ++census->by_version[status.running_version];
-                    census->connected += status.mqtt_connected ? 1 : 0;
-                    if (status.state == DeviceState::Off && !status.last_error.empty()) {
-                        ++census->failed;
+                    count(*census, status);
+                    if (census->answered == devices_.size() && report(*census)) {
+                        boost::asio::post(io_, [this] { take_census(); });
                     }
-                    if (!cli.until_version.empty() && status.state == DeviceState::Running &&
-                        status.confirmed && status.phase == "idle" &&
-                        (status.running_version == cli.until_version ||
-                         status.running_version == "v" + cli.until_version)) {
-                        ++census->at_target;
-                    }
-                    if (census->answered < devices.size()) {
-                        return;
-                    }
-                    std::string versions;
-                    for (const auto& [version, n] : census->by_version) {
-                        versions += " " + version + "=" + std::to_string(n);
-                    }
-                    std::string phases;
-                    for (const auto& [phase, n] : census->by_phase) {
-                        phases += " " + phase + "=" + std::to_string(n);
-                    }
-                    spdlog::info("fleet: {} connected; versions:{}; phases:{}", census->connected,
-                                 versions, phases);
-                    if (census->failed == devices.size()) {
-                        spdlog::error("no device could start (see the errors above)");
-                        stop_all(1);
-                        return;
-                    }
-                    if (!cli.until_version.empty() && census->at_target == devices.size()) {
-                        const double wall = std::chrono::duration<double>(
-                                                std::chrono::steady_clock::now() - started)
-                                                .count();
-                        spdlog::info("all {} device(s) run {} (confirmed) after {:.1f} s; cpu "
-                                     "{:.1f} s; peak RSS {} KiB; {} threads",
-                                     devices.size(), cli.until_version, wall, cpu_seconds(),
-                                     peak_rss_kib(), thread_count());
-                        stop_all(0);
-                        return;
-                    }
-                    if (cli.timeout_s != 0 && std::chrono::steady_clock::now() - started >
-                                                  std::chrono::seconds(cli.timeout_s)) {
-                        spdlog::error("timeout after {} s", cli.timeout_s);
-                        stop_all(1);
-                        return;
-                    }
-                    boost::asio::post(io, take_census);
                 });
             }
         });
-    };
-    take_census();
+    }
 
-    std::vector<std::thread> workers;
-    for (unsigned i = 1; i < cli.threads; ++i) {
-        workers.emplace_back([&io] { io.run(); });
+    void count(Census& census, const DeviceStatus& status) const {
+        ++census.answered;
+        ++census
+              .by_phase[status.phase.empty() ? std::string(to_string(status.state)) : status.phase];
+        ++census.by_version[status.running_version];
+        census.connected += status.mqtt_connected ? 1 : 0;
+        if (status.state == DeviceState::Off && !status.last_error.empty()) {
+            ++census.failed;
+        }
+        if (!cli_.until_version.empty() && status.state == DeviceState::Running &&
+            status.confirmed && status.phase == "idle" &&
+            (status.running_version == cli_.until_version ||
+             status.running_version == "v" + cli_.until_version)) {
+            ++census.at_target;
+        }
     }
-    io.run();
-    for (auto& worker : workers) {
-        worker.join();
+
+    // Logs a complete census; false when it ends the run.
+    bool report(const Census& census) {
+        std::string versions;
+        for (const auto& [version, n] : census.by_version) {
+            versions += " " + version + "=" + std::to_string(n);
+        }
+        std::string phases;
+        for (const auto& [phase, n] : census.by_phase) {
+            phases += " " + phase + "=" + std::to_string(n);
+        }
+        spdlog::info("fleet: {} connected; versions:{}; phases:{}", census.connected, versions,
+                     phases);
+        if (census.failed == devices_.size()) {
+            spdlog::error("no device could start (see the errors above)");
+            stop_all(1);
+            return false;
+        }
+        if (!cli_.until_version.empty() && census.at_target == devices_.size()) {
+            const double wall =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+            spdlog::info("all {} device(s) run {} (confirmed) after {:.1f} s; cpu "
+                         "{:.1f} s; peak RSS {} KiB; {} threads",
+                         devices_.size(), cli_.until_version, wall, cpu_seconds(), peak_rss_kib(),
+                         thread_count());
+            stop_all(0);
+            return false;
+        }
+        if (cli_.timeout_s != 0 &&
+            std::chrono::steady_clock::now() - started_ > std::chrono::seconds(cli_.timeout_s)) {
+            spdlog::error("timeout after {} s", cli_.timeout_s);
+            stop_all(1);
+            return false;
+        }
+        return true;
     }
-    devices.clear();
-    return exit_code;
+
+    const DeviceCommandOptions& cli_;
+    const std::size_t count_;
+    boost::asio::io_context io_;
+    std::vector<std::unique_ptr<DeviceRuntime>> devices_;
+    std::chrono::steady_clock::time_point started_;
+    boost::asio::steady_timer stagger_{io_};
+    std::size_t next_start_ = 0;
+    boost::asio::signal_set signals_{io_, SIGINT, SIGTERM};
+    boost::asio::steady_timer census_timer_{io_};
+    std::atomic<int> exit_code_{0};
+    std::atomic<bool> stopping_{false};
+};
+
+int run_devices(const DeviceCommandOptions& cli) {
+    spdlog::set_level(spdlog::level::from_str(cli.log_level));
+    const Endpoint endpoint = check_command_line(cli);
+    const DeviceOptions base = base_device_options(cli, endpoint);
+    Fleet fleet(cli, fleet_device_options(cli, base));
+    return fleet.run();
 }
 
 void add_device_command(CLI::App& app) {
