@@ -46,38 +46,11 @@ struct CloudOptions {
     throw CLI::RuntimeError(code);
 }
 
-void run_cloud(const CloudOptions& options) {
-    if (options.access_key_id.empty() != options.secret_access_key.empty()) {
-        fail("--access-key-id and --secret-access-key go together", 2);
-    }
-    const std::string plugin = cloud::find_mosquitto_plugin(options.plugin);
-    if (plugin.empty()) {
-        fail("the fota Mosquitto plugin (libfota_mosquitto_plugin.so) was not found; pass --plugin "
-             "PATH or set FOTA_MOSQUITTO_PLUGIN",
-             2);
-    }
-    std::optional<cloud::http::Credentials> credentials;
-    if (!options.access_key_id.empty()) {
-        credentials =
-            cloud::http::Credentials{options.access_key_id, options.secret_access_key, ""};
-    }
-
-    boost::asio::io_context io;
-    cloud::ObjectServerConfig object_config;
-    object_config.address = options.address;
-    object_config.port = options.object_port;
-    object_config.credentials = credentials;
-    cloud::ObjectServer objects(io, object_config);
-    try {
-        objects.start();
-    } catch (const std::exception& e) {
-        fail("object server: cannot listen on " + options.address + ":" +
-             std::to_string(options.object_port) + ": " + e.what());
-    }
-    for (const auto& bucket : options.buckets) {
-        objects.create_bucket(bucket);
-    }
-
+// The broker's options: the plugin, the ports, and the object server's endpoint and the
+// credentials the plugin hands on.
+cloud::BrokerOptions broker_options(const CloudOptions& options, const std::string& plugin,
+                                    const std::string& object_endpoint,
+                                    const std::optional<cloud::http::Credentials>& credentials) {
     cloud::BrokerOptions broker_options;
     broker_options.mosquitto = options.mosquitto;
     broker_options.plugin_path = plugin;
@@ -86,32 +59,22 @@ void run_cloud(const CloudOptions& options) {
     broker_options.control_port = options.control_port;
     broker_options.work_dir = options.data_dir;
     broker_options.extra_environment = options.broker_environment;
-    broker_options.plugin_options["object_endpoint"] = objects.endpoint();
+    broker_options.plugin_options["object_endpoint"] = object_endpoint;
     if (credentials) {
         broker_options.plugin_options["access_key_id"] = credentials->access_key_id;
         broker_options.plugin_options["secret_access_key"] = credentials->secret_access_key;
         broker_options.plugin_options["object_access_key_id"] = credentials->access_key_id;
         broker_options.plugin_options["object_secret_access_key"] = credentials->secret_access_key;
     }
-    cloud::BrokerProcess broker(broker_options);
-    try {
-        broker.start();
-    } catch (const std::exception& e) {
-        fail(std::string("mosquitto: ") + e.what());
-    }
+    return broker_options;
+}
 
-    std::cout << "fota-sim cloud is running\n"
-              << "  mqtt           " << broker.mqtt_uri() << "\n"
-              << "  control-plane  " << broker.control_endpoint()
-              << "   (aws iot / aws iot-data --endpoint-url)\n"
-              << "  object-server  " << objects.endpoint()
-              << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
-              << "  state          " << broker.work_dir() << "\n"
-              << "Stop with Ctrl-C or SIGTERM.\n"
-              << std::flush;
-
+// Serves until one of `signals` arrives or the broker dies on its own; returns the exit code.
+// The caller keeps the signal set past the call, so a second Ctrl-C while the broker stops is
+// still caught rather than fatal.
+int serve(boost::asio::io_context& io, boost::asio::signal_set& signals,
+          cloud::BrokerProcess& broker, cloud::ObjectServer& objects) {
     int exit_code = 0;
-    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     boost::asio::steady_timer watchdog(io);
     auto shutdown = [&] {
         signals.cancel();
@@ -146,7 +109,60 @@ void run_cloud(const CloudOptions& options) {
     };
     watch();
     io.run();
+    return exit_code;
+}
 
+void run_cloud(const CloudOptions& options) {
+    if (options.access_key_id.empty() != options.secret_access_key.empty()) {
+        fail("--access-key-id and --secret-access-key go together", 2);
+    }
+    const std::string plugin = cloud::find_mosquitto_plugin(options.plugin);
+    if (plugin.empty()) {
+        fail("the fota Mosquitto plugin (libfota_mosquitto_plugin.so) was not found; pass --plugin "
+             "PATH or set FOTA_MOSQUITTO_PLUGIN",
+             2);
+    }
+    std::optional<cloud::http::Credentials> credentials;
+    if (!options.access_key_id.empty()) {
+        credentials =
+            cloud::http::Credentials{options.access_key_id, options.secret_access_key, ""};
+    }
+
+    boost::asio::io_context io;
+    cloud::ObjectServerConfig object_config;
+    object_config.address = options.address;
+    object_config.port = options.object_port;
+    object_config.credentials = credentials;
+    cloud::ObjectServer objects(io, object_config);
+    try {
+        objects.start();
+    } catch (const std::exception& e) {
+        fail("object server: cannot listen on " + options.address + ":" +
+             std::to_string(options.object_port) + ": " + e.what());
+    }
+    for (const auto& bucket : options.buckets) {
+        objects.create_bucket(bucket);
+    }
+
+    cloud::BrokerProcess broker(broker_options(options, plugin, objects.endpoint(), credentials));
+    try {
+        broker.start();
+    } catch (const std::exception& e) {
+        fail(std::string("mosquitto: ") + e.what());
+    }
+
+    std::cout << "fota-sim cloud is running\n"
+              << "  mqtt           " << broker.mqtt_uri() << "\n"
+              << "  control-plane  " << broker.control_endpoint()
+              << "   (aws iot / aws iot-data --endpoint-url)\n"
+              << "  object-server  " << objects.endpoint()
+              << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
+              << "  state          " << broker.work_dir() << "\n"
+              << "Stop with Ctrl-C or SIGTERM.\n"
+              << std::flush;
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    int exit_code = serve(io, signals, broker, objects);
     if (!broker.stop() && exit_code == 0) {
         std::cerr << "fota-sim cloud: mosquitto did not stop cleanly; its log:\n" << broker.log();
         exit_code = 1;
