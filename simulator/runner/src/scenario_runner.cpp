@@ -962,7 +962,7 @@ private:
                 o.flash_geometry = d.flash.geometry;
                 o.flash_layout = d.flash.layout;
                 o.image_file = image_files_.at(group.initial_firmware);
-                o.verified = group.profile == Profile::verified;
+                o.verified = group.profile == ProfileName::verified;
                 o.clean_session = group.clean_session;
                 o.seed = seed_ * 1'000'003u + index;
                 d.runtime = std::make_unique<runner::HostDevice>(
@@ -1741,7 +1741,7 @@ private:
                 const json& shadow = shadows[i];
                 std::string value = "no shadow";
                 const std::string key =
-                    runner::shadow_version_key(d->group->profile == Profile::verified);
+                    runner::shadow_version_key(d->group->profile == ProfileName::verified);
                 if (shadow.contains("state") && shadow["state"].contains("reported") &&
                     shadow["state"]["reported"].contains(key)) {
                     const json& v = shadow["state"]["reported"][key];
