@@ -40,11 +40,15 @@ void EmbeddedStack::start(const std::string& work_dir) {
     broker.extra_environment = options().broker_environment;
     broker.plugin_options["object_endpoint"] = object_server_->endpoint();
     broker_options_ = broker;
-    broker_ = std::make_unique<cloud::BrokerProcess>(broker);
+    start_broker(broker, "mosquitto did not start: ");
+}
+
+void EmbeddedStack::start_broker(const cloud::BrokerOptions& options, const std::string& failure) {
+    broker_ = std::make_unique<cloud::BrokerProcess>(options);
     try {
         broker_->start();
     } catch (const std::exception& e) {
-        throw StackError(std::string("mosquitto did not start: ") + e.what());
+        throw StackError(failure + e.what());
     }
     control_.emplace(broker_->control_endpoint());
 }
@@ -115,13 +119,7 @@ void EmbeddedStack::restart_broker(std::chrono::milliseconds down_for) {
         notes_ += "restart_broker: mosquitto did not exit cleanly\n";
     }
     wait_for(down_for);
-    broker_ = std::make_unique<cloud::BrokerProcess>(options);
-    try {
-        broker_->start();
-    } catch (const std::exception& e) {
-        throw StackError(std::string("restart_broker: mosquitto did not start again: ") + e.what());
-    }
-    control_.emplace(broker_->control_endpoint());
+    start_broker(options, "restart_broker: mosquitto did not start again: ");
 }
 
 RealTimeStack::DeviceEndpoints EmbeddedStack::device_endpoints() const {

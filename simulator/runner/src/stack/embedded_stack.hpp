@@ -49,6 +49,8 @@ protected:
     DeviceEndpoints device_endpoints() const override;
 
 private:
+    /// Starts Mosquitto with options; throws StackError starting with failure when it does not.
+    void start_broker(const cloud::BrokerOptions& options, const std::string& failure);
     const ControlClient& control() const;
 
     bool stopped_ = false;
