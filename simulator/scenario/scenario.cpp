@@ -47,8 +47,8 @@ const char* to_string(StackKind kind) {
     return "?";
 }
 
-const char* to_string(Profile profile) {
-    return profile == Profile::verified ? "verified" : "seed";
+const char* to_string(ProfileName profile) {
+    return profile == ProfileName::verified ? "verified" : "seed";
 }
 
 const char* to_string(DevicePhase phase) {

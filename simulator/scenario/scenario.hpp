@@ -39,8 +39,9 @@ struct StackConfig {
     std::string bucket;
 };
 
-/// The device policy of the FOTA core (see DESIGN.md, Profiles).
-enum class Profile { seed, verified };
+/// The name a scenario gives a device policy of the FOTA core (fota::Profile; see DESIGN.md,
+/// Profiles): seed is fota::default_profile(), verified fota::verified_profile().
+enum class ProfileName { seed, verified };
 
 /// NOR flash geometry of each device of a group (nRF9160 defaults).
 struct FlashGeometry {
@@ -54,7 +55,7 @@ struct FlashGeometry {
 struct DeviceGroup {
     std::string thing_prefix;
     std::uint32_t count = 1;
-    Profile profile = Profile::seed;
+    ProfileName profile = ProfileName::seed;
     std::string initial_firmware; ///< a firmware id; the image in the primary slot, confirmed
     FlashGeometry flash;
     bool autostart = true; ///< false: the devices stay off until a start_devices step
@@ -413,7 +414,7 @@ struct Scenario {
 
 /// Names as written in scenario files (also used in reports).
 const char* to_string(StackKind kind);
-const char* to_string(Profile profile);
+const char* to_string(ProfileName profile);
 const char* to_string(DevicePhase phase);
 const char* to_string(ExecutionStatus status);
 const char* to_string(JobStatus status);

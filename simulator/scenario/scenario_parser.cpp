@@ -536,7 +536,7 @@ private:
         }
         if (const auto& profile = node["profile"]; profile.IsDefined()) {
             if (auto value = r_.choice(profile, "'profile' in " + what, {"seed", "verified"})) {
-                group.profile = *value == "verified" ? Profile::verified : Profile::seed;
+                group.profile = *value == "verified" ? ProfileName::verified : ProfileName::seed;
             }
         }
         if (auto id = firmware_ref(node["initial_firmware"], "'initial_firmware' in " + what)) {

@@ -71,7 +71,7 @@ TEST_CASE("a minimal scenario gives the model with its defaults", "[scenario_for
     REQUIRE(s.devices.size() == 1);
     CHECK(s.devices[0].thing_prefix == "dev-");
     CHECK(s.devices[0].count == 3);
-    CHECK(s.devices[0].profile == Profile::seed);
+    CHECK(s.devices[0].profile == ProfileName::seed);
     CHECK(s.devices[0].flash.size == 1024U * 1024U);
     CHECK(s.devices[0].flash.page_size == 4096);
     CHECK(s.devices[0].flash.write_unit == 4);

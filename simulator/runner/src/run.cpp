@@ -1,0 +1,372 @@
+// The run's course (stack, firmware, devices, steps, expectations, report) and what steps and
+// expectations share: selecting devices, reading executions, evaluating conditions, results.
+#include "run.hpp"
+
+#include "run_error.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+namespace fota::sim::runner {
+
+using json = nlohmann::json;
+using std::chrono::milliseconds;
+
+void Tally::add(const std::string& thing, bool ok, const std::string& value) {
+    ++values[value];
+    if (!ok) {
+        if (++failing <= 5) {
+            observed += (observed.empty() ? "" : "; ") + thing + ": " + value;
+        }
+    }
+}
+
+std::string Tally::summary() const {
+    if (failing == 0) {
+        std::string s;
+        for (const auto& [value, n] : values) {
+            s += (s.empty() ? "" : ", ") + value +
+                 (values.size() > 1 || n > 1 ? " x" + std::to_string(n) : "");
+        }
+        return s;
+    }
+    return observed + (failing > 5 ? "; ... (" + std::to_string(failing) + " devices)" : "");
+}
+
+Run::Run(const Scenario& scenario, const RunnerOptions& options, ScenarioReport& report)
+    : scenario_(scenario), options_(options), report_(report) {}
+
+Run::~Run() {
+    teardown();
+}
+
+void Run::execute() {
+    make_and_check_stack();
+    check_supported();
+    char pattern[] = "/tmp/fota-run-XXXXXX";
+    if (mkdtemp(pattern) == nullptr) {
+        throw RunError("cannot create a temporary folder");
+    }
+    work_dir_ = pattern;
+    images_ = prepare_firmware(scenario_, seed_, work_dir_);
+    start_stack();
+    published_ = publish_firmware(scenario_, images_, *stack_);
+    create_devices();
+    for (const Step& step : scenario_.steps) {
+        if (!run_step(step)) {
+            skip_expectations();
+            report_.outcome = Outcome::failed;
+            return;
+        }
+    }
+    bool all = true;
+    for (const Expectation& e : scenario_.expectations) {
+        all = check_expectation(e) && all;
+    }
+    report_.outcome = all ? Outcome::passed : Outcome::failed;
+}
+
+void Run::finish_report() {
+    for (const Device& d : devices_) {
+        DeviceReport device;
+        device.thing = d.thing;
+        if (d.started) {
+            try {
+                const StackDevice::Status s = status_of(d);
+                device.running_version = s.running_version;
+                device.confirmed = s.confirmed;
+                device.boots = s.boots;
+            } catch (const RunError&) {
+                device.running_version = "?";
+            }
+        }
+        device.phases = recorder_.phases(d.thing);
+        report_.devices.push_back(std::move(device));
+    }
+    report_.log = recorder_.log();
+    if (stack_) {
+        report_.log += stack_->log();
+    }
+}
+
+void Run::teardown() {
+    if (torn_down_) {
+        return;
+    }
+    torn_down_ = true;
+    if (stack_) {
+        stack_->stop(); // the devices too
+    }
+    devices_.clear();
+    record_device_log(nullptr, false);
+    if (!work_dir_.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(work_dir_, ec);
+    }
+}
+
+RunTime Run::elapsed() const {
+    return stack_ ? stack_->now() : RunTime::zero();
+}
+
+void Run::make_and_check_stack() {
+    StackOptions options;
+    options.plugin = options_.plugin;
+    options.mosquitto = options_.mosquitto;
+    options.broker_environment = options_.broker_environment;
+    options.threads = options_.threads;
+    options.interrupted = options_.interrupted;
+    try {
+        stack_ = make_stack(stack_config_, options);
+        stack_->check(scenario_);
+    } catch (const StackUnsupported& e) {
+        SourceMark mark;
+        mark.line = e.line;
+        unsupported(scenario_, mark, e.what());
+    } catch (const StackConfigError& e) {
+        throw RunError(scenario_.file + ": " + e.what());
+    }
+}
+
+// What the stack does not decide: the images must fit the slots, some flash faults cannot be
+// limited to a partition yet.
+void Run::check_supported() const {
+    for (const DeviceGroup& g : scenario_.devices) {
+        // Each image must fit a slot less its trailer page and the page swap-move needs.
+        const FlashLayout layout = flash_layout(g.flash);
+        const std::uint64_t usable =
+            layout.slot_size > 2 * layout.page_size ? layout.slot_size - 2 * layout.page_size : 0;
+        for (const Firmware& f : scenario_.firmware) {
+            if (f.size > usable) {
+                throw RunError(where(scenario_, g.mark) + ": firmware '" + f.id + "' (" +
+                               std::to_string(f.size) + " bytes) does not fit the slots of " +
+                               "devices " + g.thing_prefix + "* (" + std::to_string(usable) +
+                               " bytes usable of " + std::to_string(layout.slot_size) +
+                               "-byte slots)");
+            }
+        }
+    }
+    for (const Step& step : scenario_.steps) {
+        if (const auto* flash = std::get_if<FlashFaultStep>(&step.action)) {
+            using K = FlashFaultStep::Kind;
+            if ((flash->kind == K::bit_flips || flash->kind == K::wear_out) &&
+                flash->partition != FlashFaultStep::Partition::any) {
+                unsupported(scenario_, step.mark,
+                            "flash_fault bit_flips or wear_out limited to a partition");
+            }
+        }
+    }
+}
+
+void Run::start_stack() {
+    record_device_log(&recorder_, options_.verbose);
+    stack_->start(work_dir_);
+    std::vector<std::string> jobs;
+    for (const Step& step : scenario_.steps) {
+        if (const auto* job = std::get_if<CreateJobStep>(&step.action)) {
+            jobs.push_back(job->job_id);
+        }
+    }
+    stack_->remove_leftovers(jobs, scenario_.thing_names(DeviceSelector{}));
+}
+
+void Run::create_devices() {
+    std::size_t index = 0;
+    for (const DeviceGroup& group : scenario_.devices) {
+        const FlashLayout layout = flash_layout(group.flash);
+        for (std::uint32_t i = 0; i < group.count; ++i, ++index) {
+            Device d;
+            d.thing = group.thing_prefix + std::to_string(i);
+            d.group = &group;
+            d.flash = layout;
+            recorder_.add_thing(d.thing);
+            StackDevice::Options o;
+            o.thing = d.thing;
+            o.flash_geometry = layout.geometry;
+            o.flash_layout = layout.layout;
+            o.image_file = images_.files.at(group.initial_firmware);
+            o.verified = group.profile == ProfileName::verified;
+            o.clean_session = group.clean_session;
+            o.seed = seed_ * 1'000'003u + index;
+            d.device = stack_->make_device(
+                o, [this, thing = d.thing](std::string_view name, std::string_view detail) {
+                    return recorder_.event(thing, name, detail, stack_->now());
+                });
+            devices_.push_back(std::move(d));
+        }
+    }
+    if (devices_.empty()) {
+        throw RunError(scenario_.file + ": the scenario has no devices");
+    }
+    std::vector<json> things;
+    for (const Device& d : devices_) {
+        things.push_back({{"thingName", d.thing}});
+    }
+    stack_->call_many("create_thing", things);
+    for (Device& d : devices_) {
+        if (d.group->autostart) {
+            d.device->start();
+            d.started = true;
+        }
+    }
+}
+
+void Run::check_time() {
+    if (options_.interrupted != nullptr && options_.interrupted->load()) {
+        throw RunError("interrupted");
+    }
+    if (stack_->now() > scenario_.deadline) {
+        throw RunError(scenario_.file + ": the scenario's deadline (" +
+                       std::to_string(scenario_.deadline.count() / 1000) + " s) passed");
+    }
+    stack_->check_alive();
+}
+
+void Run::pause() {
+    check_time();
+    stack_->wait_for(milliseconds(100)); // polling interval, not a verdict
+}
+
+StackDevice::Status Run::status_of(const Device& d) const {
+    auto status = d.device->status();
+    if (!status) {
+        throw RunError("device " + d.thing + " did not answer a status request in 10 s");
+    }
+    return *status;
+}
+
+std::vector<const Device*> Run::select(const DeviceSelector& selector) const {
+    std::vector<const Device*> out;
+    for (const Device& d : devices_) {
+        if (selector.all || std::find(selector.things.begin(), selector.things.end(), d.thing) !=
+                                selector.things.end()) {
+            out.push_back(&d);
+        }
+    }
+    return out;
+}
+
+std::vector<const Device*> Run::started(const DeviceSelector& selector) const {
+    std::vector<const Device*> out;
+    for (const Device* d : select(selector)) {
+        if (d->started) {
+            out.push_back(d);
+        }
+    }
+    return out;
+}
+
+std::vector<json> Run::executions(const std::string& job,
+                                  const std::vector<const Device*>& devices) const {
+    std::vector<json> args;
+    for (const Device* d : devices) {
+        args.push_back({{"jobId", job}, {"thingName", d->thing}});
+    }
+    std::vector<json> out;
+    for (const json& reply : stack_->call_many("describe_job_execution", args, true)) {
+        out.push_back(reply.contains("__error") ? json() : reply.value("execution", json()));
+    }
+    return out;
+}
+
+namespace {
+
+std::string statuses_text(const std::vector<ExecutionStatus>& statuses) {
+    std::string s;
+    for (const auto st : statuses) {
+        s += (s.empty() ? "" : " or ") + std::string(to_string(st));
+    }
+    return s;
+}
+
+} // namespace
+
+Check Run::evaluate(const Condition& c) const {
+    Check check;
+    Tally tally;
+    switch (c.kind) {
+    case Condition::Kind::execution_status: {
+        check.expected = "execution of " + c.job + " " + statuses_text(c.statuses);
+        const auto selected = select(c.devices);
+        const auto found = executions(c.job, selected);
+        for (std::size_t i = 0; i < selected.size(); ++i) {
+            const Device* d = selected[i];
+            const json& e = found[i];
+            const std::string status = e.is_object() ? e.value("status", "?") : "none";
+            bool ok = false;
+            for (const auto st : c.statuses) {
+                ok = ok || status == to_string(st);
+            }
+            tally.add(d->thing, ok, status);
+        }
+        break;
+    }
+    case Condition::Kind::job_status: {
+        check.expected = "job " + c.job + " " + to_string(c.job_status);
+        const json reply = stack_->call("describe_job", {{"jobId", c.job}}, true);
+        const std::string status =
+            reply.contains("job") ? reply["job"].value("status", "?") : "none";
+        tally.add("job " + c.job, status == to_string(c.job_status), status);
+        break;
+    }
+    case Condition::Kind::device_phase:
+        check.expected = std::string("phase ") + to_string(c.phase) + " reached";
+        for (const Device* d : select(c.devices)) {
+            const bool ok = recorder_.reached(d->thing, c.phase);
+            tally.add(d->thing, ok, ok ? "reached" : "not reached");
+        }
+        break;
+    case Condition::Kind::downloaded_bytes:
+        check.expected = "at least " + std::to_string(c.bytes) + " bytes downloaded";
+        for (const Device* d : select(c.devices)) {
+            const std::uint64_t n = d->started ? status_of(*d).download_bytes : 0;
+            tally.add(d->thing, n >= c.bytes, std::to_string(n) + " bytes");
+        }
+        break;
+    case Condition::Kind::running_version:
+        check.expected = "running " + c.version;
+        for (const Device* d : select(c.devices)) {
+            const std::string v = d->started ? status_of(*d).running_version : "off";
+            tally.add(d->thing, same_version(v, c.version), v);
+        }
+        break;
+    case Condition::Kind::all_of:
+    case Condition::Kind::any_of: {
+        const bool all = c.kind == Condition::Kind::all_of;
+        check.expected = all ? "all of (" : "any of (";
+        std::size_t held = 0;
+        for (const Condition& child : c.children) {
+            const Check sub = evaluate(child);
+            check.expected += (held + tally.failing == 0 ? "" : "; ") + sub.expected;
+            if (sub.passed) {
+                ++held;
+            } else {
+                tally.add("(" + sub.expected + ")", false, sub.observed);
+            }
+        }
+        check.expected += ")";
+        check.passed = all ? tally.failing == 0 : held > 0;
+        check.observed = tally.summary();
+        return check;
+    }
+    }
+    check.passed = tally.failing == 0;
+    check.observed = tally.summary();
+    return check;
+}
+
+void Run::add_result(const std::string& name, bool passed, const std::string& expected,
+                     const std::string& observed, int line, RunTime started, bool evaluated) {
+    ExpectationResult r;
+    r.name = name;
+    r.passed = passed;
+    r.evaluated = evaluated;
+    r.expected = expected;
+    r.observed = observed;
+    r.line = line;
+    r.seconds = std::chrono::duration<double>(stack_->now() - started).count();
+    report_.expectations.push_back(std::move(r));
+}
+
+} // namespace fota::sim::runner

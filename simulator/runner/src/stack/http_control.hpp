@@ -1,0 +1,52 @@
+// The HTTP side of the embedded and url stacks: the control plane's `_fota/control` endpoint
+// (one POST per op, many concurrently) and a running object server's control API
+// (PUT /_fota/objects/<bucket>/<key>, POST /_fota/faults), both over libcurl.
+#pragma once
+
+#include "fota/cloud/object_server.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace fota::sim::stacks {
+
+/// The `_fota/control` endpoint of a control plane at "http://host:port".
+class ControlClient {
+public:
+    explicit ControlClient(const std::string& endpoint);
+
+    /// Runs one control op. Returns the AWS response body; throws StackError when the call fails
+    /// (transport, or an AWS error) unless `allow_error`, which returns the error as
+    /// {"__error": "<body>"} instead.
+    nlohmann::json call(const std::string& op, const nlohmann::json& args,
+                        bool allow_error = false) const;
+
+    /// Runs the same op with many argument sets concurrently (the plugin answers requests once
+    /// per broker tick, so one at a time costs about 100 ms each); replies in the same order.
+    std::vector<nlohmann::json> call_many(const std::string& op,
+                                          const std::vector<nlohmann::json>& args,
+                                          bool allow_error = false) const;
+
+private:
+    std::string url_;
+};
+
+/// A running object server reached through its control API.
+class RemoteObjects {
+public:
+    /// endpoint: "http://host:port" (trailing slashes are dropped).
+    explicit RemoteObjects(std::string endpoint);
+    void put_object(const std::string& bucket, const std::string& key, const std::string& bytes);
+    void add_fault(const cloud::ObjectFault& fault);
+    const std::string& endpoint() const { return endpoint_; }
+
+private:
+    void send(const char* method, const std::string& path, const std::string& body,
+              const char* content_type) const;
+
+    std::string endpoint_;
+};
+
+} // namespace fota::sim::stacks

@@ -1,0 +1,71 @@
+// make_stack (the one switch on StackKind), the Stack defaults, and the URL parsing the stacks
+// share.
+#include "embedded_stack.hpp"
+#include "url_stack.hpp"
+
+#include "fota/sim/stack.hpp"
+
+#include <algorithm>
+
+namespace fota::sim {
+
+void Stack::check(const Scenario& scenario) const {
+    if (can_restart_broker()) {
+        return;
+    }
+    for (const Step& step : scenario.steps) {
+        if (std::holds_alternative<RestartBrokerStep>(step.action)) {
+            throw StackUnsupported("restart_broker on a " + name() + " stack", step.mark.line);
+        }
+    }
+}
+
+void Stack::remove_leftovers(const std::vector<std::string>& /*job_ids*/,
+                             const std::vector<std::string>& /*things*/) {}
+
+std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions& options) {
+    switch (config.kind) {
+    case StackKind::embedded:
+        return std::make_unique<stacks::EmbeddedStack>(options);
+    case StackKind::url:
+        return std::make_unique<stacks::UrlStack>(config, options);
+    case StackKind::aws:
+        break;
+    }
+    throw StackUnsupported("stack 'aws'", 0);
+}
+
+std::vector<std::pair<std::string, std::string>> stack_run_options(const StackConfig& config) {
+    std::vector<std::pair<std::string, std::string>> out;
+    if (config.kind == StackKind::url) {
+        out = {{"--control-url", config.control_url},
+               {"--mqtt-url", config.mqtt_url},
+               {"--object-url", config.object_url}};
+        if (!config.bucket.empty()) {
+            out.emplace_back("--bucket", config.bucket);
+        }
+    }
+    return out;
+}
+
+std::optional<std::pair<std::string, std::uint16_t>> host_and_port(const std::string& url) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) {
+        return std::nullopt;
+    }
+    std::string rest = url.substr(scheme_end + 3);
+    rest = rest.substr(0, rest.find('/'));
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return std::nullopt;
+    }
+    const std::string port = rest.substr(colon + 1);
+    if (port.empty() || port.size() > 5 ||
+        !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoul(port) == 0 || std::stoul(port) > 65535) {
+        return std::nullopt;
+    }
+    return std::make_pair(rest.substr(0, colon), static_cast<std::uint16_t>(std::stoul(port)));
+}
+
+} // namespace fota::sim

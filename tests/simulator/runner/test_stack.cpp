@@ -1,0 +1,147 @@
+// The Stack contract without a broker: make_stack's choices and errors (aws, a url stack's
+// broker over TLS or without ports), what each stack says it can do, the url parsing, and that
+// stop() is safe before and after start and wait_until gives way to an interruption.
+#include "fota/sim/stack.hpp"
+
+#include "scenario/scenario_parser.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+
+using namespace fota::sim;
+
+namespace {
+
+StackConfig url_config(const std::string& mqtt_url, const std::string& object_url) {
+    StackConfig config;
+    config.kind = StackKind::url;
+    config.control_url = "http://127.0.0.1:1/";
+    config.mqtt_url = mqtt_url;
+    config.object_url = object_url;
+    return config;
+}
+
+Scenario scenario_with_restart() {
+    const ParseResult parsed = parse_scenario(R"(name: restart
+description: a restart_broker step
+seed: 1
+firmware:
+  v1: {version: 1.0.0, size: 64KiB}
+devices:
+  - {thing_prefix: d-, count: 1, profile: seed, initial_firmware: v1}
+steps:
+  - restart_broker: {down_for: 1s}
+expect:
+  - running_version: {version: 1.0.0}
+)",
+                                              "restart.yaml");
+    REQUIRE(parsed.ok());
+    return *parsed.scenario;
+}
+
+} // namespace
+
+TEST_CASE("make_stack: stack aws is not supported yet", "[runner][stack]") {
+    StackConfig config;
+    config.kind = StackKind::aws;
+    try {
+        (void)make_stack(config, StackOptions{});
+        FAIL("no error");
+    } catch (const StackUnsupported& e) {
+        CHECK(std::string(e.what()) == "stack 'aws'");
+        CHECK(e.line == 0);
+    }
+}
+
+TEST_CASE("make_stack: a url stack's broker over TLS is not supported yet", "[runner][stack]") {
+    try {
+        (void)make_stack(url_config("mqtts://broker:8883", "http://127.0.0.1:9000"),
+                         StackOptions{});
+        FAIL("no error");
+    } catch (const StackUnsupported& e) {
+        CHECK(std::string(e.what()) == "a url stack's broker over TLS (mqtts://broker:8883)");
+    }
+}
+
+TEST_CASE("make_stack: a url stack needs host:port", "[runner][stack]") {
+    CHECK_THROWS_AS(make_stack(url_config("mqtt://broker", "http://127.0.0.1:9000"), {}),
+                    StackConfigError);
+    CHECK_THROWS_WITH(make_stack(url_config("mqtt://b:1883", "http://objects/"), {}),
+                      "the url stack needs host:port in mqtt_url and object_url; got "
+                      "mqtt://b:1883 and http://objects/");
+}
+
+TEST_CASE("the url stack: its bucket, endpoint and what it cannot do", "[runner][stack]") {
+    StackConfig config = url_config("tcp://127.0.0.1:1883", "http://127.0.0.1:9000//");
+    auto stack = make_stack(config, {});
+    CHECK(stack->name() == "url");
+    CHECK(stack->bucket() == "firmware");
+    CHECK(stack->object_endpoint() == "http://127.0.0.1:9000");
+    CHECK_FALSE(stack->can_restart_broker());
+    CHECK(stack->log().empty());
+    try {
+        stack->check(scenario_with_restart());
+        FAIL("no error");
+    } catch (const StackUnsupported& e) {
+        CHECK(std::string(e.what()) == "restart_broker on a url stack");
+        CHECK(e.line == 9);
+    }
+    config.bucket = "images";
+    CHECK(make_stack(config, {})->bucket() == "images");
+}
+
+TEST_CASE("the embedded stack: stop is safe before start and twice", "[runner][stack]") {
+    auto stack = make_stack(StackConfig{}, {});
+    CHECK(stack->name() == "embedded");
+    CHECK(stack->can_restart_broker());
+    CHECK(stack->bucket() == "firmware");
+    CHECK_NOTHROW(stack->check(scenario_with_restart()));
+    CHECK_NOTHROW(stack->check_alive());
+    stack->stop();
+    stack->stop();
+    CHECK(stack->log().empty());
+}
+
+TEST_CASE("a url stack starts and stops its threads; an interruption ends a wait",
+          "[runner][stack]") {
+    std::atomic<bool> interrupted{false};
+    StackOptions options;
+    options.interrupted = &interrupted;
+    auto stack = make_stack(url_config("mqtt://127.0.0.1:1883", "http://127.0.0.1:9000"), options);
+    stack->start("/tmp");
+    const RunTime before = stack->now();
+    stack->wait_for(std::chrono::milliseconds(20));
+    CHECK(stack->now() - before >= std::chrono::milliseconds(20));
+    interrupted = true;
+    const RunTime interrupted_at = stack->now();
+    stack->wait_for(std::chrono::seconds(30));
+    CHECK(stack->now() - interrupted_at < std::chrono::seconds(5));
+    stack->stop();
+    stack->stop();
+}
+
+TEST_CASE("host_and_port", "[runner][stack]") {
+    using Pair = std::pair<std::string, std::uint16_t>;
+    CHECK(host_and_port("mqtt://localhost:1883") == Pair{"localhost", 1883});
+    CHECK(host_and_port("http://127.0.0.1:9000/bucket/key") == Pair{"127.0.0.1", 9000});
+    CHECK(host_and_port("http://[::1]:8443") == Pair{"[::1]", 8443});
+    CHECK_FALSE(host_and_port("localhost:1883"));
+    CHECK_FALSE(host_and_port("mqtt://localhost"));
+    CHECK_FALSE(host_and_port("mqtt://:1883"));
+    CHECK_FALSE(host_and_port("mqtt://host:0"));
+    CHECK_FALSE(host_and_port("mqtt://host:65536"));
+    CHECK_FALSE(host_and_port("mqtt://host:12a"));
+}
+
+TEST_CASE("stack_run_options: the url stack's command-line options", "[runner][stack]") {
+    CHECK(stack_run_options(StackConfig{}).empty());
+    StackConfig config = url_config("mqtt://h:1883", "http://h:9000");
+    config.bucket = "images";
+    using Options = std::vector<std::pair<std::string, std::string>>;
+    CHECK(stack_run_options(config) == Options{{"--control-url", "http://127.0.0.1:1/"},
+                                               {"--mqtt-url", "mqtt://h:1883"},
+                                               {"--object-url", "http://h:9000"},
+                                               {"--bucket", "images"}});
+}
