@@ -4,6 +4,8 @@
 // system-out and system-err; a test case has at most one of skipped, error or failure.
 #include "report/report.hpp"
 
+#include "fota/cloud/http/xml.hpp"
+
 #include <unistd.h>
 
 #include <array>
@@ -13,120 +15,11 @@
 namespace fota::sim {
 namespace {
 
-// Appends code point cp as UTF-8.
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
-
-bool xml_char(char32_t cp) {
-    return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) ||
-           (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF);
-}
-
-// Escapes text for XML 1.0 content (attribute = true also keeps whitespace in attributes).
-// Invalid UTF-8 and characters XML cannot hold become U+FFFD.
-std::string escape(std::string_view text, bool attribute) {
-    constexpr char32_t kReplacement = 0xFFFD;
-    std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto byte = static_cast<unsigned char>(text[i]);
-        char32_t cp = kReplacement;
-        std::size_t length = 1;
-        if (byte < 0x80) {
-            cp = byte;
-        } else {
-            std::size_t need = 0;
-            char32_t min = 0;
-            if ((byte & 0xE0) == 0xC0) {
-                need = 1;
-                cp = byte & 0x1F;
-                min = 0x80;
-            } else if ((byte & 0xF0) == 0xE0) {
-                need = 2;
-                cp = byte & 0x0F;
-                min = 0x800;
-            } else if ((byte & 0xF8) == 0xF0) {
-                need = 3;
-                cp = byte & 0x07;
-                min = 0x10000;
-            }
-            bool valid = need != 0 && i + need < text.size() + 1 && i + need <= text.size() - 0;
-            for (std::size_t k = 1; valid && k <= need; ++k) {
-                if (i + k >= text.size()) {
-                    valid = false;
-                    break;
-                }
-                const auto next = static_cast<unsigned char>(text[i + k]);
-                if ((next & 0xC0) != 0x80) {
-                    valid = false;
-                    break;
-                }
-                cp = (cp << 6) | (next & 0x3F);
-            }
-            if (valid && cp >= min && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF) {
-                length = need + 1;
-            } else {
-                cp = kReplacement;
-                length = 1;
-            }
-        }
-        i += length;
-        if (!xml_char(cp)) {
-            cp = kReplacement;
-        }
-        switch (cp) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += attribute ? "&quot;" : "\"";
-            break;
-        case '\'':
-            out += attribute ? "&apos;" : "'";
-            break;
-        case '\n':
-            out += attribute ? "&#10;" : "\n";
-            break;
-        case '\r':
-            out += "&#13;";
-            break;
-        case '\t':
-            out += attribute ? "&#9;" : "\t";
-            break;
-        default:
-            append_utf8(out, cp);
-        }
-    }
-    return out;
-}
-
 std::string attr(std::string_view text) {
-    return escape(text, true);
+    return cloud::http::xml_escape(text, cloud::http::XmlEscape::attribute);
 }
 std::string text(std::string_view content) {
-    return escape(content, false);
+    return cloud::http::xml_escape(content, cloud::http::XmlEscape::text);
 }
 
 std::string seconds_text(double seconds) {

@@ -1,35 +1,10 @@
 #include "fota/cloud/http/aws_errors.hpp"
 
+#include "fota/cloud/http/xml.hpp"
+
 #include <cstdio>
 
 namespace fota::cloud::http {
-
-std::string xml_escape(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (char c : text) {
-        switch (c) {
-        case '&':
-            out += "&amp;";
-            break;
-        case '<':
-            out += "&lt;";
-            break;
-        case '>':
-            out += "&gt;";
-            break;
-        case '"':
-            out += "&quot;";
-            break;
-        case '\'':
-            out += "&apos;";
-            break;
-        default:
-            out.push_back(c);
-        }
-    }
-    return out;
-}
 
 std::string s3_error_xml(std::string_view code, std::string_view message,
                          const std::vector<std::pair<std::string, std::string>>& extra,

@@ -4,6 +4,7 @@
 #include "fota/cloud/http/byte_range.hpp"
 #include "fota/cloud/http/crypto.hpp"
 #include "fota/cloud/http/uri.hpp"
+#include "fota/cloud/http/xml.hpp"
 
 #include <boost/beast/http/status.hpp>
 #include <nlohmann/json.hpp>

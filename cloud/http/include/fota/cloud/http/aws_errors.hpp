@@ -9,9 +9,6 @@
 
 namespace fota::cloud::http {
 
-/// Escapes & < > " ' for XML text and attribute values.
-std::string xml_escape(std::string_view text);
-
 /// S3's error document:
 /// <?xml ...?><Error><Code>code</Code><Message>message</Message>[<Name>value</Name>...]
 /// <RequestId>id</RequestId><HostId>...</HostId></Error>. Extra elements keep their order.
