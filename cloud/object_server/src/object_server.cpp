@@ -3,6 +3,7 @@
 #include "fota/cloud/object_server.hpp"
 
 #include "object_store.hpp"
+#include "response_plan.hpp"
 #include "s3_handler.hpp"
 
 #include "fota/cloud/http/uri.hpp"
@@ -86,11 +87,7 @@ private:
 
     void on_read_error(beast::error_code ec) {
         if (ec == bhttp::error::body_limit) {
-            plan_ = fixed_response(400, "application/xml",
-                                   "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
-                                   "EntityTooLarge</Code><Message>Your proposed upload exceeds "
-                                   "the maximum allowed size</Message></Error>");
-            plan_.close = true;
+            plan_ = entity_too_large_response();
             return write_response();
         }
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
@@ -100,8 +97,7 @@ private:
         }
         // A request we cannot parse: say so, then hang up (we do not know where the next one
         // would start).
-        plan_ = fixed_response(400, "text/plain", "Bad Request: " + ec.message() + "\n");
-        plan_.close = true;
+        plan_ = bad_request_response(ec.message());
         write_response();
     }
 
@@ -443,19 +439,7 @@ ObjectCounters ObjectServer::counters(const std::string& bucket, const std::stri
 }
 
 ObjectCounters ObjectServer::total_counters() const {
-    ObjectCounters t;
-    for (const auto& [name, c] : all_counters()) {
-        t.requests += c.requests;
-        t.get_requests += c.get_requests;
-        t.head_requests += c.head_requests;
-        t.put_requests += c.put_requests;
-        t.range_requests += c.range_requests;
-        t.bytes_served += c.bytes_served;
-        t.complete_responses += c.complete_responses;
-        t.aborted_responses += c.aborted_responses;
-        t.error_responses += c.error_responses;
-    }
-    return t;
+    return sum_counters(all_counters());
 }
 
 std::map<std::string, ObjectCounters> ObjectServer::all_counters() const {
@@ -470,14 +454,35 @@ void ObjectServer::reset_counters() {
 
 std::string ObjectServer::presign_get(const std::string& bucket, const std::string& key,
                                       std::chrono::seconds expires) const {
+    return impl_->state->presign_url(bucket, key, expires, port());
+}
+
+std::string ObjectServer::State::presign_url(const std::string& bucket, const std::string& key,
+                                             std::chrono::seconds expires,
+                                             std::uint16_t listening_port) const {
     http::PresignRequest pr;
-    pr.host = impl_->state->config.address + ":" + std::to_string(port());
+    pr.host = config.address + ":" + std::to_string(listening_port);
     pr.path = "/" + http::aws_uri_encode(bucket, true) + "/" + http::aws_uri_encode(key, false);
-    pr.region = impl_->state->config.region;
+    pr.region = config.region;
     pr.expires = expires;
-    pr.now = impl_->state->config.clock();
-    return http::presign_url(pr,
-                             impl_->state->config.credentials.value_or(placeholder_credentials()));
+    pr.now = config.clock();
+    return http::presign_url(pr, config.credentials.value_or(placeholder_credentials()));
+}
+
+ObjectCounters sum_counters(const std::map<std::string, ObjectCounters>& all) {
+    ObjectCounters t;
+    for (const auto& [name, c] : all) {
+        t.requests += c.requests;
+        t.get_requests += c.get_requests;
+        t.head_requests += c.head_requests;
+        t.put_requests += c.put_requests;
+        t.range_requests += c.range_requests;
+        t.bytes_served += c.bytes_served;
+        t.complete_responses += c.complete_responses;
+        t.aborted_responses += c.aborted_responses;
+        t.error_responses += c.error_responses;
+    }
+    return t;
 }
 
 } // namespace fota::cloud

@@ -3,6 +3,8 @@
 
 #include "fota/cloud/object_server.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +49,13 @@ struct ObjectServer::State {
     ObjectCounters& counters_for(const std::string& bucket, const std::string& key) {
         return counters[bucket + "/" + key];
     }
+    /// A presigned GET URL of bucket/key on `listening_port`, signed with the configured
+    /// credentials (or placeholder_credentials()). Reads only the config.
+    std::string presign_url(const std::string& bucket, const std::string& key,
+                            std::chrono::seconds expires, std::uint16_t listening_port) const;
 };
+
+/// The sum of `all` counters.
+ObjectCounters sum_counters(const std::map<std::string, ObjectCounters>& all);
 
 } // namespace fota::cloud

@@ -26,60 +26,8 @@ bool starts_with(std::string_view s, std::string_view prefix) {
     return s.size() >= prefix.size() && s.substr(0, prefix.size()) == prefix;
 }
 
-struct RequestContext {
-    std::string request_id;
-    std::string method;
-    bool head = false;
-    std::string bucket; ///< set once the path is parsed; errors are counted against bucket/key
-    std::string key;
-};
-
 std::string_view sv(boost::beast::string_view s) {
     return {s.data(), s.size()};
-}
-
-void add_common_headers(ResponsePlan& plan, const ObjectServer::State& state,
-                        const RequestContext& ctx) {
-    plan.headers.emplace_back("x-amz-request-id", ctx.request_id);
-    plan.headers.emplace_back("x-amz-id-2", "fota-sim");
-    plan.headers.emplace_back("Date", http::format_http_date(state.config.clock()));
-    plan.headers.emplace_back("Server", "fota-sim");
-}
-
-ResponsePlan body_response(unsigned status, std::string content_type, std::string body,
-                           const ObjectServer::State& state, const RequestContext& ctx) {
-    ResponsePlan plan = fixed_response(status, std::move(content_type), std::move(body));
-    add_common_headers(plan, state, ctx);
-    if (ctx.head) {
-        // A HEAD answer has no body; S3 sends its error status alone.
-        plan.length = 0;
-        plan.content_length = 0;
-    }
-    return plan;
-}
-
-ResponsePlan s3_error(unsigned status, std::string_view code, std::string_view message,
-                      const std::vector<std::pair<std::string, std::string>>& extra,
-                      const ObjectServer::State& state, const RequestContext& ctx) {
-    return body_response(status, "application/xml",
-                         http::s3_error_xml(code, message, extra, ctx.request_id), state, ctx);
-}
-
-ResponsePlan empty_response(unsigned status, const ObjectServer::State& state,
-                            const RequestContext& ctx) {
-    return body_response(status, "", "", state, ctx);
-}
-
-ResponsePlan json_response(unsigned status, const nlohmann::json& body,
-                           const ObjectServer::State& state, const RequestContext& ctx) {
-    return body_response(status, "application/json",
-                         body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), state,
-                         ctx);
-}
-
-ResponsePlan json_error(unsigned status, std::string_view message, const ObjectServer::State& state,
-                        const RequestContext& ctx) {
-    return json_response(status, nlohmann::json{{"message", message}}, state, ctx);
 }
 
 std::string hex_to_bytes(std::string_view hex) {
@@ -100,22 +48,6 @@ nlohmann::json counters_json(const ObjectCounters& c) {
             {"complete_responses", c.complete_responses},
             {"aborted_responses", c.aborted_responses},
             {"error_responses", c.error_responses}};
-}
-
-ObjectCounters sum(const std::map<std::string, ObjectCounters>& all) {
-    ObjectCounters t;
-    for (const auto& [name, c] : all) {
-        t.requests += c.requests;
-        t.get_requests += c.get_requests;
-        t.head_requests += c.head_requests;
-        t.put_requests += c.put_requests;
-        t.range_requests += c.range_requests;
-        t.bytes_served += c.bytes_served;
-        t.complete_responses += c.complete_responses;
-        t.aborted_responses += c.aborted_responses;
-        t.error_responses += c.error_responses;
-    }
-    return t;
 }
 
 http::SigV4Request signable(const HttpRequest& req) {
@@ -190,6 +122,105 @@ std::optional<ResponsePlan> authenticate(const ObjectServer::State& state, const
     return s3_error(403, "AccessDenied", "Access Denied", {}, state, ctx);
 }
 
+// The Content-Range of a partial answer, bent as a wrong_content_range fault says (if one
+// matches).
+std::string content_range_for(ObjectServer::State& state, const RequestContext& ctx,
+                              const std::string& bucket, const std::string& key,
+                              const http::ByteRangeResult& range, std::uint64_t size) {
+    std::string content_range = http::content_range_value(range.first, range.last, size);
+    if (ctx.head) {
+        return content_range;
+    }
+    const auto wrong = state.take_fault(ObjectFault::Kind::wrong_content_range, bucket, key);
+    if (!wrong) {
+        return content_range;
+    }
+    if (!wrong->content_range.empty()) {
+        return wrong->content_range;
+    }
+    if (!wrong->mismatch.empty()) {
+        std::uint64_t first = range.first;
+        std::uint64_t last = range.last;
+        std::string total = std::to_string(size);
+        if (wrong->mismatch == "start") {
+            first += 1;
+        } else if (wrong->mismatch == "end") {
+            last = last > first ? last - 1 : last + 1;
+        } else if (wrong->mismatch == "total") {
+            total = std::to_string(size + 1);
+        } else {
+            total = "*";
+        }
+        return "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + total;
+    }
+    const auto shifted = [&](std::uint64_t v) {
+        const auto s = static_cast<std::int64_t>(v) + wrong->shift;
+        return static_cast<std::uint64_t>(s < 0 ? 0 : s);
+    };
+    return "bytes " + std::to_string(shifted(range.first)) + "-" +
+           std::to_string(shifted(range.last)) + "/" + std::to_string(size);
+}
+
+// Applies the request's Range header to `plan` (206 and Content-Range); an unsatisfiable range
+// returns the 416 answer instead.
+std::optional<ResponsePlan> apply_range(ResponsePlan& plan, ObjectServer::State& state,
+                                        const HttpRequest& req, const RequestContext& ctx,
+                                        const std::string& bucket, const std::string& key,
+                                        std::uint64_t size) {
+    const auto range_it = req.find(bhttp::field::range);
+    const bool has_range = range_it != req.end();
+    if (has_range && !ctx.head) {
+        ++state.counters_for(bucket, key).range_requests;
+    }
+    const bool ignore_range =
+        has_range && !ctx.head &&
+        state.take_fault(ObjectFault::Kind::ignore_range, bucket, key).has_value();
+    if (!has_range || ignore_range) {
+        return std::nullopt;
+    }
+    const auto range = http::resolve_range(sv(range_it->value()), size);
+    if (range.outcome == http::RangeOutcome::unsatisfiable) {
+        auto err = s3_error(416, "InvalidRange", "The requested range is not satisfiable",
+                            {{"RangeRequested", std::string(range_it->value())},
+                             {"ActualObjectSize", std::to_string(size)}},
+                            state, ctx);
+        err.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+        return err;
+    }
+    if (range.outcome == http::RangeOutcome::partial) {
+        plan.status = 206;
+        plan.offset = range.first;
+        plan.length = range.last - range.first + 1;
+        plan.headers.emplace_back("Content-Range",
+                                  content_range_for(state, ctx, bucket, key, range, size));
+    }
+    return std::nullopt;
+}
+
+// The fault knobs that shape how a GetObject body is sent (cut, paced, paused, ...).
+void apply_body_faults(ResponsePlan& plan, ObjectServer::State& state, const std::string& bucket,
+                       const std::string& key) {
+    if (const auto f = state.take_fault(ObjectFault::Kind::close_after_bytes, bucket, key)) {
+        plan.close_after = f->bytes;
+    }
+    if (const auto f = state.take_fault(ObjectFault::Kind::throttle, bucket, key)) {
+        plan.throttle_bytes_per_second = f->bytes_per_second;
+    }
+    if (const auto f = state.take_fault(ObjectFault::Kind::stall, bucket, key)) {
+        plan.stall_after = f->bytes;
+        plan.stall_for = f->duration;
+    }
+    if (state.take_fault(ObjectFault::Kind::connection_close, bucket, key)) {
+        plan.close = true;
+    }
+    if (const auto f = state.take_fault(ObjectFault::Kind::long_header, bucket, key)) {
+        plan.headers.emplace_back("X-Fota-Padding", std::string(f->bytes, 'p'));
+    }
+    if (state.take_fault(ObjectFault::Kind::lowercase_headers, bucket, key)) {
+        plan.lowercase_headers = true;
+    }
+}
+
 ResponsePlan get_object(ObjectServer::State& state, const HttpRequest& req,
                         const RequestContext& ctx, const std::string& bucket,
                         const std::string& key) {
@@ -225,63 +256,8 @@ ResponsePlan get_object(ObjectServer::State& state, const HttpRequest& req,
     plan.headers.emplace_back("Last-Modified", http::format_http_date(object.last_modified));
     plan.headers.emplace_back("ETag", object.etag);
     plan.headers.emplace_back("Content-Type", object.content_type);
-
-    const auto range_it = req.find(bhttp::field::range);
-    const bool has_range = range_it != req.end();
-    if (has_range && !ctx.head) {
-        ++counters.range_requests;
-    }
-    const bool ignore_range =
-        has_range && !ctx.head &&
-        state.take_fault(ObjectFault::Kind::ignore_range, bucket, key).has_value();
-    if (has_range && !ignore_range) {
-        const auto range = http::resolve_range(sv(range_it->value()), size);
-        if (range.outcome == http::RangeOutcome::unsatisfiable) {
-            auto err = s3_error(416, "InvalidRange", "The requested range is not satisfiable",
-                                {{"RangeRequested", std::string(range_it->value())},
-                                 {"ActualObjectSize", std::to_string(size)}},
-                                state, ctx);
-            err.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
-            return err;
-        }
-        if (range.outcome == http::RangeOutcome::partial) {
-            plan.status = 206;
-            plan.offset = range.first;
-            plan.length = range.last - range.first + 1;
-            std::string content_range = http::content_range_value(range.first, range.last, size);
-            if (!ctx.head) {
-                if (const auto wrong =
-                        state.take_fault(ObjectFault::Kind::wrong_content_range, bucket, key)) {
-                    if (!wrong->content_range.empty()) {
-                        content_range = wrong->content_range;
-                    } else if (!wrong->mismatch.empty()) {
-                        std::uint64_t first = range.first;
-                        std::uint64_t last = range.last;
-                        std::string total = std::to_string(size);
-                        if (wrong->mismatch == "start") {
-                            first += 1;
-                        } else if (wrong->mismatch == "end") {
-                            last = last > first ? last - 1 : last + 1;
-                        } else if (wrong->mismatch == "total") {
-                            total = std::to_string(size + 1);
-                        } else {
-                            total = "*";
-                        }
-                        content_range = "bytes " + std::to_string(first) + "-" +
-                                        std::to_string(last) + "/" + total;
-                    } else {
-                        const auto shifted = [&](std::uint64_t v) {
-                            const auto s = static_cast<std::int64_t>(v) + wrong->shift;
-                            return static_cast<std::uint64_t>(s < 0 ? 0 : s);
-                        };
-                        content_range = "bytes " + std::to_string(shifted(range.first)) + "-" +
-                                        std::to_string(shifted(range.last)) + "/" +
-                                        std::to_string(size);
-                    }
-                }
-            }
-            plan.headers.emplace_back("Content-Range", content_range);
-        }
+    if (auto unsatisfiable = apply_range(plan, state, req, ctx, bucket, key, size)) {
+        return *unsatisfiable;
     }
     plan.content_length = plan.length;
     if (ctx.head) {
@@ -291,25 +267,7 @@ ResponsePlan get_object(ObjectServer::State& state, const HttpRequest& req,
     plan.bucket = bucket;
     plan.key = key;
     plan.counts_body = true;
-    if (const auto f = state.take_fault(ObjectFault::Kind::close_after_bytes, bucket, key)) {
-        plan.close_after = f->bytes;
-    }
-    if (const auto f = state.take_fault(ObjectFault::Kind::throttle, bucket, key)) {
-        plan.throttle_bytes_per_second = f->bytes_per_second;
-    }
-    if (const auto f = state.take_fault(ObjectFault::Kind::stall, bucket, key)) {
-        plan.stall_after = f->bytes;
-        plan.stall_for = f->duration;
-    }
-    if (state.take_fault(ObjectFault::Kind::connection_close, bucket, key)) {
-        plan.close = true;
-    }
-    if (const auto f = state.take_fault(ObjectFault::Kind::long_header, bucket, key)) {
-        plan.headers.emplace_back("X-Fota-Padding", std::string(f->bytes, 'p'));
-    }
-    if (state.take_fault(ObjectFault::Kind::lowercase_headers, bucket, key)) {
-        plan.lowercase_headers = true;
-    }
+    apply_body_faults(plan, state, bucket, key);
     return plan;
 }
 
@@ -493,112 +451,147 @@ ResponsePlan bucket_request(ObjectServer::State& state, const HttpRequest& req,
     }
 }
 
+// ---- the control API (/_fota/...; see object_server.hpp) -------------------------------------
+
+ResponsePlan control_health(ObjectServer::State& state, const HttpRequest&,
+                            const RequestContext& ctx, std::string_view) {
+    return json_response(200, {{"ok", true}}, state, ctx);
+}
+
+ResponsePlan control_list_faults(ObjectServer::State& state, const HttpRequest&,
+                                 const RequestContext& ctx, std::string_view) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& f : state.faults) {
+        list.push_back(nlohmann::json::parse(object_fault_json(f)));
+    }
+    return json_response(200, {{"faults", list}}, state, ctx);
+}
+
+// One fault object, or {"faults":[...]}; all are checked before any is added.
+ResponsePlan control_add_faults(ObjectServer::State& state, const HttpRequest& req,
+                                const RequestContext& ctx, std::string_view route) {
+    const auto body = nlohmann::json::parse(req.body(), nullptr, false);
+    std::vector<std::string> items;
+    if (!body.is_discarded() && body.is_object() && body.contains("faults")) {
+        if (!body["faults"].is_array()) {
+            return json_error(400, "\"faults\" must be an array of fault objects", state, ctx);
+        }
+        for (const auto& f : body["faults"]) {
+            items.push_back(f.dump());
+        }
+    } else {
+        items.push_back(req.body());
+    }
+    std::vector<ObjectFault> parsed;
+    for (const auto& item : items) {
+        auto result = parse_object_fault(item);
+        if (auto* error = std::get_if<std::string>(&result)) {
+            return json_error(400, *error, state, ctx);
+        }
+        parsed.push_back(std::get<ObjectFault>(result));
+    }
+    for (auto& f : parsed) {
+        state.faults.push_back(std::move(f));
+    }
+    return control_list_faults(state, req, ctx, route);
+}
+
+ResponsePlan control_clear_faults(ObjectServer::State& state, const HttpRequest&,
+                                  const RequestContext& ctx, std::string_view) {
+    state.faults.clear();
+    return json_response(200, {{"faults", nlohmann::json::array()}}, state, ctx);
+}
+
+ResponsePlan control_counters(ObjectServer::State& state, const HttpRequest&,
+                              const RequestContext& ctx, std::string_view) {
+    nlohmann::json objects = nlohmann::json::object();
+    for (const auto& [name, c] : state.counters) {
+        objects[name] = counters_json(c);
+    }
+    return json_response(
+        200, {{"total", counters_json(sum_counters(state.counters))}, {"objects", objects}}, state,
+        ctx);
+}
+
+ResponsePlan control_reset_counters(ObjectServer::State& state, const HttpRequest&,
+                                    const RequestContext& ctx, std::string_view) {
+    state.counters.clear();
+    return json_response(200, {{"ok", true}}, state, ctx);
+}
+
+// PUT /_fota/objects/<bucket>/<key>: stores an object without signing (creates the bucket).
+ResponsePlan control_put_object(ObjectServer::State& state, const HttpRequest& req,
+                                const RequestContext& ctx, std::string_view route) {
+    const std::string_view rest = route.substr(std::string_view("/objects/").size());
+    const auto slash = rest.find('/');
+    const auto bucket = http::percent_decode(rest.substr(0, slash));
+    const auto key = http::percent_decode(slash == std::string_view::npos ? std::string_view{}
+                                                                          : rest.substr(slash + 1));
+    if (!bucket || !key || bucket->empty() || key->empty()) {
+        return json_error(400, "expected PUT /_fota/objects/<bucket>/<key>", state, ctx);
+    }
+    auto& b = state.buckets[*bucket];
+    if (b.objects.empty() && b.created == http::TimePoint{}) {
+        b.created = state.config.clock();
+    }
+    ++state.counters_for(*bucket, *key).put_requests;
+    b.objects[*key] = state.make_object(req.body(), "application/octet-stream");
+    return json_response(200, {{"etag", b.objects[*key].etag}, {"size", req.body().size()}}, state,
+                         ctx);
+}
+
+ResponsePlan control_presign(ObjectServer::State& state, const HttpRequest& req,
+                             const RequestContext& ctx, std::string_view) {
+    const auto body = nlohmann::json::parse(req.body(), nullptr, false);
+    if (body.is_discarded() || !body.is_object() || !body.contains("bucket") ||
+        !body["bucket"].is_string() || !body.contains("key") || !body["key"].is_string()) {
+        return json_error(400, "expected {\"bucket\":\"...\",\"key\":\"...\",\"expires\":seconds}",
+                          state, ctx);
+    }
+    long long expires = 3600;
+    if (body.contains("expires")) {
+        if (!body["expires"].is_number_integer() || body["expires"].get<long long>() < 1 ||
+            body["expires"].get<long long>() > 604800) {
+            return json_error(400, "\"expires\" must be an integer from 1 to 604800", state, ctx);
+        }
+        expires = body["expires"].get<long long>();
+    }
+    const auto url =
+        state.presign_url(body["bucket"].get<std::string>(), body["key"].get<std::string>(),
+                          std::chrono::seconds(expires), state.port);
+    return json_response(200, {{"url", url}}, state, ctx);
+}
+
+using ControlHandler = ResponsePlan (*)(ObjectServer::State&, const HttpRequest&,
+                                        const RequestContext&, std::string_view route);
+
+struct ControlRoute {
+    std::string_view path;
+    bool prefix; ///< path is a prefix of the route (the rest names an object)
+    bhttp::verb method;
+    ControlHandler handler;
+};
+
+constexpr ControlRoute control_routes[] = {
+    {"/health", false, bhttp::verb::get, control_health},
+    {"/faults", false, bhttp::verb::get, control_list_faults},
+    {"/faults", false, bhttp::verb::post, control_add_faults},
+    {"/faults", false, bhttp::verb::delete_, control_clear_faults},
+    {"/counters", false, bhttp::verb::get, control_counters},
+    {"/counters", false, bhttp::verb::delete_, control_reset_counters},
+    {"/objects/", true, bhttp::verb::put, control_put_object},
+    {"/presign", false, bhttp::verb::post, control_presign},
+};
+
 ResponsePlan control_request(ObjectServer::State& state, const HttpRequest& req,
                              const RequestContext& ctx, std::string_view raw_path) {
     const std::string_view route = raw_path.substr(std::string_view("/_fota").size());
-    const auto method = req.method();
-    if (route == "/health" && method == bhttp::verb::get) {
-        return json_response(200, {{"ok", true}}, state, ctx);
-    }
-    if (route == "/faults") {
-        if (method == bhttp::verb::get || method == bhttp::verb::post) {
-            if (method == bhttp::verb::post) {
-                const auto body = nlohmann::json::parse(req.body(), nullptr, false);
-                std::vector<std::string> items;
-                if (!body.is_discarded() && body.is_object() && body.contains("faults")) {
-                    if (!body["faults"].is_array()) {
-                        return json_error(400, "\"faults\" must be an array of fault objects",
-                                          state, ctx);
-                    }
-                    for (const auto& f : body["faults"]) {
-                        items.push_back(f.dump());
-                    }
-                } else {
-                    items.push_back(req.body());
-                }
-                std::vector<ObjectFault> parsed;
-                for (const auto& item : items) {
-                    auto result = parse_object_fault(item);
-                    if (auto* error = std::get_if<std::string>(&result)) {
-                        return json_error(400, *error, state, ctx);
-                    }
-                    parsed.push_back(std::get<ObjectFault>(result));
-                }
-                for (auto& f : parsed) {
-                    state.faults.push_back(std::move(f));
-                }
-            }
-            nlohmann::json list = nlohmann::json::array();
-            for (const auto& f : state.faults) {
-                list.push_back(nlohmann::json::parse(object_fault_json(f)));
-            }
-            return json_response(200, {{"faults", list}}, state, ctx);
+    for (const auto& candidate : control_routes) {
+        const bool path_matches =
+            candidate.prefix ? starts_with(route, candidate.path) : route == candidate.path;
+        if (path_matches && req.method() == candidate.method) {
+            return candidate.handler(state, req, ctx, route);
         }
-        if (method == bhttp::verb::delete_) {
-            state.faults.clear();
-            return json_response(200, {{"faults", nlohmann::json::array()}}, state, ctx);
-        }
-    }
-    if (route == "/counters") {
-        if (method == bhttp::verb::get) {
-            nlohmann::json objects = nlohmann::json::object();
-            for (const auto& [name, c] : state.counters) {
-                objects[name] = counters_json(c);
-            }
-            return json_response(
-                200, {{"total", counters_json(sum(state.counters))}, {"objects", objects}}, state,
-                ctx);
-        }
-        if (method == bhttp::verb::delete_) {
-            state.counters.clear();
-            return json_response(200, {{"ok", true}}, state, ctx);
-        }
-    }
-    if (starts_with(route, "/objects/") && method == bhttp::verb::put) {
-        const std::string_view rest = route.substr(std::string_view("/objects/").size());
-        const auto slash = rest.find('/');
-        const auto bucket = http::percent_decode(rest.substr(0, slash));
-        const auto key = http::percent_decode(
-            slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1));
-        if (!bucket || !key || bucket->empty() || key->empty()) {
-            return json_error(400, "expected PUT /_fota/objects/<bucket>/<key>", state, ctx);
-        }
-        auto& b = state.buckets[*bucket];
-        if (b.objects.empty() && b.created == http::TimePoint{}) {
-            b.created = state.config.clock();
-        }
-        ++state.counters_for(*bucket, *key).put_requests;
-        b.objects[*key] = state.make_object(req.body(), "application/octet-stream");
-        return json_response(200, {{"etag", b.objects[*key].etag}, {"size", req.body().size()}},
-                             state, ctx);
-    }
-    if (route == "/presign" && method == bhttp::verb::post) {
-        const auto body = nlohmann::json::parse(req.body(), nullptr, false);
-        if (body.is_discarded() || !body.is_object() || !body.contains("bucket") ||
-            !body["bucket"].is_string() || !body.contains("key") || !body["key"].is_string()) {
-            return json_error(400,
-                              "expected {\"bucket\":\"...\",\"key\":\"...\",\"expires\":seconds}",
-                              state, ctx);
-        }
-        long long expires = 3600;
-        if (body.contains("expires")) {
-            if (!body["expires"].is_number_integer() || body["expires"].get<long long>() < 1 ||
-                body["expires"].get<long long>() > 604800) {
-                return json_error(400, "\"expires\" must be an integer from 1 to 604800", state,
-                                  ctx);
-            }
-            expires = body["expires"].get<long long>();
-        }
-        http::PresignRequest pr;
-        pr.host = state.config.address + ":" + std::to_string(state.port);
-        pr.path = "/" + http::aws_uri_encode(body["bucket"].get<std::string>(), true) + "/" +
-                  http::aws_uri_encode(body["key"].get<std::string>(), false);
-        pr.region = state.config.region;
-        pr.expires = std::chrono::seconds(expires);
-        pr.now = state.config.clock();
-        const auto url =
-            http::presign_url(pr, state.config.credentials.value_or(placeholder_credentials()));
-        return json_response(200, {{"url", url}}, state, ctx);
     }
     return json_error(404,
                       "unknown control route " + std::string(req.method_string()) + " " +
@@ -718,18 +711,6 @@ std::optional<ObjectFault> ObjectServer::State::take_fault(ObjectFault::Kind kin
     return std::nullopt;
 }
 
-ResponsePlan fixed_response(unsigned status, std::string content_type, std::string body) {
-    ResponsePlan plan;
-    plan.status = status;
-    if (!content_type.empty()) {
-        plan.headers.emplace_back("Content-Type", std::move(content_type));
-    }
-    plan.length = body.size();
-    plan.content_length = body.size();
-    plan.body = std::make_shared<const std::string>(std::move(body));
-    return plan;
-}
-
 ResponsePlan handle_request(ObjectServer::State& state, const HttpRequest& request) {
     std::lock_guard lock(state.mutex);
     RequestContext ctx;
@@ -796,29 +777,6 @@ std::optional<std::string> decode_aws_chunked(std::string_view body) {
         out.append(body.substr(0, size));
         body.remove_prefix(size + 2);
     }
-}
-
-std::string serialize_head(const ResponsePlan& plan) {
-    std::string out = "HTTP/1.1 " + std::to_string(plan.status) + " ";
-    const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(plan.status));
-    out.append(reason.data(), reason.size());
-    out += "\r\n";
-    auto header = [&](std::string name, const std::string& value) {
-        if (plan.lowercase_headers) {
-            std::transform(name.begin(), name.end(), name.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        }
-        out += name + ": " + value + "\r\n";
-    };
-    for (const auto& [name, value] : plan.headers) {
-        header(name, value);
-    }
-    header("Content-Length", std::to_string(plan.content_length));
-    if (plan.close) {
-        header("Connection", "close");
-    }
-    out += "\r\n";
-    return out;
 }
 
 } // namespace fota::cloud
