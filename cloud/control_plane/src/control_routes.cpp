@@ -1,4 +1,5 @@
-// REST path -> service call, with AWS's validation errors for bad input.
+// REST path -> service call, with AWS's validation errors for bad input: a table of routes
+// (method, path pattern) and one handler each.
 #include "fota/cloud/control_dispatch.hpp"
 #include "fota/cloud/control_plane.hpp"
 #include "fota/cloud/http/uri.hpp"
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fota::cloud {
@@ -105,6 +107,242 @@ ControlRoute no_route(const std::string& method, const std::string& path) {
                     "cloud/control_plane/include/fota/cloud/control_plane.hpp)");
 }
 
+// One request as the route handlers see it: `s` is the path's segments, decoded.
+struct RouteRequest {
+    const std::string& method;
+    const std::vector<std::string>& s;
+    const Query& q;
+    const std::string& body;
+};
+
+// ---- fota-sim's own JSON control API (fault knobs, and every call in one JSON form) -----------
+
+ControlRoute fota_control(const RouteRequest& r) {
+    json request = json::parse(r.body, nullptr, false);
+    if (request.is_discarded()) {
+        return invalid("POST /_fota/control: the body is not valid JSON");
+    }
+    return make("FotaControl", [request](CloudCore& core, std::int64_t now) {
+        return dispatch_control(core, request, now);
+    });
+}
+
+// ---- iotdata: shadows ------------------------------------------------------------------------
+
+ControlRoute thing_shadow(const RouteRequest& r) {
+    return shadow_route(r.method, r.s[1], r.q, r.body);
+}
+
+ControlRoute list_named_shadows(const RouteRequest& r) {
+    ListQuery lq;
+    if (const auto page = r.q.get("pageSize")) {
+        std::int64_t v = 0;
+        if (!parse_int64(*page, v) || v < 1 || v > 100) {
+            return invalid("pageSize must be an integer from 1 to 100");
+        }
+        lq.max_results = static_cast<int>(v);
+    }
+    lq.next_token = r.q.get("nextToken").value_or("");
+    const std::string thing = r.s[4];
+    return make("ListNamedShadowsForThing", [thing, lq](CloudCore& core, std::int64_t now) {
+        return core.shadow().list_named_shadows_for_thing(thing, lq, now);
+    });
+}
+
+// ---- iot: things -----------------------------------------------------------------------------
+
+ControlRoute list_things(const RouteRequest& r) {
+    ListQuery lq;
+    if (const auto error = list_query(r.q, lq)) {
+        return invalid(*error);
+    }
+    return make("ListThings",
+                [lq](CloudCore& core, std::int64_t) { return core.jobs().list_things(lq); });
+}
+
+ControlRoute create_thing(const RouteRequest& r) {
+    const std::string thing = r.s[1];
+    const auto b = json_body(r.body);
+    if (!b) {
+        return invalid("CreateThing: the body must be a JSON object");
+    }
+    return make("CreateThing", [thing, b = *b](CloudCore& core, std::int64_t now) {
+        return core.jobs().create_thing(thing, b, now);
+    });
+}
+
+ControlRoute describe_thing(const RouteRequest& r) {
+    const std::string thing = r.s[1];
+    return make("DescribeThing", [thing](CloudCore& core, std::int64_t) {
+        return core.jobs().describe_thing(thing);
+    });
+}
+
+// ---- iot: job executions ---------------------------------------------------------------------
+
+ControlRoute list_executions_for_thing(const RouteRequest& r) {
+    ListQuery lq;
+    if (const auto error = list_query(r.q, lq)) {
+        return invalid(*error);
+    }
+    const std::string thing = r.s[1];
+    return make("ListJobExecutionsForThing", [thing, lq](CloudCore& core, std::int64_t) {
+        return core.jobs().list_job_executions_for_thing(thing, lq);
+    });
+}
+
+ControlRoute describe_job_execution(const RouteRequest& r) {
+    const std::string thing = r.s[1];
+    const std::string job = r.s[3];
+    std::optional<std::int64_t> execution;
+    if (const auto n = r.q.get("executionNumber")) {
+        std::int64_t v = 0;
+        if (!parse_int64(*n, v)) {
+            return invalid("executionNumber must be a non-negative integer, not '" + *n + "'");
+        }
+        execution = v;
+    }
+    return make("DescribeJobExecution", [thing, job, execution](CloudCore& core, std::int64_t now) {
+        return core.jobs().describe_job_execution(thing, job, execution, now);
+    });
+}
+
+ControlRoute cancel_job_execution(const RouteRequest& r) {
+    const auto b = json_body(r.body);
+    if (!b) {
+        return invalid("CancelJobExecution: the body must be a JSON object");
+    }
+    const std::string thing = r.s[1];
+    const std::string job = r.s[3];
+    const bool force = r.q.flag("force");
+    return make("CancelJobExecution",
+                [thing, job, force, b = *b](CloudCore& core, std::int64_t now) {
+                    return core.jobs().cancel_job_execution(thing, job, force, b, now);
+                });
+}
+
+ControlRoute delete_job_execution(const RouteRequest& r) {
+    std::int64_t execution = 0;
+    if (!parse_int64(r.s[5], execution)) {
+        return invalid("executionNumber must be a non-negative integer, not '" + r.s[5] + "'");
+    }
+    const std::string thing = r.s[1];
+    const std::string job = r.s[3];
+    const bool force = r.q.flag("force");
+    return make("DeleteJobExecution",
+                [thing, job, execution, force](CloudCore& core, std::int64_t now) {
+                    return core.jobs().delete_job_execution(thing, job, execution, force, now);
+                });
+}
+
+// ---- iot: jobs -------------------------------------------------------------------------------
+
+ControlRoute list_jobs(const RouteRequest& r) {
+    ListQuery lq;
+    if (const auto error = list_query(r.q, lq)) {
+        return invalid(*error);
+    }
+    return make("ListJobs",
+                [lq](CloudCore& core, std::int64_t) { return core.jobs().list_jobs(lq); });
+}
+
+ControlRoute create_job(const RouteRequest& r) {
+    const std::string job = r.s[1];
+    const auto b = json_body(r.body);
+    if (!b) {
+        return invalid("CreateJob: the body must be a JSON object");
+    }
+    return make("CreateJob", [job, b = *b](CloudCore& core, std::int64_t now) {
+        return core.jobs().create_job(job, b, now);
+    });
+}
+
+ControlRoute describe_job(const RouteRequest& r) {
+    const std::string job = r.s[1];
+    return make("DescribeJob",
+                [job](CloudCore& core, std::int64_t) { return core.jobs().describe_job(job); });
+}
+
+ControlRoute delete_job(const RouteRequest& r) {
+    const std::string job = r.s[1];
+    const bool force = r.q.flag("force");
+    return make("DeleteJob", [job, force](CloudCore& core, std::int64_t now) {
+        return core.jobs().delete_job(job, force, now);
+    });
+}
+
+ControlRoute get_job_document(const RouteRequest& r) {
+    const std::string job = r.s[1];
+    return make("GetJobDocument",
+                [job](CloudCore& core, std::int64_t) { return core.jobs().get_job_document(job); });
+}
+
+ControlRoute cancel_job(const RouteRequest& r) {
+    const std::string job = r.s[1];
+    const auto b = json_body(r.body);
+    if (!b) {
+        return invalid("CancelJob: the body must be a JSON object");
+    }
+    const bool force = r.q.flag("force");
+    return make("CancelJob", [job, force, b = *b](CloudCore& core, std::int64_t now) {
+        return core.jobs().cancel_job(job, force, b, now);
+    });
+}
+
+ControlRoute list_executions_for_job(const RouteRequest& r) {
+    ListQuery lq;
+    if (const auto error = list_query(r.q, lq)) {
+        return invalid(*error);
+    }
+    const std::string job = r.s[1];
+    return make("ListJobExecutionsForJob", [job, lq](CloudCore& core, std::int64_t) {
+        return core.jobs().list_job_executions_for_job(job, lq);
+    });
+}
+
+// Method ("" for any: the handler answers 405 itself), path pattern ("*" is one segment), handler.
+struct RouteEntry {
+    std::string_view method;
+    std::string_view pattern;
+    ControlRoute (*handler)(const RouteRequest&);
+};
+
+constexpr RouteEntry routes[] = {
+    {"POST", "_fota/control", fota_control},
+    {"", "things/*/shadow", thing_shadow},
+    {"GET", "api/things/shadow/ListNamedShadowsForThing/*", list_named_shadows},
+    {"GET", "things", list_things},
+    {"POST", "things/*", create_thing},
+    {"GET", "things/*", describe_thing},
+    {"GET", "things/*/jobs", list_executions_for_thing},
+    {"GET", "things/*/jobs/*", describe_job_execution},
+    {"PUT", "things/*/jobs/*/cancel", cancel_job_execution},
+    {"DELETE", "things/*/jobs/*/executionNumber/*", delete_job_execution},
+    {"GET", "jobs", list_jobs},
+    {"PUT", "jobs/*", create_job},
+    {"GET", "jobs/*", describe_job},
+    {"DELETE", "jobs/*", delete_job},
+    {"GET", "jobs/*/job-document", get_job_document},
+    {"PUT", "jobs/*/cancel", cancel_job},
+    {"GET", "jobs/*/things", list_executions_for_job},
+};
+
+bool matches(std::string_view pattern, const std::vector<std::string>& segments) {
+    std::size_t index = 0;
+    while (true) {
+        const auto slash = pattern.find('/');
+        const std::string_view part = pattern.substr(0, slash);
+        if (index >= segments.size() || (part != "*" && part != segments[index])) {
+            return false;
+        }
+        ++index;
+        if (slash == std::string_view::npos) {
+            return index == segments.size();
+        }
+        pattern.remove_prefix(slash + 1);
+    }
+}
+
 } // namespace
 
 ControlRoute route_control_request(const std::string& method, const std::string& target,
@@ -115,190 +353,19 @@ ControlRoute route_control_request(const std::string& method, const std::string&
     if (!segments || !params) {
         return invalid("The request path or query string has a malformed %-escape.");
     }
-    const Query q{*params};
-    const std::vector<std::string>& s = *segments;
-    const std::string path(parts.path);
     if (service == "iot-jobs-data") {
         return fail(404, "ResourceNotFoundException",
                     "The iot-jobs-data HTTPS device API is not served by fota-sim; devices use the "
                     "Jobs MQTT API");
     }
-
-    // fota-sim's own JSON control API (fault knobs, and every call in one JSON form).
-    if (s.size() == 2 && s[0] == "_fota" && s[1] == "control" && method == "POST") {
-        json request = json::parse(body, nullptr, false);
-        if (request.is_discarded()) {
-            return invalid("POST /_fota/control: the body is not valid JSON");
-        }
-        return make("FotaControl", [request](CloudCore& core, std::int64_t now) {
-            return dispatch_control(core, request, now);
-        });
-    }
-
-    // iotdata: shadows.
-    if (s.size() == 3 && s[0] == "things" && s[2] == "shadow") {
-        return shadow_route(method, s[1], q, body);
-    }
-    if (s.size() == 5 && s[0] == "api" && s[1] == "things" && s[2] == "shadow" &&
-        s[3] == "ListNamedShadowsForThing" && method == "GET") {
-        ListQuery lq;
-        if (const auto page = q.get("pageSize")) {
-            std::int64_t v = 0;
-            if (!parse_int64(*page, v) || v < 1 || v > 100) {
-                return invalid("pageSize must be an integer from 1 to 100");
-            }
-            lq.max_results = static_cast<int>(v);
-        }
-        lq.next_token = q.get("nextToken").value_or("");
-        const std::string thing = s[4];
-        return make("ListNamedShadowsForThing", [thing, lq](CloudCore& core, std::int64_t now) {
-            return core.shadow().list_named_shadows_for_thing(thing, lq, now);
-        });
-    }
-
-    // iot: things.
-    if (s.size() == 1 && s[0] == "things" && method == "GET") {
-        ListQuery lq;
-        if (const auto error = list_query(q, lq)) {
-            return invalid(*error);
-        }
-        return make("ListThings",
-                    [lq](CloudCore& core, std::int64_t) { return core.jobs().list_things(lq); });
-    }
-    if (s.size() == 2 && s[0] == "things") {
-        const std::string thing = s[1];
-        if (method == "POST") {
-            const auto b = json_body(body);
-            if (!b) {
-                return invalid("CreateThing: the body must be a JSON object");
-            }
-            return make("CreateThing", [thing, b = *b](CloudCore& core, std::int64_t now) {
-                return core.jobs().create_thing(thing, b, now);
-            });
-        }
-        if (method == "GET") {
-            return make("DescribeThing", [thing](CloudCore& core, std::int64_t) {
-                return core.jobs().describe_thing(thing);
-            });
-        }
-        return no_route(method, path);
-    }
-    if (s.size() == 3 && s[0] == "things" && s[2] == "jobs" && method == "GET") {
-        ListQuery lq;
-        if (const auto error = list_query(q, lq)) {
-            return invalid(*error);
-        }
-        const std::string thing = s[1];
-        return make("ListJobExecutionsForThing", [thing, lq](CloudCore& core, std::int64_t) {
-            return core.jobs().list_job_executions_for_thing(thing, lq);
-        });
-    }
-    if (s.size() == 4 && s[0] == "things" && s[2] == "jobs" && method == "GET") {
-        const std::string thing = s[1];
-        const std::string job = s[3];
-        std::optional<std::int64_t> execution;
-        if (const auto n = q.get("executionNumber")) {
-            std::int64_t v = 0;
-            if (!parse_int64(*n, v)) {
-                return invalid("executionNumber must be a non-negative integer, not '" + *n + "'");
-            }
-            execution = v;
-        }
-        return make("DescribeJobExecution",
-                    [thing, job, execution](CloudCore& core, std::int64_t now) {
-                        return core.jobs().describe_job_execution(thing, job, execution, now);
-                    });
-    }
-    if (s.size() == 5 && s[0] == "things" && s[2] == "jobs" && s[4] == "cancel" &&
-        method == "PUT") {
-        const auto b = json_body(body);
-        if (!b) {
-            return invalid("CancelJobExecution: the body must be a JSON object");
-        }
-        const std::string thing = s[1];
-        const std::string job = s[3];
-        const bool force = q.flag("force");
-        return make("CancelJobExecution",
-                    [thing, job, force, b = *b](CloudCore& core, std::int64_t now) {
-                        return core.jobs().cancel_job_execution(thing, job, force, b, now);
-                    });
-    }
-    if (s.size() == 6 && s[0] == "things" && s[2] == "jobs" && s[4] == "executionNumber" &&
-        method == "DELETE") {
-        std::int64_t execution = 0;
-        if (!parse_int64(s[5], execution)) {
-            return invalid("executionNumber must be a non-negative integer, not '" + s[5] + "'");
-        }
-        const std::string thing = s[1];
-        const std::string job = s[3];
-        const bool force = q.flag("force");
-        return make("DeleteJobExecution",
-                    [thing, job, execution, force](CloudCore& core, std::int64_t now) {
-                        return core.jobs().delete_job_execution(thing, job, execution, force, now);
-                    });
-    }
-
-    // iot: jobs.
-    if (s.size() == 1 && s[0] == "jobs" && method == "GET") {
-        ListQuery lq;
-        if (const auto error = list_query(q, lq)) {
-            return invalid(*error);
-        }
-        return make("ListJobs",
-                    [lq](CloudCore& core, std::int64_t) { return core.jobs().list_jobs(lq); });
-    }
-    if (s.size() == 2 && s[0] == "jobs") {
-        const std::string job = s[1];
-        if (method == "PUT") {
-            const auto b = json_body(body);
-            if (!b) {
-                return invalid("CreateJob: the body must be a JSON object");
-            }
-            return make("CreateJob", [job, b = *b](CloudCore& core, std::int64_t now) {
-                return core.jobs().create_job(job, b, now);
-            });
-        }
-        if (method == "GET") {
-            return make("DescribeJob", [job](CloudCore& core, std::int64_t) {
-                return core.jobs().describe_job(job);
-            });
-        }
-        if (method == "DELETE") {
-            const bool force = q.flag("force");
-            return make("DeleteJob", [job, force](CloudCore& core, std::int64_t now) {
-                return core.jobs().delete_job(job, force, now);
-            });
-        }
-        return no_route(method, path);
-    }
-    if (s.size() == 3 && s[0] == "jobs") {
-        const std::string job = s[1];
-        if (s[2] == "job-document" && method == "GET") {
-            return make("GetJobDocument", [job](CloudCore& core, std::int64_t) {
-                return core.jobs().get_job_document(job);
-            });
-        }
-        if (s[2] == "cancel" && method == "PUT") {
-            const auto b = json_body(body);
-            if (!b) {
-                return invalid("CancelJob: the body must be a JSON object");
-            }
-            const bool force = q.flag("force");
-            return make("CancelJob", [job, force, b = *b](CloudCore& core, std::int64_t now) {
-                return core.jobs().cancel_job(job, force, b, now);
-            });
-        }
-        if (s[2] == "things" && method == "GET") {
-            ListQuery lq;
-            if (const auto error = list_query(q, lq)) {
-                return invalid(*error);
-            }
-            return make("ListJobExecutionsForJob", [job, lq](CloudCore& core, std::int64_t) {
-                return core.jobs().list_job_executions_for_job(job, lq);
-            });
+    const Query q{*params};
+    const RouteRequest request{method, *segments, q, body};
+    for (const auto& route : routes) {
+        if ((route.method.empty() || route.method == method) && matches(route.pattern, *segments)) {
+            return route.handler(request);
         }
     }
-    return no_route(method, path);
+    return no_route(method, std::string(parts.path));
 }
 
 http::RestResponse control_response(const ControlResult& result) {

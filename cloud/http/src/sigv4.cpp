@@ -294,106 +294,109 @@ std::string presign_url(const PresignRequest& request, const Credentials& creden
            "&X-Amz-Signature=" + signature;
 }
 
-SigV4Verdict verify_sigv4(const SigV4Request& req, const SecretLookup& lookup, TimePoint now,
-                          const VerifyOptions& options) {
-    SigV4Verdict v;
-    const auto parts = split_target(req.target);
-    const auto params = parse_query(parts.query);
-    if (!params) {
-        return fail(v, SigV4Status::malformed, "The query string has a malformed %-escape.");
-    }
+namespace {
+
+// The signing fields of a request, from its Authorization header or its presigned query.
+struct SignedFields {
     std::string algorithm;
     std::string credential;
     std::string amz_date;
     std::string signed_headers_text;
     std::string signature;
-    const auto authorization = req.header("authorization");
-    if (authorization) {
-        // "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..."
-        const std::string_view auth = trim(*authorization);
-        const auto space = auth.find(' ');
-        algorithm = std::string(auth.substr(0, space));
-        if (algorithm != sigv4_algorithm) {
-            return fail(v, SigV4Status::unsupported_algorithm,
-                        "Unsupported Authorization Type: only AWS4-HMAC-SHA256 is supported.");
-        }
-        if (space == std::string_view::npos) {
-            return fail(v, SigV4Status::malformed, "The Authorization header is malformed.");
-        }
-        for (const auto& component : split(auth.substr(space + 1), ',')) {
-            const std::string_view c = trim(component);
-            const auto eq = c.find('=');
-            if (eq == std::string_view::npos) {
-                return fail(v, SigV4Status::malformed,
-                            "The Authorization header is malformed: component '" + std::string(c) +
-                                "' has no '='.");
-            }
-            const std::string_view key = c.substr(0, eq);
-            const std::string value(c.substr(eq + 1));
-            if (key == "Credential") {
-                credential = value;
-            } else if (key == "SignedHeaders") {
-                signed_headers_text = value;
-            } else if (key == "Signature") {
-                signature = value;
-            }
-        }
-        amz_date = req.header("x-amz-date").value_or("");
-    } else if (find_param(*params, "X-Amz-Algorithm") || find_param(*params, "X-Amz-Signature") ||
-               find_param(*params, "X-Amz-Credential")) {
-        v.presigned = true;
-        algorithm = find_param(*params, "X-Amz-Algorithm").value_or("");
-        if (algorithm != sigv4_algorithm) {
-            return fail(v, SigV4Status::unsupported_algorithm,
-                        "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".");
-        }
-        credential = find_param(*params, "X-Amz-Credential").value_or("");
-        amz_date = find_param(*params, "X-Amz-Date").value_or("");
-        signed_headers_text = find_param(*params, "X-Amz-SignedHeaders").value_or("");
-        signature = find_param(*params, "X-Amz-Signature").value_or("");
-        const std::string expires = find_param(*params, "X-Amz-Expires").value_or("");
-        if (expires.empty() || expires.size() > 7 ||
-            !std::all_of(expires.begin(), expires.end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
-            return fail(v, SigV4Status::malformed,
-                        "X-Amz-Expires must be a number of seconds (1 to 604800).");
-        }
-        v.expires_seconds = std::stoll(expires);
-        if (v.expires_seconds < 1 || v.expires_seconds > 604800) {
-            return fail(v, SigV4Status::malformed,
-                        "X-Amz-Expires must be between 1 and 604800 seconds.");
-        }
-    } else {
-        return fail(v, SigV4Status::anonymous, "The request is not signed.");
-    }
+};
 
-    if (!parse_credential(credential, v.access_key_id, v.scope)) {
+// "AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=..." (and X-Amz-Date).
+std::optional<SigV4Verdict> read_authorization(const SigV4Request& req,
+                                               std::string_view authorization, SignedFields& f,
+                                               const SigV4Verdict& v) {
+    const std::string_view auth = trim(authorization);
+    const auto space = auth.find(' ');
+    f.algorithm = std::string(auth.substr(0, space));
+    if (f.algorithm != sigv4_algorithm) {
+        return fail(v, SigV4Status::unsupported_algorithm,
+                    "Unsupported Authorization Type: only AWS4-HMAC-SHA256 is supported.");
+    }
+    if (space == std::string_view::npos) {
+        return fail(v, SigV4Status::malformed, "The Authorization header is malformed.");
+    }
+    for (const auto& component : split(auth.substr(space + 1), ',')) {
+        const std::string_view c = trim(component);
+        const auto eq = c.find('=');
+        if (eq == std::string_view::npos) {
+            return fail(v, SigV4Status::malformed,
+                        "The Authorization header is malformed: component '" + std::string(c) +
+                            "' has no '='.");
+        }
+        const std::string_view key = c.substr(0, eq);
+        const std::string value(c.substr(eq + 1));
+        if (key == "Credential") {
+            f.credential = value;
+        } else if (key == "SignedHeaders") {
+            f.signed_headers_text = value;
+        } else if (key == "Signature") {
+            f.signature = value;
+        }
+    }
+    f.amz_date = req.header("x-amz-date").value_or("");
+    return std::nullopt;
+}
+
+// X-Amz-Algorithm, -Credential, -Date, -SignedHeaders, -Signature and -Expires (into v).
+std::optional<SigV4Verdict> read_presigned(const std::vector<QueryParam>& params, SignedFields& f,
+                                           SigV4Verdict& v) {
+    f.algorithm = find_param(params, "X-Amz-Algorithm").value_or("");
+    if (f.algorithm != sigv4_algorithm) {
+        return fail(v, SigV4Status::unsupported_algorithm,
+                    "X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\".");
+    }
+    f.credential = find_param(params, "X-Amz-Credential").value_or("");
+    f.amz_date = find_param(params, "X-Amz-Date").value_or("");
+    f.signed_headers_text = find_param(params, "X-Amz-SignedHeaders").value_or("");
+    f.signature = find_param(params, "X-Amz-Signature").value_or("");
+    const std::string expires = find_param(params, "X-Amz-Expires").value_or("");
+    if (expires.empty() || expires.size() > 7 ||
+        !std::all_of(expires.begin(), expires.end(), [](char c) { return c >= '0' && c <= '9'; })) {
         return fail(v, SigV4Status::malformed,
-                    "The credential '" + credential +
+                    "X-Amz-Expires must be a number of seconds (1 to 604800).");
+    }
+    v.expires_seconds = std::stoll(expires);
+    if (v.expires_seconds < 1 || v.expires_seconds > 604800) {
+        return fail(v, SigV4Status::malformed,
+                    "X-Amz-Expires must be between 1 and 604800 seconds.");
+    }
+    return std::nullopt;
+}
+
+// The fields' form (credential scope, date, signed headers, signature) and the request's time
+// (expiry of a presigned URL, clock skew of a header-signed request).
+std::optional<SigV4Verdict> check_fields(const SignedFields& f,
+                                         const std::vector<std::string>& signed_names,
+                                         TimePoint now, const VerifyOptions& options,
+                                         SigV4Verdict& v) {
+    if (!parse_credential(f.credential, v.access_key_id, v.scope)) {
+        return fail(v, SigV4Status::malformed,
+                    "The credential '" + f.credential +
                         "' is not of the form <key>/<yyyymmdd>/<region>/<service>/aws4_request.");
     }
-    const auto signed_at = parse_amz_date(amz_date);
+    const auto signed_at = parse_amz_date(f.amz_date);
     if (!signed_at) {
         return fail(v, SigV4Status::malformed,
-                    "X-Amz-Date '" + amz_date + "' is not of the form YYYYMMDDTHHMMSSZ.");
+                    "X-Amz-Date '" + f.amz_date + "' is not of the form YYYYMMDDTHHMMSSZ.");
     }
     v.signed_at = *signed_at;
-    if (amz_date.substr(0, 8) != v.scope.date) {
+    if (f.amz_date.substr(0, 8) != v.scope.date) {
         return fail(v, SigV4Status::malformed,
                     "The credential date " + v.scope.date + " does not match X-Amz-Date " +
-                        amz_date + ".");
+                        f.amz_date + ".");
     }
-    const std::vector<std::string> signed_names = split(signed_headers_text, ';');
     if (!valid_signed_headers(signed_names)) {
         return fail(v, SigV4Status::malformed,
-                    "SignedHeaders '" + signed_headers_text +
+                    "SignedHeaders '" + f.signed_headers_text +
                         "' must be lower-case, sorted, separated by ';' and include host.");
     }
-    if (signature.empty()) {
+    if (f.signature.empty()) {
         return fail(v, SigV4Status::malformed, "The signature is missing.");
     }
-
-    const bool s3 = v.scope.service == "s3";
     if (v.presigned) {
         if (now > v.signed_at + std::chrono::seconds(v.expires_seconds)) {
             return fail(v, SigV4Status::expired, "Request has expired");
@@ -405,7 +408,39 @@ SigV4Verdict verify_sigv4(const SigV4Request& req, const SecretLookup& lookup, T
         return fail(v, SigV4Status::clock_skew,
                     "The difference between the request time and the current time is too large.");
     }
+    return std::nullopt;
+}
 
+} // namespace
+
+SigV4Verdict verify_sigv4(const SigV4Request& req, const SecretLookup& lookup, TimePoint now,
+                          const VerifyOptions& options) {
+    SigV4Verdict v;
+    const auto parts = split_target(req.target);
+    const auto params = parse_query(parts.query);
+    if (!params) {
+        return fail(v, SigV4Status::malformed, "The query string has a malformed %-escape.");
+    }
+    SignedFields f;
+    std::optional<SigV4Verdict> failed;
+    if (const auto authorization = req.header("authorization")) {
+        failed = read_authorization(req, *authorization, f, v);
+    } else if (find_param(*params, "X-Amz-Algorithm") || find_param(*params, "X-Amz-Signature") ||
+               find_param(*params, "X-Amz-Credential")) {
+        v.presigned = true;
+        failed = read_presigned(*params, f, v);
+    } else {
+        return fail(v, SigV4Status::anonymous, "The request is not signed.");
+    }
+    const std::vector<std::string> signed_names = split(f.signed_headers_text, ';');
+    if (!failed) {
+        failed = check_fields(f, signed_names, now, options, v);
+    }
+    if (failed) {
+        return *failed;
+    }
+
+    const bool s3 = v.scope.service == "s3";
     std::string payload_hash;
     const auto content_sha = req.header("x-amz-content-sha256");
     if (v.presigned) {
@@ -435,10 +470,10 @@ SigV4Verdict verify_sigv4(const SigV4Request& req, const SecretLookup& lookup, T
     }
     v.canonical_request = canonical_request(req.method, canonical_uri(parts.path, s3), *cquery,
                                             canonical_headers(req.headers, signed_names),
-                                            signed_headers_text, payload_hash);
-    v.string_to_sign = string_to_sign(amz_date, v.scope, v.canonical_request);
+                                            f.signed_headers_text, payload_hash);
+    v.string_to_sign = string_to_sign(f.amz_date, v.scope, v.canonical_request);
     const std::string expected = sigv4_signature(*secret, v.scope, v.string_to_sign);
-    if (!equal_secret(expected, signature)) {
+    if (!equal_secret(expected, f.signature)) {
         return fail(v, SigV4Status::signature_mismatch,
                     "The request signature we calculated does not match the signature you "
                     "provided. Check your key and signing method.");

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace fota::cloud {
@@ -44,16 +46,12 @@ const char* to_string(ObjectFault::Kind kind) {
     return "unknown";
 }
 
-std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_text) {
-    const nlohmann::json j = nlohmann::json::parse(json_text, nullptr, false);
-    if (j.is_discarded()) {
-        return std::string("fault: the body is not valid JSON");
-    }
-    if (!j.is_object()) {
-        return std::string("fault: expected a JSON object such as {\"kind\":\"throttle\","
-                           "\"bytes_per_second\":1000}");
-    }
-    ObjectFault f;
+namespace {
+
+using Problem = std::optional<std::string>; // what is wrong with a fault, or nullopt
+
+// "kind" (required, a known name) and no field outside the allowed ones.
+Problem read_kind(const nlohmann::json& j, ObjectFault& f) {
     const auto kind_it = j.find("kind");
     if (kind_it == j.end() || !kind_it->is_string()) {
         return "fault: \"kind\" (a string) is required; one of: " + valid_kinds();
@@ -82,64 +80,71 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
             return "fault: unknown field \"" + name + "\"";
         }
     }
-    auto get_string = [&](const char* name, std::string& out) -> std::optional<std::string> {
-        const auto it = j.find(name);
-        if (it == j.end()) {
-            return std::nullopt;
-        }
-        if (!it->is_string()) {
-            return std::string("fault: \"") + name + "\" must be a string";
-        }
-        out = it->get<std::string>();
+    return std::nullopt;
+}
+
+Problem read_string(const nlohmann::json& j, const char* name, std::string& out) {
+    const auto it = j.find(name);
+    if (it == j.end()) {
         return std::nullopt;
-    };
-    auto get_integer = [&](const char* name, std::int64_t min, std::int64_t max,
-                           std::int64_t& out) -> std::optional<std::string> {
-        const auto it = j.find(name);
-        if (it == j.end()) {
-            return std::nullopt;
-        }
-        if (!it->is_number_integer()) {
-            return std::string("fault: \"") + name + "\" must be an integer";
-        }
-        const std::string range_error = std::string("fault: \"") + name + "\" must be between " +
-                                        std::to_string(min) + " and " + std::to_string(max);
-        std::int64_t v = 0;
-        if (it->is_number_unsigned()) {
-            const auto u = it->get<std::uint64_t>();
-            if (u > static_cast<std::uint64_t>(max)) {
-                return range_error;
-            }
-            v = static_cast<std::int64_t>(u);
-        } else {
-            v = it->get<std::int64_t>();
-        }
-        if (v < min || v > max) {
+    }
+    if (!it->is_string()) {
+        return std::string("fault: \"") + name + "\" must be a string";
+    }
+    out = it->get<std::string>();
+    return std::nullopt;
+}
+
+Problem read_integer(const nlohmann::json& j, const char* name, std::int64_t min, std::int64_t max,
+                     std::int64_t& out) {
+    const auto it = j.find(name);
+    if (it == j.end()) {
+        return std::nullopt;
+    }
+    if (!it->is_number_integer()) {
+        return std::string("fault: \"") + name + "\" must be an integer";
+    }
+    const std::string range_error = std::string("fault: \"") + name + "\" must be between " +
+                                    std::to_string(min) + " and " + std::to_string(max);
+    std::int64_t v = 0;
+    if (it->is_number_unsigned()) {
+        const auto u = it->get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(max)) {
             return range_error;
         }
-        out = v;
-        return std::nullopt;
-    };
+        v = static_cast<std::int64_t>(u);
+    } else {
+        v = it->get<std::int64_t>();
+    }
+    if (v < min || v > max) {
+        return range_error;
+    }
+    out = v;
+    return std::nullopt;
+}
+
+// The optional fields, each checked for its type and range; `milliseconds` stays -1 when neither
+// "milliseconds" nor "seconds" is given.
+Problem read_fields(const nlohmann::json& j, ObjectFault& f, std::int64_t& milliseconds) {
     std::int64_t count = -1;
     std::int64_t bytes = 0;
     std::int64_t rate = 0;
     std::int64_t status = 503;
     std::int64_t shift = 0;
-    std::int64_t milliseconds = -1;
-    std::optional<std::string> error;
+    Problem error;
     constexpr std::int64_t max_bytes = std::int64_t{1} << 50;
-    if ((error = get_string("bucket", f.bucket)) || (error = get_string("key", f.key)) ||
-        (error = get_string("code", f.code)) ||
-        (error = get_string("content_range", f.content_range)) ||
-        (error = get_string("location", f.location)) ||
-        (error = get_string("mismatch", f.mismatch)) ||
-        (error = get_integer("count", -1, 1000000000, count)) ||
-        (error = get_integer("bytes", 0, max_bytes, bytes)) ||
-        (error = get_integer("bytes_per_second", 1, max_bytes, rate)) ||
-        (error = get_integer("status", 400, 599, status)) ||
-        (error = get_integer("shift", -max_bytes, max_bytes, shift)) ||
-        (error = get_integer("milliseconds", 0, 86400000, milliseconds))) {
-        return *error;
+    if ((error = read_string(j, "bucket", f.bucket)) || (error = read_string(j, "key", f.key)) ||
+        (error = read_string(j, "code", f.code)) ||
+        (error = read_string(j, "content_range", f.content_range)) ||
+        (error = read_string(j, "location", f.location)) ||
+        (error = read_string(j, "mismatch", f.mismatch)) ||
+        (error = read_integer(j, "count", -1, 1000000000, count)) ||
+        (error = read_integer(j, "bytes", 0, max_bytes, bytes)) ||
+        (error = read_integer(j, "bytes_per_second", 1, max_bytes, rate)) ||
+        (error = read_integer(j, "status", 400, 599, status)) ||
+        (error = read_integer(j, "shift", -max_bytes, max_bytes, shift)) ||
+        (error = read_integer(j, "milliseconds", 0, 86400000, milliseconds))) {
+        return error;
     }
     if (count == 0) {
         return std::string("fault: \"count\" must be -1 (until cleared) or at least 1");
@@ -156,6 +161,11 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
     f.status = static_cast<int>(status);
     f.shift = shift;
     f.duration = std::chrono::milliseconds(milliseconds < 0 ? 0 : milliseconds);
+    return std::nullopt;
+}
+
+// What each kind needs beyond the common fields (redirect's status defaults to 302).
+Problem check_kind_needs(const nlohmann::json& j, ObjectFault& f, std::int64_t milliseconds) {
     if (f.kind == ObjectFault::Kind::throttle && j.find("bytes_per_second") == j.end()) {
         return std::string("fault: throttle needs \"bytes_per_second\" (at least 1)");
     }
@@ -188,6 +198,27 @@ std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_
         return std::string(
             "fault: wrong_content_range needs \"content_range\" (a literal value), a non-zero "
             "\"shift\" or a \"mismatch\" (start, end, total, star_total)");
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_text) {
+    const nlohmann::json j = nlohmann::json::parse(json_text, nullptr, false);
+    if (j.is_discarded()) {
+        return std::string("fault: the body is not valid JSON");
+    }
+    if (!j.is_object()) {
+        return std::string("fault: expected a JSON object such as {\"kind\":\"throttle\","
+                           "\"bytes_per_second\":1000}");
+    }
+    ObjectFault f;
+    std::int64_t milliseconds = -1;
+    Problem problem;
+    if ((problem = read_kind(j, f)) || (problem = read_fields(j, f, milliseconds)) ||
+        (problem = check_kind_needs(j, f, milliseconds))) {
+        return *problem;
     }
     return f;
 }

@@ -193,6 +193,122 @@ ControlResult control_error(const ShadowError& error) {
     }
 }
 
+// The state node of an update: null or an object of desired/reported, each null or an object
+// within the depth limit and without null in arrays.
+std::optional<ShadowError> check_state_node(const json& state) {
+    if (!state.is_null() && !state.is_object()) {
+        return ShadowError{400, "State node must be an object"};
+    }
+    if (!state.is_object()) {
+        return std::nullopt;
+    }
+    for (const auto& [key, value] : state.items()) {
+        if (key != "desired" && key != "reported") {
+            return ShadowError{400, "State contains an invalid node: '" + key + "'"};
+        }
+        if (!value.is_null() && !value.is_object()) {
+            return ShadowError{400, key == "desired" ? "Desired node must be an object"
+                                                     : "Reported node must be an object"};
+        }
+        if (depth_of(value) > max_state_depth) {
+            return ShadowError{400, "JSON contains too many levels of nesting; maximum is 6"};
+        }
+        if (array_has_null(value)) {
+            return ShadowError{400, "Invalid JSON: arrays must not contain null"};
+        }
+    }
+    return std::nullopt;
+}
+
+// Parses and checks an update request; `token` is set as soon as a valid clientToken is read, so
+// a later error still echoes it.
+std::optional<ShadowError> read_update(std::string_view payload, json& request,
+                                       std::optional<std::string>& token,
+                                       std::optional<std::int64_t>& expected_version) {
+    auto input = parse_json_input(payload, 64);
+    if (input.status == JsonInputStatus::invalid_utf8) {
+        return ShadowError{415, "Unsupported documented encoding; supported encoding is UTF-8"};
+    }
+    if (input.status == JsonInputStatus::too_deep) {
+        return ShadowError{400, "JSON contains too many levels of nesting; maximum is 6"};
+    }
+    if (input.status != JsonInputStatus::ok || !input.value.is_object()) {
+        return ShadowError{400, "Invalid JSON"};
+    }
+    request = std::move(input.value);
+    if (request.contains("clientToken")) {
+        if (!request["clientToken"].is_string() ||
+            request["clientToken"].get_ref<const std::string&>().size() > max_client_token) {
+            return ShadowError{400, "Invalid clientToken"};
+        }
+        token = request["clientToken"].get<std::string>();
+    }
+    if (request.contains("version")) {
+        const json& version = request["version"];
+        const bool fits = version.is_number_unsigned()
+                              ? version.get<std::uint64_t>() <= (std::uint64_t{1} << 62U)
+                              : version.is_number_integer() && version.get<std::int64_t>() >= 0;
+        if (!fits) {
+            return ShadowError{400, "Invalid version"};
+        }
+        expected_version = version.get<std::int64_t>();
+    }
+    if (!request.contains("state")) {
+        return ShadowError{400, "Missing required node: state"};
+    }
+    return check_state_node(request["state"]);
+}
+
+// `shadow` with the update's sections merged in (a null section deletes it).
+Shadow merged(const Shadow& shadow, const json& state, std::int64_t now) {
+    Shadow next = shadow;
+    if (!state.is_object()) {
+        return next;
+    }
+    for (const char* section : {"desired", "reported"}) {
+        if (!state.contains(section)) {
+            continue;
+        }
+        json& target = std::string(section) == "desired" ? next.desired : next.reported;
+        json& meta =
+            std::string(section) == "desired" ? next.desired_metadata : next.reported_metadata;
+        if (state[section].is_null()) {
+            target = nullptr;
+            meta = nullptr;
+        } else {
+            merge(target, meta, state[section], now);
+        }
+    }
+    return next;
+}
+
+// The bytes of desired and reported as stored (the limit is on the state, not the metadata).
+std::size_t document_size(const Shadow& shadow) {
+    return (shadow.desired.is_null()
+                ? 0
+                : shadow.desired.dump(-1, ' ', false, json::error_handler_t::replace).size()) +
+           (shadow.reported.is_null()
+                ? 0
+                : shadow.reported.dump(-1, ' ', false, json::error_handler_t::replace).size());
+}
+
+// update/accepted echoes the request's state, with metadata for the leaves sent.
+json accepted_body(const json& state, std::int64_t version, std::int64_t now,
+                   const std::optional<std::string>& token) {
+    json accepted{{"state", state}, {"version", version}, {"timestamp", now}};
+    if (state.is_object()) {
+        json metadata = json::object();
+        for (const auto& [section, value] : state.items()) {
+            metadata[section] = value.is_null() ? json() : metadata_for(value, now);
+        }
+        accepted["metadata"] = metadata;
+    }
+    if (token) {
+        accepted["clientToken"] = *token;
+    }
+    return accepted;
+}
+
 } // namespace
 
 struct ShadowService::State {
@@ -252,94 +368,22 @@ struct ShadowService::State {
     UpdateOutcome update(const std::string& thing, const std::string& name,
                          std::string_view payload, std::int64_t now) {
         UpdateOutcome outcome;
-        auto fail = [&](int code, std::string message) {
-            outcome.error = ShadowError{code, std::move(message)};
-            return outcome;
-        };
-        auto input = parse_json_input(payload, 64);
-        if (input.status == JsonInputStatus::invalid_utf8) {
-            return fail(415, "Unsupported documented encoding; supported encoding is UTF-8");
-        }
-        if (input.status == JsonInputStatus::too_deep) {
-            return fail(400, "JSON contains too many levels of nesting; maximum is 6");
-        }
-        if (input.status != JsonInputStatus::ok || !input.value.is_object()) {
-            return fail(400, "Invalid JSON");
-        }
-        const json& request = input.value;
-        if (request.contains("clientToken")) {
-            if (!request["clientToken"].is_string() ||
-                request["clientToken"].get_ref<const std::string&>().size() > max_client_token) {
-                return fail(400, "Invalid clientToken");
-            }
-            outcome.token = request["clientToken"].get<std::string>();
-        }
+        json request;
         std::optional<std::int64_t> expected_version;
-        if (request.contains("version")) {
-            const json& version = request["version"];
-            const bool fits = version.is_number_unsigned()
-                                  ? version.get<std::uint64_t>() <= (std::uint64_t{1} << 62U)
-                                  : version.is_number_integer() && version.get<std::int64_t>() >= 0;
-            if (!fits) {
-                return fail(400, "Invalid version");
-            }
-            expected_version = version.get<std::int64_t>();
-        }
-        if (!request.contains("state")) {
-            return fail(400, "Missing required node: state");
+        if ((outcome.error = read_update(payload, request, outcome.token, expected_version))) {
+            return outcome;
         }
         const json& state = request["state"];
-        if (!state.is_null() && !state.is_object()) {
-            return fail(400, "State node must be an object");
-        }
-        if (state.is_object()) {
-            for (const auto& [key, value] : state.items()) {
-                if (key != "desired" && key != "reported") {
-                    return fail(400, "State contains an invalid node: '" + key + "'");
-                }
-                if (!value.is_null() && !value.is_object()) {
-                    return fail(400, key == "desired" ? "Desired node must be an object"
-                                                      : "Reported node must be an object");
-                }
-                if (depth_of(value) > max_state_depth) {
-                    return fail(400, "JSON contains too many levels of nesting; maximum is 6");
-                }
-                if (array_has_null(value)) {
-                    return fail(400, "Invalid JSON: arrays must not contain null");
-                }
-            }
-        }
         const std::string key = shadow_key(thing, name);
         Shadow& shadow = shadows[key];
         if (expected_version && (!shadow.exists || *expected_version != shadow.version)) {
-            return fail(409, "Version conflict");
+            outcome.error = ShadowError{409, "Version conflict"};
+            return outcome;
         }
-        Shadow next = shadow;
-        if (state.is_object()) {
-            for (const char* section : {"desired", "reported"}) {
-                if (!state.contains(section)) {
-                    continue;
-                }
-                json& target = std::string(section) == "desired" ? next.desired : next.reported;
-                json& meta = std::string(section) == "desired" ? next.desired_metadata
-                                                               : next.reported_metadata;
-                if (state[section].is_null()) {
-                    target = nullptr;
-                    meta = nullptr;
-                } else {
-                    merge(target, meta, state[section], now);
-                }
-            }
-        }
-        const std::size_t size =
-            (next.desired.is_null()
-                 ? 0
-                 : next.desired.dump(-1, ' ', false, json::error_handler_t::replace).size()) +
-            (next.reported.is_null()
-                 ? 0
-                 : next.reported.dump(-1, ' ', false, json::error_handler_t::replace).size());
-        if (size > max_document_bytes) {
-            return fail(413, "The payload exceeds the maximum size allowed");
+        Shadow next = merged(shadow, state, now);
+        if (document_size(next) > max_document_bytes) {
+            outcome.error = ShadowError{413, "The payload exceeds the maximum size allowed"};
+            return outcome;
         }
         const bool created = !shadow.exists;
         if (created) {
@@ -353,45 +397,40 @@ struct ShadowService::State {
         const json previous = document(shadow, 0, false);
         shadow = next;
         save(key, shadow);
+        outcome.accepted = accepted_body(state, shadow.version, now, outcome.token);
+        outcome.messages = update_notifications(prefix(thing, name), shadow,
+                                                created ? nullptr : &previous, now, outcome.token);
+        return outcome;
+    }
 
-        // update/accepted echoes the request's state, with metadata for the leaves sent.
-        json accepted{{"state", state}, {"version", shadow.version}, {"timestamp", now}};
-        if (state.is_object()) {
-            json metadata = json::object();
-            for (const auto& [section, value] : state.items()) {
-                metadata[section] = value.is_null() ? json() : metadata_for(value, now);
-            }
-            accepted["metadata"] = metadata;
-        }
-        if (outcome.token) {
-            accepted["clientToken"] = *outcome.token;
-        }
-        outcome.accepted = accepted;
-
-        const std::string base = prefix(thing, name);
+    // update/documents (current, and previous unless `previous` is null) and, when desired and
+    // reported differ, update/delta.
+    Messages update_notifications(const std::string& base, const Shadow& shadow,
+                                  const json* previous, std::int64_t now,
+                                  const std::optional<std::string>& token) const {
+        Messages messages;
         json documents{{"current", document(shadow, 0, false)}, {"timestamp", now}};
-        if (!created) {
-            documents["previous"] = previous;
+        if (previous != nullptr) {
+            documents["previous"] = *previous;
         }
-        if (outcome.token) {
-            documents["clientToken"] = *outcome.token;
+        if (token) {
+            documents["clientToken"] = *token;
         }
-        outcome.messages.push_back(
-            {"", base + "/update/documents",
-             documents.dump(-1, ' ', false, json::error_handler_t::replace)});
+        messages.push_back({"", base + "/update/documents",
+                            documents.dump(-1, ' ', false, json::error_handler_t::replace)});
         const json delta = delta_of(shadow.desired, shadow.reported);
         if (!delta.empty()) {
             json body{{"state", delta},
                       {"metadata", delta_metadata(delta, shadow.desired_metadata)},
                       {"version", shadow.version},
                       {"timestamp", now}};
-            if (outcome.token) {
-                body["clientToken"] = *outcome.token;
+            if (token) {
+                body["clientToken"] = *token;
             }
-            outcome.messages.push_back({"", base + "/update/delta",
-                                        body.dump(-1, ' ', false, json::error_handler_t::replace)});
+            messages.push_back({"", base + "/update/delta",
+                                body.dump(-1, ' ', false, json::error_handler_t::replace)});
         }
-        return outcome;
+        return messages;
     }
 };
 
