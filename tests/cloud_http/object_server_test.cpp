@@ -88,6 +88,22 @@ std::string raw_exchange(std::uint16_t port, const std::string& request) {
     return reply;
 }
 
+/// A fault of `kind` for the next `count` requests (-1: until cleared); the caller sets the rest.
+ObjectFault fault(ObjectFault::Kind kind, int count) {
+    ObjectFault f;
+    f.kind = kind;
+    f.count = count;
+    return f;
+}
+
+/// GETs `url` and says how long the whole answer took.
+std::pair<fota::test::HttpResult, std::chrono::steady_clock::duration>
+timed_get(const std::string& url) {
+    const auto start = std::chrono::steady_clock::now();
+    auto result = http_request("GET", url);
+    return {std::move(result), std::chrono::steady_clock::now() - start};
+}
+
 const http::Credentials test_credentials{"AKIDFOTATEST", "fota-test-secret", ""};
 
 } // namespace
@@ -275,10 +291,8 @@ TEST_CASE("object server: fault knobs through the C++ API") {
     const std::string url = h.url("/fw/a.bin");
 
     SECTION("close the connection after N body bytes, once") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::close_after_bytes;
+        auto f = fault(ObjectFault::Kind::close_after_bytes, 1);
         f.bytes = 1234;
-        f.count = 1;
         h.server->add_fault(f);
         auto r = http_request("GET", url);
         CHECK(r.code == CURLE_PARTIAL_FILE);
@@ -297,10 +311,8 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         CHECK(h.server->faults().empty());
     }
     SECTION("5xx / SlowDown for the next K requests") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::error_status;
+        auto f = fault(ObjectFault::Kind::error_status, 2);
         f.status = 503;
-        f.count = 2;
         h.server->add_fault(f);
         for (int i = 0; i < 2; ++i) {
             const auto r = http_request("GET", url);
@@ -318,8 +330,7 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         CHECK(h.server->counters("fw", "a.bin").error_responses == 3);
     }
     SECTION("ignore Range") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::ignore_range;
+        auto f = fault(ObjectFault::Kind::ignore_range, -1);
         f.key = "a.bin";
         h.server->add_fault(f);
         const auto r = http_request("GET", url, {"Range: bytes=100-199"});
@@ -328,10 +339,8 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         CHECK(r.headers.count("content-range") == 0);
     }
     SECTION("wrong Content-Range: shifted or literal") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::wrong_content_range;
+        auto f = fault(ObjectFault::Kind::wrong_content_range, 1);
         f.shift = -100;
-        f.count = 1;
         h.server->add_fault(f);
         auto r = http_request("GET", url, {"Range: bytes=100-199"});
         CHECK(r.status == 206);
@@ -346,9 +355,7 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         CHECK(r.headers.at("content-range") == "bytes 100-199/20000");
     }
     SECTION("wrong Content-Range: one part of the true range wrong") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::wrong_content_range;
-        f.count = 1;
+        auto f = fault(ObjectFault::Kind::wrong_content_range, 1);
         const std::vector<std::pair<std::string, std::string>> cases{
             {"start", "bytes 101-199/20000"},
             {"end", "bytes 100-198/20000"},
@@ -369,9 +376,7 @@ TEST_CASE("object server: fault knobs through the C++ API") {
               std::string::npos);
     }
     SECTION("refuse connections: the next count connections are reset, then served") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::refuse_connections;
-        f.count = 2;
+        auto f = fault(ObjectFault::Kind::refuse_connections, 2);
         h.server->add_fault(f);
         CHECK(http_request("GET", url).code != CURLE_OK);
         CHECK(http_request("GET", url).code != CURLE_OK);
@@ -382,11 +387,9 @@ TEST_CASE("object server: fault knobs through the C++ API") {
             fota::cloud::parse_object_fault(R"({"kind":"refuse_connections","count":3})")));
     }
     SECTION("stall: the client gives up while the server sends nothing") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::stall;
+        auto f = fault(ObjectFault::Kind::stall, 1);
         f.bytes = 100;
         f.duration = std::chrono::seconds(30);
-        f.count = 1;
         h.server->add_fault(f);
         const auto r = http_request("GET", url, {}, {}, 700);
         CHECK(r.code == CURLE_OPERATION_TIMEDOUT);
@@ -394,33 +397,25 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         CHECK(http_request("GET", url).body == image);
     }
     SECTION("stall, then the rest of the body") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::stall;
+        auto f = fault(ObjectFault::Kind::stall, 1);
         f.bytes = 100;
         f.duration = std::chrono::milliseconds(300);
-        f.count = 1;
         h.server->add_fault(f);
-        const auto start = std::chrono::steady_clock::now();
-        const auto r = http_request("GET", url);
+        const auto [r, took] = timed_get(url);
         CHECK(r.body == image);
-        CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(300));
+        CHECK(took >= std::chrono::milliseconds(300));
     }
     SECTION("throttle: the body arrives intact, no faster than the rate") {
-        ObjectFault f;
-        f.kind = ObjectFault::Kind::throttle;
+        auto f = fault(ObjectFault::Kind::throttle, 1);
         f.bytes_per_second = 50000;
-        f.count = 1;
         h.server->add_fault(f);
-        const auto start = std::chrono::steady_clock::now();
-        const auto r = http_request("GET", url);
+        const auto [r, took] = timed_get(url);
         CHECK(r.body == image);
         // 20000 bytes at 50000 B/s: the last chunk is due after 0.35 s at the earliest.
-        CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(350));
+        CHECK(took >= std::chrono::milliseconds(350));
     }
     SECTION("Connection: close, redirect, a long header, lower-case header names") {
-        ObjectFault f;
-        f.count = 1;
-        f.kind = ObjectFault::Kind::connection_close;
+        auto f = fault(ObjectFault::Kind::connection_close, 1);
         h.server->add_fault(f);
         auto r = http_request("GET", url);
         CHECK(r.headers.at("connection") == "close");
@@ -526,22 +521,7 @@ TEST_CASE("object server: control HTTP API") {
 TEST_CASE("object server: bad requests get an answer and the server keeps serving") {
     Harness h;
     h.server->put_object("fw", "a.bin", "abc");
-    namespace net = boost::asio;
-    net::io_context io;
-    net::ip::tcp::socket socket(io);
-    socket.connect({net::ip::make_address("127.0.0.1"), h.server->port()});
-    const std::string garbage = "THIS IS NOT HTTP\r\n\r\n";
-    net::write(socket, net::buffer(garbage));
-    std::string reply;
-    boost::system::error_code ec;
-    char buf[512];
-    while (true) {
-        const auto n = socket.read_some(net::buffer(buf), ec);
-        reply.append(buf, n);
-        if (ec) {
-            break;
-        }
-    }
+    const std::string reply = raw_exchange(h.server->port(), "THIS IS NOT HTTP\r\n\r\n");
     CHECK(reply.rfind("HTTP/1.1 400", 0) == 0);
 
     ObjectServerConfig small;
