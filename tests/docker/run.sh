@@ -13,7 +13,9 @@
 # and stops it at the end. It fails, never skips, when there is no engine it can use.
 # Environment: FOTA_DOCKER (client, default /usr/bin/docker: Debian's, whose API is its dockerd's),
 # FOTA_DOCKER_COMPOSE (default docker-compose), FOTA_CACHE_DIR, FOTA_DEBIAN_MIRROR,
-# FOTA_DEBIAN_SECURITY_MIRROR, FOTA_DOCKER_KEEP=1 (leave the temporary folder for a post-mortem).
+# FOTA_DEBIAN_SECURITY_MIRROR, FOTA_DOCKER_NICE (niceness of the dockerd it starts, and so of the
+# builds and containers; default 0), FOTA_DOCKER_KEEP=1 (leave the temporary folder for a
+# post-mortem).
 set -euo pipefail
 
 if [ $# -ne 3 ]; then
@@ -36,6 +38,7 @@ project=fotadocker$$
 our_dockerd_pid=
 image_built=0
 compose_up=0
+ci_container=
 started=$(date +%s)
 
 say() { printf '[tests/docker %4ss] %s\n' "$(($(date +%s) - started))" "$*"; }
@@ -53,7 +56,9 @@ cleanup() {
     compose --profile runner down --volumes --remove-orphans --timeout 20 >"$work/down.log" 2>&1 ||
       cat "$work/down.log" >&2
   fi
-  if [ "$image_built" = 1 ]; then
+  [ -z "$ci_container" ] || "$docker" rm -f "$ci_container" >/dev/null 2>&1
+  # An engine of our own goes whole with its data root below; another keeps only what it had.
+  if [ "$image_built" = 1 ] && [ -z "$our_dockerd_pid" ]; then
     say "removing image $image"
     "$docker" rmi -f "$image" >/dev/null 2>&1
   fi
@@ -78,12 +83,14 @@ cleanup() {
   if [ "${FOTA_DOCKER_KEEP:-0}" = 1 ]; then
     echo "tests/docker: kept $work" >&2
   else
+    say "removing $work"
     rm -rf "$work"
   fi
   say "done, exit $status"
   exit "$status"
 }
 trap cleanup EXIT
+trap 'echo "tests/docker: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM
 
 [ -x "$fota_sim" ] || fail "fota-sim not found at $fota_sim (build the dev preset first)"
@@ -102,7 +109,7 @@ else
   engine=$work/engine
   mkdir -p "$engine"
   say "starting a private dockerd under $engine"
-  dockerd --storage-driver=vfs --data-root "$engine/data" --exec-root "$engine/exec" \
+  nice -n "${FOTA_DOCKER_NICE:-0}" dockerd --storage-driver=vfs --data-root "$engine/data" --exec-root "$engine/exec" \
     --pidfile "$engine/dockerd.pid" --host "unix://$engine/docker.sock" \
     --bridge=none --iptables=false --ip-masq=false --ip-forward=false \
     >"$engine/dockerd.log" 2>&1 &
@@ -125,7 +132,7 @@ fi
 apt_uri() {
   cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
     2>/dev/null | grep -v '^[[:space:]]*#' |
-    grep -Eo '(https?|ftp)://[^[:space:]]+' | sed 's:/*$::' | grep -E "/$1\$" | head -n 1
+    grep -Eo '(https?|ftp)://[^[:space:]]+' | sed 's:/*$::' | grep -E "/$1\$" | head -n 1 || true
 }
 
 make_base_tarball() {
@@ -175,13 +182,16 @@ fi
 
 # ---- the image: docker/Dockerfile's prebuilt target around the dev preset's binaries ----------
 context=$work/context
-mkdir -p "$context/docker" "$context/prebuilt"
+mkdir -p "$context/docker" "$context/prebuilt/usr/local/bin" "$context/prebuilt/usr/local/lib/fota"
 cp "$source_dir/docker/fota-healthcheck" "$source_dir/docker/fota-replica-id" "$context/docker/"
-strip -o "$context/prebuilt/fota-sim" "$fota_sim"
-strip --strip-unneeded -o "$context/prebuilt/libfota_mosquitto_plugin.so" "$plugin"
+strip -o "$context/prebuilt/usr/local/bin/fota-sim" "$fota_sim"
+strip --strip-unneeded -o "$context/prebuilt/usr/local/lib/fota/libfota_mosquitto_plugin.so" \
+  "$plugin"
+# The classic builder: its layers go with the image, while BuildKit would leave a build cache in
+# an engine that this test may not own.
 say "docker build --target prebuilt -t $image"
 image_built=1
-if ! nice -n 15 "$docker" build --network host --target prebuilt -t "$image" \
+if ! DOCKER_BUILDKIT=0 nice -n 15 "$docker" build --network host --target prebuilt -t "$image" \
   -f "$source_dir/docker/Dockerfile" "$context" >"$work/build.log" 2>&1; then
   tail -n 40 "$work/build.log" >&2
   fail "docker build failed (its log above)"
@@ -190,6 +200,22 @@ size=$("$docker" image inspect -f '{{.Size}}' "$image")
 say "image $image: $((size / 1000000)) MB"
 [ "$("$docker" image inspect -f '{{.Config.User}}' "$image")" = fota ] ||
   fail "the image does not run as the non-root user fota"
+
+# A JUnit file with at least one test case, every one passed.
+check_junit() {
+  python3 - "$1" <<'EOF' || fail "the JUnit $1 is not all passed"
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+cases = root.findall(".//testcase")
+bad = [c.get("name") for c in cases
+       if c.find("failure") is not None or c.find("error") is not None
+       or c.find("skipped") is not None]
+print(f"tests/docker: JUnit {sys.argv[1]}: {len(cases)} test cases, {len(bad)} not passed")
+sys.exit(0 if cases and not bad else 1)
+EOF
+}
 
 # ---- the stack: cloud, two device replicas, the runner --------------------------------------
 # Free ports of this machine (the stack uses the host's network; docker/compose.yaml says why).
@@ -225,19 +251,7 @@ if ! compose run --rm --no-deps runner /scenarios/seed-happy-path.yaml >"$work/r
 fi
 cat "$work/runner.log"
 
-# The JUnit: at least one test case, every one passed.
-python3 - "$reports/junit.xml" <<'EOF' || fail "the runner's JUnit is not all passed"
-import sys
-import xml.etree.ElementTree as ET
-
-root = ET.parse(sys.argv[1]).getroot()
-cases = root.findall(".//testcase")
-bad = [c.get("name") for c in cases
-       if c.find("failure") is not None or c.find("error") is not None
-       or c.find("skipped") is not None]
-print(f"tests/docker: JUnit {sys.argv[1]}: {len(cases)} test cases, {len(bad)} not passed")
-sys.exit(0 if cases and not bad else 1)
-EOF
+check_junit "$reports/junit.xml"
 
 # Each replica ran its own things: two disjoint thing prefixes in the devices' logs.
 prefixes=$(compose logs --no-color devices | grep -Eo 'dev-[0-9a-f]{12}-' | sort -u | wc -l)
@@ -246,4 +260,20 @@ prefixes=$(compose logs --no-color devices | grep -Eo 'dev-[0-9a-f]{12}-' | sort
 running=$(compose ps -q devices | xargs "$docker" inspect -f '{{.State.Running}}' | grep -c true)
 [ "$running" -eq 2 ] || fail "expected 2 device replicas running, $running are"
 say "2 device replicas running with disjoint thing names"
+
+# README.md's CI example: the image alone, `fota-sim run` on a private stack inside the container
+# (no network at all: the stack is on the container's loopback).
+say "docker run $image run /scenarios/seed-happy-path.yaml (its own stack, --network none)"
+ci_reports=$work/ci-reports
+mkdir -p "$ci_reports"
+chown 10001:10001 "$ci_reports" 2>/dev/null || chmod 0777 "$ci_reports"
+ci_container=${project}_ci
+if ! "$docker" run --rm --name "$ci_container" --network none \
+  -v "$source_dir/scenarios:/scenarios:ro" -v "$ci_reports:/reports" "$image" \
+  run /scenarios/seed-happy-path.yaml --junit /reports/junit.xml >"$work/ci.log" 2>&1; then
+  cat "$work/ci.log" >&2
+  fail "fota-sim run in the image failed"
+fi
+cat "$work/ci.log"
+check_junit "$ci_reports/junit.xml"
 say "passed"
