@@ -16,7 +16,7 @@
 # FOTA_DEBIAN_SECURITY_MIRROR, FOTA_DOCKER_NICE (niceness of the dockerd it starts, and so of the
 # builds and containers; default 0), FOTA_DOCKER_KEEP=1 (leave the temporary folder for a
 # post-mortem).
-set -euo pipefail
+set -Eeuo pipefail
 
 if [ $# -ne 3 ]; then
   echo "usage: $0 FOTA_SIM PLUGIN SOURCE_DIR" >&2
@@ -50,6 +50,7 @@ compose() { "$compose_bin" -p "$project" -f "$source_dir/docker/compose.yaml" "$
 
 cleanup() {
   local status=$?
+  trap - ERR
   set +e
   if [ "$compose_up" = 1 ]; then
     say "compose down (containers, network, volumes)"
@@ -187,12 +188,14 @@ cp "$source_dir/docker/fota-healthcheck" "$source_dir/docker/fota-replica-id" "$
 strip -o "$context/prebuilt/usr/local/bin/fota-sim" "$fota_sim"
 strip --strip-unneeded -o "$context/prebuilt/usr/local/lib/fota/libfota_mosquitto_plugin.so" \
   "$plugin"
-# The classic builder: its layers go with the image, while BuildKit would leave a build cache in
-# an engine that this test may not own.
-say "docker build --target prebuilt -t $image"
+# BuildKit on an engine of our own (much faster on vfs; its build cache goes with the engine), the
+# classic builder on another, where BuildKit would leave a build cache behind.
+buildkit=0
+[ -z "$our_dockerd_pid" ] || buildkit=1
+say "docker build --target prebuilt -t $image (DOCKER_BUILDKIT=$buildkit)"
 image_built=1
-if ! DOCKER_BUILDKIT=0 nice -n 15 "$docker" build --network host --target prebuilt -t "$image" \
-  -f "$source_dir/docker/Dockerfile" "$context" >"$work/build.log" 2>&1; then
+if ! DOCKER_BUILDKIT=$buildkit nice -n 15 "$docker" build --network host --target prebuilt \
+  -t "$image" -f "$source_dir/docker/Dockerfile" "$context" >"$work/build.log" 2>&1; then
   tail -n 40 "$work/build.log" >&2
   fail "docker build failed (its log above)"
 fi
