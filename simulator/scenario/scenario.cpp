@@ -1,5 +1,7 @@
 #include "scenario/scenario.hpp"
 
+#include "scenario/expectations/expectation_kinds.hpp"
+#include "scenario/steps/step_kinds.hpp"
 #include "scenario/units.hpp"
 
 namespace fota::sim {
@@ -146,29 +148,9 @@ const char* to_string(Condition::Kind kind) {
 }
 
 const char* to_string(Expectation::Kind kind) {
-    switch (kind) {
-    case Expectation::Kind::execution_status:
-        return "execution_status";
-    case Expectation::Kind::job_status:
-        return "job_status";
-    case Expectation::Kind::running_version:
-        return "running_version";
-    case Expectation::Kind::shadow_version:
-        return "shadow_version";
-    case Expectation::Kind::slot:
-        return "slot";
-    case Expectation::Kind::downloads:
-        return "downloads";
-    case Expectation::Kind::no_execution_in_progress:
-        return "no_execution_in_progress";
-    case Expectation::Kind::phases:
-        return "phases";
-    case Expectation::Kind::boots:
-        return "boots";
-    case Expectation::Kind::job_updates:
-        return "job_updates";
-    }
-    return "?";
+    const auto kinds = expectation_kinds();
+    const auto index = static_cast<std::size_t>(kind);
+    return index < kinds.size() ? kinds[index].name.data() : "?";
 }
 
 const char* to_string(RejectCode code) {
@@ -192,112 +174,15 @@ const char* to_string(RejectCode code) {
 }
 
 const char* step_name(const StepAction& action) {
-    static constexpr const char* kNames[] = {
-        "create_job", "wait_for",    "hold",          "start_devices", "reboot",
-        "power_cut",  "flash_fault", "network_fault", "http_fault",    "cloud_fault",
-        "cancel_job", "delete_job",  "restart_broker"};
-    static_assert(std::size(kNames) == std::variant_size_v<StepAction>);
-    return kNames[action.index()];
+    return step_kinds()[action.index()].name.data();
 }
-
-namespace {
-
-std::string devices_text(const DeviceSelector& selector) {
-    if (selector.all) {
-        return "all devices";
-    }
-    if (selector.things.size() == 1) {
-        return selector.things.front();
-    }
-    std::string text =
-        std::to_string(selector.things.size()) + " devices (" + selector.things.front();
-    return text + ", ...)";
-}
-
-std::string range_text(const CountRange& range) {
-    if (range.min && range.max && *range.min == *range.max) {
-        return "= " + std::to_string(*range.min);
-    }
-    std::string text;
-    if (range.min) {
-        text += ">= " + std::to_string(*range.min);
-    }
-    if (range.max) {
-        text += (text.empty() ? "" : " and ") + std::string("<= ") + std::to_string(*range.max);
-    }
-    return text;
-}
-
-} // namespace
 
 std::string describe(const Expectation& e) {
     if (!e.name.empty()) {
         return e.name;
     }
     std::string text = to_string(e.kind);
-    switch (e.kind) {
-    case Expectation::Kind::execution_status:
-        text += ": job " + e.job + " on " + devices_text(e.devices) + " is " +
-                to_string(e.execution_status);
-        if (e.status_details) {
-            text +=
-                " with statusDetails " +
-                e.status_details->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        }
-        break;
-    case Expectation::Kind::job_status:
-        text += ": job " + e.job + " is " + to_string(e.job_status);
-        break;
-    case Expectation::Kind::running_version:
-        text += ": " + devices_text(e.devices) + " run " + e.version;
-        if (e.confirmed) {
-            text += *e.confirmed ? ", confirmed" : ", not confirmed";
-        }
-        break;
-    case Expectation::Kind::shadow_version:
-        text += ": " + devices_text(e.devices) + " report " + e.version + " in the shadow";
-        break;
-    case Expectation::Kind::slot:
-        text += ": " + std::string(e.slot == Slot::primary ? "primary" : "secondary") +
-                " slot of " + devices_text(e.devices) + " holds " +
-                (e.slot_erased ? std::string("nothing (erased)") : "firmware " + e.slot_firmware);
-        break;
-    case Expectation::Kind::downloads:
-        text += ": " + devices_text(e.devices);
-        if (e.download_attempts.min || e.download_attempts.max) {
-            text += ", attempts " + range_text(e.download_attempts);
-        }
-        if (e.range_requests.min || e.range_requests.max) {
-            text += ", range requests " + range_text(e.range_requests);
-        }
-        if (e.bytes.min || e.bytes.max) {
-            text += ", bytes " + range_text(e.bytes);
-        }
-        break;
-    case Expectation::Kind::no_execution_in_progress:
-        text += e.job.empty() ? ": no execution left IN_PROGRESS"
-                              : ": no execution of job " + e.job + " left IN_PROGRESS";
-        break;
-    case Expectation::Kind::phases:
-        text += ": " + devices_text(e.devices);
-        for (auto phase : e.reached) {
-            text += std::string(" +") + to_string(phase);
-        }
-        for (auto phase : e.not_reached) {
-            text += std::string(" -") + to_string(phase);
-        }
-        break;
-    case Expectation::Kind::boots:
-        text += ": " + devices_text(e.devices) + " booted " + range_text(e.count) + " times";
-        break;
-    case Expectation::Kind::job_updates:
-        text += ": " + devices_text(e.devices) + " sent " + range_text(e.count) + " updates";
-        if (e.update_status) {
-            text += std::string(" with status ") + to_string(*e.update_status);
-        }
-        text += " for job " + e.job;
-        break;
-    }
+    text += expectation_kinds()[static_cast<std::size_t>(e.kind)].describe(e);
     if (e.within.count() > 0) {
         text += " within " + format_duration(e.within);
     }

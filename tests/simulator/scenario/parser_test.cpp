@@ -1,6 +1,8 @@
 #include "scenario/check_files.hpp"
 #include "scenario/scenario_parser.hpp"
 
+#include "parse_test_support.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -9,33 +11,11 @@
 
 using namespace fota::sim;
 using namespace std::chrono_literals;
+using fota::sim::test::first_error;
+using fota::sim::test::kMinimal;
+using fota::sim::test::with_steps;
 
 namespace {
-
-constexpr const char* kMinimal = R"(name: t
-description: a test
-firmware:
-  v1: {version: 1.0.0, size: 64KiB}
-  v2: {version: 2.0.0, size: 100KiB}
-devices:
-  - {thing_prefix: dev-, count: 3, initial_firmware: v1}
-steps:
-  - create_job: {id: j1, firmware: v2}
-expect:
-  - execution_status: {job: j1, status: SUCCEEDED}
-)";
-
-std::string first_error(const ParseResult& result) {
-    return result.errors.empty() ? std::string("(no error)") : result.errors.front().to_string();
-}
-
-// Replaces the steps section of kMinimal with steps.
-std::string with_steps(const std::string& steps) {
-    const std::string base = kMinimal;
-    const auto begin = base.find("steps:\n");
-    const auto end = base.find("expect:\n");
-    return base.substr(0, begin) + "steps:\n" + steps + base.substr(end);
-}
 
 std::string read(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
@@ -96,84 +76,6 @@ TEST_CASE("a minimal scenario gives the model with its defaults", "[scenario_for
     CHECK(s.expectations[0].mark.line == 11);
     CHECK(describe(s.expectations[0]) == "execution_status: job j1 on all devices is SUCCEEDED");
     CHECK(s.thing_names(DeviceSelector{}) == std::vector<std::string>{"dev-0", "dev-1", "dev-2"});
-}
-
-TEST_CASE("steps carry their fields into the model", "[scenario_format][parser]") {
-    const auto result = parse_scenario(
-        with_steps(
-            R"(  - create_job: {id: j1, firmware: v2, document_template: presigned_url, targets: [dev-2, dev-0]}
-  - power_cut: {devices: dev-1, after_download_bytes: 10KiB, off_for: 2s}
-  - flash_fault: {kind: power_cut, at_op: 17, torn: true}
-  - http_fault: {kind: close_after_bytes, firmware: v2, bytes: 50000}
-  - cloud_fault: {kind: reject_next_update, code: TerminalStateReached, devices: [dev-2]}
-  - wait_for:
-      condition: {any_of: [{execution_status: {job: j1, status: [FAILED, SUCCEEDED]}}, {downloaded_bytes: {at_least: 1KiB}}]}
-      timeout: 90s
-  - cancel_job: {job: j1, force: yes, devices: dev-0}
-)"),
-        "t.yaml");
-    INFO(first_error(result));
-    REQUIRE(result.ok());
-    const auto& steps = result.scenario->steps;
-    REQUIRE(steps.size() == 7);
-    const auto& job = std::get<CreateJobStep>(steps[0].action);
-    CHECK(job.document_template == DocumentTemplate::presigned_url);
-    CHECK(job.presigned_url_expiry == std::chrono::seconds(3600)); // AWS's default
-    CHECK_FALSE(job.targets.all);
-    CHECK(job.targets.things == std::vector<std::string>{"dev-2", "dev-0"});
-    const auto& cut = std::get<PowerCutStep>(steps[1].action);
-    CHECK(cut.at_phase == DevicePhase::downloading);
-    CHECK(cut.after_download_bytes == 10240u);
-    CHECK(cut.off_for == 2s);
-    const auto& flash = std::get<FlashFaultStep>(steps[2].action);
-    CHECK(flash.kind == FlashFaultStep::Kind::power_cut);
-    CHECK(flash.at_op == 17u);
-    CHECK(flash.torn);
-    const auto& http = std::get<HttpFaultStep>(steps[3].action);
-    CHECK(http.kind == HttpFaultStep::Kind::close_after_bytes);
-    CHECK(http.firmware == "v2");
-    CHECK(http.bytes == 50000u);
-    const auto& cloud = std::get<CloudFaultStep>(steps[4].action);
-    CHECK(cloud.code == RejectCode::terminal_state_reached);
-    CHECK(cloud.devices.things == std::vector<std::string>{"dev-2"});
-    const auto& wait = std::get<WaitForStep>(steps[5].action);
-    CHECK(wait.timeout == 90s);
-    CHECK(wait.condition.kind == Condition::Kind::any_of);
-    REQUIRE(wait.condition.children.size() == 2);
-    CHECK(wait.condition.children[0].statuses ==
-          std::vector<ExecutionStatus>{ExecutionStatus::failed, ExecutionStatus::succeeded});
-    CHECK(wait.condition.children[1].bytes == 1024u);
-    const auto& cancel = std::get<CancelJobStep>(steps[6].action);
-    CHECK(cancel.force);
-    REQUIRE(cancel.devices.has_value());
-    CHECK(cancel.devices->things == std::vector<std::string>{"dev-0"});
-    CHECK(std::string(step_name(steps[6].action)) == "cancel_job");
-}
-
-TEST_CASE("an explicit job document becomes JSON with YAML's types", "[scenario_format][parser]") {
-    const auto result = parse_scenario(with_steps(R"(  - create_job:
-      id: j1
-      firmware: v2
-      document:
-        operation: app_fw_update
-        size: 181124
-        ratio: 2.5
-        flag: true
-        none: ~
-        quoted: "12"
-        location: {url: "${aws:iot:s3-presigned-url:${firmware.s3_url}}"}
-)"),
-                                       "t.yaml");
-    INFO(first_error(result));
-    REQUIRE(result.ok());
-    const auto& job = std::get<CreateJobStep>(result.scenario->steps[0].action);
-    REQUIRE(job.document.has_value());
-    CHECK(*job.document ==
-          nlohmann::json::parse(
-              R"({"operation":"app_fw_update","size":181124,"ratio":2.5,"flag":true,
-                                   "none":null,"quoted":"12",
-                                   "location":{"url":"${aws:iot:s3-presigned-url:${firmware.s3_url}}"}})"));
-    CHECK(job.presigned_url_expiry == std::chrono::seconds(3600));
 }
 
 TEST_CASE("every error is reported, each with file:line:col", "[scenario_format][parser]") {
@@ -372,36 +274,4 @@ TEST_CASE("checking files prints each error and returns the exit code",
     std::ostringstream out3;
     std::ostringstream err3;
     CHECK(check_scenario_files({}, out3, err3) == 2);
-}
-
-TEST_CASE("every http_fault kind maps to its own enum value", "[scenario_format][parser]") {
-    const std::vector<std::pair<std::string, HttpFaultStep::Kind>> kinds{
-        {"close_after_bytes, bytes: 1", HttpFaultStep::Kind::close_after_bytes},
-        {"throttle, bytes_per_second: 1", HttpFaultStep::Kind::throttle},
-        {"error_status, status: 500", HttpFaultStep::Kind::error_status},
-        {"slow_down", HttpFaultStep::Kind::slow_down},
-        {"ignore_range", HttpFaultStep::Kind::ignore_range},
-        {"wrong_content_range, content_range: wrong_end", HttpFaultStep::Kind::wrong_content_range},
-        {"stall, duration: 1s", HttpFaultStep::Kind::stall},
-        {"replace_object, firmware: v1, replacement: v2", HttpFaultStep::Kind::replace_object},
-        {"redirect, status: 307", HttpFaultStep::Kind::redirect},
-        {"refuse_connections", HttpFaultStep::Kind::refuse_connections},
-        {"connection_close", HttpFaultStep::Kind::connection_close},
-        {"long_header, bytes: 3000", HttpFaultStep::Kind::long_header},
-        {"lowercase_headers", HttpFaultStep::Kind::lowercase_headers},
-    };
-    std::string steps = "  - create_job: {id: j1, firmware: v2}\n";
-    for (const auto& [text, kind] : kinds) {
-        steps += "  - http_fault: {kind: " + text + "}\n";
-    }
-    const auto result = parse_scenario(with_steps(steps), "http.yaml");
-    INFO(first_error(result));
-    REQUIRE(result.ok());
-    REQUIRE(result.scenario->steps.size() == kinds.size() + 1);
-    for (std::size_t i = 0; i < kinds.size(); ++i) {
-        CHECK(std::get<HttpFaultStep>(result.scenario->steps[i + 1].action).kind ==
-              kinds[i].second);
-    }
-    CHECK(std::get<HttpFaultStep>(result.scenario->steps[4].action).status == 503);
-    CHECK(std::get<HttpFaultStep>(result.scenario->steps[12].action).bytes == 3000u);
 }

@@ -1,0 +1,43 @@
+// The table of step kinds: each kind of step a scenario can take, by its key in a scenario file,
+// with the function that parses and validates it (steps/<kind>.cpp). The parser dispatches on it,
+// its error messages list its names, and step_name() reads it. A new kind is a new file here,
+// its test (tests/simulator/scenario/steps/<kind>_test.cpp), its struct in scenario.hpp's
+// StepAction, and one line in the table.
+#pragma once
+
+#include "scenario/scenario.hpp"
+
+#include <cstddef>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace YAML {
+class Node;
+}
+
+namespace fota::sim {
+
+class ParseContext;
+
+struct StepKind {
+    std::string_view name; ///< the step's key in a scenario file, e.g. "create_job"
+    /// Parses and validates the step's value (body); here names the step for messages
+    /// ("step 'create_job'"). nullopt after reporting every error found.
+    std::optional<StepAction> (*parse)(ParseContext& context, const YAML::Node& body,
+                                       const std::string& here);
+};
+
+/// Every step kind, in the order of StepAction's alternatives (step_kinds()[i] makes the
+/// alternative i).
+std::span<const StepKind> step_kinds();
+
+/// The kind named name, or nullptr.
+const StepKind* find_step_kind(std::string_view name);
+
+/// The names of step_kinds(), in order (for messages).
+std::vector<std::string_view> step_kind_names();
+
+} // namespace fota::sim
