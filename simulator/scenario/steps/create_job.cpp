@@ -285,6 +285,44 @@ bool presigned_url(ParseContext& context, const YAML::Node& node, const std::str
     return ok;
 }
 
+// 'document' (explicit), or 'document_template' with 'protocol'.
+bool document_or_template(ParseContext& context, const YAML::Node& body, const std::string& here,
+                          CreateJobStep& job) {
+    auto& r = context.reader();
+    bool ok = true;
+    const bool has_document = body["document"].IsDefined();
+    if (has_document && body["document_template"].IsDefined()) {
+        r.error(body["document"], here + " takes 'document' or 'document_template', not both");
+        ok = false;
+    }
+    if (has_document) {
+        ok = document(context, body["document"], here, job) && ok;
+        if (body["protocol"].IsDefined()) {
+            r.error(body["protocol"], "'protocol' in " + here +
+                                          " applies to 'document_template' only; write it in "
+                                          "the document");
+            ok = false;
+        }
+    }
+    if (body["document_template"].IsDefined()) {
+        static const Keys templates{"host_path", "url", "presigned_url"};
+        if (auto name =
+                r.choice(body["document_template"], "'document_template' in " + here, templates)) {
+            job.document_template = enum_at<DocumentTemplate>(templates, *name);
+        } else {
+            ok = false;
+        }
+    }
+    if (body["protocol"].IsDefined() && !has_document) {
+        if (auto value = r.choice(body["protocol"], "'protocol' in " + here, {"http", "https"})) {
+            job.protocol = *value;
+        } else {
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 } // namespace
 
 std::optional<CreateJobStep> parse_create_job(ParseContext& context, const YAML::Node& body,
@@ -326,36 +364,7 @@ std::optional<CreateJobStep> parse_create_job(ParseContext& context, const YAML:
             ok = false;
         }
     }
-    const bool has_document = body["document"].IsDefined();
-    if (has_document && body["document_template"].IsDefined()) {
-        r.error(body["document"], here + " takes 'document' or 'document_template', not both");
-        ok = false;
-    }
-    if (has_document) {
-        ok = document(context, body["document"], here, job) && ok;
-        if (body["protocol"].IsDefined()) {
-            r.error(body["protocol"], "'protocol' in " + here +
-                                          " applies to 'document_template' only; write it in "
-                                          "the document");
-            ok = false;
-        }
-    }
-    if (body["document_template"].IsDefined()) {
-        static const Keys templates{"host_path", "url", "presigned_url"};
-        if (auto name =
-                r.choice(body["document_template"], "'document_template' in " + here, templates)) {
-            job.document_template = enum_at<DocumentTemplate>(templates, *name);
-        } else {
-            ok = false;
-        }
-    }
-    if (body["protocol"].IsDefined() && !has_document) {
-        if (auto value = r.choice(body["protocol"], "'protocol' in " + here, {"http", "https"})) {
-            job.protocol = *value;
-        } else {
-            ok = false;
-        }
-    }
+    ok = document_or_template(context, body, here, job) && ok;
     if (body["description"].IsDefined()) {
         if (auto text = r.string(body["description"], "'description' in " + here)) {
             job.description = *text;
