@@ -1,12 +1,9 @@
-// Connections and the listener: Beast reads requests; responses are written by hand (head, then
-// the body in chunks) so the fault knobs can cut, pace or pause the body at exact byte counts.
+// Connections and the listener: Beast reads requests, the ObjectStore answers them; responses are
+// written by hand (head, then the body in chunks) so the fault knobs can cut, pace or pause the
+// body at exact byte counts.
 #include "fota/cloud/object_server.hpp"
 
-#include "object_store.hpp"
 #include "response_plan.hpp"
-#include "s3_handler.hpp"
-
-#include "fota/cloud/http/uri.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -21,6 +18,8 @@
 #include <boost/beast/http/read.hpp>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <system_error>
 
 namespace fota::cloud {
@@ -32,8 +31,10 @@ using tcp = net::ip::tcp;
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(tcp::socket socket, std::shared_ptr<ObjectServer::State> state)
-        : stream_(std::move(socket)), timer_(stream_.get_executor()), state_(std::move(state)) {}
+    Session(tcp::socket socket, std::shared_ptr<ObjectStore> store,
+            std::chrono::seconds idle_timeout)
+        : stream_(std::move(socket)), timer_(stream_.get_executor()), store_(std::move(store)),
+          idle_timeout_(idle_timeout) {}
 
     void start() {
         net::dispatch(stream_.get_executor(),
@@ -51,8 +52,8 @@ private:
     void read_header() {
         parser_.emplace();
         parser_->header_limit(64 * 1024);
-        parser_->body_limit(state_->config.max_object_size);
-        stream_.expires_after(state_->config.idle_timeout);
+        parser_->body_limit(store_->config().max_object_size);
+        stream_.expires_after(idle_timeout_);
         bhttp::async_read_header(
             stream_, buffer_, *parser_,
             beast::bind_front_handler(&Session::on_header, shared_from_this()));
@@ -105,9 +106,8 @@ private:
         if (ec) {
             return on_read_error(ec);
         }
-        HttpRequest request = parser_->release();
-        plan_ = handle_request(*state_, request);
-        plan_.close = plan_.close || !request.keep_alive();
+        const ObjectRequest request = parser_->release();
+        plan_ = store_->handle(request);
         write_response();
     }
 
@@ -204,23 +204,9 @@ private:
         read_header();
     }
 
-    void record_bytes(std::size_t n) {
-        if (!plan_.counts_body || n == 0) {
-            return;
-        }
-        std::lock_guard lock(state_->mutex);
-        state_->counters_for(plan_.bucket, plan_.key).bytes_served += n;
-    }
+    void record_bytes(std::size_t n) { store_->record_body_bytes(plan_, n); }
 
-    void record_end(bool complete) {
-        if (!plan_.counts_body) {
-            return;
-        }
-        std::lock_guard lock(state_->mutex);
-        auto& c = state_->counters_for(plan_.bucket, plan_.key);
-        ++(complete ? c.complete_responses : c.aborted_responses);
-        plan_.counts_body = false;
-    }
+    void record_end(bool complete) { store_->record_response_end(plan_, complete); }
 
     void shutdown() {
         beast::error_code ec;
@@ -233,7 +219,8 @@ private:
     net::steady_timer timer_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-    std::shared_ptr<ObjectServer::State> state_;
+    std::shared_ptr<ObjectStore> store_;
+    std::chrono::seconds idle_timeout_;
     ResponsePlan plan_;
     std::string head_;
     std::uint64_t sent_ = 0;
@@ -244,10 +231,19 @@ private:
 
 namespace {
 
+/// The open connections, so stop() can close them.
+struct Connections {
+    std::mutex mutex;
+    std::vector<std::weak_ptr<Session>> sessions;
+    bool stopped = false;
+};
+
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
-    Listener(net::io_context& io, std::shared_ptr<ObjectServer::State> state)
-        : io_(io), acceptor_(net::make_strand(io)), state_(std::move(state)) {}
+    Listener(net::io_context& io, std::shared_ptr<ObjectStore> store,
+             std::shared_ptr<Connections> connections, std::chrono::seconds idle_timeout)
+        : io_(io), acceptor_(net::make_strand(io)), store_(std::move(store)),
+          connections_(std::move(connections)), idle_timeout_(idle_timeout) {}
 
     void open(const std::string& address, std::uint16_t port) {
         const tcp::endpoint endpoint(net::ip::make_address(address), port);
@@ -277,24 +273,19 @@ private:
         if (ec == net::error::operation_aborted || !acceptor_.is_open()) {
             return;
         }
-        bool refused = false;
-        if (!ec) {
-            std::lock_guard lock(state_->mutex);
-            refused = state_->take_fault(ObjectFault::Kind::refuse_connections, {}, {}).has_value();
-        }
-        if (!ec && refused) {
+        if (!ec && store_->refuse_connection()) {
             // As a closed port looks to the client: a reset before any byte.
             beast::error_code ignored;
             socket.set_option(net::socket_base::linger(true, 0), ignored);
             socket.close(ignored);
         } else if (!ec) {
-            auto session = std::make_shared<Session>(std::move(socket), state_);
+            auto session = std::make_shared<Session>(std::move(socket), store_, idle_timeout_);
             {
-                std::lock_guard lock(state_->mutex);
-                if (state_->stopped) {
+                std::lock_guard lock(connections_->mutex);
+                if (connections_->stopped) {
                     return;
                 }
-                auto& sessions = state_->sessions;
+                auto& sessions = connections_->sessions;
                 sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
                                               [](const auto& w) { return w.expired(); }),
                                sessions.end());
@@ -307,24 +298,37 @@ private:
 
     net::io_context& io_;
     tcp::acceptor acceptor_;
-    std::shared_ptr<ObjectServer::State> state_;
+    std::shared_ptr<ObjectStore> store_;
+    std::shared_ptr<Connections> connections_;
+    std::chrono::seconds idle_timeout_;
     std::uint16_t bound_port_ = 0;
 };
 
 } // namespace
 
+ObjectStoreConfig ObjectServerConfig::store_config() const {
+    ObjectStoreConfig c;
+    c.credentials = credentials;
+    c.region = region;
+    c.clock = clock;
+    c.max_object_size = max_object_size;
+    c.endpoint = "http://" + address + ":0";
+    return c;
+}
+
 class ObjectServer::Impl {
 public:
-    Impl(net::io_context& io, ObjectServerConfig config)
-        : io(io), state(std::make_shared<State>(std::move(config))) {}
+    Impl(net::io_context& io, ObjectServerConfig c)
+        : io(io), config(std::move(c)),
+          store(std::make_shared<ObjectStore>(config.store_config())),
+          connections(std::make_shared<Connections>()) {}
     net::io_context& io;
-    std::shared_ptr<State> state;
+    ObjectServerConfig config;
+    std::shared_ptr<ObjectStore> store;
+    std::shared_ptr<Connections> connections;
     std::shared_ptr<Listener> listener;
+    std::atomic<std::uint16_t> port{0};
 };
-
-http::Credentials placeholder_credentials() {
-    return {"FOTASIMLOCALACCESSKEY", "fota-sim-local-secret-access-key", ""};
-}
 
 ObjectServer::ObjectServer(net::io_context& io, ObjectServerConfig config)
     : impl_(std::make_unique<Impl>(io, std::move(config))) {}
@@ -337,12 +341,14 @@ void ObjectServer::start() {
     if (impl_->listener) {
         return;
     }
-    auto listener = std::make_shared<Listener>(impl_->io, impl_->state);
-    listener->open(impl_->state->config.address, impl_->state->config.port);
+    auto listener = std::make_shared<Listener>(impl_->io, impl_->store, impl_->connections,
+                                               impl_->config.idle_timeout);
+    listener->open(impl_->config.address, impl_->config.port);
+    impl_->port = listener->port();
+    impl_->store->set_endpoint(endpoint());
     {
-        std::lock_guard lock(impl_->state->mutex);
-        impl_->state->port = listener->port();
-        impl_->state->stopped = false;
+        std::lock_guard lock(impl_->connections->mutex);
+        impl_->connections->stopped = false;
     }
     listener->accept();
     impl_->listener = std::move(listener);
@@ -356,14 +362,14 @@ void ObjectServer::stop() {
     impl_->listener.reset();
     std::vector<std::shared_ptr<Session>> open;
     {
-        std::lock_guard lock(impl_->state->mutex);
-        impl_->state->stopped = true;
-        for (const auto& w : impl_->state->sessions) {
+        std::lock_guard lock(impl_->connections->mutex);
+        impl_->connections->stopped = true;
+        for (const auto& w : impl_->connections->sessions) {
             if (auto s = w.lock()) {
                 open.push_back(std::move(s));
             }
         }
-        impl_->state->sessions.clear();
+        impl_->connections->sessions.clear();
     }
     for (const auto& s : open) {
         s->close();
@@ -371,118 +377,66 @@ void ObjectServer::stop() {
 }
 
 std::uint16_t ObjectServer::port() const {
-    std::lock_guard lock(impl_->state->mutex);
-    return impl_->state->port;
+    return impl_->port;
 }
 
 std::string ObjectServer::endpoint() const {
-    return "http://" + impl_->state->config.address + ":" + std::to_string(port());
+    return "http://" + impl_->config.address + ":" + std::to_string(port());
+}
+
+ObjectStore& ObjectServer::store() {
+    return *impl_->store;
 }
 
 void ObjectServer::create_bucket(const std::string& bucket) {
-    std::lock_guard lock(impl_->state->mutex);
-    auto& b = impl_->state->buckets[bucket];
-    if (b.created == http::TimePoint{}) {
-        b.created = impl_->state->config.clock();
-    }
+    impl_->store->create_bucket(bucket);
 }
 
 void ObjectServer::put_object(const std::string& bucket, const std::string& key, std::string data,
                               std::string content_type) {
-    std::lock_guard lock(impl_->state->mutex);
-    auto& b = impl_->state->buckets[bucket];
-    if (b.created == http::TimePoint{}) {
-        b.created = impl_->state->config.clock();
-    }
-    b.objects[key] = impl_->state->make_object(std::move(data), std::move(content_type));
+    impl_->store->put_object(bucket, key, std::move(data), std::move(content_type));
 }
 
 std::optional<std::string> ObjectServer::get_object(const std::string& bucket,
                                                     const std::string& key) const {
-    std::lock_guard lock(impl_->state->mutex);
-    const auto b = impl_->state->buckets.find(bucket);
-    if (b == impl_->state->buckets.end()) {
-        return std::nullopt;
-    }
-    const auto o = b->second.objects.find(key);
-    if (o == b->second.objects.end()) {
-        return std::nullopt;
-    }
-    return *o->second.data;
+    return impl_->store->get_object(bucket, key);
 }
 
 bool ObjectServer::delete_object(const std::string& bucket, const std::string& key) {
-    std::lock_guard lock(impl_->state->mutex);
-    const auto b = impl_->state->buckets.find(bucket);
-    return b != impl_->state->buckets.end() && b->second.objects.erase(key) > 0;
+    return impl_->store->delete_object(bucket, key);
 }
 
 void ObjectServer::add_fault(ObjectFault fault) {
-    std::lock_guard lock(impl_->state->mutex);
-    impl_->state->faults.push_back(std::move(fault));
+    impl_->store->add_fault(std::move(fault));
 }
 
 void ObjectServer::clear_faults() {
-    std::lock_guard lock(impl_->state->mutex);
-    impl_->state->faults.clear();
+    impl_->store->clear_faults();
 }
 
 std::vector<ObjectFault> ObjectServer::faults() const {
-    std::lock_guard lock(impl_->state->mutex);
-    return impl_->state->faults;
+    return impl_->store->faults();
 }
 
 ObjectCounters ObjectServer::counters(const std::string& bucket, const std::string& key) const {
-    std::lock_guard lock(impl_->state->mutex);
-    const auto it = impl_->state->counters.find(bucket + "/" + key);
-    return it == impl_->state->counters.end() ? ObjectCounters{} : it->second;
+    return impl_->store->counters(bucket, key);
 }
 
 ObjectCounters ObjectServer::total_counters() const {
-    return sum_counters(all_counters());
+    return impl_->store->total_counters();
 }
 
 std::map<std::string, ObjectCounters> ObjectServer::all_counters() const {
-    std::lock_guard lock(impl_->state->mutex);
-    return impl_->state->counters;
+    return impl_->store->all_counters();
 }
 
 void ObjectServer::reset_counters() {
-    std::lock_guard lock(impl_->state->mutex);
-    impl_->state->counters.clear();
+    impl_->store->reset_counters();
 }
 
 std::string ObjectServer::presign_get(const std::string& bucket, const std::string& key,
                                       std::chrono::seconds expires) const {
-    return impl_->state->presign_url(bucket, key, expires, port());
-}
-
-std::string ObjectServer::State::presign_url(const std::string& bucket, const std::string& key,
-                                             std::chrono::seconds expires,
-                                             std::uint16_t listening_port) const {
-    http::PresignRequest pr;
-    pr.host = config.address + ":" + std::to_string(listening_port);
-    pr.path = "/" + http::aws_uri_encode(bucket, true) + "/" + http::aws_uri_encode(key, false);
-    pr.region = config.region;
-    pr.expires = expires;
-    pr.now = config.clock();
-    return http::presign_url(pr, config.credentials.value_or(placeholder_credentials()));
-}
-
-ObjectCounters sum_counters(const std::map<std::string, ObjectCounters>& all) {
-    ObjectCounters t;
-    for (const auto& [name, c] : all) {
-        t.requests += c.requests;
-        t.get_requests += c.get_requests;
-        t.head_requests += c.head_requests;
-        t.put_requests += c.put_requests;
-        t.range_requests += c.range_requests;
-        t.bytes_served += c.bytes_served;
-        t.complete_responses += c.complete_responses;
-        t.aborted_responses += c.aborted_responses;
-        t.error_responses += c.error_responses;
-    }
-    return t;
+    return impl_->store->presign_get(bucket, key, expires);
 }
 
 } // namespace fota::cloud

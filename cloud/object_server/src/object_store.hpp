@@ -1,7 +1,8 @@
-// The server's shared state: buckets, objects, fault rules and counters, behind one mutex.
+// The store's state: buckets, objects, fault rules and counters, behind one mutex.
 #pragma once
 
-#include "fota/cloud/object_server.hpp"
+#include "fota/cloud/object_server.hpp" // ObjectServer::State, the handler's name for it
+#include "fota/cloud/object_store.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -26,20 +27,15 @@ struct StoredBucket {
     std::map<std::string, StoredObject> objects;
 };
 
-class Session;
+struct ObjectStore::State {
+    explicit State(ObjectStoreConfig c) : config(std::move(c)) {}
 
-struct ObjectServer::State {
-    explicit State(ObjectServerConfig c) : config(std::move(c)) {}
-
-    ObjectServerConfig config;
+    ObjectStoreConfig config;
     mutable std::mutex mutex;
     std::map<std::string, StoredBucket> buckets;
     std::vector<ObjectFault> faults;
     std::map<std::string, ObjectCounters> counters;
     std::uint64_t next_request_id = 1;
-    std::uint16_t port = 0;
-    std::vector<std::weak_ptr<Session>> sessions;
-    bool stopped = false;
 
     // Callers hold `mutex`.
     StoredObject make_object(std::string data, std::string content_type) const;
@@ -49,10 +45,10 @@ struct ObjectServer::State {
     ObjectCounters& counters_for(const std::string& bucket, const std::string& key) {
         return counters[bucket + "/" + key];
     }
-    /// A presigned GET URL of bucket/key on `listening_port`, signed with the configured
+    /// A presigned GET URL of bucket/key on config.endpoint, signed with the configured
     /// credentials (or placeholder_credentials()). Reads only the config.
     std::string presign_url(const std::string& bucket, const std::string& key,
-                            std::chrono::seconds expires, std::uint16_t listening_port) const;
+                            std::chrono::seconds expires) const;
 };
 
 /// The sum of `all` counters.

@@ -84,24 +84,29 @@ ResponsePlan json_error(unsigned status, std::string_view message, const ObjectS
     return json_response(status, nlohmann::json{{"message", message}}, state, ctx);
 }
 
+std::vector<std::pair<std::string, std::string>> response_headers(const ResponsePlan& plan) {
+    std::vector<std::pair<std::string, std::string>> out = plan.headers;
+    out.emplace_back("Content-Length", std::to_string(plan.content_length));
+    if (plan.close) {
+        out.emplace_back("Connection", "close");
+    }
+    if (plan.lowercase_headers) {
+        for (auto& [name, value] : out) {
+            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
+                return static_cast<char>(std::tolower(c));
+            });
+        }
+    }
+    return out;
+}
+
 std::string serialize_head(const ResponsePlan& plan) {
     std::string out = "HTTP/1.1 " + std::to_string(plan.status) + " ";
     const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(plan.status));
     out.append(reason.data(), reason.size());
     out += "\r\n";
-    auto header = [&](std::string name, const std::string& value) {
-        if (plan.lowercase_headers) {
-            std::transform(name.begin(), name.end(), name.begin(),
-                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        }
+    for (const auto& [name, value] : response_headers(plan)) {
         out += name + ": " + value + "\r\n";
-    };
-    for (const auto& [name, value] : plan.headers) {
-        header(name, value);
-    }
-    header("Content-Length", std::to_string(plan.content_length));
-    if (plan.close) {
-        header("Connection", "close");
     }
     out += "\r\n";
     return out;

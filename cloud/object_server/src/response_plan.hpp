@@ -1,9 +1,11 @@
-// The one home of the object server's HTTP responses: the plan a session writes (ResponsePlan),
-// the builders every answer goes through (S3 XML errors, JSON, empty and fixed bodies, with S3's
-// common headers), and the plan's head as bytes.
+// The one home of the object server's HTTP responses: the builders every answer goes through (S3
+// XML errors, JSON, empty and fixed bodies, with S3's common headers). The plan itself is public
+// (fota/cloud/response_plan.hpp).
 #pragma once
 
 #include "object_store.hpp"
+
+#include "fota/cloud/response_plan.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -17,26 +19,6 @@
 #include <vector>
 
 namespace fota::cloud {
-
-/// What the session writes: a status line and headers, then `length` bytes of `body` starting
-/// at `offset` (or none), shaped by the fault knobs.
-struct ResponsePlan {
-    unsigned status = 200;
-    std::vector<std::pair<std::string, std::string>> headers;
-    std::shared_ptr<const std::string> body;
-    std::uint64_t offset = 0;
-    std::uint64_t length = 0;         ///< body bytes to send
-    std::uint64_t content_length = 0; ///< the Content-Length header (HEAD: the object's size)
-    std::optional<std::uint64_t> close_after;
-    std::uint64_t throttle_bytes_per_second = 0;
-    std::optional<std::uint64_t> stall_after;
-    std::chrono::milliseconds stall_for{0};
-    std::string bucket; ///< with key: whose counters the body bytes go to (GetObject only)
-    std::string key;
-    bool counts_body = false;
-    bool close = false;             ///< Connection: close after this response
-    bool lowercase_headers = false; ///< send header names in lower case
-};
 
 /// The request being answered, as far as its answer needs it.
 struct RequestContext {
@@ -77,8 +59,5 @@ ResponsePlan json_response(unsigned status, const nlohmann::json& body,
                            const ObjectServer::State& state, const RequestContext& ctx);
 ResponsePlan json_error(unsigned status, std::string_view message, const ObjectServer::State& state,
                         const RequestContext& ctx);
-
-/// The status line and headers of a plan, as bytes ("HTTP/1.1 200 OK\r\n...\r\n\r\n").
-std::string serialize_head(const ResponsePlan& plan);
 
 } // namespace fota::cloud

@@ -558,7 +558,7 @@ ResponsePlan control_presign(ObjectServer::State& state, const HttpRequest& req,
     }
     const auto url =
         state.presign_url(body["bucket"].get<std::string>(), body["key"].get<std::string>(),
-                          std::chrono::seconds(expires), state.port);
+                          std::chrono::seconds(expires));
     return json_response(200, {{"url", url}}, state, ctx);
 }
 

@@ -3,11 +3,12 @@
 // URLs (403 "Request has expired" once expired), SigV4 verification when credentials are
 // configured, S3's XML errors, fault knobs and request counters.
 //
-// Asynchronous (Boost.Beast) on the caller's io_context; runs in any process. Every public method
-// is thread-safe: objects, faults and counters live behind one mutex, so a test or a scenario
-// runner may change them from its own thread while downloads are in flight. An object replaced
-// during a response keeps serving the old bytes to that response (like S3); the next request
-// sees the new ones.
+// Asynchronous (Boost.Beast) on the caller's io_context; runs in any process. The server does the
+// I/O only: what each request gets is an ObjectStore's (object_store.hpp), which the server owns.
+// Every public method is thread-safe, so a test or a scenario runner may change objects, faults
+// and counters from its own thread while downloads are in flight. An object replaced during a
+// response keeps serving the old bytes to that response (like S3); the next request sees the new
+// ones.
 //
 // Control API on the same port (no authentication; bucket names cannot start with '_'):
 //   GET    /_fota/health                      -> {"ok":true}
@@ -30,6 +31,7 @@
 
 #include "fota/cloud/http/aws_time.hpp"
 #include "fota/cloud/http/sigv4.hpp"
+#include "fota/cloud/object_store.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -39,7 +41,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 namespace fota::cloud {
@@ -57,65 +58,9 @@ struct ObjectServerConfig {
     std::uint64_t max_object_size = 256ULL * 1024 * 1024;
     /// Connections idle this long are closed.
     std::chrono::seconds idle_timeout{120};
-};
 
-/// One fault rule. A rule applies to the requests that match bucket/key (empty = any), for
-/// `count` responses (-1: until cleared); the first matching rule of each kind wins.
-struct ObjectFault {
-    enum class Kind {
-        close_after_bytes,   ///< GET: send headers and `bytes` body bytes, then close the socket
-        throttle,            ///< GET: send the body at `bytes_per_second`
-        error_status,        ///< any S3 request: answer `status` with S3 error `code` instead
-        ignore_range,        ///< GET: ignore Range, answer 200 with the whole object
-        wrong_content_range, ///< GET with Range: send `content_range` verbatim, or the true
-                             ///< range shifted by `shift` bytes (the body is the true range)
-        stall,               ///< GET: after `bytes` body bytes, send nothing for `duration`
-        connection_close,    ///< GET: answer with Connection: close, then close the connection
-        redirect,            ///< GET/HEAD: answer `status` (3xx, default 302) to `location`
-        long_header,         ///< GET: add a header X-Fota-Padding of `bytes` characters
-        lowercase_headers,   ///< GET: send every header name in lower case
-        refuse_connections,  ///< the next `count` connections are reset as soon as they are
-                             ///< accepted, before a byte is read (bucket and key do not apply)
-    };
-    Kind kind = Kind::error_status;
-    std::string bucket;
-    std::string key;
-    int count = -1;
-    std::uint64_t bytes = 0;
-    std::uint64_t bytes_per_second = 0;
-    int status = 503;
-    std::string code; ///< empty: SlowDown for 503, InternalError for 500, else ServiceUnavailable
-    std::chrono::milliseconds duration{0};
-    std::string content_range;
-    std::int64_t shift = 0;
-    /// wrong_content_range without content_range or shift: which part of the true range is
-    /// wrong: "start" (first byte + 1), "end" (last byte - 1, or + 1 for one byte), "total"
-    /// (object size + 1) or "star_total" (a "*" total, valid HTTP that NCS could not parse).
-    std::string mismatch;
-    std::string location; ///< redirect target (absolute URL or path)
-};
-
-/// Kind <-> its JSON name ("close_after_bytes", ...).
-const char* to_string(ObjectFault::Kind kind);
-
-/// Parses one fault from JSON text (the control API's body). Returns the fault, or a message
-/// saying which field is wrong and what would be valid. Never throws.
-std::variant<ObjectFault, std::string> parse_object_fault(std::string_view json_text);
-
-/// The JSON form of a fault (what GET /_fota/faults lists).
-std::string object_fault_json(const ObjectFault& fault);
-
-/// What happened to one object (or, summed, to all).
-struct ObjectCounters {
-    std::uint64_t requests = 0;           ///< every S3 request naming the object
-    std::uint64_t get_requests = 0;       ///< GetObject
-    std::uint64_t head_requests = 0;      ///< HeadObject
-    std::uint64_t put_requests = 0;       ///< PutObject (and control-API replacements)
-    std::uint64_t range_requests = 0;     ///< GetObject with a Range header
-    std::uint64_t bytes_served = 0;       ///< body bytes written to sockets
-    std::uint64_t complete_responses = 0; ///< GET responses whose whole body was sent
-    std::uint64_t aborted_responses = 0;  ///< GET responses cut short (fault or client gone)
-    std::uint64_t error_responses = 0;    ///< answers with status >= 400
+    /// The store's part (its endpoint is "http://<address>:0" until the server is bound).
+    [[nodiscard]] ObjectStoreConfig store_config() const;
 };
 
 class ObjectServer {
@@ -162,14 +107,14 @@ public:
     [[nodiscard]] std::string presign_get(const std::string& bucket, const std::string& key,
                                           std::chrono::seconds expires) const;
 
-    struct State; ///< shared with the connections (implementation detail)
+    /// The request handling behind the server (the same objects, faults and counters).
+    [[nodiscard]] ObjectStore& store();
+
+    using State = ObjectStore::State; ///< the handler's view (implementation detail)
 
 private:
     class Impl;
     std::unique_ptr<Impl> impl_;
 };
-
-/// The credentials presign_get uses when the server has none configured.
-http::Credentials placeholder_credentials();
 
 } // namespace fota::cloud
