@@ -319,8 +319,7 @@ ObjectStoreConfig ObjectServerConfig::store_config() const {
 class ObjectServer::Impl {
 public:
     Impl(net::io_context& io, ObjectServerConfig c)
-        : io(io), config(std::move(c)),
-          store(std::make_shared<ObjectStore>(config.store_config())),
+        : io(io), config(std::move(c)), store(std::make_shared<ObjectStore>(config.store_config())),
           connections(std::make_shared<Connections>()) {}
     net::io_context& io;
     ObjectServerConfig config;

@@ -92,9 +92,8 @@ std::vector<std::pair<std::string, std::string>> response_headers(const Response
     }
     if (plan.lowercase_headers) {
         for (auto& [name, value] : out) {
-            std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) {
-                return static_cast<char>(std::tolower(c));
-            });
+            std::transform(name.begin(), name.end(), name.begin(),
+                           [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
         }
     }
     return out;
