@@ -314,7 +314,8 @@ private:
         Transfer& t = it->second;
         SimHttpEndpoint* endpoint = endpoint_of(t);
         if (endpoint == nullptr) {
-            return to_client(id, t, {error_event(HttpFailure::ConnectFailed, "connection refused")});
+            return to_client(id, t,
+                             {error_event(HttpFailure::ConnectFailed, "connection refused")});
         }
         if (!endpoint->accept_connection()) {
             return to_client(
@@ -419,11 +420,11 @@ private:
         if (t.sent < t.plan.length) {
             // close_after_bytes: the body is cut short on purpose.
             endpoint.response_ended(t.plan, false);
-            return to_client(id, t,
-                             {error_event(HttpFailure::ConnectionReset,
-                                          "the server closed the connection after " +
-                                              std::to_string(t.sent) + " of " +
-                                              std::to_string(t.plan.length) + " body bytes")});
+            return to_client(
+                id, t,
+                {error_event(HttpFailure::ConnectionReset,
+                             "the server closed the connection after " + std::to_string(t.sent) +
+                                 " of " + std::to_string(t.plan.length) + " body bytes")});
         }
         endpoint.response_ended(t.plan, true);
         ClientEvent done;

@@ -52,8 +52,8 @@ std::optional<SimUrl> parse_sim_url(std::string_view url) {
     std::string_view target =
         authority_end == std::string_view::npos ? "" : rest.substr(authority_end);
     target = target.substr(0, target.find('#'));
-    out.target = target.empty() || target.front() != '/' ? "/" + std::string(target)
-                                                         : std::string(target);
+    out.target =
+        target.empty() || target.front() != '/' ? "/" + std::string(target) : std::string(target);
     if (out.authority.empty() || out.authority.find_first_of("@[] \t\r\n") != std::string::npos ||
         out.target.find_first_of(" \t\r\n") != std::string::npos) {
         return std::nullopt;

@@ -64,6 +64,16 @@ cloud::ControlResult SimCloud::control(const nlohmann::json& request) {
     return result;
 }
 
+cloud::ControlResult
+SimCloud::run(const std::function<cloud::ControlResult(cloud::CloudCore&, std::int64_t)>& call) {
+    const std::int64_t now = now_seconds();
+    cloud::ControlResult result = call(*core_, now);
+    if (result.ok()) {
+        core_->publish(result.messages, now);
+    }
+    return result;
+}
+
 void SimCloud::schedule_tick() {
     // Like the plugin's MOSQ_EVT_TICK: the services' timers, rollouts and delayed replies, once a
     // (virtual) second.

@@ -5,18 +5,17 @@ namespace fota::sim::simulation {
 
 namespace {
 
-cloud::ObjectStoreConfig store_config(Scheduler& scheduler,
-                                      const SimObjectServerOptions& options) {
+cloud::ObjectStoreConfig store_config(Scheduler& scheduler, const SimObjectServerOptions& options) {
     cloud::ObjectStoreConfig config;
     config.credentials = options.credentials;
     config.region = options.region;
     config.max_object_size = options.max_object_size;
     config.endpoint = options.endpoint;
-    const auto epoch = std::chrono::system_clock::time_point(
-        std::chrono::seconds(options.epoch_seconds));
+    const auto epoch =
+        std::chrono::system_clock::time_point(std::chrono::seconds(options.epoch_seconds));
     config.clock = [&scheduler, epoch] {
-        return epoch + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                           scheduler.now());
+        return epoch +
+               std::chrono::duration_cast<std::chrono::system_clock::duration>(scheduler.now());
     };
     return config;
 }

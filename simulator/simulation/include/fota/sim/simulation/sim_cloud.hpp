@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace fota::sim::simulation {
@@ -31,6 +32,11 @@ public:
     /// One control call ({"op", "args"}: control_dispatch.hpp), run at once; what it causes is
     /// published through the broker. The reply is dispatch_control's result.
     cloud::ControlResult control(const nlohmann::json& request);
+
+    /// Runs one call on the services now and publishes the MQTT messages its result carries
+    /// (what the control plane's REST calls do: cloud::ControlCall).
+    cloud::ControlResult
+    run(const std::function<cloud::ControlResult(cloud::CloudCore&, std::int64_t)>& call);
 
     /// The cloud's time (Unix seconds) now.
     [[nodiscard]] std::int64_t now_seconds() const;
