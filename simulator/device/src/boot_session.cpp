@@ -68,15 +68,15 @@ BootCounters& BootCounters::operator+=(const BootCounters& other) {
     return *this;
 }
 
-BootSession::BootSession(Strand strand, const DeviceOptions& options, flash::Device& device,
-                         const flash::BootResult& boot, std::uint32_t boot_number, Host host,
+BootSession::BootSession(std::shared_ptr<DeviceHost> device_host, const DeviceOptions& options,
+                         flash::Device& device, const flash::BootResult& boot,
+                         std::uint32_t boot_number, Host host,
                          std::shared_ptr<spdlog::logger> logger)
-    : strand_(std::move(strand)), options_(options), device_(device), host_(std::move(host)),
-      logger_(std::move(logger)), timers_{boost::asio::steady_timer(strand_),
-                                          boost::asio::steady_timer(strand_),
-                                          boost::asio::steady_timer(strand_),
-                                          boost::asio::steady_timer(strand_),
-                                          boost::asio::steady_timer(strand_)} {
+    : device_host_(std::move(device_host)), options_(options), device_(device),
+      host_(std::move(host)), logger_(std::move(logger)) {
+    for (auto& timer : timers_) {
+        timer = device_host_->make_timer();
+    }
     boot_info_.running = core_version(boot.version);
     boot_info_.confirmed = boot.confirmed;
     boot_info_.reverted = boot.reverted();
@@ -95,7 +95,7 @@ void BootSession::run() {
     http.client_cert_file = options_.cert_file;
     http.client_key_file = options_.key_file;
     http.verify_tls = options_.verify_tls;
-    http_client_ = std::make_unique<HttpClient>(strand_, http);
+    http_client_ = device_host_->make_http_client(std::move(http));
 
     AgentConfig config;
     config.thing_name = options_.thing_name;
@@ -141,13 +141,13 @@ void BootSession::make_mqtt_client() {
             }
         }
     };
-    mqtt_client_ = std::make_unique<MqttClient>(strand_, mqtt, std::move(handlers));
+    mqtt_client_ = device_host_->make_mqtt_client(std::move(mqtt), std::move(handlers));
 }
 
 void BootSession::shut_down(bool clean) {
     dead_ = true;
     for (auto& timer : timers_) {
-        timer.cancel();
+        timer->cancel();
     }
     if (mqtt_client_ && clean) {
         mqtt_client_->stop();
@@ -178,7 +178,7 @@ BootCounters BootSession::counters() const {
 
 void BootSession::connect() {
     if (!dead_ && mqtt_client_) {
-        const auto now = std::chrono::steady_clock::now();
+        const HostTime now = device_host_->now();
         if (offline_until_ > now) {
             // Still no network from before the reboot: the first attempts fail too.
             mqtt_client_->go_offline(
@@ -330,17 +330,13 @@ void BootSession::start(TimerId id, std::uint32_t delay_ms) {
     if (dead_) {
         return;
     }
-    auto& timer = timers_.at(static_cast<std::size_t>(id));
-    timer.expires_after(std::chrono::milliseconds(delay_ms));
     std::weak_ptr<BootSession> weak = weak_from_this();
-    timer.async_wait([weak, id](boost::system::error_code ec) {
-        if (ec) {
-            return; // cancelled or restarted
-        }
-        if (auto self = weak.lock(); self && self->alive()) {
-            self->agent_->on_timer(id);
-        }
-    });
+    timers_.at(static_cast<std::size_t>(id))
+        ->start(std::chrono::milliseconds(delay_ms), [weak, id] {
+            if (auto self = weak.lock(); self && self->alive()) {
+                self->agent_->on_timer(id);
+            }
+        });
 }
 
 // ---- Log -----------------------------------------------------------------------------------

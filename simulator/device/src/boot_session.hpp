@@ -1,9 +1,10 @@
-// One boot of a simulated device: the FOTA core and the host side of its ports (Paho MQTT,
-// libcurl, Asio timers, and the fake flash's secondary slot, boot model and store). Private to
-// the device runtime; DeviceRuntime::Impl builds one per boot and drops it at a reboot or a power
-// cut. Defined in three files by responsibility: boot_session.cpp (building the core, the MQTT
-// session and HTTP transfers, timers, log events), storage_ports.cpp (flash, boot and store over
-// the fake flash) and device_faults.cpp (the fault triggers a session carries).
+// One boot of a simulated device: the FOTA core and the host side of its ports (the MQTT session,
+// HTTP client and timers its DeviceHost makes, and the fake flash's secondary slot, boot model
+// and store). Private to the device runtime; DeviceRuntime::Impl builds one per boot and drops it
+// at a reboot or a power cut. Defined in three files by responsibility: boot_session.cpp
+// (building the core, the MQTT session and HTTP transfers, timers, log events), storage_ports.cpp
+// (flash, boot and store over the fake flash) and device_faults.cpp (the fault triggers a session
+// carries).
 #pragma once
 
 #include "fota/sim/device_runtime.hpp"
@@ -11,8 +12,6 @@
 #include <fota/agent.hpp>
 #include <fota/flash/device.hpp>
 #include <fota/ports.hpp>
-
-#include <boost/asio/steady_timer.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -63,9 +62,9 @@ public:
         std::function<void(std::string_view, std::string_view)> event; // a core log event
     };
 
-    BootSession(Strand strand, const DeviceOptions& options, flash::Device& device,
-                const flash::BootResult& boot, std::uint32_t boot_number, Host host,
-                std::shared_ptr<spdlog::logger> logger);
+    BootSession(std::shared_ptr<DeviceHost> device_host, const DeviceOptions& options,
+                flash::Device& device, const flash::BootResult& boot, std::uint32_t boot_number,
+                Host host, std::shared_ptr<spdlog::logger> logger);
     ~BootSession();
     BootSession(const BootSession&) = delete;
     BootSession& operator=(const BootSession&) = delete;
@@ -89,7 +88,7 @@ public:
     void set_cut_at_download_byte(std::optional<std::uint64_t> bytes);
     void set_stall_at_download_byte(std::optional<std::uint64_t> bytes);
     void set_stalled(bool stalled);
-    void set_offline_until(std::chrono::steady_clock::time_point until);
+    void set_offline_until(HostTime until);
     // The power is gone at this instant: whatever the core is doing unwinds, but nothing it asks
     // for afterwards happens (no publish, no state save, no timer, no log event).
     void lose_power();
@@ -122,7 +121,7 @@ public:
 
     // ---- Timers ----
     void start(TimerId id, std::uint32_t delay_ms) override;
-    void cancel(TimerId id) override { timers_.at(static_cast<std::size_t>(id)).cancel(); }
+    void cancel(TimerId id) override { timers_.at(static_cast<std::size_t>(id))->cancel(); }
 
     // ---- Log ----
     void event(LogLevel level, std::string_view name, std::string_view detail) override;
@@ -136,12 +135,12 @@ private:
     // Counts download body bytes and fires the fault set for the byte they pass.
     void count_download_bytes(std::size_t bytes);
 
-    Strand strand_;
+    std::shared_ptr<DeviceHost> device_host_;
     const DeviceOptions& options_;
     flash::Device& device_;
     Host host_;
     std::shared_ptr<spdlog::logger> logger_;
-    std::array<boost::asio::steady_timer, kTimerCount> timers_;
+    std::array<std::unique_ptr<HostTimer>, kTimerCount> timers_;
     BootInfo boot_info_;
     std::uint32_t boot_number_ = 0;
     std::unique_ptr<MqttClient> mqtt_client_;
@@ -151,7 +150,7 @@ private:
     std::optional<std::uint64_t> drop_at_download_byte_;
     std::optional<std::uint64_t> cut_at_download_byte_;
     std::optional<std::uint64_t> stall_at_download_byte_;
-    std::chrono::steady_clock::time_point offline_until_{};
+    HostTime offline_until_{}; // on the host's clock
     std::uint64_t download_bytes_ = 0;
     bool stalled_ = false;
     bool announce_first_byte_ = false; // a download (re)started: tell of its first byte

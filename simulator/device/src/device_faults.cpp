@@ -88,10 +88,9 @@ void DeviceRuntime::Impl::stall_http(bool stalled) {
 
 void DeviceRuntime::Impl::stall_http_for(std::chrono::milliseconds duration) {
     stall_http(true);
-    stall_timer_.expires_after(duration);
     std::weak_ptr<Impl> weak = weak_from_this();
-    stall_timer_.async_wait([weak](boost::system::error_code ec) {
-        if (auto self = weak.lock(); self && !ec) {
+    stall_timer_->start(duration, [weak] {
+        if (auto self = weak.lock()) {
             self->stall_http(false);
         }
     });
@@ -106,7 +105,7 @@ void DeviceRuntime::Impl::stall_http_at_download_byte(std::uint64_t bytes,
 }
 
 void DeviceRuntime::Impl::go_offline(std::chrono::milliseconds duration) {
-    offline_until_ = std::chrono::steady_clock::now() + duration;
+    offline_until_ = host_->now() + duration;
     logger_->warn("[{}] fault: offline for {} ms", options_.thing_name, duration.count());
     if (session_) {
         session_->set_offline_until(offline_until_);
@@ -139,9 +138,9 @@ void BootSession::set_stalled(bool stalled) {
     }
 }
 
-void BootSession::set_offline_until(std::chrono::steady_clock::time_point until) {
+void BootSession::set_offline_until(HostTime until) {
     offline_until_ = until;
-    const auto now = std::chrono::steady_clock::now();
+    const HostTime now = device_host_->now();
     if (mqtt_client_ && until > now) {
         mqtt_client_->go_offline(
             std::chrono::duration_cast<std::chrono::milliseconds>(until - now));
@@ -151,7 +150,7 @@ void BootSession::set_offline_until(std::chrono::steady_clock::time_point until)
 void BootSession::lose_power() {
     dead_ = true;
     for (auto& timer : timers_) {
-        timer.cancel();
+        timer->cancel();
     }
 }
 

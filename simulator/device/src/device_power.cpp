@@ -8,8 +8,6 @@
 #include <fota/image_version.hpp>
 #include <fota/json_writer.hpp>
 
-#include <boost/asio/post.hpp>
-
 #include <array>
 #include <fstream>
 #include <iterator>
@@ -52,7 +50,7 @@ void DeviceRuntime::Impl::cut_power(std::chrono::milliseconds off_for) {
     logger_->warn("[{}] power cut (off for {} ms)", options_.thing_name, off_for.count());
     emit("power_cut", "");
     std::weak_ptr<Impl> weak = weak_from_this();
-    boost::asio::post(strand_, [weak, off_for] {
+    host_->post([weak, off_for] {
         if (auto self = weak.lock()) {
             self->shut_down(false);
             self->power_on_after(off_for);
@@ -66,10 +64,9 @@ void DeviceRuntime::Impl::power_on_after(std::chrono::milliseconds off_for) {
         boot();
         return;
     }
-    power_timer_.expires_after(off_for);
     std::weak_ptr<Impl> weak = weak_from_this();
-    power_timer_.async_wait([weak](boost::system::error_code ec) {
-        if (auto self = weak.lock(); self && !ec && self->power_off_) {
+    power_timer_->start(off_for, [weak] {
+        if (auto self = weak.lock(); self && self->power_off_) {
             self->power_off_ = false;
             self->boot();
         }
@@ -244,7 +241,7 @@ void DeviceRuntime::Impl::run_image(const flash::BootResult& result) {
                                             : std::string());
     state_ = DeviceState::Running;
     emit("boot", last_status_.running_version);
-    session_ = std::make_shared<BootSession>(strand_, options_, *device_, result, boots_,
+    session_ = std::make_shared<BootSession>(host_, options_, *device_, result, boots_,
                                              session_host(), logger_);
     session_->set_offline_until(offline_until_);
     session_->run();
@@ -254,20 +251,20 @@ void DeviceRuntime::Impl::run_image(const flash::BootResult& result) {
     notify_boot();
 }
 
-// What a boot's session asks of the device: reboots and flash power cuts come back on a later
-// turn of the strand; a download-byte cut or stall happens at once.
+// What a boot's session asks of the device: reboots and flash power cuts come back as work posted
+// to the host; a download-byte cut or stall happens at once.
 BootSession::Host DeviceRuntime::Impl::session_host() {
     BootSession::Host host;
     std::weak_ptr<Impl> weak = weak_from_this();
     host.request_reboot = [weak, this](bool clean) {
-        boost::asio::post(strand_, [weak, clean] {
+        host_->post([weak, clean] {
             if (auto self = weak.lock()) {
                 self->reboot(clean);
             }
         });
     };
     host.power_lost = [weak, this] {
-        boost::asio::post(strand_, [weak] {
+        host_->post([weak] {
             if (auto self = weak.lock()) {
                 self->cut_power(self->flash_off_for_);
             }

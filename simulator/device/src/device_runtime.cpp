@@ -3,8 +3,6 @@
 // core and ports in boot_session.cpp and storage_ports.cpp.
 #include "device_runtime_impl.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace fota::sim {
@@ -38,9 +36,9 @@ std::shared_ptr<spdlog::logger> device_logger() {
 
 } // namespace
 
-DeviceRuntime::Impl::Impl(boost::asio::io_context& io, DeviceOptions options)
-    : strand_(boost::asio::make_strand(io)), options_(std::move(options)), logger_(device_logger()),
-      power_timer_(strand_), stall_timer_(strand_) {}
+DeviceRuntime::Impl::Impl(std::shared_ptr<DeviceHost> host, DeviceOptions options)
+    : host_(std::move(host)), options_(std::move(options)), logger_(device_logger()),
+      power_timer_(host_->make_timer()), stall_timer_(host_->make_timer()) {}
 
 DeviceRuntime::Impl::~Impl() {
     shut_down(false);
@@ -59,8 +57,8 @@ void DeviceRuntime::Impl::start() {
 }
 
 void DeviceRuntime::Impl::stop() {
-    power_timer_.cancel();
-    stall_timer_.cancel();
+    power_timer_->cancel();
+    stall_timer_->cancel();
     power_off_ = false;
     shut_down(true);
     state_ = DeviceState::Off;
@@ -108,30 +106,30 @@ void DeviceRuntime::Impl::emit(std::string_view name, std::string_view detail) {
 
 // ---- DeviceRuntime -------------------------------------------------------------------------
 
-DeviceRuntime::DeviceRuntime(boost::asio::io_context& io, DeviceOptions options)
-    : impl_(std::make_shared<Impl>(io, std::move(options))) {}
+DeviceRuntime::DeviceRuntime(std::shared_ptr<DeviceHost> host, DeviceOptions options)
+    : impl_(std::make_shared<Impl>(std::move(host), std::move(options))) {}
+
+DeviceRuntime::DeviceRuntime(AsioContext& io, DeviceOptions options)
+    : DeviceRuntime(make_asio_device_host(io), std::move(options)) {}
 
 DeviceRuntime::~DeviceRuntime() {
     impl_->shut_down(false);
 }
 
 void DeviceRuntime::start() {
-    boost::asio::post(impl_->strand_, [impl = impl_] { impl->start(); });
+    impl_->host_->post([impl = impl_] { impl->start(); });
 }
 void DeviceRuntime::stop() {
     impl_->stop();
 }
 void DeviceRuntime::post(std::function<void()> work) {
-    boost::asio::post(impl_->strand_, std::move(work));
+    impl_->host_->post(std::move(work));
 }
 DeviceStatus DeviceRuntime::status() const {
     return impl_->status();
 }
 const DeviceOptions& DeviceRuntime::options() const {
     return impl_->options_;
-}
-Strand& DeviceRuntime::strand() {
-    return impl_->strand_;
 }
 void DeviceRuntime::on_boot(std::function<void(const DeviceStatus&)> handler) {
     impl_->boot_handler_ = std::move(handler);

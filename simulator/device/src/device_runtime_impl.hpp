@@ -11,9 +11,6 @@
 
 #include <fota/flash/device.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -28,7 +25,7 @@ namespace fota::sim {
 
 class DeviceRuntime::Impl : public std::enable_shared_from_this<DeviceRuntime::Impl> {
 public:
-    Impl(boost::asio::io_context& io, DeviceOptions options);
+    Impl(std::shared_ptr<DeviceHost> host, DeviceOptions options);
     ~Impl();
     Impl(const Impl&) = delete;
     Impl& operator=(const Impl&) = delete;
@@ -44,7 +41,7 @@ public:
     // ---- boot and power (device_power.cpp) ----
     void reboot(bool clean);
     // The power goes now (safe inside a core callback: the session stops at once) and comes
-    // back after off_for; the session is dropped on a later turn of the strand.
+    // back after off_for; the session is dropped by work posted to the host.
     void cut_power(std::chrono::milliseconds off_for);
 
     // ---- faults (device_faults.cpp) ----
@@ -60,7 +57,7 @@ public:
     void stall_http_at_download_byte(std::uint64_t bytes, std::chrono::milliseconds duration);
     void go_offline(std::chrono::milliseconds duration);
 
-    Strand strand_;
+    std::shared_ptr<DeviceHost> host_;
     DeviceOptions options_;
     std::function<void(const DeviceStatus&)> boot_handler_;
     DeviceRuntime::EventHandler event_handler_;
@@ -92,7 +89,7 @@ private:
     BootCounters counters_before_; // of the boots before this one
     bool installed_ = false;
     bool power_off_ = false; // between a cut and the power-on after off_for
-    boost::asio::steady_timer power_timer_;
+    std::unique_ptr<HostTimer> power_timer_;
 
     // Faults armed across boots.
     struct SwapCut {
@@ -104,8 +101,8 @@ private:
     std::chrono::milliseconds flash_off_for_{0};
     std::chrono::milliseconds download_cut_off_for_{0};
     std::chrono::milliseconds download_stall_for_{0};
-    std::chrono::steady_clock::time_point offline_until_{};
-    boost::asio::steady_timer stall_timer_; // ends stall_http_for and go_offline
+    HostTime offline_until_{};               // on the host's clock
+    std::unique_ptr<HostTimer> stall_timer_; // ends stall_http_for and go_offline
 };
 
 } // namespace fota::sim

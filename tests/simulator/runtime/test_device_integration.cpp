@@ -4,7 +4,7 @@
 // (every execution SUCCEEDED), the devices (new version running and confirmed) and the shadows
 // (new version reported). Also the device-side faults on the same stack.
 #include "fota/sim/device_runtime.hpp"
-#include "fota/sim/mqtt_client.hpp"
+#include "fota/sim/paho_mqtt_client.hpp"
 #include "support/test_support.hpp"
 
 #include <fota/cloud/object_server.hpp>
@@ -50,7 +50,7 @@ public:
         handlers.on_message = [this](std::string_view, std::string_view payload) {
             replies_.push_back(json::parse(payload));
         };
-        client_ = std::make_unique<MqttClient>(strand_, options, handlers);
+        client_ = std::make_unique<PahoMqttClient>(strand_, options, handlers);
         boost::asio::post(strand_, [this] { client_->start(); });
         REQUIRE(run_until(io_, [this] { return connected_; }));
     }

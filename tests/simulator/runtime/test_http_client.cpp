@@ -1,6 +1,6 @@
 // The libcurl-on-Asio HTTP client against a real HTTP server: Range requests over one reused
 // connection, POST, transport failures, cancel and pause.
-#include "fota/sim/http_client.hpp"
+#include "fota/sim/curl_http_client.hpp"
 #include "support/range_http_server.hpp"
 #include "support/test_support.hpp"
 
@@ -75,7 +75,7 @@ TEST_CASE("Range requests in sequence reuse one connection and reassemble the bl
     RangeHttpServer server(blob);
     boost::asio::io_context io;
     auto strand = boost::asio::make_strand(io);
-    HttpClient client(strand, HttpClientOptions{});
+    CurlHttpClient client(strand, HttpClientOptions{});
 
     constexpr std::uint64_t fragment = 16 * 1024;
     std::string assembled;
@@ -126,7 +126,7 @@ TEST_CASE("Events arrive in order: status, headers, body, done", "[http]") {
     RangeHttpServer server(make_blob(5000));
     boost::asio::io_context io;
     auto strand = boost::asio::make_strand(io);
-    HttpClient client(strand, HttpClientOptions{});
+    CurlHttpClient client(strand, HttpClientOptions{});
     Outcome outcome;
     HttpRequestSpec request;
     request.url = server.url("/fw.bin");
@@ -148,7 +148,7 @@ TEST_CASE("POST sends the body and content type and returns the response", "[htt
     RangeHttpServer server("unused");
     boost::asio::io_context io;
     auto strand = boost::asio::make_strand(io);
-    HttpClient client(strand, HttpClientOptions{});
+    CurlHttpClient client(strand, HttpClientOptions{});
     Outcome outcome;
     HttpRequestSpec request;
     request.method = HttpRequestSpec::Method::Post;
@@ -168,7 +168,7 @@ TEST_CASE("Transport failures are reported as errors, HTTP errors as statuses", 
     RangeHttpServer server(make_blob(10));
     boost::asio::io_context io;
     auto strand = boost::asio::make_strand(io);
-    HttpClient client(strand, HttpClientOptions{});
+    CurlHttpClient client(strand, HttpClientOptions{});
 
     SECTION("refused connection") {
         Outcome outcome;
@@ -224,7 +224,7 @@ TEST_CASE("A cancelled request reports nothing; the client stays usable", "[http
     RangeHttpServer server(make_blob(200'000));
     boost::asio::io_context io;
     auto strand = boost::asio::make_strand(io);
-    HttpClient client(strand, HttpClientOptions{});
+    CurlHttpClient client(strand, HttpClientOptions{});
     Outcome cancelled;
     Outcome next;
     HttpRequestSpec request;
@@ -246,8 +246,8 @@ TEST_CASE("A paused request holds its events until resumed", "[http]") {
     RangeHttpServer server(make_blob(300'000));
     boost::asio::io_context io;
     auto strand = boost::asio::make_strand(io);
-    HttpClient client(strand, HttpClientOptions{});
-    HttpClient other(strand, HttpClientOptions{});
+    CurlHttpClient client(strand, HttpClientOptions{});
+    CurlHttpClient other(strand, HttpClientOptions{});
     Outcome paused;
     Outcome witness;
     std::uint64_t paused_id = 0;
@@ -276,7 +276,7 @@ TEST_CASE("A handler may destroy the client; nothing runs afterwards", "[http]")
     auto strand = boost::asio::make_strand(io);
     Outcome outcome;
     int bodies = 0;
-    auto client = std::make_unique<HttpClient>(strand, HttpClientOptions{});
+    auto client = std::make_unique<CurlHttpClient>(strand, HttpClientOptions{});
     HttpRequestSpec request;
     request.url = server.url("/fw.bin");
     HttpHandlers handlers = record(outcome);
@@ -296,7 +296,7 @@ TEST_CASE("A handler may cancel its own request", "[http]") {
     RangeHttpServer server(make_blob(500'000));
     boost::asio::io_context io;
     auto strand = boost::asio::make_strand(io);
-    HttpClient client(strand, HttpClientOptions{});
+    CurlHttpClient client(strand, HttpClientOptions{});
     Outcome outcome;
     Outcome next;
     int bodies = 0;
@@ -326,7 +326,7 @@ TEST_CASE("HTTPS: the server certificate is verified by default; client certific
     auto strand = boost::asio::make_strand(io);
 
     auto fetch = [&](std::uint16_t port, HttpClientOptions options) {
-        HttpClient client(strand, std::move(options));
+        CurlHttpClient client(strand, std::move(options));
         Outcome outcome;
         HttpRequestSpec request;
         request.url = "https://localhost:" + std::to_string(port) + "/fw.bin";

@@ -1,7 +1,7 @@
 // The Paho-based MQTT session against a real Mosquitto started by the test: publish/subscribe,
 // reconnection after a loss or a broker restart, the device-side faults, and mutual TLS with a
 // certificate the broker requires (and a wrong one it refuses).
-#include "fota/sim/mqtt_client.hpp"
+#include "fota/sim/paho_mqtt_client.hpp"
 #include "support/test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -47,7 +47,7 @@ std::unique_ptr<MqttClient> make_client(Strand strand, MqttOptions options, Obse
     handlers.on_message = [&seen](std::string_view topic, std::string_view payload) {
         seen.messages.emplace_back(std::string(topic), std::string(payload));
     };
-    return std::make_unique<MqttClient>(std::move(strand), std::move(options), handlers);
+    return std::make_unique<PahoMqttClient>(std::move(strand), std::move(options), handlers);
 }
 
 void on_strand(boost::asio::io_context& io, Strand& strand, const std::function<void()>& work) {

@@ -1,16 +1,16 @@
 // One simulated nRF9160 running the FOTA core: the boot model over its fake flash, then the core
-// with its ports on the host (Paho MQTT, libcurl, Asio timers, the fake flash's slot, boot model
-// and store), all on one strand of a shared io_context. A reboot drops the core and its
-// connections, runs the boot model over the flash and builds the core again from what the flash
-// and the store hold; a power cut does the same without a clean shutdown.
+// with its ports (MQTT, HTTP, timers, the fake flash's slot, boot model and store). Everything it
+// needs from the world (posting work, the clock, timers, the MQTT session and HTTP client) comes
+// from its DeviceHost: Paho, libcurl and timers on one strand of a shared io_context
+// (make_asio_device_host), or a virtual clock and an in-memory network. A reboot drops the core
+// and its connections, runs the boot model over the flash and builds the core again from what the
+// flash and the store hold; a power cut does the same without a clean shutdown.
 #pragma once
 
-#include "fota/sim/http_client.hpp"
-#include "fota/sim/mqtt_client.hpp"
+#include "fota/sim/asio_device_host.hpp"
+#include "fota/sim/device_host.hpp"
 
 #include <fota/profile.hpp>
-
-#include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -90,34 +90,38 @@ struct DeviceStatus {
     std::string last_error;
 };
 
-/// One device. Construct, start(); everything else must be called on the device's strand (use
-/// post()). Handlers and timers run on that strand; the io_context may run on several threads.
+/// One device. Construct, start(); everything else must be called in the host's context (the
+/// device's strand on Asio; use post()). Handlers and timers run there.
 class DeviceRuntime {
 public:
-    DeviceRuntime(boost::asio::io_context& io, DeviceOptions options);
+    /// On `host`, which the device keeps until it is destroyed.
+    DeviceRuntime(std::shared_ptr<DeviceHost> host, DeviceOptions options);
+    /// On a new strand of `io` (make_asio_device_host): Paho, libcurl, the steady clock. The
+    /// io_context may run on several threads.
+    DeviceRuntime(AsioContext& io, DeviceOptions options);
     ~DeviceRuntime();
     DeviceRuntime(const DeviceRuntime&) = delete;
     DeviceRuntime& operator=(const DeviceRuntime&) = delete;
 
     /// Power on: open the flash (installing the initial image if none boots), boot, run the core.
     /// Errors (a flash file that cannot be used, a bad image file) leave the device Off with
-    /// status().last_error set. May be called from any thread before the io_context runs.
+    /// status().last_error set. Posted: it runs in the host's context later; with the Asio host it
+    /// may be called from any thread before the io_context runs.
     void start();
-    /// Shut down cleanly (MQTT DISCONNECT), keep the flash. On the strand.
+    /// Shut down cleanly (MQTT DISCONNECT), keep the flash. In the host's context.
     void stop();
 
-    /// Run work on the device's strand.
+    /// Run work in the device host's context (DeviceHost::post).
     void post(std::function<void()> work);
 
-    /// A snapshot; call on the strand, or with the io_context stopped.
+    /// A snapshot; call in the host's context, or with the host stopped.
     DeviceStatus status() const;
     const DeviceOptions& options() const;
-    Strand& strand();
 
-    /// Called on the strand after every boot (with the new status).
+    /// Called in the host's context after every boot (with the new status).
     void on_boot(std::function<void(const DeviceStatus&)> handler);
 
-    /// Called on the strand, synchronously, for every event the core logs (its name, e.g.
+    /// Called in the host's context, synchronously, for every event the core logs (its name, e.g.
     /// "job_taken", and detail) and for the runtime's own: "boot" (an image runs), "rebooting",
     /// "power_cut", "swapping" (the boot loader is about to swap, or resumes a swap),
     /// "boot_failed", "download_first_byte" (the first image byte since the core started or resumed
@@ -126,7 +130,7 @@ public:
     using EventHandler = std::function<void(std::string_view name, std::string_view detail)>;
     void on_event(EventHandler handler);
 
-    // ---- device-side faults (on the strand) ---------------------------------------------------
+    // ---- device-side faults (in the host's context) ---------------------------------------------
     /// Reboot now as the hardware would on a watchdog: no clean shutdown of the core.
     void reboot();
     /// A reboot asked for from outside (a user, a remote command): MQTT DISCONNECT first.

@@ -1,6 +1,6 @@
 // The plain types of an HTTP client port: a request, the handlers its response is reported to,
 // transport failures, options and counters. No I/O here (no Asio, no curl): the libcurl client
-// (http_client.hpp) and the deterministic simulation's client share them.
+// (curl_http_client.hpp) and the deterministic simulation's client share them.
 #pragma once
 
 #include <cstdint>

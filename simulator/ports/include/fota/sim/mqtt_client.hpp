@@ -1,16 +1,12 @@
-// An MQTT 3.1.1 session for one device on the Paho MQTT C++ async client. Every Paho callback
-// (which runs on one of Paho's own threads) is posted onto the device's strand at once; nothing
-// of the device is touched off the strand. Reconnection is ours, not Paho's: capped exponential
-// backoff with seeded jitter, so that a thousand devices dropped together do not reconnect in
-// lockstep and a run replays from its seed.
+// An MQTT 3.1.1 session for one device, as the device runtime sees it: the options, handlers and
+// counters, and the session's interface. Implemented on the Paho MQTT C++ async client
+// (paho_mqtt_client.hpp) and, for the deterministic simulation, on an in-memory broker; a device
+// gets its session from its DeviceHost.
 #pragma once
-
-#include "fota/sim/http_client.hpp" // Strand
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -60,47 +56,45 @@ struct MqttStats {
     std::uint64_t offline_attempts = 0; ///< connect attempts made while go_offline held
 };
 
-/// The session. Every member function must be called on `strand`; handlers run there, never
-/// inside a member function call. Destroying it ends the session without calling any handler.
+/// The session. Every member function must be called in the device host's context (the strand
+/// it was made for); handlers run there, never inside a member function call. Destroying it ends
+/// the session without calling any handler.
 class MqttClient {
 public:
     enum class Result : std::uint8_t { Ok, NotConnected, Error };
 
-    MqttClient(Strand strand, MqttOptions options, MqttHandlers handlers);
-    ~MqttClient();
+    virtual ~MqttClient() = default;
     MqttClient(const MqttClient&) = delete;
     MqttClient& operator=(const MqttClient&) = delete;
 
     /// Connect, and keep reconnecting after every loss or refusal until stop() or destruction.
     /// A second call while started does nothing.
-    void start();
+    virtual void start() = 0;
     /// End the session (DISCONNECT if connected) and stop reconnecting. on_disconnected follows
     /// if the session was up.
-    void stop();
-    bool connected() const;
+    virtual void stop() = 0;
+    virtual bool connected() const = 0;
 
     /// QoS 1. NotConnected: nothing was sent.
-    Result subscribe(std::string_view topic_filter);
-    Result unsubscribe(std::string_view topic_filter);
+    virtual Result subscribe(std::string_view topic_filter) = 0;
+    virtual Result unsubscribe(std::string_view topic_filter) = 0;
     /// QoS 1, retain false. Ok: queued for sending.
-    Result publish(std::string_view topic, std::string_view payload);
+    virtual Result publish(std::string_view topic, std::string_view payload) = 0;
 
     // Faults (device side).
     /// Drop the connection now: the device sees a loss and reconnects with its backoff.
-    void drop_connection();
+    virtual void drop_connection() = 0;
     /// No network for `duration`: the connection (if up) is lost, and every connection attempt
     /// until then fails at once (the reconnect backoff grows as it would). Also before start().
-    void go_offline(std::chrono::milliseconds duration);
+    virtual void go_offline(std::chrono::milliseconds duration) = 0;
     /// The next message that arrives (whose topic ends with topic_suffix, when not empty) is
-    /// acknowledged by Paho but never reaches on_message.
-    void lose_next_message(std::string topic_suffix = {});
+    /// acknowledged but never reaches on_message.
+    virtual void lose_next_message(std::string topic_suffix = {}) = 0;
 
-    MqttStats stats() const;
+    virtual MqttStats stats() const = 0;
 
-    class Impl;
-
-private:
-    std::shared_ptr<Impl> impl_;
+protected:
+    MqttClient() = default;
 };
 
 } // namespace fota::sim

@@ -13,7 +13,7 @@
 
 #include "fota/cloud/object_store.hpp"
 #include "fota/cloud/response_plan.hpp"
-#include "fota/sim/http_types.hpp"
+#include "fota/sim/http_client.hpp"
 
 #include <cstdint>
 #include <map>
@@ -83,30 +83,30 @@ private:
 /// NameResolution. A refused connection, a body cut short (close_after_bytes) or a server that
 /// went away fail with ConnectionReset. Destroying the client aborts its transfers without
 /// calling any handler.
-class SimHttpClient {
+class SimHttpClient final : public HttpClient {
 public:
     /// Body bytes per delivery event.
     static constexpr std::uint64_t kChunkSize = 4096;
 
     explicit SimHttpClient(SimHttpNetwork& network, HttpClientOptions options = {});
-    ~SimHttpClient();
+    ~SimHttpClient() override;
     SimHttpClient(const SimHttpClient&) = delete;
     SimHttpClient& operator=(const SimHttpClient&) = delete;
 
     /// Starts a request; returns its id (never 0). Every outcome arrives as handler calls.
-    std::uint64_t start(const HttpRequestSpec& request, HttpHandlers handlers);
+    std::uint64_t start(const HttpRequestSpec& request, HttpHandlers handlers) override;
     /// Aborts a running request (its connection is closed); no handler of it runs afterwards.
     /// Unknown ids are ignored.
-    void cancel(std::uint64_t id);
+    void cancel(std::uint64_t id) override;
     /// Holds back a request's events (the server keeps sending: flow control is not modelled)
     /// until resume(). Unknown ids are ignored.
-    void pause(std::uint64_t id);
+    void pause(std::uint64_t id) override;
     /// Delivers what was held back (from an event, not inside this call), then the rest.
-    void resume(std::uint64_t id);
+    void resume(std::uint64_t id) override;
     /// Aborts every request (as cancel) and closes idle connections.
-    void cancel_all();
+    void cancel_all() override;
 
-    [[nodiscard]] HttpClientStats stats() const;
+    [[nodiscard]] HttpClientStats stats() const override;
 
     class Impl;
 

@@ -1,4 +1,4 @@
-#include "fota/sim/http_client.hpp"
+#include "fota/sim/curl_http_client.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -104,7 +104,7 @@ using Event = std::variant<StatusEvent, HeaderEvent, BodyEvent, DoneEvent, Error
 
 } // namespace
 
-class HttpClient::Impl : public std::enable_shared_from_this<HttpClient::Impl> {
+class CurlHttpClient::Impl : public std::enable_shared_from_this<CurlHttpClient::Impl> {
 public:
     Impl(Strand strand, HttpClientOptions options)
         : strand_(std::move(strand)), options_(std::move(options)), timer_(strand_) {
@@ -547,30 +547,30 @@ private:
     HttpClientStats stats_;
 };
 
-HttpClient::HttpClient(Strand strand, HttpClientOptions options)
+CurlHttpClient::CurlHttpClient(Strand strand, HttpClientOptions options)
     : impl_(std::make_shared<Impl>(std::move(strand), std::move(options))) {}
 
-HttpClient::~HttpClient() {
+CurlHttpClient::~CurlHttpClient() {
     impl_->shutdown();
 }
 
-std::uint64_t HttpClient::start(const HttpRequestSpec& request, HttpHandlers handlers) {
+std::uint64_t CurlHttpClient::start(const HttpRequestSpec& request, HttpHandlers handlers) {
     return impl_->start(request, std::move(handlers));
 }
 
-void HttpClient::cancel(std::uint64_t id) {
+void CurlHttpClient::cancel(std::uint64_t id) {
     impl_->cancel(id);
 }
-void HttpClient::pause(std::uint64_t id) {
+void CurlHttpClient::pause(std::uint64_t id) {
     impl_->pause(id);
 }
-void HttpClient::resume(std::uint64_t id) {
+void CurlHttpClient::resume(std::uint64_t id) {
     impl_->resume(id);
 }
-void HttpClient::cancel_all() {
+void CurlHttpClient::cancel_all() {
     impl_->remove_all_transfers();
 }
-HttpClientStats HttpClient::stats() const {
+HttpClientStats CurlHttpClient::stats() const {
     return impl_->stats();
 }
 

@@ -1,4 +1,4 @@
-#include "fota/sim/mqtt_client.hpp"
+#include "fota/sim/paho_mqtt_client.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,7 +20,7 @@ constexpr auto kPahoDestroyGrace = std::chrono::seconds(2);
 
 } // namespace
 
-class MqttClient::Impl : public std::enable_shared_from_this<MqttClient::Impl> {
+class PahoMqttClient::Impl : public std::enable_shared_from_this<PahoMqttClient::Impl> {
 public:
     Impl(Strand strand, MqttOptions options, MqttHandlers handlers)
         : strand_(std::move(strand)), options_(std::move(options)), handlers_(std::move(handlers)),
@@ -380,41 +380,41 @@ private:
     MqttStats stats_;
 };
 
-MqttClient::MqttClient(Strand strand, MqttOptions options, MqttHandlers handlers)
+PahoMqttClient::PahoMqttClient(Strand strand, MqttOptions options, MqttHandlers handlers)
     : impl_(std::make_shared<Impl>(std::move(strand), std::move(options), std::move(handlers))) {}
 
-MqttClient::~MqttClient() {
+PahoMqttClient::~PahoMqttClient() {
     impl_->close();
 }
 
-void MqttClient::start() {
+void PahoMqttClient::start() {
     impl_->start();
 }
-void MqttClient::stop() {
+void PahoMqttClient::stop() {
     impl_->stop();
 }
-bool MqttClient::connected() const {
+bool PahoMqttClient::connected() const {
     return impl_->connected();
 }
-MqttClient::Result MqttClient::subscribe(std::string_view filter) {
+MqttClient::Result PahoMqttClient::subscribe(std::string_view filter) {
     return impl_->subscribe(filter);
 }
-MqttClient::Result MqttClient::unsubscribe(std::string_view filter) {
+MqttClient::Result PahoMqttClient::unsubscribe(std::string_view filter) {
     return impl_->unsubscribe(filter);
 }
-MqttClient::Result MqttClient::publish(std::string_view topic, std::string_view payload) {
+MqttClient::Result PahoMqttClient::publish(std::string_view topic, std::string_view payload) {
     return impl_->publish(topic, payload);
 }
-void MqttClient::drop_connection() {
+void PahoMqttClient::drop_connection() {
     impl_->drop_connection();
 }
-void MqttClient::go_offline(std::chrono::milliseconds duration) {
+void PahoMqttClient::go_offline(std::chrono::milliseconds duration) {
     impl_->go_offline(duration);
 }
-void MqttClient::lose_next_message(std::string topic_suffix) {
+void PahoMqttClient::lose_next_message(std::string topic_suffix) {
     impl_->lose_next_message(std::move(topic_suffix));
 }
-MqttStats MqttClient::stats() const {
+MqttStats PahoMqttClient::stats() const {
     return impl_->stats();
 }
 
