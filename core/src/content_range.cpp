@@ -1,5 +1,7 @@
 #include "fota/content_range.hpp"
 
+#include "fota/text.hpp"
+
 namespace fota {
 namespace {
 
@@ -16,11 +18,9 @@ ContentRangeStatus read_number(std::string_view text, std::size_t& pos, std::uin
     const std::size_t start = pos;
     std::uint64_t value = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-        const auto digit = static_cast<std::uint64_t>(text[pos] - '0');
-        if (value > (UINT64_MAX - digit) / 10) {
+        if (!append_decimal_digit(value, text[pos])) {
             return ContentRangeStatus::Overflow;
         }
-        value = value * 10 + digit;
         ++pos;
     }
     if (pos == start) {

@@ -106,22 +106,29 @@ ResponseCheck check_range_response(const ByteRange& requested, int status,
 
 std::uint32_t backoff_delay_ms(const DownloadPolicyConfig& config, std::uint32_t attempt,
                                std::uint32_t random) {
-    std::uint64_t delay = config.backoff_initial_ms;
-    for (std::uint32_t i = 1; i < attempt && delay < config.backoff_max_ms; ++i) {
-        delay *= 2;
+    // 32-bit arithmetic only (a 64-bit division links libgcc's __udivmoddi4 on the target).
+    const std::uint32_t max = config.backoff_max_ms;
+    std::uint32_t delay = config.backoff_initial_ms;
+    for (std::uint32_t i = 1; i < attempt && delay < max; ++i) {
+        delay = delay > max / 2 ? max : delay * 2; // doubling past max clamps to max
     }
-    if (delay > config.backoff_max_ms) {
-        delay = config.backoff_max_ms;
+    if (delay > max) {
+        delay = max;
     }
     const std::uint32_t percent = config.jitter_percent > 100 ? 100 : config.jitter_percent;
-    const std::uint64_t spread = delay * percent / 100;
+    // delay * percent / 100 without overflow: delay = 100 q + r.
+    const std::uint32_t spread = delay / 100 * percent + delay % 100 * percent / 100;
     if (spread > 0) {
-        delay = delay - spread + (random % (2 * spread + 1));
+        // 2 * spread + 1 may exceed 32 bits; random % m is random itself when m > random.
+        const std::uint32_t jitter =
+            spread > (UINT32_MAX - 1) / 2 ? random : random % (2 * spread + 1);
+        const std::uint64_t jittered = std::uint64_t{delay} - spread + jitter;
+        delay = jittered > max ? max : static_cast<std::uint32_t>(jittered);
     }
-    if (delay > config.backoff_max_ms) {
-        delay = config.backoff_max_ms;
+    if (delay > max) {
+        delay = max;
     }
-    return static_cast<std::uint32_t>(delay);
+    return delay;
 }
 
 std::uint32_t SeededRandom::next() {

@@ -512,15 +512,9 @@ JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_
         if (!is_digit(c)) {
             return JsonStatus::OutOfRange; // sign, fraction or exponent
         }
-        const auto digit = static_cast<std::uint64_t>(c - '0');
-        if (result > max / 10) {
+        if (!append_decimal_digit(result, c) || result > max) {
             return JsonStatus::OutOfRange;
         }
-        result *= 10;
-        if (digit > max - result) {
-            return JsonStatus::OutOfRange;
-        }
-        result += digit;
     }
     number = result;
     return JsonStatus::Ok;

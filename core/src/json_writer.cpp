@@ -1,5 +1,7 @@
 #include "fota/json_writer.hpp"
 
+#include "fota/text.hpp"
+
 namespace fota {
 
 TextBuilder::TextBuilder(std::span<char> buffer) : buffer_(buffer) {
@@ -34,15 +36,7 @@ TextBuilder& TextBuilder::append(std::string_view text) {
 
 TextBuilder& TextBuilder::append_uint(std::uint64_t value) {
     char digits[20];
-    std::size_t count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (count > 0) {
-        append_char(digits[--count]);
-    }
-    return *this;
+    return append({digits, format_decimal(value, digits)});
 }
 
 TextBuilder& TextBuilder::append_hex(std::uint64_t value, std::size_t digits) {

@@ -160,3 +160,23 @@ TEST_CASE("JsonWriter reports misuse and overflow", "[core][json]") {
     overflow.begin_object().key("long key").string("value").end_object();
     CHECK_FALSE(overflow.ok());
 }
+
+TEST_CASE("TextBuilder writes every 64-bit number in decimal", "[core][json]") {
+    std::array<char, 32> buffer{};
+    const auto decimal = [&](std::uint64_t value) {
+        TextBuilder text(buffer);
+        text.append_uint(value);
+        return std::string(text.view());
+    };
+    CHECK(decimal(0) == "0");
+    CHECK(decimal(9) == "9");
+    CHECK(decimal(65535) == "65535");
+    CHECK(decimal(65536) == "65536");
+    CHECK(decimal(4294967295u) == "4294967295");
+    CHECK(decimal(4294967296u) == "4294967296");
+    CHECK(decimal(UINT64_MAX) == "18446744073709551615");
+    std::uint64_t value = 1;
+    for (int i = 0; i < 64; ++i, value = value * 3 + 1) {
+        CHECK(decimal(value) == std::to_string(value));
+    }
+}
