@@ -34,12 +34,15 @@ Agent::Agent(const AgentConfig& config, const Ports& ports)
 
 // ---- helpers ------------------------------------------------------------------------------
 
-void Agent::log(LogLevel level, std::string_view name, std::string_view detail) {
+void Agent::log(LogLevel level, const char* name, std::string_view detail) {
     ports_.log.event(level, name, detail);
 }
 
-void Agent::log_number(LogLevel level, std::string_view name, std::string_view text,
-                       std::uint64_t number) {
+void Agent::log(LogLevel level, const char* name, const char* detail) {
+    ports_.log.event(level, name, detail);
+}
+
+void Agent::log_number(LogLevel level, const char* name, const char* text, std::uint32_t number) {
     std::array<char, kLogDetailSize> buffer{};
     TextBuilder detail(buffer);
     detail.append(text).append_uint(number);

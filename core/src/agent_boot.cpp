@@ -48,7 +48,7 @@ void Agent::on_boot() {
             state_);
         if (decoded != StateDecodeStatus::Ok) {
             log_number(LogLevel::Warning, "state_discarded", "unreadable record, status ",
-                       static_cast<std::uint64_t>(decoded));
+                       static_cast<std::uint32_t>(decoded));
         }
     } else if (loaded != PortStatus::NotFound) {
         log(LogLevel::Warning, "state_discarded", "store load failed");

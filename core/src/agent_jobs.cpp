@@ -104,7 +104,7 @@ void Agent::adopt_job(const JobDocument& doc, Phase phase) {
     update_retries_ = 0;
 }
 
-void Agent::announce_job(LogLevel level, std::string_view event, std::string_view detail) {
+void Agent::announce_job(LogLevel level, const char* event, std::string_view detail) {
     save_state();
     log(level, event, detail);
     if (connected_) {

@@ -34,6 +34,13 @@ TextBuilder& TextBuilder::append(std::string_view text) {
     return *this;
 }
 
+TextBuilder& TextBuilder::append(const char* text) {
+    while (*text != '\0') {
+        append_char(*text++);
+    }
+    return *this;
+}
+
 TextBuilder& TextBuilder::append_uint(std::uint64_t value) {
     char digits[20];
     return append({digits, format_decimal(value, digits)});
