@@ -503,6 +503,10 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
     return JsonStatus::Ok;
 }
 
+JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member) {
+    return json_find(object, std::string_view(key), member);
+}
+
 JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_t& number) {
     if (value.type != JsonType::Number) {
         return JsonStatus::WrongType;
