@@ -36,16 +36,18 @@ std::size_t split_levels(std::string_view topic, std::span<std::string_view> lev
     }
 }
 
-bool reply_kind(std::string_view level, bool& accepted) {
-    if (level == "accepted"sv) {
-        accepted = true;
-        return true;
+// The operation and reply levels of Jobs topics; level_name gives an index into this table
+// (std::size(kLevelNames) for anything else): one loop instead of a comparison per name.
+constexpr std::string_view kLevelNames[] = {"notify-next", "notify",   "get",     "start-next",
+                                            "update",      "accepted", "rejected"};
+enum LevelName : std::size_t { NotifyNext, Notify, Get, StartNext, Update, Accepted, Rejected };
+
+std::size_t level_name(std::string_view level) {
+    std::size_t index = 0;
+    while (index < std::size(kLevelNames) && level != kLevelNames[index]) {
+        ++index;
     }
-    if (level == "rejected"sv) {
-        accepted = false;
-        return true;
-    }
-    return false;
+    return index;
 }
 
 } // namespace
@@ -87,51 +89,52 @@ JobsTopic parse_jobs_topic(std::string_view topic, std::string_view thing_name) 
         return result;
     }
     const std::string_view first = levels[4];
+    const std::size_t first_name = level_name(first);
     if (count == 5) {
-        if (first == "notify-next"sv) {
-            result.kind = JobsTopicKind::NotifyNext;
-        } else if (first == "notify"sv) {
-            result.kind = JobsTopicKind::Notify;
-        } else if (first == "get"sv) {
-            result.kind = JobsTopicKind::GetPending;
-        } else if (first == "start-next"sv) {
-            result.kind = JobsTopicKind::StartNext;
+        static constexpr JobsTopicKind kRequests[] = {
+            JobsTopicKind::NotifyNext, JobsTopicKind::Notify, JobsTopicKind::GetPending,
+            JobsTopicKind::StartNext};
+        if (first_name < std::size(kRequests)) {
+            result.kind = kRequests[first_name];
         }
         return result;
     }
-    const std::string_view second = levels[5];
+    const std::size_t second_name = level_name(levels[5]);
+    // The reply level: the last one; only meaningful when it is accepted or rejected.
+    const std::size_t reply_name = level_name(levels[count - 1]);
+    const bool reply = reply_name == Accepted || reply_name == Rejected;
+    result.accepted = reply_name == Accepted;
     if (count == 6) {
         // jobs/get/accepted and jobs/start-next/accepted are replies; jobs/<J>/get and
         // jobs/<J>/update are requests for job J (which may itself be "get").
-        bool accepted = false;
-        if ((first == "get"sv || first == "start-next"sv) && reply_kind(second, accepted)) {
+        if ((first_name == Get || first_name == StartNext) && reply) {
             result.kind =
-                first == "get"sv ? JobsTopicKind::GetPendingReply : JobsTopicKind::StartNextReply;
-            result.accepted = accepted;
+                first_name == Get ? JobsTopicKind::GetPendingReply : JobsTopicKind::StartNextReply;
             return result;
         }
-        if (second == "get"sv && is_valid_job_id(first, true)) {
+        result.accepted = false;
+        if (second_name == Get && is_valid_job_id(first, true)) {
             result.kind = JobsTopicKind::Describe;
             result.job_id = first;
-        } else if (second == "update"sv && is_valid_job_id(first, false)) {
+        } else if (second_name == Update && is_valid_job_id(first, false)) {
             result.kind = JobsTopicKind::Update;
             result.job_id = first;
         }
         return result;
     }
-    bool accepted = false;
-    if (!reply_kind(levels[6], accepted)) {
+    if (!reply) {
+        result.accepted = false;
         return result;
     }
-    if (second == "get"sv && is_valid_job_id(first, true)) {
+    if (second_name == Get && is_valid_job_id(first, true)) {
         result.kind = JobsTopicKind::DescribeReply;
-    } else if (second == "update"sv && is_valid_job_id(first, false)) {
+    } else if (second_name == Update && is_valid_job_id(first, false)) {
         result.kind = JobsTopicKind::UpdateReply;
     } else {
+        result.accepted = false;
         return result;
     }
     result.job_id = first;
-    result.accepted = accepted;
     return result;
 }
 
