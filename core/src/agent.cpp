@@ -42,6 +42,10 @@ void Agent::log(LogLevel level, const char* name, const char* detail) {
     ports_.log.event(level, name, detail);
 }
 
+void Agent::log_job(LogLevel level, const char* name) {
+    ports_.log.event(level, name, state_.job_id_view());
+}
+
 void Agent::log_number(LogLevel level, const char* name, const char* text, std::uint32_t number) {
     std::array<char, kLogDetailSize> buffer{};
     TextBuilder detail(buffer);
@@ -135,7 +139,7 @@ void Agent::on_timer(TimerId id) {
                 return;
             }
             ++update_retries_;
-            log(LogLevel::Warning, "update_resend", state_.job_id_view());
+            log_job(LogLevel::Warning, "update_resend");
             publish_update();
         }
         return;

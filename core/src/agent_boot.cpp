@@ -90,7 +90,7 @@ void Agent::evaluate_reboot(const BootInfo& info) {
     std::array<char, kLogDetailSize> buffer{};
     TextBuilder reason(buffer);
     if (target_running && !info.reverted) {
-        log(LogLevel::Info, "update_booted", state_.job_id_view());
+        log_job(LogLevel::Info, "update_booted");
         if (!info.confirmed) {
             state_.phase = Phase::Confirming;
         } else if (profile_.report_success_after_boot) {
@@ -223,8 +223,8 @@ void Agent::on_connected(bool session_present) {
     }
     if (state_.phase == Phase::Confirming) {
         const bool confirmed = ports_.boot.confirm() == PortStatus::Ok;
-        log(confirmed ? LogLevel::Info : LogLevel::Error,
-            confirmed ? "image_confirmed" : "confirm_failed", state_.job_id_view());
+        log_job(confirmed ? LogLevel::Info : LogLevel::Error,
+                confirmed ? "image_confirmed" : "confirm_failed");
         if (!profile_.report_success_after_boot) {
             state_.reset();
         } else if (confirmed) {

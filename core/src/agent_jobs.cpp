@@ -63,7 +63,7 @@ void Agent::handle_job_message(std::string_view payload) {
     if (job_in_hand()) {
         if (result != JobParseResult::NoJob && doc.job_id_view() == state_.job_id_view()) {
             ++stats_.duplicates_ignored;
-            log(LogLevel::Info, "duplicate_job_ignored", state_.job_id_view());
+            log_job(LogLevel::Info, "duplicate_job_ignored");
             if (state_.phase == Phase::Downloading && !update_in_flight_ &&
                 doc.has_version_number) {
                 state_.version_number = doc.version_number;
@@ -235,7 +235,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
     }
     state_.url_length = doc.url_length; // the URL is in the record's URL field already
     save_state();
-    log(LogLevel::Info, "url_refreshed", state_.job_id_view());
+    log_job(LogLevel::Info, "url_refreshed");
     start_fragment();
 }
 

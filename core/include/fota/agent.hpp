@@ -132,6 +132,8 @@ private:
     void log(LogLevel level, const char* name, std::string_view detail = {});
     void log(LogLevel level, const char* name, const char* detail);
     void log_number(LogLevel level, const char* name, const char* text, std::uint32_t number);
+    /// An event about the job in hand: its ID is the detail.
+    void log_job(LogLevel level, const char* name);
     void new_client_token();
     std::string_view thing() const { return {thing_.data(), thing_length_}; }
     std::string_view job_topic(JobTopic which);
