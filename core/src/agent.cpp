@@ -47,7 +47,7 @@ void Agent::log_job(LogLevel level, const char* name) {
 }
 
 void Agent::log_number(LogLevel level, const char* name, const char* text, std::uint32_t number) {
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder detail(buffer);
     detail.append(text).append_uint(number);
     ports_.log.event(level, name, detail.view());

@@ -55,7 +55,7 @@ void Agent::on_boot() {
     }
     boot_info_ = ports_.boot.boot_info();
     {
-        std::array<char, kLogDetailSize> buffer{};
+        std::array<char, kLogDetailSize> buffer; // written before read: no memset
         TextBuilder detail(buffer);
         append_image_version(detail, boot_info_.running);
         detail.append(boot_info_.confirmed ? " confirmed" : " unconfirmed")
@@ -87,7 +87,7 @@ void Agent::on_boot() {
 void Agent::evaluate_reboot(const BootInfo& info) {
     const bool target_running = state_.has_target_version ? info.running == state_.target_version
                                                           : !(info.running == state_.from_version);
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
     if (target_running && !info.reverted) {
         log_job(LogLevel::Info, "update_booted");
@@ -165,7 +165,7 @@ void Agent::start_shadow_report() {
 }
 
 bool Agent::build_shadow_body(TextBuilder& out) {
-    std::array<char, 48> version_buffer{};
+    std::array<char, 48> version_buffer; // written before read: no memset
     TextBuilder version(version_buffer);
     append_image_version(version, boot_info_.running);
     JsonWriter json(out);
@@ -268,7 +268,7 @@ void Agent::subscribe_update_replies(bool subscribe) {
 }
 
 std::string_view Agent::build_get_payload() {
-    std::array<char, kClientTokenLength + 1> token{};
+    std::array<char, kClientTokenLength + 1> token; // written before read: no memset
     TextBuilder(token).append_hex(random_.next(), kClientTokenLength);
     std::string_view payload;
     (void)build_get_request(payload_, profile_.update_format, {token.data(), kClientTokenLength},

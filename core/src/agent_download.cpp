@@ -113,7 +113,7 @@ void Agent::schedule_retry(std::string_view reason) {
     ++failed_attempts_;
     ++stats_.download_retries;
     if (failed_attempts_ >= profile_.download.max_attempts) {
-        std::array<char, kLogDetailSize> buffer{};
+        std::array<char, kLogDetailSize> buffer; // written before read: no memset
         TextBuilder text(buffer);
         text.append(reason).append(" (after ").append_uint(failed_attempts_).append(" attempts)");
         fail_job(text.ok() ? text.view() : reason);
@@ -121,7 +121,7 @@ void Agent::schedule_retry(std::string_view reason) {
     }
     const std::uint32_t delay =
         backoff_delay_ms(profile_.download, failed_attempts_, random_.next());
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder text(buffer);
     text.append(reason).append("; retry in ms ").append_uint(delay);
     log(LogLevel::Warning, "download_retry", text.view());
@@ -191,7 +191,7 @@ bool Agent::judge_response() {
         request_kind_ = RequestKind::None;
     }
     ports_.timers.cancel(TimerId::DownloadStall);
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
     reason.append("HTTP ").append_uint(
         static_cast<std::uint64_t>(response_status_ < 0 ? 0 : response_status_));

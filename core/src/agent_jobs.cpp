@@ -210,7 +210,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         return;
     }
     if (is_terminal(doc.status)) {
-        std::array<char, kLogDetailSize> buffer{};
+        std::array<char, kLogDetailSize> buffer; // written before read: no memset
         TextBuilder reason(buffer);
         reason.append("job is ").append(execution_status_text(doc.status));
         reason.append(" in the cloud");

@@ -85,7 +85,7 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
         state_.has_version_number = true;
         state_.version_number = reply.state_version;
     }
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
     switch (reply.code) {
     case RejectCode::VersionMismatch:

@@ -245,8 +245,8 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         set_reason(doc, "location needs a url or string protocol, host and path");
         return JobParseResult::InvalidDocument;
     }
-    std::array<char, 16> scheme_text{};
-    std::array<char, kMaxHostLength + 7> host_text{};
+    std::array<char, 16> scheme_text;               // written before read: no memset
+    std::array<char, kMaxHostLength + 7> host_text; // written before read: no memset
     std::size_t scheme_length = 0;
     std::size_t host_length = 0;
     if (json_get_string(protocol, scheme_text, scheme_length) != JsonStatus::Ok) {
@@ -367,7 +367,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
     JsonValue status_value;
     if (json_find(execution, "status", status_value) == JsonStatus::Ok &&
         status_value.type == JsonType::String) {
-        std::array<char, 16> text{};
+        std::array<char, 16> text; // written before read: no memset
         std::size_t length = 0;
         if (json_get_string(status_value, text, length) == JsonStatus::Ok) {
             doc.status = parse_execution_status({text.data(), length});
@@ -383,7 +383,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
         JsonValue operation;
         if (json_find(document, "operation", operation) != JsonStatus::Ok ||
             !json_string_equals(operation, options.required_operation)) {
-            std::array<char, kMaxOperationLength + 1> text{};
+            std::array<char, kMaxOperationLength + 1> text; // written before read: no memset
             std::size_t length = 0;
             (void)json_get_string(operation, text, length);
             set_reason(doc, "unsupported operation '", {text.data(), length}, "'");
@@ -424,7 +424,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
     JsonValue fwversion;
     status = find_optional(document, "fwversion", fwversion, doc);
     if (status == JsonStatus::Ok) {
-        std::array<char, kMaxVersionStringLength + 1> text{};
+        std::array<char, kMaxVersionStringLength + 1> text; // written before read: no memset
         std::size_t length = 0;
         if (json_get_string(fwversion, text, length) != JsonStatus::Ok ||
             !parse_image_version({text.data(), length}, doc.fwversion)) {
@@ -438,7 +438,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
     JsonValue sha256;
     status = find_optional(document, "sha256", sha256, doc);
     if (status == JsonStatus::Ok) {
-        std::array<char, 65> text{};
+        std::array<char, 65> text; // written before read: no memset
         std::size_t length = 0;
         if (json_get_string(sha256, text, length) != JsonStatus::Ok ||
             !parse_hex_sha256({text.data(), length}, doc.sha256)) {
