@@ -13,38 +13,14 @@
 namespace fota {
 namespace {
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        x = (x >= 'A' && x <= 'Z') ? static_cast<char>(x - 'A' + 'a') : x;
-        y = (y >= 'A' && y <= 'Z') ? static_cast<char>(y - 'A' + 'a') : y;
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::string_view http_error_text(HttpError error) {
-    switch (error) {
-    case HttpError::Timeout:
-        return "transport error: timeout";
-    case HttpError::ConnectionReset:
-        return "transport error: connection reset";
-    case HttpError::ConnectFailed:
-        return "transport error: connect failed";
-    case HttpError::NameResolution:
-        return "transport error: name resolution failed";
-    case HttpError::Tls:
-        return "transport error: TLS failure";
-    case HttpError::Other:
-        return "transport error";
-    }
-    return "transport error";
+const char* http_error_text(HttpError error) {
+    // Indexed by HttpError.
+    static constexpr const char* kTexts[] = {
+        "transport error: timeout",        "transport error: connection reset",
+        "transport error: connect failed", "transport error: name resolution failed",
+        "transport error: TLS failure",    "transport error"};
+    const auto index = static_cast<std::size_t>(error);
+    return index < std::size(kTexts) ? kTexts[index] : "transport error";
 }
 
 } // namespace

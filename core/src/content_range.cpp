@@ -9,10 +9,6 @@ bool is_space(char c) {
     return c == ' ' || c == '\t';
 }
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Reads one or more decimal digits at text[pos].
 ContentRangeStatus read_number(std::string_view text, std::size_t& pos, std::uint64_t& number) {
     const std::size_t start = pos;
@@ -45,7 +41,7 @@ ContentRangeStatus parse_content_range(std::string_view value, ContentRange& ran
         return ContentRangeStatus::Syntax;
     }
     for (std::size_t i = 0; i < kUnit.size(); ++i) {
-        if (lower(value[i]) != kUnit[i]) {
+        if (ascii_lower(value[i]) != kUnit[i]) {
             return ContentRangeStatus::Syntax;
         }
     }

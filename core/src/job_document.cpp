@@ -14,22 +14,6 @@ namespace {
 constexpr std::array<std::string_view, 8> kStatusNames = {
     "QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"};
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(a[i]) != lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 // Writes reason = first + second + third; if that does not fit, just first. The literal parts are
 // C strings: cheaper at each call site than std::string_views (issue 17).
 void set_reason(JobDocument& doc, const char* first, std::string_view second = {},
@@ -196,7 +180,7 @@ bool parse_hex_sha256(std::string_view text, std::array<std::uint8_t, 32>& diges
     for (std::size_t i = 0; i < 32; ++i) {
         int value = 0;
         for (std::size_t j = 0; j < 2; ++j) {
-            const char c = lower(text[2 * i + j]);
+            const char c = ascii_lower(text[2 * i + j]);
             int nibble = -1;
             if (c >= '0' && c <= '9') {
                 nibble = c - '0';

@@ -2,6 +2,22 @@
 
 namespace fota {
 
+char ascii_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) {
+        return false;
+    }
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (ascii_lower(a[i]) != ascii_lower(b[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
 bool append_decimal_digit(std::uint64_t& value, char c) {
     const auto digit = static_cast<std::uint64_t>(c - '0');
     constexpr std::uint64_t kLimit = UINT64_MAX / 10; // folded by the compiler

@@ -18,6 +18,11 @@ constexpr std::string_view slice(std::string_view text, std::size_t pos,
     return {text.data() + pos, count < available ? count : available};
 }
 
+/// c in lower case if it is an ASCII letter.
+char ascii_lower(char c);
+/// a == b ignoring ASCII case (header names, URL schemes).
+bool equals_ignore_case(std::string_view a, std::string_view b);
+
 /// value * 10 + the digit c ('0'..'9'); false (value unchanged) if that exceeds UINT64_MAX.
 /// Division-free: on the Cortex-M33 a 64-bit division links libgcc's __udivmoddi4 (~800 bytes).
 bool append_decimal_digit(std::uint64_t& value, char c);
