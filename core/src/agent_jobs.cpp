@@ -150,6 +150,13 @@ void Agent::job_over(std::string_view reason) {
     finish_job();
 }
 
+void Agent::job_ended_in_cloud(ExecutionStatus status) {
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
+    TextBuilder reason(buffer);
+    reason.append("job is ").append(execution_status_text(status)).append(" in the cloud");
+    job_over(reason.view());
+}
+
 void Agent::finish_job() {
     cancel_download();
     ports_.timers.cancel(TimerId::UpdateResponse);
@@ -210,11 +217,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         return;
     }
     if (is_terminal(doc.status)) {
-        std::array<char, kLogDetailSize> buffer; // written before read: no memset
-        TextBuilder reason(buffer);
-        reason.append("job is ").append(execution_status_text(doc.status));
-        reason.append(" in the cloud");
-        job_over(reason.view());
+        job_ended_in_cloud(doc.status);
         return;
     }
     if (!update_in_flight_ && doc.has_version_number) {

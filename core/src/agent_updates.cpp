@@ -85,8 +85,6 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
         state_.has_version_number = true;
         state_.version_number = reply.state_version;
     }
-    std::array<char, kLogDetailSize> buffer; // written before read: no memset
-    TextBuilder reason(buffer);
     switch (reply.code) {
     case RejectCode::VersionMismatch:
     case RejectCode::InvalidStateTransition:
@@ -96,9 +94,7 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
             return;
         }
         if (reply.has_execution_state && is_terminal(reply.state_status)) {
-            reason.append("job is ").append(execution_status_text(reply.state_status));
-            reason.append(" in the cloud");
-            job_over(reason.view());
+            job_ended_in_cloud(reply.state_status);
             return;
         }
         if (reply.code == RejectCode::VersionMismatch &&

@@ -105,6 +105,8 @@ private:
     void publish_update();
     void update_accepted();
     void job_over(std::string_view reason);
+    /// job_over with "job is <status> in the cloud".
+    void job_ended_in_cloud(ExecutionStatus status);
     void finish_job();
     void fail_job(std::string_view reason);
     void reboot_into_update();
