@@ -38,6 +38,21 @@ TEST_CASE("json_parse rejects malformed input with Syntax", "[core][json]") {
     }
 }
 
+TEST_CASE("json_parse checks every escape of a string, also after \\u0000", "[core][json]") {
+    // The scanner finds the closing quote, then the decoder checks the escapes: \u0000 is valid
+    // JSON (only json_get_string refuses it) and must not end the check early.
+    CHECK(parse(R"("\u0000")") == JsonStatus::Ok);
+    CHECK(parse(R"(["\u0000\u00e9\ud83d\ude00"])") == JsonStatus::Ok);
+    CHECK(parse(R"("\u0000\x")") == JsonStatus::Syntax);
+    CHECK(parse(R"("\u0000\udc00")") == JsonStatus::Syntax);
+    CHECK(parse(R"({"a\u0000":"\q"})") == JsonStatus::Syntax);
+    CHECK(parse("\"\\\"") == JsonStatus::Syntax);     // "\" : the quote is escaped
+    CHECK(parse("\"a\\") == JsonStatus::Syntax);      // a backslash at the very end
+    CHECK(parse("\"\\\x01\"") == JsonStatus::Syntax); // a control character escaped
+    CHECK(parse(R"("\u00")") == JsonStatus::Syntax);  // \u cut short by the quote
+    CHECK(parse(R"(["\\",1])") == JsonStatus::Ok);
+}
+
 TEST_CASE("json_parse bounds nesting at kJsonMaxDepth", "[core][json]") {
     CHECK(parse(nested(kJsonMaxDepth)) == JsonStatus::Ok);
     CHECK(parse(nested(kJsonMaxDepth + 1)) == JsonStatus::TooDeep);
