@@ -34,13 +34,20 @@ Agent::Agent(const AgentConfig& config, const Ports& ports)
 
 // ---- helpers ------------------------------------------------------------------------------
 
-void Agent::log(LogLevel level, std::string_view name, std::string_view detail) {
+void Agent::log(LogLevel level, const char* name, std::string_view detail) {
     ports_.log.event(level, name, detail);
 }
 
-void Agent::log_number(LogLevel level, std::string_view name, std::string_view text,
-                       std::uint64_t number) {
-    std::array<char, kLogDetailSize> buffer{};
+void Agent::log(LogLevel level, const char* name, const char* detail) {
+    ports_.log.event(level, name, detail);
+}
+
+void Agent::log_job(LogLevel level, const char* name) {
+    ports_.log.event(level, name, state_.job_id_view());
+}
+
+void Agent::log_number(LogLevel level, const char* name, const char* text, std::uint32_t number) {
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder detail(buffer);
     detail.append(text).append_uint(number);
     ports_.log.event(level, name, detail.view());
@@ -132,7 +139,7 @@ void Agent::on_timer(TimerId id) {
                 return;
             }
             ++update_retries_;
-            log(LogLevel::Warning, "update_resend", state_.job_id_view());
+            log_job(LogLevel::Warning, "update_resend");
             publish_update();
         }
         return;

@@ -48,14 +48,14 @@ void Agent::on_boot() {
             state_);
         if (decoded != StateDecodeStatus::Ok) {
             log_number(LogLevel::Warning, "state_discarded", "unreadable record, status ",
-                       static_cast<std::uint64_t>(decoded));
+                       static_cast<std::uint32_t>(decoded));
         }
     } else if (loaded != PortStatus::NotFound) {
         log(LogLevel::Warning, "state_discarded", "store load failed");
     }
     boot_info_ = ports_.boot.boot_info();
     {
-        std::array<char, kLogDetailSize> buffer{};
+        std::array<char, kLogDetailSize> buffer; // written before read: no memset
         TextBuilder detail(buffer);
         append_image_version(detail, boot_info_.running);
         detail.append(boot_info_.confirmed ? " confirmed" : " unconfirmed")
@@ -87,10 +87,10 @@ void Agent::on_boot() {
 void Agent::evaluate_reboot(const BootInfo& info) {
     const bool target_running = state_.has_target_version ? info.running == state_.target_version
                                                           : !(info.running == state_.from_version);
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
     if (target_running && !info.reverted) {
-        log(LogLevel::Info, "update_booted", state_.job_id_view());
+        log_job(LogLevel::Info, "update_booted");
         if (!info.confirmed) {
             state_.phase = Phase::Confirming;
         } else if (profile_.report_success_after_boot) {
@@ -165,7 +165,7 @@ void Agent::start_shadow_report() {
 }
 
 bool Agent::build_shadow_body(TextBuilder& out) {
-    std::array<char, 48> version_buffer{};
+    std::array<char, 48> version_buffer; // written before read: no memset
     TextBuilder version(version_buffer);
     append_image_version(version, boot_info_.running);
     JsonWriter json(out);
@@ -223,8 +223,8 @@ void Agent::on_connected(bool session_present) {
     }
     if (state_.phase == Phase::Confirming) {
         const bool confirmed = ports_.boot.confirm() == PortStatus::Ok;
-        log(confirmed ? LogLevel::Info : LogLevel::Error,
-            confirmed ? "image_confirmed" : "confirm_failed", state_.job_id_view());
+        log_job(confirmed ? LogLevel::Info : LogLevel::Error,
+                confirmed ? "image_confirmed" : "confirm_failed");
         if (!profile_.report_success_after_boot) {
             state_.reset();
         } else if (confirmed) {
@@ -268,7 +268,7 @@ void Agent::subscribe_update_replies(bool subscribe) {
 }
 
 std::string_view Agent::build_get_payload() {
-    std::array<char, kClientTokenLength + 1> token{};
+    std::array<char, kClientTokenLength + 1> token; // written before read: no memset
     TextBuilder(token).append_hex(random_.next(), kClientTokenLength);
     std::string_view payload;
     (void)build_get_request(payload_, profile_.update_format, {token.data(), kClientTokenLength},

@@ -13,38 +13,14 @@
 namespace fota {
 namespace {
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i];
-        char y = b[i];
-        x = (x >= 'A' && x <= 'Z') ? static_cast<char>(x - 'A' + 'a') : x;
-        y = (y >= 'A' && y <= 'Z') ? static_cast<char>(y - 'A' + 'a') : y;
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
-}
-
-std::string_view http_error_text(HttpError error) {
-    switch (error) {
-    case HttpError::Timeout:
-        return "transport error: timeout";
-    case HttpError::ConnectionReset:
-        return "transport error: connection reset";
-    case HttpError::ConnectFailed:
-        return "transport error: connect failed";
-    case HttpError::NameResolution:
-        return "transport error: name resolution failed";
-    case HttpError::Tls:
-        return "transport error: TLS failure";
-    case HttpError::Other:
-        return "transport error";
-    }
-    return "transport error";
+const char* http_error_text(HttpError error) {
+    // Indexed by HttpError.
+    static constexpr const char* kTexts[] = {
+        "transport error: timeout",        "transport error: connection reset",
+        "transport error: connect failed", "transport error: name resolution failed",
+        "transport error: TLS failure",    "transport error"};
+    const auto index = static_cast<std::size_t>(error);
+    return index < std::size(kTexts) ? kTexts[index] : "transport error";
 }
 
 } // namespace
@@ -113,7 +89,7 @@ void Agent::schedule_retry(std::string_view reason) {
     ++failed_attempts_;
     ++stats_.download_retries;
     if (failed_attempts_ >= profile_.download.max_attempts) {
-        std::array<char, kLogDetailSize> buffer{};
+        std::array<char, kLogDetailSize> buffer; // written before read: no memset
         TextBuilder text(buffer);
         text.append(reason).append(" (after ").append_uint(failed_attempts_).append(" attempts)");
         fail_job(text.ok() ? text.view() : reason);
@@ -121,7 +97,7 @@ void Agent::schedule_retry(std::string_view reason) {
     }
     const std::uint32_t delay =
         backoff_delay_ms(profile_.download, failed_attempts_, random_.next());
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder text(buffer);
     text.append(reason).append("; retry in ms ").append_uint(delay);
     log(LogLevel::Warning, "download_retry", text.view());
@@ -191,7 +167,7 @@ bool Agent::judge_response() {
         request_kind_ = RequestKind::None;
     }
     ports_.timers.cancel(TimerId::DownloadStall);
-    std::array<char, kLogDetailSize> buffer{};
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
     reason.append("HTTP ").append_uint(
         static_cast<std::uint64_t>(response_status_ < 0 ? 0 : response_status_));

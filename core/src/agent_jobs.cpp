@@ -63,7 +63,7 @@ void Agent::handle_job_message(std::string_view payload) {
     if (job_in_hand()) {
         if (result != JobParseResult::NoJob && doc.job_id_view() == state_.job_id_view()) {
             ++stats_.duplicates_ignored;
-            log(LogLevel::Info, "duplicate_job_ignored", state_.job_id_view());
+            log_job(LogLevel::Info, "duplicate_job_ignored");
             if (state_.phase == Phase::Downloading && !update_in_flight_ &&
                 doc.has_version_number) {
                 state_.version_number = doc.version_number;
@@ -104,7 +104,7 @@ void Agent::adopt_job(const JobDocument& doc, Phase phase) {
     update_retries_ = 0;
 }
 
-void Agent::announce_job(LogLevel level, std::string_view event, std::string_view detail) {
+void Agent::announce_job(LogLevel level, const char* event, std::string_view detail) {
     save_state();
     log(level, event, detail);
     if (connected_) {
@@ -148,6 +148,13 @@ void Agent::job_over(std::string_view reason) {
         std::copy_n(state_.job_id.data(), state_.job_id.size(), abandoned_job_.data());
     }
     finish_job();
+}
+
+void Agent::job_ended_in_cloud(ExecutionStatus status) {
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
+    TextBuilder reason(buffer);
+    reason.append("job is ").append(execution_status_text(status)).append(" in the cloud");
+    job_over(reason.view());
 }
 
 void Agent::finish_job() {
@@ -210,11 +217,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         return;
     }
     if (is_terminal(doc.status)) {
-        std::array<char, kLogDetailSize> buffer{};
-        TextBuilder reason(buffer);
-        reason.append("job is ").append(execution_status_text(doc.status));
-        reason.append(" in the cloud");
-        job_over(reason.view());
+        job_ended_in_cloud(doc.status);
         return;
     }
     if (!update_in_flight_ && doc.has_version_number) {
@@ -235,7 +238,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
     }
     state_.url_length = doc.url_length; // the URL is in the record's URL field already
     save_state();
-    log(LogLevel::Info, "url_refreshed", state_.job_id_view());
+    log_job(LogLevel::Info, "url_refreshed");
     start_fragment();
 }
 

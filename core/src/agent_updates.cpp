@@ -53,12 +53,12 @@ void Agent::publish_update() {
 
 void Agent::handle_update_reply(bool accepted, std::string_view payload) {
     if (!update_in_flight_) {
-        log(LogLevel::Debug, "unexpected_update_reply", state_.job_id_view());
+        log_job(LogLevel::Debug, "unexpected_update_reply");
         return;
     }
     JobReply reply;
     if (!parse_job_reply(payload, reply)) {
-        log(LogLevel::Warning, "update_reply_unreadable", state_.job_id_view());
+        log_job(LogLevel::Warning, "update_reply_unreadable");
         return;
     }
     if (profile_.update_format == UpdateFormat::Seed &&
@@ -85,8 +85,6 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
         state_.has_version_number = true;
         state_.version_number = reply.state_version;
     }
-    std::array<char, kLogDetailSize> buffer{};
-    TextBuilder reason(buffer);
     switch (reply.code) {
     case RejectCode::VersionMismatch:
     case RejectCode::InvalidStateTransition:
@@ -96,9 +94,7 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
             return;
         }
         if (reply.has_execution_state && is_terminal(reply.state_status)) {
-            reason.append("job is ").append(execution_status_text(reply.state_status));
-            reason.append(" in the cloud");
-            job_over(reason.view());
+            job_ended_in_cloud(reply.state_status);
             return;
         }
         if (reply.code == RejectCode::VersionMismatch &&
@@ -158,14 +154,14 @@ void Agent::update_accepted() {
         return;
     case Phase::Succeeding:
         if (profile_.report_success_after_boot) {
-            log(LogLevel::Info, "job_succeeded", state_.job_id_view());
+            log_job(LogLevel::Info, "job_succeeded");
             finish_job();
         } else {
             reboot_into_update();
         }
         return;
     case Phase::Failing:
-        log(LogLevel::Info, "job_failed_reported", state_.job_id_view());
+        log_job(LogLevel::Info, "job_failed_reported");
         finish_job();
         return;
     default:
@@ -181,7 +177,7 @@ void Agent::reboot_into_update() {
     ++state_.apply_attempts;
     save_state();
     if (ports_.boot.request_upgrade(profile_.permanent_upgrade) != PortStatus::Ok) {
-        log(LogLevel::Error, "request_upgrade_failed", state_.job_id_view());
+        log_job(LogLevel::Error, "request_upgrade_failed");
         if (profile_.report_success_after_boot) {
             fail_job("the boot loader refused the upgrade request");
         } else {
@@ -189,7 +185,7 @@ void Agent::reboot_into_update() {
         }
         return;
     }
-    log(LogLevel::Info, "rebooting", state_.job_id_view());
+    log_job(LogLevel::Info, "rebooting");
     rebooted_ = true;
     ports_.boot.reboot();
 }

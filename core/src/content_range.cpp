@@ -1,5 +1,7 @@
 #include "fota/content_range.hpp"
 
+#include "fota/text.hpp"
+
 namespace fota {
 namespace {
 
@@ -7,20 +9,14 @@ bool is_space(char c) {
     return c == ' ' || c == '\t';
 }
 
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Reads one or more decimal digits at text[pos].
 ContentRangeStatus read_number(std::string_view text, std::size_t& pos, std::uint64_t& number) {
     const std::size_t start = pos;
     std::uint64_t value = 0;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-        const auto digit = static_cast<std::uint64_t>(text[pos] - '0');
-        if (value > (UINT64_MAX - digit) / 10) {
+        if (!append_decimal_digit(value, text[pos])) {
             return ContentRangeStatus::Overflow;
         }
-        value = value * 10 + digit;
         ++pos;
     }
     if (pos == start) {
@@ -45,7 +41,7 @@ ContentRangeStatus parse_content_range(std::string_view value, ContentRange& ran
         return ContentRangeStatus::Syntax;
     }
     for (std::size_t i = 0; i < kUnit.size(); ++i) {
-        if (lower(value[i]) != kUnit[i]) {
+        if (ascii_lower(value[i]) != kUnit[i]) {
             return ContentRangeStatus::Syntax;
         }
     }

@@ -3,6 +3,18 @@
 #include "fota/content_range.hpp"
 
 namespace fota {
+namespace {
+
+// A response that is not accepted: the verdict and its reason (one out-of-line constructor for
+// every refusal costs less code than setting the fields at each return).
+ResponseCheck refuse(Verdict verdict, const char* reason) {
+    ResponseCheck check;
+    check.verdict = verdict;
+    check.reason = reason;
+    return check;
+}
+
+} // namespace
 
 ByteRange next_range(std::uint32_t offset, std::uint32_t fragment_size, bool total_known,
                      std::uint32_t total) {
@@ -20,84 +32,60 @@ ByteRange next_range(std::uint32_t offset, std::uint32_t fragment_size, bool tot
 ResponseCheck check_range_response(const ByteRange& requested, int status,
                                    std::string_view content_range,
                                    const ObjectExpectation& expected) {
-    ResponseCheck check;
     if (status == 416) {
         if (requested.first == 0) {
-            check.reason = "range not satisfiable at offset 0 (empty object)";
-            return check;
+            return refuse(Verdict::Fail, "range not satisfiable at offset 0 (empty object)");
         }
-        check.verdict = Verdict::RestartFromZero;
-        check.reason = "range not satisfiable: resume offset beyond the object";
-        return check;
+        return refuse(Verdict::RestartFromZero,
+                      "range not satisfiable: resume offset beyond the object");
     }
     if (status == 403) {
-        check.verdict = Verdict::RefreshUrl;
-        check.reason = "forbidden (expired presigned URL?)";
-        return check;
+        return refuse(Verdict::RefreshUrl, "forbidden (expired presigned URL?)");
     }
     if (status == 408 || status == 429 || (status >= 500 && status <= 599)) {
-        check.verdict = Verdict::Retry;
-        check.reason = "server busy or failing";
-        return check;
+        return refuse(Verdict::Retry, "server busy or failing");
     }
     if (status == 200) {
-        check.verdict = Verdict::Retry;
-        check.reason = "200 instead of 206: the server ignored Range";
-        return check;
+        return refuse(Verdict::Retry, "200 instead of 206: the server ignored Range");
     }
     if (status == 404 || status == 410) {
-        check.reason = "the image does not exist";
-        return check;
+        return refuse(Verdict::Fail, "the image does not exist");
     }
     if (status >= 300 && status <= 399) {
-        check.reason = "redirect not followed";
-        return check;
+        return refuse(Verdict::Fail, "redirect not followed");
     }
     if (status != 206) {
-        check.reason = "unexpected HTTP status";
-        return check;
+        return refuse(Verdict::Fail, "unexpected HTTP status");
     }
     ContentRange range;
     if (content_range.empty()) {
-        check.verdict = Verdict::Retry;
-        check.reason = "206 without Content-Range";
-        return check;
+        return refuse(Verdict::Retry, "206 without Content-Range");
     }
     if (parse_content_range(content_range, range) != ContentRangeStatus::Ok || range.unsatisfied) {
-        check.verdict = Verdict::Retry;
-        check.reason = "malformed Content-Range";
-        return check;
+        return refuse(Verdict::Retry, "malformed Content-Range");
     }
     if (!range.length_known) {
-        check.verdict = Verdict::Retry;
-        check.reason = "Content-Range without a total length";
-        return check;
+        return refuse(Verdict::Retry, "Content-Range without a total length");
     }
     if (range.length == 0 || range.length > expected.slot_size || range.length > kMaxImageSize) {
-        check.reason = "image larger than the update slot";
-        return check;
+        return refuse(Verdict::Fail, "image larger than the update slot");
     }
     const auto total = static_cast<std::uint32_t>(range.length);
     if (expected.total_known && total != expected.total) {
         if (expected.total_from_document) {
-            check.reason = "Content-Range total differs from the job document's size";
-            return check;
+            return refuse(Verdict::Fail,
+                          "Content-Range total differs from the job document's size");
         }
-        check.verdict = Verdict::RestartFromZero;
-        check.reason = "object size changed during the download";
-        return check;
+        return refuse(Verdict::RestartFromZero, "object size changed during the download");
     }
     if (range.first != requested.first) {
-        check.verdict = Verdict::Retry;
-        check.reason = "Content-Range start differs from the request";
-        return check;
+        return refuse(Verdict::Retry, "Content-Range start differs from the request");
     }
     const bool clamped_at_end = range.last == range.length - 1 && range.last < requested.last;
     if (range.last != requested.last && !clamped_at_end) {
-        check.verdict = Verdict::Retry;
-        check.reason = "Content-Range end differs from the request";
-        return check;
+        return refuse(Verdict::Retry, "Content-Range end differs from the request");
     }
+    ResponseCheck check;
     check.verdict = Verdict::Accept;
     check.total = total;
     check.last = static_cast<std::uint32_t>(range.last);
@@ -106,22 +94,29 @@ ResponseCheck check_range_response(const ByteRange& requested, int status,
 
 std::uint32_t backoff_delay_ms(const DownloadPolicyConfig& config, std::uint32_t attempt,
                                std::uint32_t random) {
-    std::uint64_t delay = config.backoff_initial_ms;
-    for (std::uint32_t i = 1; i < attempt && delay < config.backoff_max_ms; ++i) {
-        delay *= 2;
+    // 32-bit arithmetic only (a 64-bit division links libgcc's __udivmoddi4 on the target).
+    const std::uint32_t max = config.backoff_max_ms;
+    std::uint32_t delay = config.backoff_initial_ms;
+    for (std::uint32_t i = 1; i < attempt && delay < max; ++i) {
+        delay = delay > max / 2 ? max : delay * 2; // doubling past max clamps to max
     }
-    if (delay > config.backoff_max_ms) {
-        delay = config.backoff_max_ms;
+    if (delay > max) {
+        delay = max;
     }
     const std::uint32_t percent = config.jitter_percent > 100 ? 100 : config.jitter_percent;
-    const std::uint64_t spread = delay * percent / 100;
+    // delay * percent / 100 without overflow: delay = 100 q + r.
+    const std::uint32_t spread = delay / 100 * percent + delay % 100 * percent / 100;
     if (spread > 0) {
-        delay = delay - spread + (random % (2 * spread + 1));
+        // 2 * spread + 1 may exceed 32 bits; random % m is random itself when m > random.
+        const std::uint32_t jitter =
+            spread > (UINT32_MAX - 1) / 2 ? random : random % (2 * spread + 1);
+        const std::uint64_t jittered = std::uint64_t{delay} - spread + jitter;
+        delay = jittered > max ? max : static_cast<std::uint32_t>(jittered);
     }
-    if (delay > config.backoff_max_ms) {
-        delay = config.backoff_max_ms;
+    if (delay > max) {
+        delay = max;
     }
-    return static_cast<std::uint32_t>(delay);
+    return delay;
 }
 
 std::uint32_t SeededRandom::next() {

@@ -108,7 +108,7 @@ void read_state(const JsonValue& state, JobReply& reply) {
     reply.has_execution_state = true;
     JsonValue field;
     if (json_find(state, "status", field) == JsonStatus::Ok) {
-        std::array<char, 16> text{};
+        std::array<char, 16> text; // written before read: no memset
         std::size_t length = 0;
         if (json_get_string(field, text, length) == JsonStatus::Ok) {
             reply.state_status = parse_execution_status({text.data(), length});

@@ -40,6 +40,9 @@ long read_hex4(std::string_view text, std::size_t pos) {
     return value;
 }
 
+// Syntax unless raw (with its quotes) has only valid escapes; defined with the decoder below.
+JsonStatus validate_string(std::string_view raw);
+
 class Scanner {
 public:
     explicit Scanner(std::string_view text) : text_(text) {}
@@ -86,65 +89,24 @@ public:
         }
     }
 
+    // A string: finds its closing quote, then checks its escapes with the decoder itself (one
+    // copy of the escape rules; a sink without put only validates).
     JsonStatus string() {
         if (peek() != '"') {
             return JsonStatus::Syntax;
         }
-        ++pos_;
-        while (pos_ < text_.size()) {
-            const char c = text_[pos_];
-            if (c == '"') {
-                ++pos_;
-                return JsonStatus::Ok;
-            }
-            if (static_cast<unsigned char>(c) < 0x20) {
+        const std::size_t start = pos_++;
+        while (pos_ < text_.size() && text_[pos_] != '"') {
+            if (static_cast<unsigned char>(text_[pos_]) < 0x20) {
                 return JsonStatus::Syntax;
             }
-            if (c != '\\') {
-                ++pos_;
-                continue;
-            }
-            if (pos_ + 1 >= text_.size()) {
-                return JsonStatus::Syntax;
-            }
-            const char escaped = text_[pos_ + 1];
-            if (escaped == 'u') {
-                const long unit = read_hex4(text_, pos_ + 2);
-                if (unit < 0) {
-                    return JsonStatus::Syntax;
-                }
-                pos_ += 6;
-                if (unit >= 0xDC00 && unit <= 0xDFFF) {
-                    return JsonStatus::Syntax; // lone low surrogate
-                }
-                if (unit >= 0xD800 && unit <= 0xDBFF) {
-                    if (pos_ + 1 >= text_.size() || text_[pos_] != '\\' || text_[pos_ + 1] != 'u') {
-                        return JsonStatus::Syntax;
-                    }
-                    const long low = read_hex4(text_, pos_ + 2);
-                    if (low < 0xDC00 || low > 0xDFFF) {
-                        return JsonStatus::Syntax;
-                    }
-                    pos_ += 6;
-                }
-                continue;
-            }
-            switch (escaped) {
-            case '"':
-            case '\\':
-            case '/':
-            case 'b':
-            case 'f':
-            case 'n':
-            case 'r':
-            case 't':
-                pos_ += 2;
-                break;
-            default:
-                return JsonStatus::Syntax;
-            }
+            pos_ += text_[pos_] == '\\' ? 2u : 1u;
         }
-        return JsonStatus::Syntax;
+        if (pos_ >= text_.size()) {
+            return JsonStatus::Syntax;
+        }
+        ++pos_;
+        return validate_string(slice(text_, start, pos_ - start));
     }
 
     // One member of an object, "key": value; key keeps its quotes, value its exact text.
@@ -249,7 +211,8 @@ private:
     std::size_t pos_ = 0;
 };
 
-// Receives decoded bytes; returns false to stop (buffer full or mismatch).
+// Receives decoded bytes; returns false to stop (buffer full or mismatch). Without put, it
+// only validates: every byte is accepted and \\u0000 is not an error.
 struct Sink {
     bool (*put)(Sink& sink, char c);
     char* out;
@@ -261,7 +224,7 @@ struct Sink {
 
 // Appends a code point as UTF-8 through the sink; returns false if it refused.
 bool emit_utf8(unsigned long cp, Sink& sink) {
-    const auto emit = [&sink](char c) { return sink.put(sink, c); };
+    const auto emit = [&sink](char c) { return sink.put == nullptr || sink.put(sink, c); };
     if (cp < 0x80) {
         return emit(static_cast<char>(cp));
     }
@@ -284,7 +247,7 @@ bool emit_utf8(unsigned long cp, Sink& sink) {
 // Syntax if raw is not a string, TooLong if the sink refuses. One copy of the decoder serves
 // both comparing and copying (it matters for the target's code size).
 JsonStatus decode_string(std::string_view raw, Sink& sink) {
-    const auto emit = [&sink](char c) { return sink.put(sink, c); };
+    const auto emit = [&sink](char c) { return sink.put == nullptr || sink.put(sink, c); };
     if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') {
         return JsonStatus::Syntax;
     }
@@ -349,7 +312,7 @@ JsonStatus decode_string(std::string_view raw, Sink& sink) {
             } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
                 return JsonStatus::Syntax;
             }
-            if (cp == 0) {
+            if (cp == 0 && sink.put != nullptr) {
                 return JsonStatus::EmbeddedNul;
             }
             if (!emit_utf8(cp, sink)) {
@@ -366,6 +329,11 @@ JsonStatus decode_string(std::string_view raw, Sink& sink) {
         i += 2;
     }
     return JsonStatus::Ok;
+}
+
+JsonStatus validate_string(std::string_view raw) {
+    Sink sink{nullptr, nullptr, 0, 0, {}, false};
+    return decode_string(raw, sink);
 }
 
 } // namespace
@@ -503,6 +471,10 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
     return JsonStatus::Ok;
 }
 
+JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member) {
+    return json_find(object, std::string_view(key), member);
+}
+
 JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_t& number) {
     if (value.type != JsonType::Number) {
         return JsonStatus::WrongType;
@@ -512,15 +484,9 @@ JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_
         if (!is_digit(c)) {
             return JsonStatus::OutOfRange; // sign, fraction or exponent
         }
-        const auto digit = static_cast<std::uint64_t>(c - '0');
-        if (result > max / 10) {
+        if (!append_decimal_digit(result, c) || result > max) {
             return JsonStatus::OutOfRange;
         }
-        result *= 10;
-        if (digit > max - result) {
-            return JsonStatus::OutOfRange;
-        }
-        result += digit;
     }
     number = result;
     return JsonStatus::Ok;

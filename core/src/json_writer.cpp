@@ -1,5 +1,7 @@
 #include "fota/json_writer.hpp"
 
+#include "fota/text.hpp"
+
 namespace fota {
 
 TextBuilder::TextBuilder(std::span<char> buffer) : buffer_(buffer) {
@@ -32,17 +34,16 @@ TextBuilder& TextBuilder::append(std::string_view text) {
     return *this;
 }
 
-TextBuilder& TextBuilder::append_uint(std::uint64_t value) {
-    char digits[20];
-    std::size_t count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (count > 0) {
-        append_char(digits[--count]);
+TextBuilder& TextBuilder::append(const char* text) {
+    while (*text != '\0') {
+        append_char(*text++);
     }
     return *this;
+}
+
+TextBuilder& TextBuilder::append_uint(std::uint64_t value) {
+    char digits[20];
+    return append({digits, format_decimal(value, digits)});
 }
 
 TextBuilder& TextBuilder::append_hex(std::uint64_t value, std::size_t digits) {

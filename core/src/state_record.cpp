@@ -267,26 +267,11 @@ StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedSta
 } // namespace
 
 StateDecodeStatus decode_state(std::span<const std::uint8_t> record, PersistedState& state) {
-    // Decoded straight into state (no 2.3 KiB temporary); anything but Ok leaves it idle.
+    // Decoded straight into state (no temporary); anything but Ok leaves it idle, every field
+    // as default-constructed.
     const StateDecodeStatus status = decode_into(record, state);
     if (status != StateDecodeStatus::Ok) {
-        state.phase = Phase::Idle;
-        state.job_id_length = 0;
-        state.job_id[0] = '\0';
-        state.url_length = 0;
-        state.reason_length = 0;
-        state.has_version_number = false;
-        state.version_number = 0;
-        state.has_size = false;
-        state.size = 0;
-        state.total_known = false;
-        state.total = 0;
-        state.download_offset = 0;
-        state.has_sha256 = false;
-        state.has_target_version = false;
-        state.target_version = ImageVersion{};
-        state.from_version = ImageVersion{};
-        state.apply_attempts = 0;
+        state.reset();
     }
     return status;
 }

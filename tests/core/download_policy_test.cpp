@@ -2,6 +2,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdint>
+
 using namespace fota;
 
 namespace {
@@ -111,6 +114,46 @@ TEST_CASE("backoff is exponential, capped and jittered within bounds", "[core][d
     config.jitter_percent = 0;
     CHECK(backoff_delay_ms(config, 1, 12345) == 1000);
     CHECK(backoff_delay_ms(config, 3, 12345) == 4000);
+}
+
+TEST_CASE("backoff matches the exact formula at the extremes of its config",
+          "[core][download_policy]") {
+    // The reference: initial * 2^(attempt-1) capped, +/- delay * percent / 100, capped, in 64 bits.
+    const auto reference = [](const DownloadPolicyConfig& config, std::uint32_t attempt,
+                              std::uint32_t random) {
+        std::uint64_t delay = config.backoff_initial_ms;
+        for (std::uint32_t i = 1; i < attempt && delay < config.backoff_max_ms; ++i) {
+            delay *= 2;
+        }
+        delay = std::min<std::uint64_t>(delay, config.backoff_max_ms);
+        const std::uint64_t percent = std::min<std::uint32_t>(config.jitter_percent, 100);
+        const std::uint64_t spread = delay * percent / 100;
+        if (spread > 0) {
+            delay = delay - spread + random % (2 * spread + 1);
+        }
+        return static_cast<std::uint32_t>(std::min<std::uint64_t>(delay, config.backoff_max_ms));
+    };
+    const std::uint32_t values[] = {0, 1, 99, 100, 1000, 60000, 0x7FFFFFFF, 0x80000000, UINT32_MAX};
+    const std::uint32_t percents[] = {0, 1, 20, 99, 100, 250};
+    SeededRandom random(3);
+    for (const std::uint32_t initial : values) {
+        for (const std::uint32_t max : values) {
+            for (const std::uint32_t percent : percents) {
+                DownloadPolicyConfig config;
+                config.backoff_initial_ms = initial;
+                config.backoff_max_ms = max;
+                config.jitter_percent = percent;
+                for (const std::uint32_t attempt : {1u, 2u, 5u, 40u}) {
+                    for (const std::uint32_t draw : {0u, UINT32_MAX, random.next()}) {
+                        INFO(initial << " " << max << " " << percent << " " << attempt << " "
+                                     << draw);
+                        CHECK(backoff_delay_ms(config, attempt, draw) ==
+                              reference(config, attempt, draw));
+                    }
+                }
+            }
+        }
+    }
 }
 
 TEST_CASE("the seeded generator replays from its seed", "[core][download_policy]") {

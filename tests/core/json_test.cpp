@@ -38,6 +38,21 @@ TEST_CASE("json_parse rejects malformed input with Syntax", "[core][json]") {
     }
 }
 
+TEST_CASE("json_parse checks every escape of a string, also after \\u0000", "[core][json]") {
+    // The scanner finds the closing quote, then the decoder checks the escapes: \u0000 is valid
+    // JSON (only json_get_string refuses it) and must not end the check early.
+    CHECK(parse(R"("\u0000")") == JsonStatus::Ok);
+    CHECK(parse(R"(["\u0000\u00e9\ud83d\ude00"])") == JsonStatus::Ok);
+    CHECK(parse(R"("\u0000\x")") == JsonStatus::Syntax);
+    CHECK(parse(R"("\u0000\udc00")") == JsonStatus::Syntax);
+    CHECK(parse(R"({"a\u0000":"\q"})") == JsonStatus::Syntax);
+    CHECK(parse("\"\\\"") == JsonStatus::Syntax);     // "\" : the quote is escaped
+    CHECK(parse("\"a\\") == JsonStatus::Syntax);      // a backslash at the very end
+    CHECK(parse("\"\\\x01\"") == JsonStatus::Syntax); // a control character escaped
+    CHECK(parse(R"("\u00")") == JsonStatus::Syntax);  // \u cut short by the quote
+    CHECK(parse(R"(["\\",1])") == JsonStatus::Ok);
+}
+
 TEST_CASE("json_parse bounds nesting at kJsonMaxDepth", "[core][json]") {
     CHECK(parse(nested(kJsonMaxDepth)) == JsonStatus::Ok);
     CHECK(parse(nested(kJsonMaxDepth + 1)) == JsonStatus::TooDeep);
@@ -159,4 +174,24 @@ TEST_CASE("JsonWriter reports misuse and overflow", "[core][json]") {
     JsonWriter overflow(tiny);
     overflow.begin_object().key("long key").string("value").end_object();
     CHECK_FALSE(overflow.ok());
+}
+
+TEST_CASE("TextBuilder writes every 64-bit number in decimal", "[core][json]") {
+    std::array<char, 32> buffer{};
+    const auto decimal = [&](std::uint64_t value) {
+        TextBuilder text(buffer);
+        text.append_uint(value);
+        return std::string(text.view());
+    };
+    CHECK(decimal(0) == "0");
+    CHECK(decimal(9) == "9");
+    CHECK(decimal(65535) == "65535");
+    CHECK(decimal(65536) == "65536");
+    CHECK(decimal(4294967295u) == "4294967295");
+    CHECK(decimal(4294967296u) == "4294967296");
+    CHECK(decimal(UINT64_MAX) == "18446744073709551615");
+    std::uint64_t value = 1;
+    for (int i = 0; i < 64; ++i, value = value * 3 + 1) {
+        CHECK(decimal(value) == std::to_string(value));
+    }
 }

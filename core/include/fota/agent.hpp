@@ -99,12 +99,14 @@ private:
     void handle_update_reply(bool accepted, std::string_view payload);
     void handle_describe_reply(bool accepted, std::string_view payload);
     void adopt_job(const JobDocument& doc, Phase phase);
-    void announce_job(LogLevel level, std::string_view event, std::string_view detail);
+    void announce_job(LogLevel level, const char* event, std::string_view detail);
     void take_job(const JobDocument& doc);
     void start_failing_job(const JobDocument& doc);
     void publish_update();
     void update_accepted();
     void job_over(std::string_view reason);
+    /// job_over with "job is <status> in the cloud".
+    void job_ended_in_cloud(ExecutionStatus status);
     void finish_job();
     void fail_job(std::string_view reason);
     void reboot_into_update();
@@ -127,9 +129,13 @@ private:
 
     // helpers
     void save_state();
-    void log(LogLevel level, std::string_view name, std::string_view detail = {});
-    void log_number(LogLevel level, std::string_view name, std::string_view text,
-                    std::uint64_t number);
+    // Event names and literal details are C strings: a std::string_view built from a literal at
+    // each call site costs about 20 bytes of Thumb code more than a pointer (issue 17).
+    void log(LogLevel level, const char* name, std::string_view detail = {});
+    void log(LogLevel level, const char* name, const char* detail);
+    void log_number(LogLevel level, const char* name, const char* text, std::uint32_t number);
+    /// An event about the job in hand: its ID is the detail.
+    void log_job(LogLevel level, const char* name);
     void new_client_token();
     std::string_view thing() const { return {thing_.data(), thing_length_}; }
     std::string_view job_topic(JobTopic which);

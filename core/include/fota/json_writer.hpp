@@ -15,6 +15,8 @@ public:
     explicit TextBuilder(std::span<char> buffer);
 
     TextBuilder& append(std::string_view text);
+    /// A NUL-terminated text (a literal: cheaper at the call site than a std::string_view).
+    TextBuilder& append(const char* text);
     TextBuilder& append_char(char c);
     TextBuilder& append_uint(std::uint64_t value);
     /// Lower-case hexadecimal, exactly digits characters (leading zeros).
