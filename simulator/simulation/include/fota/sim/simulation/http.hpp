@@ -1,6 +1,6 @@
 // HTTP in the deterministic simulation: servers are endpoints on an in-memory network
-// (SimHttpNetwork, one per host:port), and SimHttpClient is a device's HTTP port with the same
-// shape as the libcurl client (fota/sim/http_client.hpp): start/cancel/pause/resume, handlers in
+// (SimHttpNetwork, one per host:port), and SimHttpClient implements a device's HTTP port
+// (fota/sim/http_client.hpp) as the libcurl client does: start/cancel/pause/resume, handlers in
 // the same order, never inside start() or cancel(). Everything is an event on the Scheduler: a
 // new connection costs a round trip (and may be refused), the request one way, the answer's head
 // one way, and the body follows in chunks of kChunkSize, each through the connection's link
