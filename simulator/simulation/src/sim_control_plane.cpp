@@ -35,8 +35,8 @@ cloud::ResponsePlan SimControlPlane::handle(const cloud::ObjectRequest& request)
     const std::string service =
         verdict.status == cloud::http::SigV4Status::ok ? verdict.scope.service : std::string();
 
-    const cloud::ControlRoute route = cloud::route_control_request(
-        signable.method, signable.target, signable.body, service);
+    const cloud::ControlRoute route =
+        cloud::route_control_request(signable.method, signable.target, signable.body, service);
     const cloud::http::RestResponse response =
         cloud::control_response(route.error ? *route.error : cloud_.run(route.call));
 
