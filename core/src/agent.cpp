@@ -127,7 +127,7 @@ void Agent::on_timer(TimerId id) {
             request_kind_ = RequestKind::None;
             if (flush_write_buffer(false)) {
                 save_state();
-                schedule_retry("download stalled");
+                schedule_retry("download_stalled");
             }
         }
         return;
@@ -135,7 +135,7 @@ void Agent::on_timer(TimerId id) {
         if (update_in_flight_ && update_outstanding()) {
             update_in_flight_ = false;
             if (update_retries_ >= profile_.max_update_retries) {
-                job_over("no reply to the job update");
+                job_over("no_update_reply");
                 return;
             }
             ++update_retries_;

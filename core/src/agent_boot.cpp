@@ -31,13 +31,13 @@ void Agent::on_boot() {
     }
     booted_ = true;
     if (!config_ok_) {
-        log(LogLevel::Error, "invalid_config", "thing name or shadow URL invalid");
+        log(LogLevel::Error, "invalid_config", "thing_or_url");
         return;
     }
     geometry_ = ports_.flash.geometry();
     if (!valid_geometry(geometry_)) {
         config_ok_ = false;
-        log(LogLevel::Error, "invalid_config", "flash geometry unusable");
+        log(LogLevel::Error, "invalid_config", "flash_geometry");
         return;
     }
     std::size_t length = 0;
@@ -47,11 +47,11 @@ void Agent::on_boot() {
             std::span<const std::uint8_t>(record_.data(), std::min(length, record_.size())),
             state_);
         if (decoded != StateDecodeStatus::Ok) {
-            log_number(LogLevel::Warning, "state_discarded", "unreadable record, status ",
+            log_number(LogLevel::Warning, "state_discarded", "status ",
                        static_cast<std::uint32_t>(decoded));
         }
     } else if (loaded != PortStatus::NotFound) {
-        log(LogLevel::Warning, "state_discarded", "store load failed");
+        log(LogLevel::Warning, "state_discarded", "load_failed");
     }
     boot_info_ = ports_.boot.boot_info();
     {
@@ -102,14 +102,14 @@ void Agent::evaluate_reboot(const BootInfo& info) {
         return;
     }
     if (!info.reverted && state_.apply_attempts < kMaxApplyAttempts) {
-        log(LogLevel::Warning, "upgrade_not_applied", "requesting the upgrade again");
+        log(LogLevel::Warning, "upgrade_not_applied", "request_again");
         reboot_into_update();
         return;
     }
     if (info.reverted) {
-        reason.append("rolled back: new image was not confirmed; running ");
+        reason.append("rolled_back running ");
     } else {
-        reason.append("new image was not booted (refused by the boot loader?); running ");
+        reason.append("image_not_booted running ");
     }
     append_image_version(reason, info.running);
     if (profile_.report_success_after_boot) {
@@ -130,7 +130,7 @@ void Agent::start_shadow_report() {
         return;
     }
     if (shadow_base_url_length_ == 0) {
-        log(LogLevel::Warning, "shadow_report_skipped", "no shadow base URL configured");
+        log(LogLevel::Warning, "shadow_report_skipped", "no_base_url");
         after_shadow();
         return;
     }
@@ -145,7 +145,7 @@ void Agent::start_shadow_report() {
         .append("/shadow");
     TextBuilder body(payload_);
     if (!shadow_url.ok() || !build_shadow_body(body)) {
-        log(LogLevel::Error, "shadow_report_skipped", "shadow request does not fit");
+        log(LogLevel::Error, "shadow_report_skipped", "too_long");
         after_shadow();
         return;
     }
@@ -185,11 +185,11 @@ void Agent::shadow_finished(bool ok) {
     if (shadow_attempts_ < kMaxShadowAttempts) {
         const std::uint32_t delay =
             backoff_delay_ms(profile_.download, shadow_attempts_, random_.next());
-        log_number(LogLevel::Warning, "shadow_retry", "retry in ms ", delay);
+        log_number(LogLevel::Warning, "shadow_retry", "retry_ms ", delay);
         ports_.timers.start(TimerId::ShadowRetry, delay);
         return;
     }
-    log(LogLevel::Warning, "shadow_report_failed", "connecting without it");
+    log(LogLevel::Warning, "shadow_report_failed", "");
     after_shadow();
 }
 
@@ -206,7 +206,7 @@ void Agent::after_shadow() {
 void Agent::publish_shadow_mqtt() {
     TextBuilder body(payload_);
     if (!build_shadow_body(body)) {
-        log(LogLevel::Error, "shadow_report_skipped", "shadow payload does not fit");
+        log(LogLevel::Error, "shadow_report_skipped", "too_long");
         return;
     }
     publish_payload(thing_topic(ThingTopic::ShadowUpdate), body.view());
@@ -217,7 +217,7 @@ void Agent::on_connected(bool session_present) {
         return;
     }
     connected_ = true;
-    log(LogLevel::Info, "mqtt_connected", session_present ? "session present" : "clean session");
+    log(LogLevel::Info, "mqtt_connected", session_present ? "session" : "clean");
     if (profile_.shadow_transport == ShadowTransport::Mqtt) {
         publish_shadow_mqtt();
     }
@@ -231,7 +231,7 @@ void Agent::on_connected(bool session_present) {
             state_.phase = Phase::Succeeding;
         } else {
             state_.phase = Phase::Failing;
-            set_failure_reason("could not confirm the new image");
+            set_failure_reason("confirm_failed");
         }
         save_state();
     }

@@ -15,12 +15,10 @@ namespace {
 
 const char* http_error_text(HttpError error) {
     // Indexed by HttpError.
-    static constexpr const char* kTexts[] = {
-        "transport error: timeout",        "transport error: connection reset",
-        "transport error: connect failed", "transport error: name resolution failed",
-        "transport error: TLS failure",    "transport error"};
+    static constexpr const char* kTexts[] = {"timeout",    "connection_reset", "connect_failed",
+                                             "dns_failed", "tls_failed",       "transport_error"};
     const auto index = static_cast<std::size_t>(error);
-    return index < std::size(kTexts) ? kTexts[index] : "transport error";
+    return index < std::size(kTexts) ? kTexts[index] : "transport_error";
 }
 
 } // namespace
@@ -68,7 +66,7 @@ void Agent::start_fragment() {
     ++stats_.http_requests;
     if (ports_.http.start(request) != PortStatus::Ok) {
         request_kind_ = RequestKind::None;
-        schedule_retry("HTTP request could not be started");
+        schedule_retry("http_start_failed");
         return;
     }
     ports_.timers.start(TimerId::DownloadStall, profile_.download.stall_timeout_ms);
@@ -91,7 +89,7 @@ void Agent::schedule_retry(std::string_view reason) {
     if (failed_attempts_ >= profile_.download.max_attempts) {
         std::array<char, kLogDetailSize> buffer; // written before read: no memset
         TextBuilder text(buffer);
-        text.append(reason).append(" (after ").append_uint(failed_attempts_).append(" attempts)");
+        text.append(reason).append(" attempts ").append_uint(failed_attempts_);
         fail_job(text.ok() ? text.view() : reason);
         return;
     }
@@ -99,7 +97,7 @@ void Agent::schedule_retry(std::string_view reason) {
         backoff_delay_ms(profile_.download, failed_attempts_, random_.next());
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder text(buffer);
-    text.append(reason).append("; retry in ms ").append_uint(delay);
+    text.append(reason).append(" retry_ms ").append_uint(delay);
     log(LogLevel::Warning, "download_retry", text.view());
     ports_.timers.start(TimerId::DownloadRetry, delay);
 }
@@ -127,7 +125,7 @@ void Agent::handle_verdict(Verdict verdict, std::string_view reason) {
         return;
     case Verdict::RefreshUrl:
         if (url_refreshes_ >= profile_.download.max_url_refreshes) {
-            fail_job("HTTP 403 after refreshing the URL");
+            fail_job("http_403_after_refresh");
             return;
         }
         ++url_refreshes_;
@@ -171,7 +169,7 @@ bool Agent::judge_response() {
     TextBuilder reason(buffer);
     reason.append("HTTP ").append_uint(
         static_cast<std::uint64_t>(response_status_ < 0 ? 0 : response_status_));
-    reason.append(": ").append(check.reason);
+    reason.append_char(' ').append(check.reason);
     handle_verdict(check.verdict, reason.ok() ? reason.view() : check.reason);
     return false;
 }
@@ -217,7 +215,7 @@ void Agent::on_http_body(std::uint32_t request_id, std::span<const std::uint8_t>
         ports_.http.cancel(request_id_);
         request_kind_ = RequestKind::None;
         ports_.timers.cancel(TimerId::DownloadStall);
-        schedule_retry("response body longer than the requested range");
+        schedule_retry("body_too_long");
     }
 }
 
@@ -238,7 +236,7 @@ void Agent::on_http_done(std::uint32_t request_id) {
     if (received_offset_ <= response_last_) {
         if (flush_write_buffer(false)) {
             save_state();
-            schedule_retry("response body shorter than the requested range");
+            schedule_retry("body_too_short");
         }
         return;
     }
@@ -266,7 +264,7 @@ bool Agent::ensure_erased(std::uint32_t end) {
     while (erased_end_ < end) {
         if (ports_.flash.erase(erased_end_, geometry_.erase_page_size) != PortStatus::Ok) {
             log_number(LogLevel::Error, "flash_erase_failed", "offset ", erased_end_);
-            fail_job("flash erase failed");
+            fail_job("flash_erase_failed");
             return false;
         }
         erased_end_ += geometry_.erase_page_size;
@@ -303,7 +301,7 @@ bool Agent::flush_write_buffer(bool final_block) {
     }
     const auto end = static_cast<std::uint32_t>(write_buffer_start_ + length);
     if (end > geometry_.slot_size) {
-        fail_job("image larger than the update slot");
+        fail_job("image_too_large");
         return false;
     }
     if (!ensure_erased(end)) {
@@ -313,7 +311,7 @@ bool Agent::flush_write_buffer(bool final_block) {
                            std::span<const std::uint8_t>(write_buffer_.data(), length)) !=
         PortStatus::Ok) {
         log_number(LogLevel::Error, "flash_write_failed", "offset ", write_buffer_start_);
-        fail_job("flash write failed");
+        fail_job("flash_write_failed");
         return false;
     }
     stats_.bytes_written += static_cast<std::uint32_t>(length);
@@ -348,7 +346,7 @@ void Agent::download_complete() {
     download_active_ = false;
     const std::uint32_t total = state_.total;
     if (state_.has_size && total != state_.size) {
-        fail_job("downloaded size differs from the job document");
+        fail_job("size_mismatch");
         return;
     }
     if (state_.has_sha256) {
@@ -358,14 +356,14 @@ void Agent::download_complete() {
                 std::min<std::uint32_t>(total - offset, kFlashWriteBufferSize);
             if (ports_.flash.read(offset, std::span<std::uint8_t>(write_buffer_.data(), chunk)) !=
                 PortStatus::Ok) {
-                fail_job("flash read failed while verifying the image");
+                fail_job("flash_read_failed");
                 return;
             }
             hash.update(std::span<const std::uint8_t>(write_buffer_.data(), chunk));
             offset += chunk;
         }
         if (hash.finish() != state_.sha256) {
-            fail_job("SHA-256 of the downloaded image does not match the job document");
+            fail_job("sha256_mismatch");
             return;
         }
     }

@@ -153,7 +153,7 @@ void Agent::job_over(std::string_view reason) {
 void Agent::job_ended_in_cloud(ExecutionStatus status) {
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
-    reason.append("job is ").append(execution_status_text(status)).append(" in the cloud");
+    reason.append("cloud_status ").append(execution_status_text(status));
     job_over(reason.view());
 }
 
@@ -197,7 +197,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         (void)parse_job_reply(payload, reply);
         if (reply.code == RejectCode::ResourceNotFound ||
             reply.code == RejectCode::TerminalStateReached) {
-            job_over("job was deleted or ended in the cloud");
+            job_over("job_gone");
         } else {
             log(LogLevel::Warning, "describe_rejected", slice(payload, 0, 120));
         }
@@ -209,7 +209,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
     const JobParseResult result =
         parse_job(payload, doc, refresh_pending_ && state_.phase == Phase::Downloading);
     if (result == JobParseResult::NoJob) {
-        job_over("job no longer exists in the cloud");
+        job_over("job_gone");
         return;
     }
     if (result == JobParseResult::InvalidEnvelope || doc.job_id_view() != state_.job_id_view()) {
@@ -233,7 +233,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         return;
     }
     if (doc.has_size != state_.has_size || doc.size != state_.size) {
-        fail_job("the refreshed job document has a different size");
+        fail_job("refreshed_size_differs");
         return;
     }
     state_.url_length = doc.url_length; // the URL is in the record's URL field already

@@ -42,7 +42,7 @@ void Agent::publish_update() {
     update.client_token = {client_token_.data(), kClientTokenLength};
     std::string_view payload;
     if (!build_job_update(payload_, profile_.update_format, update, payload)) {
-        update.reason = "failure reason unprintable";
+        update.reason = "reason_unprintable";
         (void)build_job_update(payload_, profile_.update_format, update, payload);
     }
     update_in_flight_ = true;
@@ -100,19 +100,18 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
         if (reply.code == RejectCode::VersionMismatch &&
             update_retries_ < profile_.max_update_retries) {
             ++update_retries_;
-            log_number(LogLevel::Warning, "version_resync", "retrying with expectedVersion ",
+            log_number(LogLevel::Warning, "version_resync", "expectedVersion ",
                        state_.version_number);
             save_state();
             publish_update();
             return;
         }
-        job_over(reply.code == RejectCode::VersionMismatch
-                     ? "update rejected: VersionMismatch, retries exhausted"
-                     : "update rejected: InvalidStateTransition");
+        job_over(reply.code == RejectCode::VersionMismatch ? "rejected VersionMismatch"
+                                                           : "rejected InvalidStateTransition");
         return;
     case RejectCode::ResourceNotFound:
     case RejectCode::TerminalStateReached:
-        job_over("job no longer exists in the cloud");
+        job_over("job_gone");
         return;
     case RejectCode::RequestThrottled:
     case RejectCode::InternalError:
@@ -124,10 +123,10 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
                 backoff_delay_ms(profile_.download, update_retries_, random_.next()));
             return;
         }
-        job_over("update rejected: throttled or internal error, retries exhausted");
+        job_over("rejected throttled");
         return;
     default:
-        job_over("update rejected by the cloud");
+        job_over("rejected");
         return;
     }
 }
@@ -179,7 +178,7 @@ void Agent::reboot_into_update() {
     if (ports_.boot.request_upgrade(profile_.permanent_upgrade) != PortStatus::Ok) {
         log_job(LogLevel::Error, "request_upgrade_failed");
         if (profile_.report_success_after_boot) {
-            fail_job("the boot loader refused the upgrade request");
+            fail_job("upgrade_refused");
         } else {
             finish_job();
         }

@@ -34,56 +34,54 @@ ResponseCheck check_range_response(const ByteRange& requested, int status,
                                    const ObjectExpectation& expected) {
     if (status == 416) {
         if (requested.first == 0) {
-            return refuse(Verdict::Fail, "range not satisfiable at offset 0 (empty object)");
+            return refuse(Verdict::Fail, "empty_object");
         }
-        return refuse(Verdict::RestartFromZero,
-                      "range not satisfiable: resume offset beyond the object");
+        return refuse(Verdict::RestartFromZero, "offset_beyond_object");
     }
     if (status == 403) {
-        return refuse(Verdict::RefreshUrl, "forbidden (expired presigned URL?)");
+        return refuse(Verdict::RefreshUrl, "forbidden");
     }
     if (status == 408 || status == 429 || (status >= 500 && status <= 599)) {
-        return refuse(Verdict::Retry, "server busy or failing");
+        return refuse(Verdict::Retry, "server_error");
     }
     if (status == 200) {
-        return refuse(Verdict::Retry, "200 instead of 206: the server ignored Range");
+        return refuse(Verdict::Retry, "range_ignored");
     }
     if (status == 404 || status == 410) {
-        return refuse(Verdict::Fail, "the image does not exist");
+        return refuse(Verdict::Fail, "not_found");
     }
     if (status >= 300 && status <= 399) {
-        return refuse(Verdict::Fail, "redirect not followed");
+        return refuse(Verdict::Fail, "redirect");
     }
     if (status != 206) {
-        return refuse(Verdict::Fail, "unexpected HTTP status");
+        return refuse(Verdict::Fail, "unexpected_status");
     }
     ContentRange range;
     if (content_range.empty()) {
-        return refuse(Verdict::Retry, "206 without Content-Range");
+        return refuse(Verdict::Retry, "no_content_range");
     }
     if (parse_content_range(content_range, range) != ContentRangeStatus::Ok || range.unsatisfied) {
-        return refuse(Verdict::Retry, "malformed Content-Range");
+        return refuse(Verdict::Retry, "bad_content_range");
     }
     if (!range.length_known) {
-        return refuse(Verdict::Retry, "Content-Range without a total length");
+        return refuse(Verdict::Retry, "no_total_length");
     }
     if (range.length == 0 || range.length > expected.slot_size || range.length > kMaxImageSize) {
-        return refuse(Verdict::Fail, "image larger than the update slot");
+        return refuse(Verdict::Fail, "image_too_large");
     }
     const auto total = static_cast<std::uint32_t>(range.length);
     if (expected.total_known && total != expected.total) {
         if (expected.total_from_document) {
-            return refuse(Verdict::Fail,
-                          "Content-Range total differs from the job document's size");
+            return refuse(Verdict::Fail, "total_differs_from_document");
         }
-        return refuse(Verdict::RestartFromZero, "object size changed during the download");
+        return refuse(Verdict::RestartFromZero, "object_size_changed");
     }
     if (range.first != requested.first) {
-        return refuse(Verdict::Retry, "Content-Range start differs from the request");
+        return refuse(Verdict::Retry, "range_start_mismatch");
     }
     const bool clamped_at_end = range.last == range.length - 1 && range.last < requested.last;
     if (range.last != requested.last && !clamped_at_end) {
-        return refuse(Verdict::Retry, "Content-Range end differs from the request");
+        return refuse(Verdict::Retry, "range_end_mismatch");
     }
     ResponseCheck check;
     check.verdict = Verdict::Accept;

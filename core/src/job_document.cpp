@@ -14,26 +14,20 @@ namespace {
 constexpr std::array<std::string_view, 8> kStatusNames = {
     "QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"};
 
-// Writes reason = first + second + third; if that does not fit, just first. The literal parts are
-// C strings: cheaper at each call site than std::string_views (issue 17).
-void set_reason(JobDocument& doc, const char* first, std::string_view second = {},
-                const char* third = "") {
+// Writes reason = token + detail; if that does not fit, just the token. The token is a C string:
+// cheaper at each call site than a std::string_view (issue 17).
+void set_reason(JobDocument& doc, const char* first, std::string_view second = {}) {
     TextBuilder text(doc.reason);
-    text.append(first).append(second).append(third);
+    text.append(first).append(second);
     if (!text.ok()) {
         TextBuilder fallback(doc.reason);
         fallback.append(first);
     }
 }
 
-void set_reason_number(JobDocument& doc, const char* first, std::size_t number, const char* second,
-                       std::size_t limit) {
-    TextBuilder text(doc.reason);
-    text.append(first).append_uint(number).append(second).append_uint(limit).append_char(')');
-    if (!text.ok()) {
-        TextBuilder fallback(doc.reason);
-        fallback.append(first);
-    }
+// reason = token + ' ' + number (a token is far shorter than the reason field).
+void set_reason_number(JobDocument& doc, const char* first, std::size_t number) {
+    TextBuilder(doc.reason).append(first).append_char(' ').append_uint(number);
 }
 
 bool is_host_char(char c) {
@@ -51,12 +45,12 @@ bool valid_authority(std::string_view authority, JobDocument& doc) {
     const std::size_t colon = authority.find(':');
     const std::string_view host = slice(authority, 0, colon);
     if (host.empty() || host.size() > kMaxHostLength) {
-        set_reason(doc, "URL host is missing or too long");
+        set_reason(doc, "url_host_length");
         return false;
     }
     for (const char c : host) {
         if (!is_host_char(c)) {
-            set_reason(doc, "URL host has an invalid character");
+            set_reason(doc, "url_host_char");
             return false;
         }
     }
@@ -64,18 +58,18 @@ bool valid_authority(std::string_view authority, JobDocument& doc) {
         const std::string_view port = slice(authority, colon + 1);
         std::uint32_t value = 0;
         if (port.empty() || port.size() > 5) {
-            set_reason(doc, "URL port is not 1..65535");
+            set_reason(doc, "url_port_invalid");
             return false;
         }
         for (const char c : port) {
             if (c < '0' || c > '9') {
-                set_reason(doc, "URL port is not 1..65535");
+                set_reason(doc, "url_port_invalid");
                 return false;
             }
             value = value * 10 + static_cast<std::uint32_t>(c - '0');
         }
         if (value == 0 || value > 65535) {
-            set_reason(doc, "URL port is not 1..65535");
+            set_reason(doc, "url_port_invalid");
             return false;
         }
     }
@@ -101,9 +95,7 @@ bool scheme_is_https(std::string_view scheme, bool& https) {
 bool valid_path(std::string_view path, JobDocument& doc) {
     for (const char c : path) {
         if (!is_path_char(c)) {
-            set_reason(doc, c == ' ' ? "URL path contains a space (dual-path documents are not "
-                                       "supported)"
-                                     : "URL path contains '#' or a control character");
+            set_reason(doc, c == ' ' ? "url_path_space" : "url_path_char");
             return false;
         }
     }
@@ -111,7 +103,7 @@ bool valid_path(std::string_view path, JobDocument& doc) {
 }
 
 void url_too_long(JobDocument& doc, std::size_t length) {
-    set_reason_number(doc, "URL too long (", length, " > ", kMaxUrlLength);
+    set_reason_number(doc, "url_too_long", length);
     doc.url_length = 0;
     if (!doc.url.empty()) {
         doc.url[0] = '\0';
@@ -125,7 +117,7 @@ bool normalize_in_place(JobDocument& doc, std::size_t length) {
     const std::size_t separator = in.find("://");
     bool https = false;
     if (separator == std::string_view::npos || !scheme_is_https(slice(in, 0, separator), https)) {
-        set_reason(doc, "unsupported URL scheme (use http:// or https://)");
+        set_reason(doc, "url_scheme_unsupported");
         return false;
     }
     const std::size_t authority_start = separator + 3;
@@ -137,7 +129,7 @@ bool normalize_in_place(JobDocument& doc, std::size_t length) {
     const std::size_t path_start = rest.find_first_of("/?");
     const std::string_view authority = slice(rest, 0, path_start);
     if (authority.find('@') != std::string_view::npos) {
-        set_reason(doc, "URL user info is not supported");
+        set_reason(doc, "url_user_info");
         return false;
     }
     if (!valid_authority(authority, doc)) {
@@ -209,14 +201,14 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
             return JobParseResult::InvalidDocument;
         }
         if (status != JsonStatus::Ok) {
-            set_reason(doc, "location.url is not a string");
+            set_reason(doc, "location.url_invalid");
             return JobParseResult::InvalidDocument;
         }
         return normalize_in_place(doc, length) ? JobParseResult::Job
                                                : JobParseResult::InvalidDocument;
     }
     if (status != JsonStatus::NotFound) {
-        set_reason(doc, "location.url: ", json_status_text(status));
+        set_reason(doc, "location.url ", json_status_text(status));
         return JobParseResult::InvalidDocument;
     }
     JsonValue protocol;
@@ -226,7 +218,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         json_find(location, "host", host) != JsonStatus::Ok ||
         json_find(location, "path", path) != JsonStatus::Ok || protocol.type != JsonType::String ||
         host.type != JsonType::String || path.type != JsonType::String) {
-        set_reason(doc, "location needs a url or string protocol, host and path");
+        set_reason(doc, "location_incomplete");
         return JobParseResult::InvalidDocument;
     }
     std::array<char, 16> scheme_text;               // written before read: no memset
@@ -234,17 +226,16 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
     std::size_t scheme_length = 0;
     std::size_t host_length = 0;
     if (json_get_string(protocol, scheme_text, scheme_length) != JsonStatus::Ok) {
-        set_reason(doc, "unsupported protocol (use http or https)");
+        set_reason(doc, "protocol_unsupported");
         return JobParseResult::InvalidDocument;
     }
     bool https = false;
     if (!scheme_is_https({scheme_text.data(), scheme_length}, https)) {
-        set_reason(doc, "unsupported protocol '", {scheme_text.data(), scheme_length},
-                   "' (use http or https)");
+        set_reason(doc, "protocol_unsupported ", {scheme_text.data(), scheme_length});
         return JobParseResult::InvalidDocument;
     }
     if (json_get_string(host, host_text, host_length) != JsonStatus::Ok) {
-        set_reason(doc, "location.host is too long or invalid");
+        set_reason(doc, "location.host_invalid");
         return JobParseResult::InvalidDocument;
     }
     const std::string_view authority{host_text.data(), host_length};
@@ -263,7 +254,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         return JobParseResult::InvalidDocument;
     }
     if (path_status != JsonStatus::Ok) {
-        set_reason(doc, "location.path: ", json_status_text(path_status));
+        set_reason(doc, "location.path ", json_status_text(path_status));
         return JobParseResult::InvalidDocument;
     }
     const char* decoded = out + base + 1;
@@ -326,13 +317,13 @@ bool read_version_number(const JsonValue& execution, JobDocument& doc) {
 }
 
 // An optional member of the job document: Ok (member set) or NotFound; anything else sets the
-// reason ("<key>: <status>") and is returned as it is.
+// reason ("<key> <status>") and is returned as it is.
 JsonStatus find_optional(const JsonValue& document, const char* key, JsonValue& member,
                          JobDocument& doc) {
     const JsonStatus status = json_find(document, key, member);
     if (status != JsonStatus::Ok && status != JsonStatus::NotFound) {
         TextBuilder text(doc.reason);
-        text.append(key).append(": ").append(json_status_text(status));
+        text.append(key).append_char(' ').append(json_status_text(status));
         if (!text.ok()) {
             set_reason(doc, key);
         }
@@ -343,7 +334,7 @@ JsonStatus find_optional(const JsonValue& document, const char* key, JsonValue& 
 JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptions& options,
                               JobDocument& doc) {
     if (!read_version_number(execution, doc)) {
-        set_reason(doc, "execution.versionNumber is missing or not a 32-bit count");
+        set_reason(doc, "execution.versionNumber_invalid");
         return JobParseResult::InvalidDocument;
     }
     std::uint64_t number = 0;
@@ -360,7 +351,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
     JsonValue document;
     status = json_find(execution, "jobDocument", document);
     if (status != JsonStatus::Ok || document.type != JsonType::Object) {
-        set_reason(doc, "jobDocument is missing or not an object");
+        set_reason(doc, "jobDocument_invalid");
         return JobParseResult::InvalidDocument;
     }
     if (!options.required_operation.empty()) {
@@ -370,14 +361,14 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
             std::array<char, kMaxOperationLength + 1> text; // written before read: no memset
             std::size_t length = 0;
             (void)json_get_string(operation, text, length);
-            set_reason(doc, "unsupported operation '", {text.data(), length}, "'");
+            set_reason(doc, "operation_unsupported ", {text.data(), length});
             return JobParseResult::InvalidDocument;
         }
     }
     JsonValue location;
     status = json_find(document, "location", location);
     if (status != JsonStatus::Ok || location.type != JsonType::Object) {
-        set_reason(doc, "location is missing or not an object");
+        set_reason(doc, "location_invalid");
         return JobParseResult::InvalidDocument;
     }
     if (!doc.url.empty()) {
@@ -392,12 +383,11 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
     status = find_optional(document, "size", size, doc);
     if (status == JsonStatus::Ok) {
         if (json_get_uint(size, UINT32_MAX, number) != JsonStatus::Ok || number == 0) {
-            set_reason(doc, "size is not a positive integer");
+            set_reason(doc, "size_invalid");
             return JobParseResult::InvalidDocument;
         }
         if (number > max_size) {
-            set_reason_number(doc, "image too large (", static_cast<std::size_t>(number),
-                              " bytes > slot ", max_size);
+            set_reason_number(doc, "image_too_large", static_cast<std::size_t>(number));
             return JobParseResult::InvalidDocument;
         }
         doc.has_size = true;
@@ -412,7 +402,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
         std::size_t length = 0;
         if (json_get_string(fwversion, text, length) != JsonStatus::Ok ||
             !parse_image_version({text.data(), length}, doc.fwversion)) {
-            set_reason(doc, "fwversion is not a version like v1.2.3 or 1.2.3+4");
+            set_reason(doc, "fwversion_invalid");
             return JobParseResult::InvalidDocument;
         }
         doc.has_fwversion = true;
@@ -426,7 +416,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
         std::size_t length = 0;
         if (json_get_string(sha256, text, length) != JsonStatus::Ok ||
             !parse_hex_sha256({text.data(), length}, doc.sha256)) {
-            set_reason(doc, "sha256 is not 64 hexadecimal digits");
+            set_reason(doc, "sha256_invalid");
             return JobParseResult::InvalidDocument;
         }
         doc.has_sha256 = true;
@@ -481,11 +471,11 @@ JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOp
     JsonValue root;
     JsonStatus status = json_parse(payload, root);
     if (status != JsonStatus::Ok) {
-        set_reason(doc, "job document: ", json_status_text(status));
+        set_reason(doc, "job_document ", json_status_text(status));
         return JobParseResult::InvalidEnvelope;
     }
     if (root.type != JsonType::Object) {
-        set_reason(doc, "job document is not a JSON object");
+        set_reason(doc, "job_document_not_object");
         return JobParseResult::InvalidEnvelope;
     }
     JsonValue execution;
@@ -494,7 +484,7 @@ JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOp
         return JobParseResult::NoJob;
     }
     if (status != JsonStatus::Ok || execution.type != JsonType::Object) {
-        set_reason(doc, "execution is not an object");
+        set_reason(doc, "execution_invalid");
         return JobParseResult::InvalidEnvelope;
     }
     JsonValue job_id;
@@ -503,12 +493,11 @@ JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOp
         !is_valid_job_id(doc.job_id_view(), false)) {
         doc.job_id = {};
         doc.job_id_length = 0;
-        set_reason(doc, "execution.jobId is missing or invalid");
+        set_reason(doc, "execution.jobId_invalid");
         return JobParseResult::InvalidEnvelope;
     }
     if (payload.size() > kMaxJobPayloadSize) {
-        set_reason_number(doc, "job document too large (", payload.size(), " bytes > ",
-                          kMaxJobPayloadSize);
+        set_reason_number(doc, "job_document_too_large", payload.size());
         // Still pick up the version so that the FAILED update can carry expectedVersion.
         (void)read_version_number(execution, doc);
         return JobParseResult::InvalidDocument;

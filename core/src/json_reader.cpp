@@ -343,21 +343,21 @@ std::string_view json_status_text(JsonStatus status) {
     case JsonStatus::Ok:
         return "ok";
     case JsonStatus::Syntax:
-        return "JSON syntax error";
+        return "syntax_error";
     case JsonStatus::TooDeep:
-        return "JSON nested too deeply";
+        return "too_deep";
     case JsonStatus::NotFound:
         return "missing";
     case JsonStatus::WrongType:
-        return "wrong type";
+        return "wrong_type";
     case JsonStatus::TooLong:
-        return "too long";
+        return "too_long";
     case JsonStatus::OutOfRange:
-        return "out of range";
+        return "out_of_range";
     case JsonStatus::DuplicateKey:
-        return "duplicate key";
+        return "duplicate_key";
     case JsonStatus::EmbeddedNul:
-        return "string contains NUL";
+        return "nul_in_string";
     }
     return "unknown";
 }

@@ -91,7 +91,9 @@ TEST_CASE("verified profile: a rollback is reported FAILED with the reason", "[c
     CHECK(world.running == ImageVersion{1, 0, 0, 0});
     REQUIRE(world.execution("job1") != nullptr);
     CHECK(world.execution("job1")->status == "FAILED");
-    CHECK(world.execution("job1")->status_details.value("reason", "").find("rolled back") == 0);
+    CHECK(world.execution("job1")
+              ->status_details.value("reason", "")
+              .find("rolled_back running v1.0.0") == 0);
     CHECK(world.agent->phase() == Phase::Idle);
 }
 
@@ -219,19 +221,19 @@ TEST_CASE("invalid or unusable job documents are reported FAILED with a reason (
     };
     const Case cases[] = {
         {"missing location", {{"operation", "app_fw_update"}}, "location"},
-        {"not a firmware job", {{"operation", "reboot"}}, "unsupported operation"},
+        {"not a firmware job", {{"operation", "reboot"}}, "operation_unsupported reboot"},
         {"unsupported scheme",
          {{"operation", "app_fw_update"}, {"location", {{"url", "ftp://h/x"}}}},
-         "scheme"},
+         "url_scheme_unsupported"},
         {"URL too long",
          {{"operation", "app_fw_update"},
           {"location", {{"url", "https://h/" + std::string(3000, 'x')}}}},
-         "URL too long"},
+         "url_too_long 3010"},
         {"oversized document",
          {{"operation", "app_fw_update"},
           {"location", {{"url", "https://h/x"}}},
           {"padding", std::string(9000, 'p')}},
-         "too large"},
+         "job_document_too_large"},
     };
     for (const Case& c : cases) {
         INFO(c.name);
@@ -306,7 +308,7 @@ TEST_CASE("too many failures fail the job with the cause (FB-27)", "[core][agent
     world.run();
     CHECK(world.execution("job1")->status == "FAILED");
     CHECK(world.execution("job1")->status_details.value("reason", "") ==
-          "HTTP 503: server busy or failing (after 8 attempts)");
+          "HTTP 503 server_error attempts 8");
     CHECK(world.reboots == 0);
     CHECK(world.agent->phase() == Phase::Idle);
 }
@@ -388,7 +390,7 @@ TEST_CASE("the SHA-256 in the document catches a replaced object of the same siz
     world.make_image(12000, 77); // same size, other content, from 8192 on
     world.run();
     CHECK(world.execution("job1")->status == "FAILED");
-    CHECK(world.execution("job1")->status_details.value("reason", "").find("SHA-256") == 0);
+    CHECK(world.execution("job1")->status_details.value("reason", "") == "sha256_mismatch");
     CHECK(world.reboots == 0);
 }
 
@@ -470,7 +472,7 @@ TEST_CASE("a stalled download times out and resumes at the byte it reached", "[c
     world.run();
     require_updated(world);
     CHECK(stalled);
-    CHECK(count_containing(world.events, "download stalled") == 1);
+    CHECK(count_containing(world.events, "download_stalled") == 1);
     CHECK(count_containing(world.http_log, " 5596-") == 1); // 4096 + 1500
 }
 
@@ -525,10 +527,10 @@ TEST_CASE("a power cut after a partial fragment resumes from the start of its fl
     };
     world.boot_and_offer_job();
     // Deliver until the stall timer has handled the broken response (offset saved mid-page).
-    for (int i = 0; i < 2000 && count_containing(world.events, "download stalled") == 0; ++i) {
+    for (int i = 0; i < 2000 && count_containing(world.events, "download_stalled") == 0; ++i) {
         world.step();
     }
-    REQUIRE(count_containing(world.events, "download stalled") == 1);
+    REQUIRE(count_containing(world.events, "download_stalled") == 1);
     world.power_cut();
     world.power_on();
     world.run();

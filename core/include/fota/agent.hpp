@@ -105,7 +105,7 @@ private:
     void publish_update();
     void update_accepted();
     void job_over(std::string_view reason);
-    /// job_over with "job is <status> in the cloud".
+    /// job_over with "cloud_status <status>".
     void job_ended_in_cloud(ExecutionStatus status);
     void finish_job();
     void fail_job(std::string_view reason);

@@ -176,7 +176,7 @@ constexpr Vector kVectors[] = {
 >connected
 <mqtt.subscribe $aws/things/dev1/jobs/job1/update/accepted
 <mqtt.subscribe $aws/things/dev1/jobs/job1/update/rejected
-<mqtt.publish $aws/things/dev1/jobs/job1/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"rolled back: new image was not confirmed; running v1.0.0"},"expectedVersion":"3","clientToken":"910a2dec"}
+<mqtt.publish $aws/things/dev1/jobs/job1/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"rolled_back running v1.0.0"},"expectedVersion":"3","clientToken":"910a2dec"}
 >msg $aws/things/dev1/jobs/job1/update/accepted {"clientToken":"910a2dec","timestamp":4}
 <mqtt.unsubscribe $aws/things/dev1/jobs/job1/update/accepted
 <mqtt.unsubscribe $aws/things/dev1/jobs/job1/update/rejected
@@ -236,7 +236,7 @@ constexpr Vector kVectors[] = {
 <mqtt.unsubscribe $aws/things/dev1/jobs/notify-next
 <mqtt.subscribe $aws/things/dev1/jobs/bad1/update/accepted
 <mqtt.subscribe $aws/things/dev1/jobs/bad1/update/rejected
-<mqtt.publish $aws/things/dev1/jobs/bad1/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"location is missing or not an object"},"expectedVersion":"1","clientToken":"beeb8da1"}
+<mqtt.publish $aws/things/dev1/jobs/bad1/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"location_invalid"},"expectedVersion":"1","clientToken":"beeb8da1"}
 =phase failing
 >msg $aws/things/dev1/jobs/bad1/update/accepted {"clientToken":"beeb8da1","timestamp":2}
 <mqtt.unsubscribe $aws/things/dev1/jobs/bad1/update/accepted
@@ -248,7 +248,7 @@ constexpr Vector kVectors[] = {
 <mqtt.unsubscribe $aws/things/dev1/jobs/notify-next
 <mqtt.subscribe $aws/things/dev1/jobs/bad2/update/accepted
 <mqtt.subscribe $aws/things/dev1/jobs/bad2/update/rejected
-<mqtt.publish $aws/things/dev1/jobs/bad2/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"unsupported URL scheme (use http:// or https://)"},"expectedVersion":"1","clientToken":"71c18690"}
+<mqtt.publish $aws/things/dev1/jobs/bad2/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"url_scheme_unsupported"},"expectedVersion":"1","clientToken":"71c18690"}
 >msg $aws/things/dev1/jobs/notify-next {"timestamp":1,"execution":{"jobId":"bad2"
 =phase failing
 )fota"},
@@ -566,7 +566,7 @@ constexpr Vector kVectors[] = {
 <timer.cancel retry
 <timer.cancel stall
 <timer.cancel jobcheck
-<mqtt.publish $aws/things/dev1/jobs/job1/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"HTTP 500: server busy or failing (after 8 attempts)"},"expectedVersion":"2","clientToken":"cb435c8e"}
+<mqtt.publish $aws/things/dev1/jobs/job1/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"HTTP 500 server_error attempts 8"},"expectedVersion":"2","clientToken":"cb435c8e"}
 <timer.start update 30000
 >timer retry
 >status 500
@@ -608,7 +608,7 @@ constexpr Vector kVectors[] = {
 >header Content-Range: bytes 4096-5999/6000
 >body 1904
 >done
-<mqtt.publish $aws/things/dev1/jobs/job3/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"SHA-256 of the downloaded image does not match the job document"},"expectedVersion":"2","clientToken":"f893a2ee"}
+<mqtt.publish $aws/things/dev1/jobs/job3/update {"status":"FAILED","statusDetails":{"nextState":"none","reason":"sha256_mismatch"},"expectedVersion":"2","clientToken":"f893a2ee"}
 =phase failing
 )fota"},
 };
