@@ -5,8 +5,6 @@
 #include "fota/agent.hpp"
 #include "fota/text.hpp"
 
-#include "fota/sha256.hpp"
-
 #include <algorithm>
 #include <cstring>
 
@@ -350,19 +348,12 @@ void Agent::download_complete() {
         return;
     }
     if (state_.has_sha256) {
-        Sha256 hash;
-        for (std::uint32_t offset = 0; offset < total;) {
-            const std::uint32_t chunk =
-                std::min<std::uint32_t>(total - offset, kFlashWriteBufferSize);
-            if (ports_.flash.read(offset, std::span<std::uint8_t>(write_buffer_.data(), chunk)) !=
-                PortStatus::Ok) {
-                fail_job("flash_read_failed");
-                return;
-            }
-            hash.update(std::span<const std::uint8_t>(write_buffer_.data(), chunk));
-            offset += chunk;
+        Flash::Digest digest;
+        if (ports_.flash.sha256(total, digest) != PortStatus::Ok) {
+            fail_job("flash_read_failed");
+            return;
         }
-        if (hash.finish() != state_.sha256) {
+        if (digest != state_.sha256) {
             fail_job("sha256_mismatch");
             return;
         }

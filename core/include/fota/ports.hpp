@@ -11,6 +11,7 @@
 //   target): the platform owns the objects and their lifetime.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -110,16 +111,21 @@ struct FlashGeometry {
 /// The MCUboot secondary slot, addressed from its start. Offsets and lengths obey the geometry:
 /// erase() takes whole pages, write() whole write blocks onto erased flash (NOR: a write only
 /// clears bits). The core erases each page lazily right before its first write, like Zephyr's
-/// stream_flash, and reads the image back to verify its SHA-256 before requesting the upgrade.
+/// stream_flash, and has the image read back and hashed (sha256) before requesting the upgrade.
 /// Chosen over a "DFU target" (init/write/finish) port because resuming after a power cut needs
 /// the core to know which pages are erased and where the persisted offset lies; MCUboot's own
 /// trailer handling stays in the Boot port.
+/// The SHA-256 is the platform's too (issue 17: the core carries no hash code): on the nRF9160 the
+/// CC310 through nrf_security (or Zephyr's flash_img_check), on the host a software one.
 class Flash {
 public:
+    using Digest = std::array<std::uint8_t, 32>;
+
     virtual FlashGeometry geometry() const = 0;
     virtual PortStatus erase(std::uint32_t offset, std::uint32_t length) = 0;
     virtual PortStatus write(std::uint32_t offset, std::span<const std::uint8_t> data) = 0;
-    virtual PortStatus read(std::uint32_t offset, std::span<std::uint8_t> data) = 0;
+    /// SHA-256 (FIPS 180-4) of the slot's first length bytes, as they read back from flash.
+    virtual PortStatus sha256(std::uint32_t length, Digest& digest) = 0;
 
 protected:
     ~Flash() = default;

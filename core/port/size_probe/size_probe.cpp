@@ -32,7 +32,7 @@ public:
     PortStatus write(std::uint32_t, std::span<const std::uint8_t>) override {
         return PortStatus::Ok;
     }
-    PortStatus read(std::uint32_t, std::span<std::uint8_t>) override { return PortStatus::Ok; }
+    PortStatus sha256(std::uint32_t, Digest&) override { return PortStatus::Ok; }
     BootInfo boot_info() const override { return {}; }
     PortStatus request_upgrade(bool) override { return PortStatus::Ok; }
     PortStatus confirm() override { return PortStatus::Ok; }

@@ -62,7 +62,7 @@ public:
     FlashGeometry geometry() const override;
     PortStatus erase(std::uint32_t offset, std::uint32_t length) override;
     PortStatus write(std::uint32_t offset, std::span<const std::uint8_t> data) override;
-    PortStatus read(std::uint32_t offset, std::span<std::uint8_t> data) override;
+    PortStatus sha256(std::uint32_t length, Digest& digest) override;
     // Boot
     BootInfo boot_info() const override;
     PortStatus request_upgrade(bool permanent) override;

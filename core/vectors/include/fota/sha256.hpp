@@ -1,5 +1,6 @@
-// SHA-256 (FIPS 180-4), incremental, no heap. Used to verify the downloaded image against the
-// job document's "sha256" by reading the slot back through the Flash port.
+// SHA-256 (FIPS 180-4), incremental, no heap: the software hash behind the fake device's
+// Flash::sha256 (the vectors on the host and on QEMU) and the tests' job documents. Not part of
+// the core: on the nRF9160 the Flash port hashes with the CC310 (issue 17).
 #pragma once
 
 #include <array>
