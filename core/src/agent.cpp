@@ -34,23 +34,23 @@ Agent::Agent(const AgentConfig& config, const Ports& ports)
 
 // ---- helpers ------------------------------------------------------------------------------
 
-void Agent::log(LogLevel level, const char* name, std::string_view detail) {
-    ports_.log.event(level, name, detail);
+void Agent::log(LogLevel level, Event event, std::string_view detail) {
+    ports_.log.event(level, event, detail);
 }
 
-void Agent::log(LogLevel level, const char* name, const char* detail) {
-    ports_.log.event(level, name, detail);
+void Agent::log(LogLevel level, Event event, const char* detail) {
+    ports_.log.event(level, event, detail);
 }
 
-void Agent::log_job(LogLevel level, const char* name) {
-    ports_.log.event(level, name, state_.job_id_view());
+void Agent::log_job(LogLevel level, Event event) {
+    ports_.log.event(level, event, state_.job_id_view());
 }
 
-void Agent::log_number(LogLevel level, const char* name, const char* text, std::uint32_t number) {
+void Agent::log_number(LogLevel level, Event event, const char* text, std::uint32_t number) {
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder detail(buffer);
     detail.append(text).append_uint(number);
-    ports_.log.event(level, name, detail.view());
+    ports_.log.event(level, event, detail.view());
 }
 
 JobDocument& Agent::scratch_doc() {
@@ -72,7 +72,7 @@ void Agent::save_state() {
     ++stats_.state_saves;
     if (length == 0 || ports_.store.save(std::span<const std::uint8_t>(record_.data(), length)) !=
                            PortStatus::Ok) {
-        log(LogLevel::Error, "state_save_failed", phase_text(state_.phase));
+        log(LogLevel::Error, Event::StateSaveFailed, phase_text(state_.phase));
     }
 }
 
@@ -95,11 +95,11 @@ std::string_view Agent::thing_topic(ThingTopic which) {
 
 void Agent::publish_payload(std::string_view topic, std::string_view payload) {
     if (topic.empty() || payload.empty()) {
-        log(LogLevel::Error, "message_not_built", topic);
+        log(LogLevel::Error, Event::MessageNotBuilt, topic);
         return;
     }
     if (ports_.mqtt.publish(topic, payload) != PortStatus::Ok) {
-        log(LogLevel::Warning, "publish_failed", topic);
+        log(LogLevel::Warning, Event::PublishFailed, topic);
     }
 }
 
@@ -139,7 +139,7 @@ void Agent::on_timer(TimerId id) {
                 return;
             }
             ++update_retries_;
-            log_job(LogLevel::Warning, "update_resend");
+            log_job(LogLevel::Warning, Event::UpdateResend);
             publish_update();
         }
         return;

@@ -31,13 +31,13 @@ void Agent::on_boot() {
     }
     booted_ = true;
     if (!config_ok_) {
-        log(LogLevel::Error, "invalid_config", "thing_or_url");
+        log(LogLevel::Error, Event::InvalidConfig, "thing_or_url");
         return;
     }
     geometry_ = ports_.flash.geometry();
     if (!valid_geometry(geometry_)) {
         config_ok_ = false;
-        log(LogLevel::Error, "invalid_config", "flash_geometry");
+        log(LogLevel::Error, Event::InvalidConfig, "flash_geometry");
         return;
     }
     std::size_t length = 0;
@@ -47,11 +47,11 @@ void Agent::on_boot() {
             std::span<const std::uint8_t>(record_.data(), std::min(length, record_.size())),
             state_);
         if (decoded != StateDecodeStatus::Ok) {
-            log_number(LogLevel::Warning, "state_discarded", "status ",
+            log_number(LogLevel::Warning, Event::StateDiscarded, "status ",
                        static_cast<std::uint32_t>(decoded));
         }
     } else if (loaded != PortStatus::NotFound) {
-        log(LogLevel::Warning, "state_discarded", "load_failed");
+        log(LogLevel::Warning, Event::StateDiscarded, "load_failed");
     }
     boot_info_ = ports_.boot.boot_info();
     {
@@ -62,7 +62,7 @@ void Agent::on_boot() {
             .append(boot_info_.reverted ? " reverted" : "")
             .append(" phase=")
             .append(phase_text(state_.phase));
-        log(LogLevel::Info, "boot", detail.view());
+        log(LogLevel::Info, Event::Boot, detail.view());
     }
     if (state_.phase == Phase::Rebooting || state_.phase == Phase::Confirming) {
         evaluate_reboot(boot_info_);
@@ -79,7 +79,7 @@ void Agent::on_boot() {
         write_buffer_start_ = received_offset_;
         write_buffer_fill_ = 0;
         state_.download_offset = received_offset_;
-        log_number(LogLevel::Info, "download_resume", "offset ", received_offset_);
+        log_number(LogLevel::Info, Event::DownloadResume, "offset ", received_offset_);
     }
     start_shadow_report();
 }
@@ -90,7 +90,7 @@ void Agent::evaluate_reboot(const BootInfo& info) {
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
     if (target_running && !info.reverted) {
-        log_job(LogLevel::Info, "update_booted");
+        log_job(LogLevel::Info, Event::UpdateBooted);
         if (!info.confirmed) {
             state_.phase = Phase::Confirming;
         } else if (profile_.report_success_after_boot) {
@@ -102,7 +102,7 @@ void Agent::evaluate_reboot(const BootInfo& info) {
         return;
     }
     if (!info.reverted && state_.apply_attempts < kMaxApplyAttempts) {
-        log(LogLevel::Warning, "upgrade_not_applied", "request_again");
+        log(LogLevel::Warning, Event::UpgradeNotApplied);
         reboot_into_update();
         return;
     }
@@ -115,10 +115,10 @@ void Agent::evaluate_reboot(const BootInfo& info) {
     if (profile_.report_success_after_boot) {
         state_.phase = Phase::Failing;
         set_failure_reason(reason.view());
-        log(LogLevel::Error, "update_failed", reason.view());
+        log(LogLevel::Error, Event::UpdateFailed, reason.view());
     } else {
         // SUCCEEDED was already reported (the seed's order); all that is left is the log.
-        log(LogLevel::Error, "rollback_after_success", reason.view());
+        log(LogLevel::Error, Event::RollbackAfterSuccess, reason.view());
         state_.reset();
     }
     save_state();
@@ -130,7 +130,7 @@ void Agent::start_shadow_report() {
         return;
     }
     if (shadow_base_url_length_ == 0) {
-        log(LogLevel::Warning, "shadow_report_skipped", "no_base_url");
+        log(LogLevel::Warning, Event::ShadowReportSkipped, "no_base_url");
         after_shadow();
         return;
     }
@@ -145,7 +145,7 @@ void Agent::start_shadow_report() {
         .append("/shadow");
     TextBuilder body(payload_);
     if (!shadow_url.ok() || !build_shadow_body(body)) {
-        log(LogLevel::Error, "shadow_report_skipped", "too_long");
+        log(LogLevel::Error, Event::ShadowReportSkipped, "too_long");
         after_shadow();
         return;
     }
@@ -177,7 +177,7 @@ bool Agent::build_shadow_body(TextBuilder& out) {
 
 void Agent::shadow_finished(bool ok) {
     if (ok) {
-        log(LogLevel::Info, "shadow_reported");
+        log(LogLevel::Info, Event::ShadowReported);
         after_shadow();
         return;
     }
@@ -185,11 +185,11 @@ void Agent::shadow_finished(bool ok) {
     if (shadow_attempts_ < kMaxShadowAttempts) {
         const std::uint32_t delay =
             backoff_delay_ms(profile_.download, shadow_attempts_, random_.next());
-        log_number(LogLevel::Warning, "shadow_retry", "retry_ms ", delay);
+        log_number(LogLevel::Warning, Event::ShadowRetry, "retry_ms ", delay);
         ports_.timers.start(TimerId::ShadowRetry, delay);
         return;
     }
-    log(LogLevel::Warning, "shadow_report_failed", "");
+    log(LogLevel::Warning, Event::ShadowReportFailed);
     after_shadow();
 }
 
@@ -206,7 +206,7 @@ void Agent::after_shadow() {
 void Agent::publish_shadow_mqtt() {
     TextBuilder body(payload_);
     if (!build_shadow_body(body)) {
-        log(LogLevel::Error, "shadow_report_skipped", "too_long");
+        log(LogLevel::Error, Event::ShadowReportSkipped, "too_long");
         return;
     }
     publish_payload(thing_topic(ThingTopic::ShadowUpdate), body.view());
@@ -217,14 +217,14 @@ void Agent::on_connected(bool session_present) {
         return;
     }
     connected_ = true;
-    log(LogLevel::Info, "mqtt_connected", session_present ? "session" : "clean");
+    log(LogLevel::Info, Event::MqttConnected, session_present ? "session" : "clean");
     if (profile_.shadow_transport == ShadowTransport::Mqtt) {
         publish_shadow_mqtt();
     }
     if (state_.phase == Phase::Confirming) {
         const bool confirmed = ports_.boot.confirm() == PortStatus::Ok;
         log_job(confirmed ? LogLevel::Info : LogLevel::Error,
-                confirmed ? "image_confirmed" : "confirm_failed");
+                confirmed ? Event::ImageConfirmed : Event::ConfirmFailed);
         if (!profile_.report_success_after_boot) {
             state_.reset();
         } else if (confirmed) {
@@ -299,7 +299,7 @@ void Agent::on_disconnected() {
     describe_in_flight_ = false;
     ports_.timers.cancel(TimerId::UpdateResponse);
     ports_.timers.cancel(TimerId::JobCheck);
-    log(LogLevel::Info, "mqtt_disconnected");
+    log(LogLevel::Info, Event::MqttDisconnected);
 }
 
 } // namespace fota

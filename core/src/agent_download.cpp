@@ -96,7 +96,7 @@ void Agent::schedule_retry(std::string_view reason) {
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder text(buffer);
     text.append(reason).append(" retry_ms ").append_uint(delay);
-    log(LogLevel::Warning, "download_retry", text.view());
+    log(LogLevel::Warning, Event::DownloadRetry, text.view());
     ports_.timers.start(TimerId::DownloadRetry, delay);
 }
 
@@ -114,7 +114,7 @@ void Agent::handle_verdict(Verdict verdict, std::string_view reason) {
             fail_job(reason);
             return;
         }
-        log(LogLevel::Warning, "download_restart", reason);
+        log(LogLevel::Warning, Event::DownloadRestart, reason);
         reset_download_progress();
         state_.total_known = state_.has_size;
         state_.total = state_.size;
@@ -129,7 +129,7 @@ void Agent::handle_verdict(Verdict verdict, std::string_view reason) {
         ++url_refreshes_;
         ++stats_.url_refreshes;
         refresh_pending_ = true;
-        log(LogLevel::Warning, "url_refresh", reason);
+        log(LogLevel::Warning, Event::UrlRefresh, reason);
         publish_describe(); // when offline, on_connected describes the job
         return;
     case Verdict::Fail:
@@ -261,7 +261,7 @@ void Agent::on_http_error(std::uint32_t request_id, HttpError error) {
 bool Agent::ensure_erased(std::uint32_t end) {
     while (erased_end_ < end) {
         if (ports_.flash.erase(erased_end_, geometry_.erase_page_size) != PortStatus::Ok) {
-            log_number(LogLevel::Error, "flash_erase_failed", "offset ", erased_end_);
+            log_number(LogLevel::Error, Event::FlashEraseFailed, "offset ", erased_end_);
             fail_job("flash_erase_failed");
             return false;
         }
@@ -308,7 +308,7 @@ bool Agent::flush_write_buffer(bool final_block) {
     if (ports_.flash.write(write_buffer_start_,
                            std::span<const std::uint8_t>(write_buffer_.data(), length)) !=
         PortStatus::Ok) {
-        log_number(LogLevel::Error, "flash_write_failed", "offset ", write_buffer_start_);
+        log_number(LogLevel::Error, Event::FlashWriteFailed, "offset ", write_buffer_start_);
         fail_job("flash_write_failed");
         return false;
     }
@@ -361,7 +361,7 @@ void Agent::download_complete() {
     state_.download_offset = total;
     state_.phase = Phase::Applying;
     save_state();
-    log_number(LogLevel::Info, "download_complete", "bytes ", total);
+    log_number(LogLevel::Info, Event::DownloadComplete, "bytes ", total);
     publish_update();
 }
 

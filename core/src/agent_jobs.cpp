@@ -24,7 +24,7 @@ void Agent::on_message(std::string_view topic, std::string_view payload) {
             if (parsed.accepted) {
                 handle_job_message(payload);
             } else {
-                log(LogLevel::Warning, "next_job_query_rejected", slice(payload, 0, 120));
+                log(LogLevel::Warning, Event::NextJobQueryRejected, slice(payload, 0, 120));
             }
         } else if (job_in_hand() && parsed.job_id == state_.job_id_view()) {
             handle_describe_reply(parsed.accepted, payload);
@@ -34,11 +34,11 @@ void Agent::on_message(std::string_view topic, std::string_view payload) {
         if (job_in_hand() && parsed.job_id == state_.job_id_view()) {
             handle_update_reply(parsed.accepted, payload);
         } else {
-            log(LogLevel::Debug, "stale_update_reply", parsed.job_id);
+            log(LogLevel::Debug, Event::StaleUpdateReply, parsed.job_id);
         }
         return;
     default:
-        log(LogLevel::Debug, "message_ignored", topic);
+        log(LogLevel::Debug, Event::MessageIgnored, topic);
         return;
     }
 }
@@ -57,13 +57,13 @@ void Agent::handle_job_message(std::string_view payload) {
     // the job in hand is still the head of the queue.
     const JobParseResult result = parse_job(payload, doc, !job_in_hand());
     if (result == JobParseResult::InvalidEnvelope) {
-        log(LogLevel::Warning, "job_message_unusable", doc.reason_view());
+        log(LogLevel::Warning, Event::JobMessageUnusable, doc.reason_view());
         return;
     }
     if (job_in_hand()) {
         if (result != JobParseResult::NoJob && doc.job_id_view() == state_.job_id_view()) {
             ++stats_.duplicates_ignored;
-            log_job(LogLevel::Info, "duplicate_job_ignored");
+            log_job(LogLevel::Info, Event::DuplicateJobIgnored);
             if (state_.phase == Phase::Downloading && !update_in_flight_ &&
                 doc.has_version_number) {
                 state_.version_number = doc.version_number;
@@ -78,12 +78,12 @@ void Agent::handle_job_message(std::string_view payload) {
         return;
     }
     if (result == JobParseResult::NoJob) {
-        log(LogLevel::Debug, "no_pending_job");
+        log(LogLevel::Debug, Event::NoPendingJob);
         return;
     }
     if (abandoned_job_length_ != 0 &&
         doc.job_id_view() == std::string_view(abandoned_job_.data(), abandoned_job_length_)) {
-        log(LogLevel::Warning, "abandoned_job_ignored", doc.job_id_view());
+        log(LogLevel::Warning, Event::AbandonedJobIgnored, doc.job_id_view());
         return;
     }
     if (result == JobParseResult::InvalidDocument) {
@@ -104,7 +104,7 @@ void Agent::adopt_job(const JobDocument& doc, Phase phase) {
     update_retries_ = 0;
 }
 
-void Agent::announce_job(LogLevel level, const char* event, std::string_view detail) {
+void Agent::announce_job(LogLevel level, Event event, std::string_view detail) {
     save_state();
     log(level, event, detail);
     if (connected_) {
@@ -132,17 +132,17 @@ void Agent::take_job(const JobDocument& doc) {
     restarts_from_zero_ = 0;
     reset_download_progress();
     ++stats_.jobs_taken;
-    announce_job(LogLevel::Info, "job_taken", state_.job_id_view());
+    announce_job(LogLevel::Info, Event::JobTaken, state_.job_id_view());
 }
 
 void Agent::start_failing_job(const JobDocument& doc) {
     adopt_job(doc, Phase::Failing);
     set_failure_reason(doc.reason_view());
-    announce_job(LogLevel::Warning, "job_document_invalid", failure_reason());
+    announce_job(LogLevel::Warning, Event::JobDocumentInvalid, failure_reason());
 }
 
 void Agent::job_over(std::string_view reason) {
-    log(LogLevel::Warning, "job_abandoned", reason);
+    log(LogLevel::Warning, Event::JobAbandoned, reason);
     if (state_.phase == Phase::Failing) {
         abandoned_job_length_ = state_.job_id_length;
         std::copy_n(state_.job_id.data(), state_.job_id.size(), abandoned_job_.data());
@@ -185,7 +185,7 @@ void Agent::fail_job(std::string_view reason) {
     set_failure_reason(reason); // copied first: reason may lie in the scratch space (a document)
     update_retries_ = 0;
     save_state();
-    log(LogLevel::Error, "job_failed", failure_reason());
+    log(LogLevel::Error, Event::JobFailed, failure_reason());
     update_in_flight_ = false;
     publish_update();
 }
@@ -199,7 +199,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
             reply.code == RejectCode::TerminalStateReached) {
             job_over("job_gone");
         } else {
-            log(LogLevel::Warning, "describe_rejected", slice(payload, 0, 120));
+            log(LogLevel::Warning, Event::DescribeRejected, slice(payload, 0, 120));
         }
         return;
     }
@@ -213,7 +213,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
         return;
     }
     if (result == JobParseResult::InvalidEnvelope || doc.job_id_view() != state_.job_id_view()) {
-        log(LogLevel::Warning, "describe_reply_unusable", doc.reason_view());
+        log(LogLevel::Warning, Event::DescribeReplyUnusable, doc.reason_view());
         return;
     }
     if (is_terminal(doc.status)) {
@@ -238,7 +238,7 @@ void Agent::handle_describe_reply(bool accepted, std::string_view payload) {
     }
     state_.url_length = doc.url_length; // the URL is in the record's URL field already
     save_state();
-    log_job(LogLevel::Info, "url_refreshed");
+    log_job(LogLevel::Info, Event::UrlRefreshed);
     start_fragment();
 }
 

@@ -53,18 +53,18 @@ void Agent::publish_update() {
 
 void Agent::handle_update_reply(bool accepted, std::string_view payload) {
     if (!update_in_flight_) {
-        log_job(LogLevel::Debug, "unexpected_update_reply");
+        log_job(LogLevel::Debug, Event::UnexpectedUpdateReply);
         return;
     }
     JobReply reply;
     if (!parse_job_reply(payload, reply)) {
-        log_job(LogLevel::Warning, "update_reply_unreadable");
+        log_job(LogLevel::Warning, Event::UpdateReplyUnreadable);
         return;
     }
     if (profile_.update_format == UpdateFormat::Seed &&
         (!reply.has_client_token ||
          reply.client_token_view() != std::string_view(client_token_.data(), kClientTokenLength))) {
-        log(LogLevel::Debug, "stale_update_reply", reply.client_token_view());
+        log(LogLevel::Debug, Event::StaleUpdateReply, reply.client_token_view());
         return;
     }
     ports_.timers.cancel(TimerId::UpdateResponse);
@@ -89,7 +89,7 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
     case RejectCode::VersionMismatch:
     case RejectCode::InvalidStateTransition:
         if (reply.has_execution_state && reply.state_status == sent && is_terminal(sent)) {
-            log(LogLevel::Info, "update_already_applied", execution_status_text(sent));
+            log(LogLevel::Info, Event::UpdateAlreadyApplied, execution_status_text(sent));
             update_accepted();
             return;
         }
@@ -100,7 +100,7 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
         if (reply.code == RejectCode::VersionMismatch &&
             update_retries_ < profile_.max_update_retries) {
             ++update_retries_;
-            log_number(LogLevel::Warning, "version_resync", "expectedVersion ",
+            log_number(LogLevel::Warning, Event::VersionResync, "expectedVersion ",
                        state_.version_number);
             save_state();
             publish_update();
@@ -136,7 +136,7 @@ void Agent::update_accepted() {
     case Phase::Starting:
         state_.phase = Phase::Downloading;
         save_state();
-        log(LogLevel::Info, "download_started", slice(url(), 0, 120));
+        log(LogLevel::Info, Event::DownloadStarted, slice(url(), 0, 120));
         start_download();
         if (state_.phase == Phase::Downloading && connected_) {
             ports_.timers.start(TimerId::JobCheck, profile_.job_check_interval_ms);
@@ -153,14 +153,14 @@ void Agent::update_accepted() {
         return;
     case Phase::Succeeding:
         if (profile_.report_success_after_boot) {
-            log_job(LogLevel::Info, "job_succeeded");
+            log_job(LogLevel::Info, Event::JobSucceeded);
             finish_job();
         } else {
             reboot_into_update();
         }
         return;
     case Phase::Failing:
-        log_job(LogLevel::Info, "job_failed_reported");
+        log_job(LogLevel::Info, Event::JobFailedReported);
         finish_job();
         return;
     default:
@@ -176,7 +176,7 @@ void Agent::reboot_into_update() {
     ++state_.apply_attempts;
     save_state();
     if (ports_.boot.request_upgrade(profile_.permanent_upgrade) != PortStatus::Ok) {
-        log_job(LogLevel::Error, "request_upgrade_failed");
+        log_job(LogLevel::Error, Event::RequestUpgradeFailed);
         if (profile_.report_success_after_boot) {
             fail_job("upgrade_refused");
         } else {
@@ -184,7 +184,7 @@ void Agent::reboot_into_update() {
         }
         return;
     }
-    log_job(LogLevel::Info, "rebooting");
+    log_job(LogLevel::Info, Event::Rebooting);
     rebooted_ = true;
     ports_.boot.reboot();
 }

@@ -1,5 +1,6 @@
 #include "fake_world.hpp"
 
+#include "fota/event_names.hpp"
 #include "fota/image_version.hpp"
 #include "fota/sha256.hpp"
 
@@ -423,8 +424,8 @@ void World::cancel(TimerId id) {
     timers_.erase(id);
 }
 
-void World::event(LogLevel, std::string_view name, std::string_view detail) {
-    events.push_back(std::string(name) + ": " + std::string(detail));
+void World::event(LogLevel, Event event, std::string_view detail) {
+    events.push_back(std::string(event_name(event)) + ": " + std::string(detail));
 }
 
 } // namespace fota::test

@@ -107,7 +107,7 @@ private:
     void violation(std::string_view) override { ++flash_violations; }
     void start(TimerId id, std::uint32_t delay_ms) override;
     void cancel(TimerId id) override;
-    void event(LogLevel level, std::string_view name, std::string_view detail) override;
+    void event(LogLevel level, Event event, std::string_view detail) override;
 
     void deliver(const std::string& topic, const nlohmann::json& payload);
     void handle_jobs_publish(const std::string& topic, const std::string& payload);

@@ -99,7 +99,7 @@ private:
     void handle_update_reply(bool accepted, std::string_view payload);
     void handle_describe_reply(bool accepted, std::string_view payload);
     void adopt_job(const JobDocument& doc, Phase phase);
-    void announce_job(LogLevel level, const char* event, std::string_view detail);
+    void announce_job(LogLevel level, Event event, std::string_view detail);
     void take_job(const JobDocument& doc);
     void start_failing_job(const JobDocument& doc);
     void publish_update();
@@ -129,13 +129,14 @@ private:
 
     // helpers
     void save_state();
-    // Event names and literal details are C strings: a std::string_view built from a literal at
-    // each call site costs about 20 bytes of Thumb code more than a pointer (issue 17).
-    void log(LogLevel level, const char* name, std::string_view detail = {});
-    void log(LogLevel level, const char* name, const char* detail);
-    void log_number(LogLevel level, const char* name, const char* text, std::uint32_t number);
+    // Events are codes (their names are outside the core); literal details are C strings: a
+    // std::string_view built from a literal at each call site costs about 20 bytes of Thumb code
+    // more than a pointer (issue 17).
+    void log(LogLevel level, Event event, std::string_view detail = {});
+    void log(LogLevel level, Event event, const char* detail);
+    void log_number(LogLevel level, Event event, const char* text, std::uint32_t number);
     /// An event about the job in hand: its ID is the detail.
-    void log_job(LogLevel level, const char* name);
+    void log_job(LogLevel level, Event event);
     void new_client_token();
     std::string_view thing() const { return {thing_.data(), thing_length_}; }
     std::string_view job_topic(JobTopic which);

@@ -193,11 +193,67 @@ protected:
 
 enum class LogLevel : std::uint8_t { Debug, Info, Warning, Error };
 
-/// Structured events: a stable event name ("job_accepted", "download_retry", ...) and a short
-/// human-readable detail. The platform adds the thing name and time.
+/// The agent's log events, as codes: their stable names ("job_taken", "download_retry", ...) are
+/// outside the core, in fota/event_names.hpp, for the Log port to print (or a firmware logs the
+/// code and a host decodes it, as Zephyr's dictionary logging does): issue 17.
+enum class Event : std::uint8_t {
+    Boot,
+    InvalidConfig,
+    StateDiscarded,
+    UpdateBooted,
+    UpgradeNotApplied,
+    UpdateFailed,
+    RollbackAfterSuccess,
+    ShadowReportSkipped,
+    ShadowReported,
+    ShadowRetry,
+    ShadowReportFailed,
+    MqttConnected,
+    MqttDisconnected,
+    ImageConfirmed,
+    ConfirmFailed,
+    MessageIgnored,
+    NextJobQueryRejected,
+    StaleUpdateReply,
+    JobMessageUnusable,
+    DuplicateJobIgnored,
+    NoPendingJob,
+    AbandonedJobIgnored,
+    JobTaken,
+    JobDocumentInvalid,
+    JobAbandoned,
+    JobFailed,
+    DescribeRejected,
+    DescribeReplyUnusable,
+    UrlRefreshed,
+    UnexpectedUpdateReply,
+    UpdateReplyUnreadable,
+    UpdateAlreadyApplied,
+    VersionResync,
+    UpdateResend,
+    DownloadStarted,
+    JobSucceeded,
+    JobFailedReported,
+    RequestUpgradeFailed,
+    Rebooting,
+    DownloadResume,
+    DownloadRetry,
+    DownloadRestart,
+    UrlRefresh,
+    FlashEraseFailed,
+    FlashWriteFailed,
+    DownloadComplete,
+    StateSaveFailed,
+    MessageNotBuilt,
+    PublishFailed,
+};
+inline constexpr std::size_t kEventCount = 49;
+
+/// Structured events: an event code and a short detail (a token, a number, a job ID, a topic).
+/// The platform adds the thing name and time.
 class Log {
 public:
-    virtual void event(LogLevel level, std::string_view name, std::string_view detail) = 0;
+    virtual void event(LogLevel level, Event event, std::string_view detail) = 0;
 
 protected:
     ~Log() = default;

@@ -41,7 +41,7 @@ public:
     PortStatus save(std::span<const std::uint8_t>) override { return PortStatus::Ok; }
     void start(TimerId, std::uint32_t) override {}
     void cancel(TimerId) override {}
-    void event(LogLevel, std::string_view, std::string_view) override {}
+    void event(LogLevel, Event, std::string_view) override {}
 };
 
 StubPorts stubs;

@@ -419,6 +419,6 @@ void Harness::cancel(TimerId id) {
     emit(kTimers, "timer.cancel", timer_name(id));
 }
 
-void Harness::event(LogLevel, std::string_view, std::string_view) {}
+void Harness::event(LogLevel, Event, std::string_view) {}
 
 } // namespace fota::script

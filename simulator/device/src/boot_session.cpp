@@ -3,6 +3,8 @@
 // HTTP transfers, the core's timers and its log events.
 #include "boot_session.hpp"
 
+#include <fota/event_names.hpp>
+
 namespace fota::sim {
 
 namespace {
@@ -341,7 +343,8 @@ void BootSession::start(TimerId id, std::uint32_t delay_ms) {
 
 // ---- Log -----------------------------------------------------------------------------------
 
-void BootSession::event(LogLevel level, std::string_view name, std::string_view detail) {
+void BootSession::event(LogLevel level, Event event, std::string_view detail) {
+    const std::string_view name = event_name(event);
     if (dead_) {
         return; // the CPU stopped with the power: nothing after the cut happened
     }

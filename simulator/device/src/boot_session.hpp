@@ -124,7 +124,7 @@ public:
     void cancel(TimerId id) override { timers_.at(static_cast<std::size_t>(id))->cancel(); }
 
     // ---- Log ----
-    void event(LogLevel level, std::string_view name, std::string_view detail) override;
+    void event(LogLevel level, Event event, std::string_view detail) override;
 
 private:
     void make_mqtt_client();

@@ -104,7 +104,7 @@ private:
     void start(TimerId id, std::uint32_t delay_ms) override;
     void cancel(TimerId id) override;
     // Log
-    void event(LogLevel level, std::string_view name, std::string_view detail) override;
+    void event(LogLevel level, Event event, std::string_view detail) override;
 
     void emit(Check category, std::string_view a, std::string_view b = {}, std::string_view c = {},
               std::string_view d = {});
