@@ -72,7 +72,7 @@ void Agent::save_state() {
     ++stats_.state_saves;
     if (length == 0 || ports_.store.save(std::span<const std::uint8_t>(record_.data(), length)) !=
                            PortStatus::Ok) {
-        log(LogLevel::Error, Event::StateSaveFailed, phase_text(state_.phase));
+        log_job(LogLevel::Error, Event::StateSaveFailed);
     }
 }
 

@@ -60,8 +60,8 @@ void Agent::on_boot() {
         append_image_version(detail, boot_info_.running);
         detail.append(boot_info_.confirmed ? " confirmed" : " unconfirmed")
             .append(boot_info_.reverted ? " reverted" : "")
-            .append(" phase=")
-            .append(phase_text(state_.phase));
+            .append(" phase ")
+            .append_uint(static_cast<std::uint8_t>(state_.phase));
         log(LogLevel::Info, Event::Boot, detail.view());
     }
     if (state_.phase == Phase::Rebooting || state_.phase == Phase::Confirming) {

@@ -93,28 +93,6 @@ const std::uint8_t* as_bytes(const char* text) {
 
 } // namespace
 
-std::string_view phase_text(Phase phase) {
-    switch (phase) {
-    case Phase::Idle:
-        return "idle";
-    case Phase::Starting:
-        return "starting";
-    case Phase::Downloading:
-        return "downloading";
-    case Phase::Applying:
-        return "applying";
-    case Phase::Succeeding:
-        return "succeeding";
-    case Phase::Rebooting:
-        return "rebooting";
-    case Phase::Confirming:
-        return "confirming";
-    case Phase::Failing:
-        return "failing";
-    }
-    return "unknown";
-}
-
 void PersistedState::reset() {
     *this = PersistedState{};
 }

@@ -1,6 +1,6 @@
 #include "fake_world.hpp"
 
-#include "fota/event_names.hpp"
+#include "fota/names.hpp"
 #include "fota/image_version.hpp"
 #include "fota/sha256.hpp"
 

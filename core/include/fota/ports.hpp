@@ -194,7 +194,7 @@ protected:
 enum class LogLevel : std::uint8_t { Debug, Info, Warning, Error };
 
 /// The agent's log events, as codes: their stable names ("job_taken", "download_retry", ...) are
-/// outside the core, in fota/event_names.hpp, for the Log port to print (or a firmware logs the
+/// outside the core, in fota/names.hpp, for the Log port to print (or a firmware logs the
 /// code and a host decodes it, as Zephyr's dictionary logging does): issue 17.
 enum class Event : std::uint8_t {
     Boot,

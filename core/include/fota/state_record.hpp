@@ -25,8 +25,6 @@ enum class Phase : std::uint8_t {
     Failing,     ///< FAILED (with reason) sent, waiting for accepted
 };
 
-std::string_view phase_text(Phase phase);
-
 /// Everything persisted but the characters of the URL and of the failure reason: those live in
 /// the record itself (its text fields, see StateTexts), so that the agent keeps one copy of each.
 struct PersistedState {

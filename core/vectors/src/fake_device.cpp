@@ -2,6 +2,7 @@
 #include "fota/fake_device.hpp"
 
 #include "fota/json_writer.hpp"
+#include "fota/names.hpp"
 #include "fota/sha256.hpp"
 
 #include <algorithm>

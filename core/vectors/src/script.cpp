@@ -3,6 +3,7 @@
 
 #include "fota/image_version.hpp"
 #include "fota/json_writer.hpp"
+#include "fota/names.hpp"
 
 #include <algorithm>
 #include <cstring>

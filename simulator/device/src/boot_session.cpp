@@ -3,7 +3,7 @@
 // HTTP transfers, the core's timers and its log events.
 #include "boot_session.hpp"
 
-#include <fota/event_names.hpp>
+#include <fota/names.hpp>
 
 namespace fota::sim {
 

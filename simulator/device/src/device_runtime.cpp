@@ -3,6 +3,8 @@
 // core and ports in boot_session.cpp and storage_ports.cpp.
 #include "device_runtime_impl.hpp"
 
+#include <fota/names.hpp>
+
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace fota::sim {

@@ -1,9 +1,11 @@
-// The names of the agent's log events (fota::Event), for the platforms' Log ports: the host's
-// device runtime, the test harnesses and a firmware that prints names rather than codes. The core
-// itself never includes this header, so the names are not in its code (issue 17).
+// The names of the core's codes, for the platforms: log events (fota::Event) for the Log ports and
+// phases (fota::Phase) for status and logs; used by the host's device runtime, the test harnesses
+// and a firmware that prints names rather than codes. The core itself never includes this header,
+// so the names are not in its code (issue 17).
 #pragma once
 
 #include "fota/ports.hpp"
+#include "fota/state_record.hpp"
 
 #include <array>
 #include <string_view>
@@ -67,6 +69,15 @@ inline constexpr std::array<std::string_view, kEventCount> kEventNames = {
 constexpr std::string_view event_name(Event event) {
     const auto index = static_cast<std::size_t>(event);
     return index < kEventNames.size() ? kEventNames[index] : std::string_view("unknown");
+}
+
+/// The name of phase ("downloading"); "unknown" for a code past the last phase.
+constexpr std::string_view phase_text(Phase phase) {
+    constexpr std::array<std::string_view, 8> kNames = {"idle",       "starting",   "downloading",
+                                                        "applying",   "succeeding", "rebooting",
+                                                        "confirming", "failing"};
+    const auto index = static_cast<std::size_t>(phase);
+    return index < kNames.size() ? kNames[index] : std::string_view("unknown");
 }
 
 } // namespace fota

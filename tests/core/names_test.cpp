@@ -1,4 +1,4 @@
-#include "fota/event_names.hpp"
+#include "fota/names.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -26,4 +26,11 @@ TEST_CASE("every log event has one distinct snake_case name outside the core", "
     CHECK(event_name(Event::DownloadComplete) == "download_complete");
     CHECK(event_name(Event::Rebooting) == "rebooting");
     CHECK(event_name(static_cast<Event>(kEventCount)) == "unknown");
+}
+
+TEST_CASE("every phase has its name outside the core", "[core][events]") {
+    CHECK(phase_text(Phase::Idle) == "idle");
+    CHECK(phase_text(Phase::Downloading) == "downloading");
+    CHECK(phase_text(Phase::Failing) == "failing");
+    CHECK(phase_text(static_cast<Phase>(8)) == "unknown");
 }
