@@ -165,14 +165,13 @@ void Agent::start_shadow_report() {
 }
 
 bool Agent::build_shadow_body(TextBuilder& out) {
-    std::array<char, 48> version_buffer; // written before read: no memset
-    TextBuilder version(version_buffer);
-    append_image_version(version, boot_info_.running);
-    JsonWriter json(out);
-    json.begin_object().key("state").begin_object().key("reported").begin_object();
-    json.key(profile_.shadow_version_key).string(version.view());
-    json.end_object().end_object().end_object();
-    return json.ok();
+    // Appended as text (a version needs no escaping): less code than a JsonWriter (issue 17).
+    out.append("{\"state\":{\"reported\":{\"")
+        .append_json_escaped(profile_.shadow_version_key)
+        .append("\":\"");
+    append_image_version(out, boot_info_.running);
+    out.append("\"}}}");
+    return out.ok();
 }
 
 void Agent::shadow_finished(bool ok) {

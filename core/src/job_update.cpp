@@ -1,7 +1,7 @@
 #include "fota/job_update.hpp"
 
 #include "fota/json_reader.hpp"
-#include "fota/json_writer.hpp"
+#include "fota/json_writer.hpp" // TextBuilder
 
 namespace fota {
 
@@ -35,22 +35,21 @@ bool build_job_update(std::span<char> out, UpdateFormat format, const JobUpdate&
             .append_uint(update.expected_version)
             .append("\",\"clientToken\": \"\"}");
     } else {
-        JsonWriter json(text);
-        json.begin_object().key("status").string(execution_status_text(update.status));
-        json.key("statusDetails").begin_object();
-        json.key("nextState").string(next_state_text(update.next_state));
+        // Appended as text (the keys and enum values need no escaping): less code than a
+        // JsonWriter (issue 17).
+        text.append("{\"status\":\"")
+            .append(execution_status_text(update.status))
+            .append("\",\"statusDetails\":{\"nextState\":\"")
+            .append(next_state_text(update.next_state));
         if (!update.reason.empty()) {
-            json.key("reason").string(update.reason);
+            text.append("\",\"reason\":\"").append_json_escaped(update.reason);
         }
-        json.end_object();
+        text.append("\"}");
         if (update.has_expected_version) {
             text.append(",\"expectedVersion\":\"").append_uint(update.expected_version);
             text.append_char('"');
         }
-        json.key("clientToken").string(update.client_token).end_object();
-        if (!json.ok()) {
-            return false;
-        }
+        text.append(",\"clientToken\":\"").append_json_escaped(update.client_token).append("\"}");
     }
     if (!text.ok()) {
         return false;
