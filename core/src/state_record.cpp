@@ -3,6 +3,8 @@
 #include "fota/jobs_topics.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cstddef>
 #include <cstring>
 
 namespace fota {
@@ -21,75 +23,41 @@ enum Flag : std::uint8_t {
     kHasTarget = 16,
 };
 
-class Writer {
-public:
-    explicit Writer(std::span<std::uint8_t> out) : out_(out) {}
-    void u8(std::uint8_t v) { out_[pos_++] = v; }
-    void u16(std::uint16_t v) {
-        u8(static_cast<std::uint8_t>(v));
-        u8(static_cast<std::uint8_t>(v >> 8));
-    }
-    void u32(std::uint32_t v) {
-        for (unsigned i = 0; i < 4; ++i) {
-            u8(static_cast<std::uint8_t>(v >> (8 * i)));
-        }
-    }
-    void bytes(const std::uint8_t* data, std::size_t length, std::size_t field) {
-        for (std::size_t i = 0; i < field; ++i) {
-            u8(i < length ? data[i] : 0);
-        }
-    }
-    void version(const ImageVersion& v) {
-        u8(v.major);
-        u8(v.minor);
-        u16(v.revision);
-        u32(v.build);
-    }
-    std::size_t pos() const { return pos_; }
-
-private:
-    std::span<std::uint8_t> out_;
-    std::size_t pos_ = 0;
+// The fields after the flags byte, in record order: where each lies in PersistedState and how
+// many bytes it has in the record (the low bytes of a wider member: both targets are little
+// endian). One table and one copy loop each way cost less code than a call per field (issue 17).
+struct Field {
+    std::uint16_t offset; ///< in PersistedState; kReserved: zeros in the record
+    std::uint8_t size;
 };
-
-class Reader {
-public:
-    explicit Reader(std::span<const std::uint8_t> in) : in_(in) {}
-    std::uint8_t u8() { return in_[pos_++]; }
-    std::uint16_t u16() {
-        const std::uint16_t low = u8();
-        return static_cast<std::uint16_t>(low | (u8() << 8));
-    }
-    std::uint32_t u32() {
-        std::uint32_t v = 0;
-        for (unsigned i = 0; i < 4; ++i) {
-            v |= static_cast<std::uint32_t>(u8()) << (8 * i);
-        }
-        return v;
-    }
-    void bytes(std::uint8_t* data, std::size_t field) {
-        for (std::size_t i = 0; i < field; ++i) {
-            data[i] = u8();
-        }
-    }
-    ImageVersion version() {
-        ImageVersion v;
-        v.major = u8();
-        v.minor = u8();
-        v.revision = u16();
-        v.build = u32();
-        return v;
-    }
-    std::size_t pos() const { return pos_; }
-
-private:
-    std::span<const std::uint8_t> in_;
-    std::size_t pos_ = 0;
+constexpr std::uint16_t kReserved = 0xFFFF;
+constexpr Field kFields[] = {
+    {offsetof(PersistedState, apply_attempts), 1},
+    {offsetof(PersistedState, version_number), 4},
+    {offsetof(PersistedState, size), 4},
+    {offsetof(PersistedState, total), 4},
+    {offsetof(PersistedState, download_offset), 4},
+    {kReserved, 12},
+    {offsetof(PersistedState, target_version), 8}, // major, minor, revision, build: no padding
+    {offsetof(PersistedState, from_version), 8},
+    {offsetof(PersistedState, sha256), 32},
+    {offsetof(PersistedState, job_id_length), 1},
+    {offsetof(PersistedState, job_id), kMaxJobIdLength},
+    {offsetof(PersistedState, url_length), 2},
+    {offsetof(PersistedState, reason_length), 1},
 };
-
-const std::uint8_t* as_bytes(const char* text) {
-    return reinterpret_cast<const std::uint8_t*>(text);
+constexpr std::size_t kFieldsOffset = 4 + 4 + 1 + 1 + 1; // magic, CRC, format, phase, flags
+constexpr std::size_t kJobIdOffset = kStateRecordReasonOffset - 3 - kMaxJobIdLength;
+static_assert(std::endian::native == std::endian::little);
+constexpr bool fields_end_at_the_reason() {
+    std::size_t pos = kFieldsOffset;
+    for (const Field& field : kFields) {
+        pos += field.size;
+    }
+    return pos == kStateRecordReasonOffset;
 }
+static_assert(fields_end_at_the_reason(), "the layout and the offsets disagree");
+static_assert(sizeof(ImageVersion) == 8);
 
 } // namespace
 
@@ -147,46 +115,40 @@ void place_text(std::string_view text, std::size_t length, std::uint8_t* field, 
 std::size_t encode_state(const PersistedState& state, const StateTexts& texts,
                          std::span<std::uint8_t> out) {
     if (out.size() < kStateRecordSize || state.url_length > kMaxUrlLength ||
-        state.reason_length > kMaxReasonLength || texts.url.size() < state.url_length ||
-        texts.reason.size() < state.reason_length) {
+        state.reason_length > kMaxReasonLength || state.job_id_length > kMaxJobIdLength ||
+        texts.url.size() < state.url_length || texts.reason.size() < state.reason_length) {
         return 0;
     }
     // The texts first: they may lie in out's fields already.
     place_text(texts.url, state.url_length, out.data() + kStateRecordUrlOffset, kMaxUrlLength + 1);
     place_text(texts.reason, state.reason_length, out.data() + kStateRecordReasonOffset,
                kMaxReasonLength);
-    Writer w(out);
-    w.bytes(kMagic.data(), kMagic.size(), kMagic.size());
-    w.u32(0); // the CRC, below
-    w.u8(kFormat);
-    w.u8(static_cast<std::uint8_t>(state.phase));
+    std::uint8_t* const record = out.data();
+    std::memcpy(record, kMagic.data(), kMagic.size());
+    record[kCrcEnd] = kFormat;
+    record[kCrcEnd + 1] = static_cast<std::uint8_t>(state.phase);
     std::uint8_t flags = 0;
     flags |= state.has_version_number ? kHasVersionNumber : 0;
     flags |= state.has_size ? kHasSize : 0;
     flags |= state.total_known ? kTotalKnown : 0;
     flags |= state.has_sha256 ? kHasSha : 0;
     flags |= state.has_target_version ? kHasTarget : 0;
-    w.u8(flags);
-    w.u8(state.apply_attempts);
-    w.u32(state.version_number);
-    w.u32(state.size);
-    w.u32(state.total);
-    w.u32(state.download_offset);
-    w.u32(0); // reserved
-    w.u32(0);
-    w.u32(0);
-    w.version(state.target_version);
-    w.version(state.from_version);
-    w.bytes(state.sha256.data(), state.sha256.size(), 32);
-    w.u8(static_cast<std::uint8_t>(state.job_id_length));
-    w.bytes(as_bytes(state.job_id.data()), state.job_id_length, kMaxJobIdLength);
-    w.u16(static_cast<std::uint16_t>(state.url_length));
-    w.u8(static_cast<std::uint8_t>(state.reason_length));
-    if (w.pos() != kStateRecordReasonOffset) {
-        return 0; // the layout and the offsets disagree (a bug: caught by every test)
+    record[kCrcEnd + 2] = flags;
+    const auto* const from = reinterpret_cast<const std::uint8_t*>(&state);
+    std::size_t pos = kFieldsOffset;
+    for (const Field& field : kFields) {
+        if (field.offset == kReserved) {
+            std::memset(record + pos, 0, field.size);
+        } else {
+            std::memcpy(record + pos, from + field.offset, field.size);
+        }
+        pos += field.size;
     }
-    Writer crc(out.subspan(kCrcOffset));
-    crc.u32(crc32(out.subspan(kCrcEnd, kStateRecordSize - kCrcEnd)));
+    // The job ID's bytes past its length are zero in the record (the state's may not be).
+    std::memset(record + kJobIdOffset + state.job_id_length, 0,
+                kMaxJobIdLength - state.job_id_length);
+    const std::uint32_t crc = crc32(out.subspan(kCrcEnd, kStateRecordSize - kCrcEnd));
+    std::memcpy(record + kCrcOffset, &crc, 4);
     return kStateRecordSize;
 }
 
@@ -199,31 +161,25 @@ StateDecodeStatus decode_into(std::span<const std::uint8_t> record, PersistedSta
     if (!std::equal(kMagic.begin(), kMagic.end(), record.begin())) {
         return StateDecodeStatus::BadMagic;
     }
-    Reader r(record);
-    r.u32(); // magic
-    if (r.u32() != crc32(record.subspan(kCrcEnd))) {
+    std::uint32_t crc = 0;
+    std::memcpy(&crc, record.data() + kCrcOffset, 4);
+    if (crc != crc32(record.subspan(kCrcEnd))) {
         return StateDecodeStatus::BadCrc;
     }
-    if (r.u8() != kFormat) {
+    if (record[kCrcEnd] != kFormat) {
         return StateDecodeStatus::BadFormat;
     }
-    const std::uint8_t phase = r.u8();
-    const std::uint8_t flags = r.u8();
-    s.apply_attempts = r.u8();
-    s.version_number = r.u32();
-    s.size = r.u32();
-    s.total = r.u32();
-    s.download_offset = r.u32();
-    r.u32();
-    r.u32();
-    r.u32();
-    s.target_version = r.version();
-    s.from_version = r.version();
-    r.bytes(s.sha256.data(), 32);
-    s.job_id_length = r.u8();
-    r.bytes(reinterpret_cast<std::uint8_t*>(s.job_id.data()), kMaxJobIdLength);
-    s.url_length = r.u16();
-    s.reason_length = r.u8();
+    const std::uint8_t phase = record[kCrcEnd + 1];
+    const std::uint8_t flags = record[kCrcEnd + 2];
+    s.reset(); // the wider members' high bytes are zero; the job ID's terminator too
+    auto* const to = reinterpret_cast<std::uint8_t*>(&s);
+    std::size_t pos = kFieldsOffset;
+    for (const Field& field : kFields) {
+        if (field.offset != kReserved) {
+            std::memcpy(to + field.offset, record.data() + pos, field.size);
+        }
+        pos += field.size;
+    }
     s.has_version_number = (flags & kHasVersionNumber) != 0;
     s.has_size = (flags & kHasSize) != 0;
     s.total_known = (flags & kTotalKnown) != 0;
