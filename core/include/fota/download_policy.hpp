@@ -30,7 +30,7 @@ enum class Verdict : std::uint8_t {
 
 struct ResponseCheck {
     Verdict verdict = Verdict::Fail;
-    std::string_view reason; ///< static text, empty for Accept
+    std::string_view reason; ///< a static token ("server_error"), empty for Accept
     std::uint32_t total = 0; ///< Accept: the complete length from Content-Range
     std::uint32_t last = 0;  ///< Accept: the last byte the body will carry
 };

@@ -87,9 +87,9 @@ struct StandaloneJobDocument : JobDocument {
     std::array<char, kMaxUrlLength + 1> url_storage{};
 };
 
-/// Parse a job execution envelope. payload beyond kMaxJobPayloadSize is InvalidDocument ("job
-/// document too large") when its job ID can still be read, else InvalidEnvelope. Never reads
-/// outside payload, never allocates; doc is overwritten.
+/// Parse a job execution envelope. payload beyond kMaxJobPayloadSize is InvalidDocument
+/// ("job_document_too_large <bytes>") when its job ID can still be read, else InvalidEnvelope.
+/// Never reads outside payload, never allocates; doc is overwritten.
 JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOptions& options,
                                    JobDocument& doc);
 

@@ -24,7 +24,7 @@ enum class JsonStatus : std::uint8_t {
     EmbeddedNul,  ///< a string contains \u0000, which cannot be handed on as a C string
 };
 
-/// Human-readable name of a status ("syntax error", ...), for failure reasons.
+/// A status as a stable token ("syntax_error", ...), for failure reasons.
 std::string_view json_status_text(JsonStatus status);
 
 enum class JsonType : std::uint8_t { Null, Bool, Number, String, Object, Array };
