@@ -84,19 +84,17 @@ void Agent::cancel_download() {
 void Agent::schedule_retry(std::string_view reason) {
     ++failed_attempts_;
     ++stats_.download_retries;
+    std::array<char, kLogDetailSize> buffer; // written before read: no memset
+    TextBuilder text(buffer);
+    text.append(reason).append(" attempts ").append_uint(failed_attempts_);
     if (failed_attempts_ >= profile_.download.max_attempts) {
-        std::array<char, kLogDetailSize> buffer; // written before read: no memset
-        TextBuilder text(buffer);
-        text.append(reason).append(" attempts ").append_uint(failed_attempts_);
         fail_job(text.ok() ? text.view() : reason);
         return;
     }
     const std::uint32_t delay =
         backoff_delay_ms(profile_.download, failed_attempts_, random_.next());
-    std::array<char, kLogDetailSize> buffer; // written before read: no memset
-    TextBuilder text(buffer);
-    text.append(reason).append(" retry_ms ").append_uint(delay);
-    log(LogLevel::Warning, Event::DownloadRetry, text.view());
+    text.append(" retry_ms ").append_uint(delay);
+    log(LogLevel::Warning, Event::DownloadRetry, text.ok() ? text.view() : reason);
     ports_.timers.start(TimerId::DownloadRetry, delay);
 }
 
