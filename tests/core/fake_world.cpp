@@ -1,7 +1,7 @@
 #include "fake_world.hpp"
 
-#include "fota/names.hpp"
 #include "fota/image_version.hpp"
+#include "fota/names.hpp"
 #include "fota/sha256.hpp"
 
 #include <algorithm>
