@@ -92,16 +92,23 @@ PortStatus BootSession::write(std::uint32_t offset, std::span<const std::uint8_t
 }
 
 // The image read back from the slot and hashed in software (the nRF9160 hashes with the CC310).
+// Read in the core's former 512-byte chunks, so that the flash sees the same reads as before.
 PortStatus BootSession::sha256(std::uint32_t length, Digest& digest) {
-    if (dead_) {
-        return PortStatus::Error;
-    }
     std::vector<std::uint8_t> image(length);
-    const PortStatus read = flash_result(device_.read_secondary(0, image));
-    if (read == PortStatus::Ok) {
-        digest = flash::sha256(image);
+    for (std::uint32_t offset = 0; offset < length;) {
+        const std::uint32_t chunk = std::min<std::uint32_t>(length - offset, kFlashWriteBufferSize);
+        if (dead_) {
+            return PortStatus::Error;
+        }
+        const PortStatus read = flash_result(
+            device_.read_secondary(offset, std::span<std::uint8_t>(image).subspan(offset, chunk)));
+        if (read != PortStatus::Ok) {
+            return read;
+        }
+        offset += chunk;
     }
-    return read;
+    digest = flash::sha256(image);
+    return PortStatus::Ok;
 }
 
 PortStatus BootSession::flash_result(flash::FlashStatus status) {
