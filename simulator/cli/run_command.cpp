@@ -40,6 +40,7 @@ struct RunCommandOptions {
     std::vector<std::string> broker_environment;
     unsigned threads = 2;
     bool verbose = false;
+    std::string stack;       ///< "embedded" or "sim": overrides every file's stack
     std::string control_url; ///< with mqtt_url and object_url: a running stack for every file
     std::string mqtt_url;
     std::string object_url;
@@ -77,6 +78,11 @@ int run_files(const RunCommandOptions& cli) {
     }
     options.threads = cli.threads;
     options.verbose = cli.verbose;
+    if (!cli.stack.empty()) {
+        StackConfig stack;
+        stack.kind = cli.stack == "sim" ? StackKind::sim : StackKind::embedded;
+        options.stack = stack;
+    }
     if (!cli.control_url.empty()) {
         StackConfig stack;
         stack.kind = StackKind::url;
@@ -136,6 +142,12 @@ void add_run_command(CLI::App& app) {
         ->check(CLI::Range(1u, 64u))
         ->capture_default_str();
     command->add_flag("--verbose", cli->verbose, "Print the devices' log lines to stderr");
+    auto* stack = command
+                      ->add_option("--stack", cli->stack,
+                                   "Run every file on this stack instead of its own: embedded "
+                                   "(private Mosquitto, real time) or sim (one thread, virtual "
+                                   "time, reproducible from the seed)")
+                      ->check(CLI::IsMember({"embedded", "sim"}));
     const auto url = [](const char* schemes) {
         return CLI::Validator(
             [schemes](std::string& value) {
@@ -165,7 +177,7 @@ void add_run_command(CLI::App& app) {
         ->add_option("--bucket", cli->bucket,
                      "... the object server's bucket for the images (default firmware)")
         ->needs(control);
-    control->needs(mqtt)->needs(objects);
+    control->needs(mqtt)->needs(objects)->excludes(stack);
     mqtt->needs(control);
     objects->needs(control);
     command->callback([cli, seed] {

@@ -43,6 +43,8 @@ const char* to_string(StackKind kind) {
         return "embedded";
     case StackKind::url:
         return "url";
+    case StackKind::sim:
+        return "sim";
     case StackKind::aws:
         return "aws";
     }

@@ -24,9 +24,10 @@ struct SourceMark {
     int column = 0;
 };
 
-/// Where the cloud comes from: a private local stack started by the runner (embedded), a running
-/// local stack (url, e.g. docker compose), or a real AWS account (aws).
-enum class StackKind { embedded, url, aws };
+/// Where the cloud comes from: a private local stack started by the runner (embedded), the same
+/// cloud code in one thread on a virtual clock (sim: deterministic, faster than real time), a
+/// running local stack (url, e.g. docker compose), or a real AWS account (aws).
+enum class StackKind { embedded, url, aws, sim };
 
 struct StackConfig {
     StackKind kind = StackKind::embedded;

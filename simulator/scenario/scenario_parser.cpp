@@ -170,8 +170,10 @@ private:
 
     void parse_stack(const YAML::Node& node) {
         if (node.IsScalar()) {
-            if (auto kind = r_.choice(node, "'stack'", {"embedded", "aws"})) {
-                scenario_.stack.kind = *kind == "aws" ? StackKind::aws : StackKind::embedded;
+            if (auto kind = r_.choice(node, "'stack'", {"embedded", "sim", "aws"})) {
+                scenario_.stack.kind = *kind == "aws"   ? StackKind::aws
+                                       : *kind == "sim" ? StackKind::sim
+                                                        : StackKind::embedded;
             }
             return;
         }
@@ -180,13 +182,15 @@ private:
                            {"kind"})) {
             return;
         }
-        const auto kind = r_.choice(node["kind"], "'kind' in 'stack'", {"embedded", "url", "aws"});
+        const auto kind =
+            r_.choice(node["kind"], "'kind' in 'stack'", {"embedded", "sim", "url", "aws"});
         if (!kind) {
             return;
         }
         auto& stack = scenario_.stack;
         stack.kind = *kind == "url"   ? StackKind::url
                      : *kind == "aws" ? StackKind::aws
+                     : *kind == "sim" ? StackKind::sim
                                       : StackKind::embedded;
         const auto allowed = [&](std::string_view key, bool ok) {
             if (node[std::string(key)].IsDefined() && !ok) {

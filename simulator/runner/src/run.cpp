@@ -117,8 +117,12 @@ void Run::make_and_check_stack() {
     options.broker_environment = options_.broker_environment;
     options.threads = options_.threads;
     options.interrupted = options_.interrupted;
+    options.seed = seed_;
     try {
         stack_ = make_stack(stack_config_, options);
+        if (const auto epoch = stack_->virtual_epoch()) {
+            report_.started_at = *epoch;
+        }
         stack_->check(scenario_);
     } catch (const StackUnsupported& e) {
         SourceMark mark;

@@ -122,7 +122,7 @@ void EmbeddedStack::restart_broker(std::chrono::milliseconds down_for) {
     start_broker(options, "restart_broker: mosquitto did not start again: ");
 }
 
-RealTimeStack::DeviceEndpoints EmbeddedStack::device_endpoints() const {
+DeviceEndpoints EmbeddedStack::device_endpoints() const {
     return {"127.0.0.1", broker_->mqtt_port(), broker_->control_endpoint()};
 }
 

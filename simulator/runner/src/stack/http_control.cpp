@@ -61,14 +61,8 @@ HttpReply http_request(const char* method, const std::string& url, const std::st
 
 } // namespace
 
-ControlClient::ControlClient(const std::string& endpoint) : url_(endpoint + "/_fota/control") {}
-
-json ControlClient::call(const std::string& op, const json& args, bool allow_error) const {
-    const std::string request = json{{"op", op}, {"args", args}}.dump();
-    const HttpReply answer = http_request("POST", url_, request, "application/json",
-                                          "control plane " + url_ + ": " + op);
-    const std::string& body = answer.body;
-    const long status = answer.status;
+json control_reply(const std::string& op, const json& args, long status, const std::string& body,
+                   bool allow_error) {
     json reply = json::parse(body, nullptr, false);
     if (reply.is_discarded()) {
         reply = json::object();
@@ -84,6 +78,15 @@ json ControlClient::call(const std::string& op, const json& args, bool allow_err
                          std::to_string(status) + ": " + body);
     }
     return reply;
+}
+
+ControlClient::ControlClient(const std::string& endpoint) : url_(endpoint + "/_fota/control") {}
+
+json ControlClient::call(const std::string& op, const json& args, bool allow_error) const {
+    const std::string request = json{{"op", op}, {"args", args}}.dump();
+    const HttpReply answer = http_request("POST", url_, request, "application/json",
+                                          "control plane " + url_ + ": " + op);
+    return control_reply(op, args, answer.status, answer.body, allow_error);
 }
 
 std::vector<json> ControlClient::call_many(const std::string& op, const std::vector<json>& args,

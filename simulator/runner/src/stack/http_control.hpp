@@ -12,6 +12,11 @@
 
 namespace fota::sim::stacks {
 
+/// What a control plane's answer to op means for the runner (as ControlClient::call says): the
+/// AWS response body, or {"__error": body} when allow_error, else StackError.
+nlohmann::json control_reply(const std::string& op, const nlohmann::json& args, long status,
+                             const std::string& body, bool allow_error);
+
 /// The `_fota/control` endpoint of a control plane at "http://host:port".
 class ControlClient {
 public:

@@ -1,6 +1,7 @@
 // make_stack (the one switch on StackKind), the Stack defaults, and the URL parsing the stacks
 // share.
 #include "embedded_stack.hpp"
+#include "sim_stack.hpp"
 #include "url_stack.hpp"
 
 #include "fota/sim/stack.hpp"
@@ -29,6 +30,8 @@ std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions&
         return std::make_unique<stacks::EmbeddedStack>(options);
     case StackKind::url:
         return std::make_unique<stacks::UrlStack>(config, options);
+    case StackKind::sim:
+        return std::make_unique<stacks::SimStack>(options);
     case StackKind::aws:
         break;
     }
@@ -37,7 +40,9 @@ std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions&
 
 std::vector<std::pair<std::string, std::string>> stack_run_options(const StackConfig& config) {
     std::vector<std::pair<std::string, std::string>> out;
-    if (config.kind == StackKind::url) {
+    if (config.kind == StackKind::embedded || config.kind == StackKind::sim) {
+        out = {{"--stack", to_string(config.kind)}};
+    } else if (config.kind == StackKind::url) {
         out = {{"--control-url", config.control_url},
                {"--mqtt-url", config.mqtt_url},
                {"--object-url", config.object_url}};

@@ -3,6 +3,8 @@
 // and the clock is the steady clock (waiting sleeps).
 #pragma once
 
+#include "runtime_device.hpp"
+
 #include "fota/sim/stack.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -17,8 +19,6 @@
 #include <vector>
 
 namespace fota::sim::stacks {
-
-struct DeviceSlot;
 
 class RealTimeStack : public Stack {
 public:
@@ -36,11 +36,6 @@ protected:
     explicit RealTimeStack(const StackOptions& options);
 
     /// Where the devices find the broker and the shadow service.
-    struct DeviceEndpoints {
-        std::string mqtt_host;
-        std::uint16_t mqtt_port = 0;
-        std::string shadow_base_url; ///< the control plane's "http://host:port"
-    };
     virtual DeviceEndpoints device_endpoints() const = 0;
 
     boost::asio::io_context& io() { return io_; }

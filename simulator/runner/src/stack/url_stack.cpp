@@ -84,7 +84,7 @@ void UrlStack::restart_broker(std::chrono::milliseconds /*down_for*/) {
     throw StackUnsupported("restart_broker on a url stack", 0);
 }
 
-RealTimeStack::DeviceEndpoints UrlStack::device_endpoints() const {
+DeviceEndpoints UrlStack::device_endpoints() const {
     return {mqtt_host_, mqtt_port_, control_endpoint_};
 }
 

@@ -4,8 +4,9 @@
 // is one more implementation and make_stack's one more case, never a branch in the runner.
 //
 // Implementations: `embedded` (a private Mosquitto with the fota plugin and the object server in
-// this process) and `url` (a running `fota-sim cloud`), both in real time on one io_context (see
-// src/stack/). Stack `aws` is not supported yet.
+// this process) and `url` (a running `fota-sim cloud`), both in real time on one io_context, and
+// `sim` (the same cloud code and device runtime in one thread on a virtual clock); see
+// src/stack/. Stack `aws` is not supported yet.
 //
 // Threads: the runner calls a Stack and its devices from one thread. Device events arrive on the
 // stack's own threads (real time) or inside wait_until (a stack with a virtual clock); now() may
@@ -191,6 +192,11 @@ public:
     /// earlier when the run is interrupted.
     virtual void wait_until(RunTime until) = 0;
     void wait_for(std::chrono::milliseconds duration) { wait_until(now() + duration); }
+    /// The wall-clock time a virtual clock's zero stands for (the report's started_at, so that
+    /// a run's report is the same in every run); nullopt for a real-time stack.
+    virtual std::optional<std::chrono::system_clock::time_point> virtual_epoch() const {
+        return std::nullopt;
+    }
 };
 
 /// What stacks are made with (from RunnerOptions).
@@ -201,14 +207,17 @@ struct StackOptions {
     unsigned threads = 2;                        ///< threads running devices and object server
     /// Set (e.g. by a SIGINT handler) to stop the run: wait_until returns early.
     const std::atomic<bool>* interrupted = nullptr;
+    /// The run's seed: a stack with a virtual clock orders simultaneous events and draws its
+    /// network's latency from it.
+    std::uint64_t seed = 1;
 };
 
 /// The stack config asks for. Throws StackUnsupported (stack 'aws', a url stack's broker over
 /// TLS) or StackConfigError (a url without host:port). The only switch on StackKind.
 std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions& options);
 
-/// The `fota-sim run` options that select config's stack (url: --control-url, ...), for the
-/// report's reproduce line; empty for the embedded stack.
+/// The `fota-sim run` options that select config's stack (url: --control-url, ...; embedded and
+/// sim: --stack), for the reproduce line of a run whose stack was given on the command line.
 std::vector<std::pair<std::string, std::string>> stack_run_options(const StackConfig& config);
 
 /// host and port of "scheme://host:port[/...]"; nullopt when there is no valid port.
