@@ -1,7 +1,8 @@
-// fota-sim run: runs scenario files (scenarios/*.yaml) on the embedded local stack (or, with
-// --control-url/--mqtt-url/--object-url, on a running one) and writes JUnit XML, a JSON report
-// and a terminal summary. Exit code: 0 when every scenario passed, 1 when
-// an expectation failed, 2 when a scenario could not be run (see scenarios/README.md).
+// fota-sim run: runs scenario files (scenarios/*.yaml) on their stack (embedded or sim; --stack
+// overrides it; --control-url/--mqtt-url/--object-url: a running one), once or once per seed of
+// --seeds, and writes JUnit XML, a JSON report and a terminal summary. Exit code: 0 when every
+// scenario passed, 1 when an expectation failed, 2 when a scenario could not be run (see
+// scenarios/README.md).
 #include "cli/command_registry.hpp"
 
 #if __has_include("fota/sim/scenario_runner.hpp")
@@ -33,6 +34,9 @@ struct RunCommandOptions {
     std::vector<std::string> files;
     std::uint64_t seed = 0;
     bool seed_given = false;
+    std::string seeds; ///< "A..B": run each file once per seed A to B
+    std::uint64_t first_seed = 0;
+    std::uint64_t last_seed = 0;
     std::string junit;
     std::string json;
     std::string plugin;
@@ -58,6 +62,59 @@ bool write_file(const std::string& path, const std::string& what,
         return false;
     }
     return true;
+}
+
+/// "A..B" with A <= B and at most kMaxSeeds seeds; the error message, or empty.
+constexpr std::uint64_t kMaxSeeds = 1'000'000;
+
+std::string parse_seed_range(const std::string& text, std::uint64_t& first, std::uint64_t& last) {
+    const auto dots = text.find("..");
+    const auto number = [](const std::string& part, std::uint64_t& out) {
+        if (part.empty() || part.size() > 19 ||
+            part.find_first_not_of("0123456789") != std::string::npos) {
+            return false;
+        }
+        out = std::stoull(part);
+        return true;
+    };
+    if (dots == std::string::npos || !number(text.substr(0, dots), first) ||
+        !number(text.substr(dots + 2), last)) {
+        return "must be FIRST..LAST, two unsigned numbers (e.g. 1..500)";
+    }
+    if (first > last) {
+        return "FIRST must not be greater than LAST";
+    }
+    if (last - first >= kMaxSeeds) {
+        return "at most " + std::to_string(kMaxSeeds) + " seeds per run";
+    }
+    return {};
+}
+
+/// Runs `file` once per seed of cli's range; prints each failing seed with its reproduce
+/// command as it happens, then how many passed.
+void sweep_seeds(const std::string& file, const RunCommandOptions& cli, RunnerOptions options,
+                 std::vector<ScenarioReport>& reports) {
+    std::cerr << "fota-sim run: " << file << " over seeds " << cli.seeds << " ...\n";
+    std::uint64_t runs = 0;
+    std::uint64_t passed = 0;
+    for (std::uint64_t seed = cli.first_seed; !g_interrupted; ++seed) {
+        options.seed = seed;
+        ScenarioReport report = run_scenario_file(file, options);
+        ++runs;
+        if (report.outcome == Outcome::passed) {
+            ++passed;
+        } else {
+            std::cerr << "  seed " << seed << ": " << to_string(report.outcome)
+                      << "  reproduce: " << reproduce_command(report) << "\n";
+        }
+        report.name += " [seed " + std::to_string(seed) + "]";
+        reports.push_back(std::move(report));
+        if (seed == cli.last_seed) {
+            break;
+        }
+    }
+    std::cerr << "fota-sim run: " << file << ": " << runs << " seeds run, " << passed << " passed, "
+              << runs - passed << " did not\n";
 }
 
 int run_files(const RunCommandOptions& cli) {
@@ -99,6 +156,10 @@ int run_files(const RunCommandOptions& cli) {
         if (g_interrupted) {
             break;
         }
+        if (!cli.seeds.empty()) {
+            sweep_seeds(file, cli, options, reports);
+            continue;
+        }
         std::cerr << "fota-sim run: " << file << " ...\n";
         reports.push_back(run_scenario_file(file, options));
     }
@@ -124,11 +185,23 @@ int run_files(const RunCommandOptions& cli) {
 void add_run_command(CLI::App& app) {
     auto cli = std::make_shared<RunCommandOptions>();
     CLI::App* command = app.add_subcommand(
-        "run", "Run scenario files on the embedded local stack (private Mosquitto with the fota "
-               "plugin, object server in process) or on a running one (--control-url, "
-               "--mqtt-url, --object-url); JUnit XML, JSON report, exit code 0/1/2");
+        "run", "Run scenario files on the stack each file names (embedded: a private Mosquitto "
+               "with the fota plugin and the object server in process; sim: the deterministic "
+               "simulation in virtual time), on the one --stack names, or on a running one "
+               "(--control-url, --mqtt-url, --object-url); JUnit XML, JSON report, exit code "
+               "0/1/2");
     command->add_option("scenarios", cli->files, "Scenario files (YAML)")->required();
     auto* seed = command->add_option("--seed", cli->seed, "Override every scenario's seed");
+    command
+        ->add_option("--seeds", cli->seeds,
+                     "FIRST..LAST: run every file once per seed (best with --stack sim) and "
+                     "list the seeds that fail, each with its reproduce command")
+        ->check(CLI::Validator(
+            [cli](std::string& value) {
+                return parse_seed_range(value, cli->first_seed, cli->last_seed);
+            },
+            "FIRST..LAST"))
+        ->excludes(seed);
     command->add_option("--junit", cli->junit, "Write JUnit XML here");
     command->add_option("--json", cli->json, "Write the JSON report here");
     command->add_option("--plugin", cli->plugin,
