@@ -28,6 +28,16 @@ constexpr const char* kObjectEndpoint = "http://objects.sim:80";
 constexpr const char* kControlEndpoint = "http://control.sim:80";
 constexpr const char* kBrokerHost = "broker.sim";
 
+/// The devices' network: LTE-M-like one-way delays of 50 to 100 ms (round trips of 100 to
+/// 200 ms), so that what happens at nearly the same time on different connections (a reply and
+/// a notification, an MQTT message and an HTTP chunk) comes in an order that depends on the seed.
+simulation::NetworkOptions device_network() {
+    simulation::NetworkOptions network;
+    network.latency = std::chrono::milliseconds(50);
+    network.jitter = std::chrono::milliseconds(50);
+    return network;
+}
+
 /// How much virtual time wait_until runs between two looks at the interrupt flag.
 constexpr std::chrono::seconds kInterruptSlice{1};
 
@@ -49,7 +59,7 @@ simulation::Scheduler& SimStack::scheduler() const {
 void SimStack::start(const std::string& work_dir) {
     work_dir_ = work_dir;
     scheduler_ = std::make_unique<simulation::Scheduler>(options_.seed);
-    broker_ = std::make_unique<simulation::Broker>(*scheduler_, simulation::NetworkOptions{});
+    broker_ = std::make_unique<simulation::Broker>(*scheduler_, device_network());
     cloud_ = std::make_unique<simulation::SimCloud>(*scheduler_, *broker_);
 
     // Presigned URLs point at the simulated object server, signed as the plugin signs them for
@@ -60,7 +70,7 @@ void SimStack::start(const std::string& work_dir) {
     presigner_ = std::make_unique<cloud::S3Presigner>(signer);
     cloud_->core().jobs().set_signer(presigner_.get());
 
-    http_ = std::make_unique<simulation::SimHttpNetwork>(*scheduler_);
+    http_ = std::make_unique<simulation::SimHttpNetwork>(*scheduler_, device_network());
     simulation::SimObjectServerOptions objects;
     objects.endpoint = kObjectEndpoint;
     objects_ = std::make_unique<simulation::SimObjectServer>(*http_, objects);
