@@ -130,6 +130,19 @@ void DeviceRuntime::post(std::function<void()> work) {
 DeviceStatus DeviceRuntime::status() const {
     return impl_->status();
 }
+std::string DeviceRuntime::read_flash(std::uint64_t offset, std::size_t length) const {
+    return impl_->read_flash(offset, length);
+}
+std::string DeviceRuntime::Impl::read_flash(std::uint64_t offset, std::size_t length) const {
+    if (!device_) {
+        return {};
+    }
+    const std::span<const std::uint8_t> cells = device_->flash().contents();
+    if (offset > cells.size() || length > cells.size() - offset) {
+        return {};
+    }
+    return std::string(reinterpret_cast<const char*>(cells.data() + offset), length);
+}
 const DeviceOptions& DeviceRuntime::options() const {
     return impl_->options_;
 }

@@ -35,6 +35,7 @@ public:
     // Drops the current boot (clean: MQTT DISCONNECT first), keeping its counters.
     void shut_down(bool clean);
     DeviceStatus status() const;
+    std::string read_flash(std::uint64_t offset, std::size_t length) const;
     // The event hook: hands one event to the handler, synchronously.
     void emit(std::string_view name, std::string_view detail);
 

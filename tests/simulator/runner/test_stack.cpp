@@ -1,14 +1,20 @@
 // The Stack contract without a broker: make_stack's choices and errors (aws, a url stack's
-// broker over TLS or without ports), what each stack says it can do, the url parsing, and that
-// stop() is safe before and after start and wait_until gives way to an interruption.
+// broker over TLS or without ports), what each stack says it can do, the url parsing, that
+// stop() is safe before and after start and wait_until gives way to an interruption, and the sim
+// stack (which needs no broker) end to end with one device.
 #include "fota/sim/stack.hpp"
 
 #include "scenario/scenario_parser.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
 
 using namespace fota::sim;
 
@@ -135,13 +141,64 @@ TEST_CASE("host_and_port", "[runner][stack]") {
     CHECK_FALSE(host_and_port("mqtt://host:12a"));
 }
 
-TEST_CASE("stack_run_options: the url stack's command-line options", "[runner][stack]") {
-    CHECK(stack_run_options(StackConfig{}).empty());
+TEST_CASE("stack_run_options: the command-line options that select a stack", "[runner][stack]") {
+    using Options = std::vector<std::pair<std::string, std::string>>;
+    CHECK(stack_run_options(StackConfig{}) == Options{{"--stack", "embedded"}});
+    StackConfig sim;
+    sim.kind = StackKind::sim;
+    CHECK(stack_run_options(sim) == Options{{"--stack", "sim"}});
     StackConfig config = url_config("mqtt://h:1883", "http://h:9000");
     config.bucket = "images";
-    using Options = std::vector<std::pair<std::string, std::string>>;
     CHECK(stack_run_options(config) == Options{{"--control-url", "http://127.0.0.1:1/"},
                                                {"--mqtt-url", "mqtt://h:1883"},
                                                {"--object-url", "http://h:9000"},
                                                {"--bucket", "images"}});
+}
+
+TEST_CASE("SimStack: a device boots on the virtual clock and reports its version to the shadow",
+          "[runner][stack][sim]") {
+    StackConfig config;
+    config.kind = StackKind::sim;
+    const auto stack = make_stack(config, StackOptions{});
+    REQUIRE(stack->name() == "sim");
+    REQUIRE(stack->virtual_epoch().has_value());
+    const std::string work = "sim-stack-test-work";
+    std::filesystem::create_directories(work);
+    stack->start(work);
+    CHECK(stack->now() == RunTime::zero());
+
+    std::vector<std::string> events;
+    StackDevice::Options options;
+    options.thing = "sim-0";
+    const auto device = stack->make_device(
+        options,
+        [&events](std::string_view name, std::string_view) -> std::optional<StackDevice::PowerCut> {
+            events.emplace_back(name);
+            return std::nullopt;
+        });
+    device->start();
+    CHECK(events.empty()); // nothing runs between the runner's calls
+    stack->wait_for(std::chrono::seconds(5));
+    CHECK(stack->now() == std::chrono::seconds(5));
+    const auto status = device->status();
+    REQUIRE(status);
+    CHECK(status->boots == 1);
+    CHECK(status->running_version == "v1.0.0");
+    CHECK(std::find(events.begin(), events.end(), "mqtt_connected") != events.end());
+    const nlohmann::json shadow = stack->call("get_thing_shadow", {{"thingName", "sim-0"}});
+    CHECK(shadow.dump().find("1.0.0") != std::string::npos);
+    // The flash is in memory and readable: the primary slot starts with MCUboot's magic.
+    const std::string header = device->read_flash(0xC000, 4);
+    CHECK(header == std::string("\x3d\xb8\xf3\x96", 4));
+    // An AWS error comes back as StackError, or as {"__error"} when allowed.
+    CHECK_THROWS_AS(stack->call("describe_job", {{"jobId", "none"}}), StackError);
+    CHECK(stack->call("describe_job", {{"jobId", "none"}}, true).contains("__error"));
+
+    stack->restart_broker(std::chrono::seconds(2));
+    stack->wait_for(std::chrono::seconds(60));
+    CHECK(std::count(events.begin(), events.end(), "mqtt_connected") == 2);
+    CHECK(device->stop());
+    stack->stop();
+    stack->stop();
+    std::filesystem::remove_all(work);
 }

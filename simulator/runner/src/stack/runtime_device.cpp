@@ -56,6 +56,12 @@ public:
     }
 
     std::string read_flash(std::uint64_t offset, std::size_t length) const override {
+        if (slot_->flash_file.empty()) {
+            return ask<std::string>([offset, length](DeviceRuntime& device) {
+                       return device.read_flash(offset, length);
+                   })
+                .value_or(std::string());
+        }
         std::ifstream in(slot_->flash_file, std::ios::binary);
         std::string bytes(length, '\0');
         in.seekg(static_cast<std::streamoff>(offset));

@@ -27,7 +27,7 @@ struct DeviceEndpoints {
 struct DeviceSlot {
     std::unique_ptr<DeviceRuntime> runtime;
     StackDevice::EventHandler on_event;
-    std::string flash_file;
+    std::string flash_file; ///< empty: the flash is in the runtime's memory
     bool started = false;
 };
 
@@ -37,7 +37,8 @@ struct DeviceSlot {
 /// calls). What needs no answer is always posted.
 enum class DeviceAccess : std::uint8_t { posted, direct };
 
-/// The runtime's options for a scenario device whose flash is the file flash_file.
+/// The runtime's options for a scenario device whose flash is the file flash_file (empty: in
+/// memory).
 DeviceOptions device_options(const StackDevice::Options& options, const DeviceEndpoints& endpoints,
                              const std::string& flash_file);
 

@@ -177,12 +177,13 @@ std::unique_ptr<StackDevice> SimStack::make_device(const StackDevice::Options& o
     if (!broker_) {
         throw StackError("the sim stack is not running");
     }
-    const std::string flash_file = work_dir_ + "/" + options.thing + ".flash";
+    // The flash is in memory: a thousand devices write no files, and it lasts as long as the
+    // run, across every reboot and power cut.
     const DeviceEndpoints endpoints{kBrokerHost, 1883, kControlEndpoint};
     auto host = simulation::make_sim_device_host({*scheduler_, *broker_, *http_});
-    auto runtime = std::make_unique<DeviceRuntime>(std::move(host),
-                                                   device_options(options, endpoints, flash_file));
-    auto slot = make_device_slot(std::move(runtime), std::move(on_event), flash_file);
+    auto runtime =
+        std::make_unique<DeviceRuntime>(std::move(host), device_options(options, endpoints, ""));
+    auto slot = make_device_slot(std::move(runtime), std::move(on_event), "");
     devices_.push_back(slot);
     return make_runtime_device(std::move(slot), DeviceAccess::direct);
 }

@@ -116,6 +116,10 @@ public:
 
     /// A snapshot; call in the host's context, or with the host stopped.
     DeviceStatus status() const;
+    /// Bytes [offset, offset + length) of the flash as they are (no counters move, no fault
+    /// applies); empty when the flash is not open yet or the range is outside it. In the host's
+    /// context, or with the host stopped.
+    std::string read_flash(std::uint64_t offset, std::size_t length) const;
     const DeviceOptions& options() const;
 
     /// Called in the host's context after every boot (with the new status).
