@@ -30,14 +30,6 @@ std::string_view sv(boost::beast::string_view s) {
     return {s.data(), s.size()};
 }
 
-std::string hex_to_bytes(std::string_view hex) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
-}
-
 nlohmann::json counters_json(const ObjectCounters& c) {
     return {{"requests", c.requests},
             {"get_requests", c.get_requests},
@@ -715,38 +707,6 @@ ResponsePlan handle_request(ObjectServer::State& state, const HttpRequest& reque
         ++state.counters_for(ctx.bucket, ctx.key).error_responses;
     }
     return plan;
-}
-
-std::variant<std::string, ResponsePlan>
-request_payload(const ObjectServer::State& state, const S3Request& req, const RequestContext& ctx) {
-    std::string data = req.body();
-    const auto sha_it = req.find("x-amz-content-sha256");
-    const bool chunked =
-        (sha_it != req.end() && starts_with(sv(sha_it->value()), "STREAMING-")) ||
-        (req.find(bhttp::field::content_encoding) != req.end() &&
-         req[bhttp::field::content_encoding].find("aws-chunked") != std::string_view::npos);
-    if (chunked) {
-        auto decoded = decode_aws_chunked(data);
-        if (!decoded) {
-            return s3_error(400, "IncompleteBody", "The aws-chunked request body is malformed.", {},
-                            state, ctx);
-        }
-        data = std::move(*decoded);
-    }
-    const auto md5_it = req.find("Content-MD5");
-    if (md5_it != req.end()) {
-        const std::string expected = http::base64_encode(hex_to_bytes(http::md5_hex(data)));
-        if (md5_it->value().size() != 24) {
-            return s3_error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.", {},
-                            state, ctx);
-        }
-        if (md5_it->value() != expected) {
-            return s3_error(400, "BadDigest",
-                            "The Content-MD5 you specified did not match what we received.", {},
-                            state, ctx);
-        }
-    }
-    return data;
 }
 
 std::optional<std::string> decode_aws_chunked(std::string_view body) {
