@@ -175,14 +175,16 @@ ResponsePlan complete_multipart_upload(ObjectServer::State& state, const S3Reque
     }
     std::string md5s;
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < parts->size(); ++i) {
-        const ListedPart& listed = (*parts)[i];
-        if (i > 0 && listed.number <= (*parts)[i - 1].number) {
+    for (std::size_t i = 1; i < parts->size(); ++i) {
+        if ((*parts)[i].number <= (*parts)[i - 1].number) {
             return s3_error(400, "InvalidPartOrder",
                             "The list of parts was not in ascending order. Parts must be ordered "
                             "by part number.",
                             {{"UploadId", id}}, state, ctx);
         }
+    }
+    for (std::size_t i = 0; i < parts->size(); ++i) {
+        const ListedPart& listed = (*parts)[i];
         const auto stored = upload->parts.find(listed.number);
         if (stored == upload->parts.end() ||
             unquoted(stored->second.etag) != unquoted(listed.etag)) {
