@@ -8,6 +8,8 @@
 
 #include <boost/property_tree/xml_parser.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <sstream>
 
@@ -41,6 +43,31 @@ int nesting_depth(std::string_view text) {
         }
     }
     return deepest;
+}
+
+/// True when every '&' starts one of XML's five entities or a character reference (the parser
+/// would keep an undefined entity as text, where a well-formed document has none).
+bool entities_well_formed(std::string_view text) {
+    for (auto at = text.find('&'); at != std::string_view::npos; at = text.find('&', at + 1)) {
+        const auto end = text.find(';', at);
+        if (end == std::string_view::npos) {
+            return false;
+        }
+        const std::string_view name = text.substr(at + 1, end - at - 1);
+        if (name == "lt" || name == "gt" || name == "amp" || name == "quot" || name == "apos") {
+            continue;
+        }
+        const bool hex = name.size() > 2 && name.substr(0, 2) == "#x";
+        const std::string_view digits = name.substr(hex ? 2 : 1);
+        if (name.size() < 2 || name[0] != '#' || digits.empty() ||
+            !std::all_of(digits.begin(), digits.end(), [hex](char c) {
+                return hex ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                           : std::isdigit(static_cast<unsigned char>(c)) != 0;
+            })) {
+            return false;
+        }
+    }
+    return true;
 }
 
 // ---- continuation tokens: opaque to clients, "k<key>" or "p<common prefix>" inside ----------
@@ -206,7 +233,7 @@ ListPage list_page(const StoredBucket& bucket, const ListParams& p) {
 } // namespace
 
 std::optional<boost::property_tree::ptree> parse_request_xml(std::string_view body) {
-    if (nesting_depth(body) > max_xml_depth) {
+    if (nesting_depth(body) > max_xml_depth || !entities_well_formed(body)) {
         return std::nullopt;
     }
     try {
