@@ -38,7 +38,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 mkdir "$work/data"
-node "$s3rver_dir/node_modules/s3rver/bin/s3rver.js" -d "$work/data" -a 127.0.0.1 -p 0 \
+# s3rver 3.7.1 makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 (Node >= 17) keeps
+# in its legacy provider: without it every paginated listing is an InternalError.
+legacy=""
+if node --openssl-legacy-provider -e '' 2>/dev/null; then
+  legacy="--openssl-legacy-provider"
+fi
+node $legacy "$s3rver_dir/node_modules/s3rver/bin/s3rver.js" -d "$work/data" -a 127.0.0.1 -p 0 \
   >"$work/s3rver.log" 2>&1 &
 pid=$!
 # The watchdog outlives a SIGKILL of this script and then stops s3rver and removes the folder.
