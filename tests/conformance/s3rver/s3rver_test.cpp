@@ -10,6 +10,12 @@
 // URL's expiry, but does not recompute V4 signatures (its source says so): a wrong secret passes
 // there. Our signatures are checked against botocore's by the AWS CLI tests (tests/conformance/
 // aws_cli) instead.
+//
+// Not covered yet: a scenario run against s3rver. The url stack uploads images through our object
+// server's control API (PUT /_fota/objects/<bucket>/<key>), which s3rver does not have, and
+// `fota-sim cloud` presigns job documents for its own object server only (the presigner's
+// endpoint and credentials are not options). Both paths are exercised here piece by piece: the
+// SigV4 PutObject a `stack: aws` upload needs, and the presigner plus device client.
 #include "http_client.hpp"
 
 #include "fota/cloud/http/aws_time.hpp"
