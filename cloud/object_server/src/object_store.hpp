@@ -27,6 +27,22 @@ struct StoredBucket {
     std::map<std::string, StoredObject> objects;
 };
 
+/// One uploaded part of a multipart upload.
+struct UploadedPart {
+    std::string data;
+    std::string etag; ///< quoted MD5 hex of data
+    http::TimePoint last_modified{};
+};
+
+/// A multipart upload between CreateMultipartUpload and its Complete or Abort.
+struct MultipartUpload {
+    std::string bucket;
+    std::string key;
+    std::string content_type;
+    http::TimePoint initiated{};
+    std::map<int, UploadedPart> parts; ///< by part number
+};
+
 struct ObjectStore::State {
     explicit State(ObjectStoreConfig c) : config(std::move(c)) {}
 
@@ -35,7 +51,9 @@ struct ObjectStore::State {
     std::map<std::string, StoredBucket> buckets;
     std::vector<ObjectFault> faults;
     std::map<std::string, ObjectCounters> counters;
+    std::map<std::string, MultipartUpload> uploads; ///< by upload id
     std::uint64_t next_request_id = 1;
+    std::uint64_t next_upload_id = 1;
 
     // Callers hold `mutex`.
     StoredObject make_object(std::string data, std::string content_type) const;

@@ -1,4 +1,5 @@
 #include "s3_handler.hpp"
+#include "s3_operations.hpp"
 
 #include "fota/cloud/http/aws_errors.hpp"
 #include "fota/cloud/http/byte_range.hpp"
@@ -12,7 +13,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <set>
 
 namespace fota::cloud {
 
@@ -28,14 +28,6 @@ bool starts_with(std::string_view s, std::string_view prefix) {
 
 std::string_view sv(boost::beast::string_view s) {
     return {s.data(), s.size()};
-}
-
-std::string hex_to_bytes(std::string_view hex) {
-    std::string out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-        out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
-    }
-    return out;
 }
 
 nlohmann::json counters_json(const ObjectCounters& c) {
@@ -274,15 +266,10 @@ ResponsePlan get_object(ObjectServer::State& state, const HttpRequest& req,
 ResponsePlan put_object(ObjectServer::State& state, const HttpRequest& req,
                         const RequestContext& ctx, const std::string& bucket,
                         const std::string& key, const std::vector<http::QueryParam>& query) {
-    ++state.counters_for(bucket, key).put_requests;
-    for (const char* unsupported : {"uploads", "uploadId", "partNumber"}) {
-        if (http::find_param(query, unsupported)) {
-            return s3_error(501, "NotImplemented",
-                            "Multipart uploads are not implemented by the fota-sim object server; "
-                            "upload objects smaller than the CLI's multipart threshold (8 MiB).",
-                            {}, state, ctx);
-        }
+    if (http::find_param(query, "uploadId") || http::find_param(query, "partNumber")) {
+        return upload_part(state, req, ctx, bucket, key, query);
     }
+    ++state.counters_for(bucket, key).put_requests;
     if (req.find("x-amz-copy-source") != req.end()) {
         return s3_error(501, "NotImplemented", "CopyObject is not implemented.", {}, state, ctx);
     }
@@ -291,43 +278,36 @@ ResponsePlan put_object(ObjectServer::State& state, const HttpRequest& req,
         return s3_error(404, "NoSuchBucket", "The specified bucket does not exist",
                         {{"BucketName", bucket}}, state, ctx);
     }
-    std::string data = req.body();
-    const auto sha_it = req.find("x-amz-content-sha256");
-    const bool chunked =
-        (sha_it != req.end() && starts_with(sv(sha_it->value()), "STREAMING-")) ||
-        (req.find(bhttp::field::content_encoding) != req.end() &&
-         req[bhttp::field::content_encoding].find("aws-chunked") != std::string_view::npos);
-    if (chunked) {
-        auto decoded = decode_aws_chunked(data);
-        if (!decoded) {
-            return s3_error(400, "IncompleteBody", "The aws-chunked request body is malformed.", {},
-                            state, ctx);
-        }
-        data = std::move(*decoded);
-    }
-    const auto md5_it = req.find("Content-MD5");
-    if (md5_it != req.end()) {
-        const std::string expected = http::base64_encode(hex_to_bytes(http::md5_hex(data)));
-        if (md5_it->value().size() != 24) {
-            return s3_error(400, "InvalidDigest", "The Content-MD5 you specified was invalid.", {},
-                            state, ctx);
-        }
-        if (md5_it->value() != expected) {
-            return s3_error(400, "BadDigest",
-                            "The Content-MD5 you specified did not match what we received.", {},
-                            state, ctx);
-        }
+    auto payload = request_payload(state, req, ctx);
+    if (auto* error = std::get_if<ResponsePlan>(&payload)) {
+        return *error;
     }
     std::string content_type = "binary/octet-stream";
     if (const auto ct = req.find(bhttp::field::content_type); ct != req.end()) {
         content_type = std::string(ct->value());
     }
-    StoredObject object = state.make_object(std::move(data), std::move(content_type));
+    StoredObject object =
+        state.make_object(std::move(std::get<std::string>(payload)), std::move(content_type));
     const std::string etag = object.etag;
     b->second.objects[key] = std::move(object);
     ResponsePlan plan = empty_response(200, state, ctx);
     plan.headers.emplace_back("ETag", etag);
     return plan;
+}
+
+// POST on an object: CreateMultipartUpload (?uploads) or CompleteMultipartUpload (?uploadId).
+ResponsePlan post_object(ObjectServer::State& state, const HttpRequest& req,
+                         const RequestContext& ctx, const std::string& bucket,
+                         const std::string& key, const std::vector<http::QueryParam>& query) {
+    if (http::find_param(query, "uploads")) {
+        return create_multipart_upload(state, req, ctx, bucket, key);
+    }
+    if (http::find_param(query, "uploadId")) {
+        return complete_multipart_upload(state, req, ctx, bucket, key, query);
+    }
+    return s3_error(405, "MethodNotAllowed",
+                    "The specified method is not allowed against this resource.",
+                    {{"Method", "POST"}, {"ResourceType", "OBJECT"}}, state, ctx);
 }
 
 ResponsePlan list_buckets(const ObjectServer::State& state, const RequestContext& ctx) {
@@ -343,58 +323,6 @@ ResponsePlan list_buckets(const ObjectServer::State& state, const RequestContext
     return body_response(200, "application/xml", std::move(xml), state, ctx);
 }
 
-ResponsePlan list_objects(const ObjectServer::State& state, const RequestContext& ctx,
-                          const std::string& bucket, const std::vector<http::QueryParam>& query) {
-    const auto b = state.buckets.find(bucket);
-    if (b == state.buckets.end()) {
-        return s3_error(404, "NoSuchBucket", "The specified bucket does not exist",
-                        {{"BucketName", bucket}}, state, ctx);
-    }
-    const bool v2 = http::find_param(query, "list-type").value_or("") == "2";
-    const std::string prefix = http::find_param(query, "prefix").value_or("");
-    const std::string delimiter = http::find_param(query, "delimiter").value_or("");
-    std::string contents;
-    std::set<std::string> common_prefixes;
-    std::size_t count = 0;
-    for (const auto& [key, object] : b->second.objects) {
-        if (!starts_with(key, prefix)) {
-            continue;
-        }
-        if (!delimiter.empty()) {
-            const auto pos = key.find(delimiter, prefix.size());
-            if (pos != std::string::npos) {
-                common_prefixes.insert(key.substr(0, pos + delimiter.size()));
-                continue;
-            }
-        }
-        ++count;
-        contents += "<Contents><Key>" + http::xml_escape(key) + "</Key><LastModified>" +
-                    http::format_iso8601(object.last_modified) + "</LastModified><ETag>" +
-                    http::xml_escape(object.etag) + "</ETag><Size>" +
-                    std::to_string(object.data->size()) +
-                    "</Size><StorageClass>STANDARD</StorageClass></Contents>";
-    }
-    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"";
-    xml += xml_namespace;
-    xml += "\"><Name>" + http::xml_escape(bucket) + "</Name><Prefix>" + http::xml_escape(prefix) +
-           "</Prefix>";
-    if (v2) {
-        xml += "<KeyCount>" + std::to_string(count + common_prefixes.size()) + "</KeyCount>";
-    } else {
-        xml += "<Marker></Marker>";
-    }
-    xml += "<MaxKeys>1000</MaxKeys>";
-    if (!delimiter.empty()) {
-        xml += "<Delimiter>" + http::xml_escape(delimiter) + "</Delimiter>";
-    }
-    xml += "<IsTruncated>false</IsTruncated>" + contents;
-    for (const auto& p : common_prefixes) {
-        xml += "<CommonPrefixes><Prefix>" + http::xml_escape(p) + "</Prefix></CommonPrefixes>";
-    }
-    xml += "</ListBucketResult>";
-    return body_response(200, "application/xml", std::move(xml), state, ctx);
-}
-
 bool valid_bucket_name(std::string_view name) {
     if (name.size() < 3 || name.size() > 63) {
         return false;
@@ -407,24 +335,56 @@ bool valid_bucket_name(std::string_view name) {
            std::isalnum(static_cast<unsigned char>(name.back()));
 }
 
+// CreateBucket: a CreateBucketConfiguration body, when sent, must name the store's region. As S3
+// in us-east-1, creating a bucket one already owns succeeds; elsewhere it is
+// BucketAlreadyOwnedByYou.
+ResponsePlan create_bucket(ObjectServer::State& state, const HttpRequest& req,
+                           const RequestContext& ctx, const std::string& bucket) {
+    if (!valid_bucket_name(bucket)) {
+        return s3_error(400, "InvalidBucketName", "The specified bucket is not valid.",
+                        {{"BucketName", bucket}}, state, ctx);
+    }
+    std::string location;
+    if (!req.body().empty()) {
+        const auto doc = parse_request_xml(req.body());
+        if (!doc || doc->begin()->first != "CreateBucketConfiguration") {
+            return malformed_xml(state, ctx);
+        }
+        location = doc->begin()->second.get("LocationConstraint", std::string());
+    }
+    const std::string& region = state.config.region;
+    if (location != (region == "us-east-1" ? std::string() : region)) {
+        return s3_error(400,
+                        location.empty() ? "IllegalLocationConstraintException"
+                                         : "InvalidLocationConstraint",
+                        "The " + (location.empty() ? std::string("unspecified") : location) +
+                            " location constraint is incompatible for the region specific "
+                            "endpoint this request was sent to (" +
+                            region + ").",
+                        {{"LocationConstraint", location}}, state, ctx);
+    }
+    if (state.buckets.count(bucket) != 0 && region != "us-east-1") {
+        return s3_error(409, "BucketAlreadyOwnedByYou",
+                        "Your previous request to create the named bucket succeeded and you "
+                        "already own it.",
+                        {{"BucketName", bucket}}, state, ctx);
+    }
+    auto& created = state.buckets[bucket].created;
+    if (created == http::TimePoint{}) {
+        created = state.config.clock();
+    }
+    ResponsePlan plan = empty_response(200, state, ctx);
+    plan.headers.emplace_back("Location", "/" + bucket);
+    return plan;
+}
+
 ResponsePlan bucket_request(ObjectServer::State& state, const HttpRequest& req,
                             const RequestContext& ctx, const std::string& bucket,
                             const std::vector<http::QueryParam>& query) {
     const auto b = state.buckets.find(bucket);
     switch (req.method()) {
     case bhttp::verb::put:
-        if (!valid_bucket_name(bucket)) {
-            return s3_error(400, "InvalidBucketName", "The specified bucket is not valid.",
-                            {{"BucketName", bucket}}, state, ctx);
-        }
-        if (b == state.buckets.end()) {
-            state.buckets[bucket].created = state.config.clock();
-        }
-        {
-            ResponsePlan plan = empty_response(200, state, ctx);
-            plan.headers.emplace_back("Location", "/" + bucket);
-            return plan;
-        }
+        return create_bucket(state, req, ctx, bucket);
     case bhttp::verb::head:
         if (b == state.buckets.end()) {
             return s3_error(404, "NoSuchBucket", "The specified bucket does not exist",
@@ -432,6 +392,12 @@ ResponsePlan bucket_request(ObjectServer::State& state, const HttpRequest& req,
         }
         return empty_response(200, state, ctx);
     case bhttp::verb::get:
+        if (http::find_param(query, "uploads")) {
+            return s3_error(
+                501, "NotImplemented",
+                "ListMultipartUploads is not implemented by the fota-sim object server.", {}, state,
+                ctx);
+        }
         return list_objects(state, ctx, bucket, query);
     case bhttp::verb::delete_:
         if (b == state.buckets.end()) {
@@ -443,6 +409,7 @@ ResponsePlan bucket_request(ObjectServer::State& state, const HttpRequest& req,
                             {{"BucketName", bucket}}, state, ctx);
         }
         state.buckets.erase(b);
+        drop_bucket_uploads(state, bucket);
         return empty_response(204, state, ctx);
     default:
         return s3_error(
@@ -664,10 +631,18 @@ ResponsePlan dispatch(ObjectServer::State& state, const HttpRequest& req, Reques
     switch (req.method()) {
     case bhttp::verb::get:
     case bhttp::verb::head:
+        if (http::find_param(*query, "uploadId") && !ctx.head) {
+            return list_parts(state, ctx, *bucket, *key, *query);
+        }
         return get_object(state, req, ctx, *bucket, *key);
     case bhttp::verb::put:
         return put_object(state, req, ctx, *bucket, *key, *query);
+    case bhttp::verb::post:
+        return post_object(state, req, ctx, *bucket, *key, *query);
     case bhttp::verb::delete_: {
+        if (http::find_param(*query, "uploadId")) {
+            return abort_multipart_upload(state, ctx, *bucket, *key, *query);
+        }
         const auto b = state.buckets.find(*bucket);
         if (b == state.buckets.end()) {
             return s3_error(404, "NoSuchBucket", "The specified bucket does not exist",

@@ -1,7 +1,11 @@
 // An S3-style object server for firmware downloads: PUT/GET/HEAD/DELETE of objects in buckets
-// (path style, /bucket/key), Range requests (206 + Content-Range, 416 past the end), presigned
-// URLs (403 "Request has expired" once expired), SigV4 verification when credentials are
-// configured, S3's XML errors, fault knobs and request counters.
+// (path style, /bucket/key), CreateBucket/DeleteBucket (BucketNotEmpty), multipart uploads
+// (Create, UploadPart, Complete with the "md5-of-md5s-N" ETag, Abort, ListParts; parts but the
+// last of at least min_part_size), ListObjects V1/V2 with pagination (max-keys, continuation
+// tokens, start-after, marker, delimiter, encoding-type=url), Range requests (206 +
+// Content-Range, 416 past the end), presigned URLs (403 "Request has expired" once expired),
+// SigV4 verification when credentials are configured, S3's XML errors, fault knobs and request
+// counters. Not implemented (501 NotImplemented): CopyObject, ListMultipartUploads.
 //
 // Asynchronous (Boost.Beast) on the caller's io_context; runs in any process. The server does the
 // I/O only: what each request gets is an ObjectStore's (object_store.hpp), which the server owns.

@@ -1,8 +1,8 @@
 // The object server's request handling without I/O: buckets and objects, S3 requests (Range,
-// presigned URLs and their expiry, SigV4), the control API, fault rules and counters. A request
-// goes in, a ResponsePlan (response_plan.hpp) comes out; whoever holds the connection sends it:
-// the Asio server (object_server.hpp) over TCP, or the deterministic simulation on its virtual
-// clock. Time comes only from the config's clock.
+// presigned URLs and their expiry, SigV4, multipart uploads, paginated listings), the control API,
+// fault rules and counters. A request goes in, a ResponsePlan (response_plan.hpp) comes out;
+// whoever holds the connection sends it: the Asio server (object_server.hpp) over TCP, or the
+// deterministic simulation on its virtual clock. Time comes only from the config's clock.
 //
 // Thread-safe: the state lives behind one mutex, so a test or a scenario runner may change objects
 // and faults from its own thread while responses are in flight.
@@ -101,6 +101,9 @@ struct ObjectStoreConfig {
     /// "Now" for signature dates, expiry and timestamps.
     http::WallClock clock = http::system_wall_clock();
     std::uint64_t max_object_size = 256ULL * 1024 * 1024;
+    /// Multipart uploads: the smallest part but the last that CompleteMultipartUpload accepts
+    /// (S3: 5 MiB; EntityTooSmall below it).
+    std::uint64_t min_part_size = 5ULL * 1024 * 1024;
     /// Where presigned URLs point: "http://host:port" (any name: it need not be a bound port).
     std::string endpoint = "http://127.0.0.1:0";
 };
