@@ -1,4 +1,5 @@
 #include "fota/sim/paho_mqtt_client.hpp"
+#include "fota/sim/mqtt_session_rules.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -130,10 +131,7 @@ public:
         }
     }
 
-    void lose_next_message(std::string topic_suffix) {
-        lose_next_ = true;
-        lose_suffix_ = std::move(topic_suffix);
-    }
+    void lose_next_message(std::string topic_suffix) { lose_next_.arm(std::move(topic_suffix)); }
 
     MqttStats stats() const { return stats_; }
 
@@ -308,10 +306,7 @@ private:
         }
         ++stats_.messages_received;
         const std::string& topic = message.get_topic();
-        if (lose_next_ && topic.size() >= lose_suffix_.size() &&
-            topic.compare(topic.size() - lose_suffix_.size(), lose_suffix_.size(), lose_suffix_) ==
-                0) {
-            lose_next_ = false;
+        if (lose_next_.take(topic)) {
             ++stats_.messages_dropped_by_fault;
             return;
         }
@@ -336,12 +331,9 @@ private:
         if (!started_) {
             return;
         }
-        // Capped exponential backoff; the delay is drawn from [backoff/2, backoff].
-        const std::uint32_t shift = std::min<std::uint32_t>(attempts_since_success_, 16);
-        const std::uint64_t backoff =
-            std::min<std::uint64_t>(static_cast<std::uint64_t>(options_.reconnect_min_ms) << shift,
-                                    options_.reconnect_max_ms);
-        ++attempts_since_success_;
+        // The capped exponential backoff (mqtt_session_rules.hpp); the delay is drawn from
+        // [backoff/2, backoff].
+        const std::uint64_t backoff = reconnect_backoff_ms(options_, attempts_since_success_++);
         std::uniform_int_distribution<std::uint64_t> jitter(backoff / 2, backoff);
         const auto delay = std::chrono::milliseconds(jitter(random_));
         reconnect_timer_.expires_after(delay);
@@ -374,9 +366,8 @@ private:
     std::uint32_t attempts_since_success_ = 0;
     bool started_ = false;
     bool connected_ = false;
-    bool lose_next_ = false;
+    LoseNextMessage lose_next_;
     std::chrono::steady_clock::time_point offline_until_{}; // no attempt succeeds before it
-    std::string lose_suffix_; // lose only a message whose topic ends with it
     MqttStats stats_;
 };
 

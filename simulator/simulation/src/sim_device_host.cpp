@@ -1,6 +1,8 @@
 // A device's world on the virtual clock (sim_device_host.hpp).
 #include "fota/sim/simulation/sim_device_host.hpp"
 
+#include "fota/sim/mqtt_session_rules.hpp"
+
 #include <algorithm>
 #include <deque>
 #include <functional>
@@ -128,10 +130,7 @@ public:
         }
     }
 
-    void lose_next_message(std::string topic_suffix) {
-        lose_next_ = true;
-        lose_suffix_ = std::move(topic_suffix);
-    }
+    void lose_next_message(std::string topic_suffix) { lose_next_.arm(std::move(topic_suffix)); }
 
     MqttStats stats() const { return stats_; }
 
@@ -208,10 +207,7 @@ private:
             return;
         }
         ++stats_.messages_received;
-        if (lose_next_ && topic.size() >= lose_suffix_.size() &&
-            topic.compare(topic.size() - lose_suffix_.size(), lose_suffix_.size(), lose_suffix_) ==
-                0) {
-            lose_next_ = false;
+        if (lose_next_.take(topic)) {
             ++stats_.messages_dropped_by_fault;
             return;
         }
@@ -234,12 +230,8 @@ private:
         if (!started_) {
             return;
         }
-        // Capped exponential backoff; the delay is drawn from [backoff/2, backoff].
-        const std::uint32_t shift = std::min<std::uint32_t>(attempts_since_success_, 16);
-        const std::uint64_t backoff =
-            std::min<std::uint64_t>(static_cast<std::uint64_t>(options_.reconnect_min_ms) << shift,
-                                    options_.reconnect_max_ms);
-        ++attempts_since_success_;
+        // The Paho session's backoff; the delay is drawn from [backoff/2, backoff].
+        const std::uint64_t backoff = reconnect_backoff_ms(options_, attempts_since_success_++);
         const std::uint64_t delay_ms = backoff / 2 + random_.below(backoff - backoff / 2 + 1);
         cancel_reconnect();
         std::weak_ptr<SimMqttSession> weak = weak_from_this();
@@ -278,8 +270,7 @@ private:
     std::uint32_t next_token_ = 1;
     Scheduler::EventId reconnect_event_ = 0;
     TimePoint offline_until_{0};
-    bool lose_next_ = false;
-    std::string lose_suffix_;
+    LoseNextMessage lose_next_;
     MqttStats stats_;
 };
 
