@@ -336,9 +336,15 @@ struct RestartBrokerStep {
     std::chrono::milliseconds down_for{0};
 };
 
-using StepAction = std::variant<CreateJobStep, WaitForStep, HoldStep, StartDevicesStep, RebootStep,
-                                PowerCutStep, FlashFaultStep, NetworkFaultStep, HttpFaultStep,
-                                CloudFaultStep, CancelJobStep, DeleteJobStep, RestartBrokerStep>;
+/// A line in the run's log (a throwaway kind: issue 11's demonstration).
+struct LogNoteStep {
+    std::string text;
+};
+
+using StepAction =
+    std::variant<CreateJobStep, WaitForStep, HoldStep, StartDevicesStep, RebootStep, PowerCutStep,
+                 FlashFaultStep, NetworkFaultStep, HttpFaultStep, CloudFaultStep, CancelJobStep,
+                 DeleteJobStep, RestartBrokerStep, LogNoteStep>;
 
 struct Step {
     StepAction action;
