@@ -336,15 +336,9 @@ struct RestartBrokerStep {
     std::chrono::milliseconds down_for{0};
 };
 
-/// A line in the run's log (a throwaway kind: issue 11's demonstration).
-struct LogNoteStep {
-    std::string text;
-};
-
-using StepAction =
-    std::variant<CreateJobStep, WaitForStep, HoldStep, StartDevicesStep, RebootStep, PowerCutStep,
-                 FlashFaultStep, NetworkFaultStep, HttpFaultStep, CloudFaultStep, CancelJobStep,
-                 DeleteJobStep, RestartBrokerStep, LogNoteStep>;
+using StepAction = std::variant<CreateJobStep, WaitForStep, HoldStep, StartDevicesStep, RebootStep,
+                                PowerCutStep, FlashFaultStep, NetworkFaultStep, HttpFaultStep,
+                                CloudFaultStep, CancelJobStep, DeleteJobStep, RestartBrokerStep>;
 
 struct Step {
     StepAction action;

@@ -25,7 +25,6 @@ bool run_cloud_fault(RunContext&, const CloudFaultStep&, const Step&);
 bool run_cancel_job(RunContext&, const CancelJobStep&, const Step&);
 bool run_delete_job(RunContext&, const DeleteJobStep&, const Step&);
 bool run_restart_broker(RunContext&, const RestartBrokerStep&, const Step&);
-bool run_log_note(RunContext&, const LogNoteStep&, const Step&);
 } // namespace steps
 
 namespace {
@@ -61,7 +60,6 @@ constexpr std::array kLines{
     line<CancelJobStep, steps::run_cancel_job>(),
     line<DeleteJobStep, steps::run_delete_job>(),
     line<RestartBrokerStep, steps::run_restart_broker>(),
-    line<LogNoteStep, steps::run_log_note>(),
 };
 
 // Every alternative of StepAction has exactly one line, at its own index.

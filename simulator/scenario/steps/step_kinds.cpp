@@ -28,7 +28,6 @@ std::optional<CancelJobStep> parse_cancel_job(ParseContext&, const YAML::Node&, 
 std::optional<DeleteJobStep> parse_delete_job(ParseContext&, const YAML::Node&, const std::string&);
 std::optional<RestartBrokerStep> parse_restart_broker(ParseContext&, const YAML::Node&,
                                                       const std::string&);
-std::optional<LogNoteStep> parse_log_note(ParseContext&, const YAML::Node&, const std::string&);
 } // namespace steps
 
 namespace {
@@ -70,7 +69,6 @@ constexpr std::array kLines{
     line<CancelJobStep, steps::parse_cancel_job>("cancel_job"),
     line<DeleteJobStep, steps::parse_delete_job>("delete_job"),
     line<RestartBrokerStep, steps::parse_restart_broker>("restart_broker"),
-    line<LogNoteStep, steps::parse_log_note>("log_note"),
 };
 
 // Every alternative of StepAction has exactly one line, at its own index.

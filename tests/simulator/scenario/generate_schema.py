@@ -211,7 +211,6 @@ step_kinds = collections.OrderedDict([
   ("cancel_job", job_step("CancelJob, or CancelJobExecution with devices.")),
   ("delete_job", job_step("DeleteJob, or DeleteJobExecution with devices.")),
   ("restart_broker", null_or(obj({"down_for": d("Time the broker stays down.")}, [], "Restart the broker; state must survive."))),
-  ("log_note", obj({"text": s("The line.")}, ["text"], "A line in the run's log.")),
 ])
 defs["step"] = {"description": "A step of the timeline: a map with one key, its kind.",
                 "oneOf": [single(k, v, v.get("description", k)) for k, v in step_kinds.items()]}
