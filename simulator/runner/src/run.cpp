@@ -1,10 +1,9 @@
-// The run's course (stack, firmware, devices, steps, expectations, report) and what steps and
-// expectations share: selecting devices, reading executions, evaluating conditions, results.
+// The run's course (stack, firmware, devices, steps, expectations, report) and what it gives
+// steps and expectations as their RunContext.
 #include "run.hpp"
 
 #include "run_error.hpp"
 
-#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -12,27 +11,6 @@ namespace fota::sim::runner {
 
 using json = nlohmann::json;
 using std::chrono::milliseconds;
-
-void Tally::add(const std::string& thing, bool ok, const std::string& value) {
-    ++values[value];
-    if (!ok) {
-        if (++failing <= 5) {
-            observed += (observed.empty() ? "" : "; ") + thing + ": " + value;
-        }
-    }
-}
-
-std::string Tally::summary() const {
-    if (failing == 0) {
-        std::string s;
-        for (const auto& [value, n] : values) {
-            s += (s.empty() ? "" : ", ") + value +
-                 (values.size() > 1 || n > 1 ? " x" + std::to_string(n) : "");
-        }
-        return s;
-    }
-    return observed + (failing > 5 ? "; ... (" + std::to_string(failing) + " devices)" : "");
-}
 
 Run::Run(const Scenario& scenario, const RunnerOptions& options, ScenarioReport& report)
     : scenario_(scenario), options_(options), report_(report) {}
@@ -54,7 +32,7 @@ void Run::execute() {
     published_ = publish_firmware(scenario_, images_, *stack_);
     create_devices();
     for (const Step& step : scenario_.steps) {
-        if (!run_step(step)) {
+        if (!run_step(*this, step)) {
             skip_expectations();
             report_.outcome = Outcome::failed;
             return;
@@ -62,7 +40,7 @@ void Run::execute() {
     }
     bool all = true;
     for (const Expectation& e : scenario_.expectations) {
-        all = check_expectation(e) && all;
+        all = check(e) && all;
     }
     report_.outcome = all ? Outcome::passed : Outcome::failed;
 }
@@ -232,132 +210,36 @@ void Run::pause() {
     stack_->wait_for(milliseconds(100)); // polling interval, not a verdict
 }
 
-StackDevice::Status Run::status_of(const Device& d) const {
-    auto status = d.device->status();
-    if (!status) {
-        throw RunError("device " + d.thing + " did not answer a status request in 10 s");
-    }
-    return *status;
-}
-
-std::vector<const Device*> Run::select(const DeviceSelector& selector) const {
-    std::vector<const Device*> out;
-    for (const Device& d : devices_) {
-        if (selector.all || std::find(selector.things.begin(), selector.things.end(), d.thing) !=
-                                selector.things.end()) {
-            out.push_back(&d);
+void Run::start_device(const Device& device) {
+    for (Device& d : devices_) {
+        if (&d == &device && !d.started) {
+            d.device->start();
+            d.started = true;
         }
     }
-    return out;
 }
 
-std::vector<const Device*> Run::started(const DeviceSelector& selector) const {
-    std::vector<const Device*> out;
-    for (const Device* d : select(selector)) {
-        if (d->started) {
-            out.push_back(d);
-        }
+void Run::skip_expectations() {
+    for (const Expectation& e : scenario_.expectations) {
+        add_result(describe(e), false, "", "not checked: a step failed", e.mark.line, stack_->now(),
+                   false);
     }
-    return out;
 }
 
-std::vector<json> Run::executions(const std::string& job,
-                                  const std::vector<const Device*>& devices) const {
-    std::vector<json> args;
-    for (const Device* d : devices) {
-        args.push_back({{"jobId", job}, {"thingName", d->thing}});
-    }
-    std::vector<json> out;
-    for (const json& reply : stack_->call_many("describe_job_execution", args, true)) {
-        out.push_back(reply.contains("__error") ? json() : reply.value("execution", json()));
-    }
-    return out;
-}
-
-namespace {
-
-std::string statuses_text(const std::vector<ExecutionStatus>& statuses) {
-    std::string s;
-    for (const auto st : statuses) {
-        s += (s.empty() ? "" : " or ") + std::string(to_string(st));
-    }
-    return s;
-}
-
-} // namespace
-
-Check Run::evaluate(const Condition& c) const {
+bool Run::check(const Expectation& e) {
+    const RunTime started = stack_->now();
+    const RunTime until = started + e.within;
     Check check;
-    Tally tally;
-    switch (c.kind) {
-    case Condition::Kind::execution_status: {
-        check.expected = "execution of " + c.job + " " + statuses_text(c.statuses);
-        const auto selected = select(c.devices);
-        const auto found = executions(c.job, selected);
-        for (std::size_t i = 0; i < selected.size(); ++i) {
-            const Device* d = selected[i];
-            const json& e = found[i];
-            const std::string status = e.is_object() ? e.value("status", "?") : "none";
-            bool ok = false;
-            for (const auto st : c.statuses) {
-                ok = ok || status == to_string(st);
-            }
-            tally.add(d->thing, ok, status);
+    while (true) {
+        check_time();
+        check = check_expectation(*this, e);
+        if (check.passed || stack_->now() >= until) {
+            break;
         }
-        break;
+        pause();
     }
-    case Condition::Kind::job_status: {
-        check.expected = "job " + c.job + " " + to_string(c.job_status);
-        const json reply = stack_->call("describe_job", {{"jobId", c.job}}, true);
-        const std::string status =
-            reply.contains("job") ? reply["job"].value("status", "?") : "none";
-        tally.add("job " + c.job, status == to_string(c.job_status), status);
-        break;
-    }
-    case Condition::Kind::device_phase:
-        check.expected = std::string("phase ") + to_string(c.phase) + " reached";
-        for (const Device* d : select(c.devices)) {
-            const bool ok = recorder_.reached(d->thing, c.phase);
-            tally.add(d->thing, ok, ok ? "reached" : "not reached");
-        }
-        break;
-    case Condition::Kind::downloaded_bytes:
-        check.expected = "at least " + std::to_string(c.bytes) + " bytes downloaded";
-        for (const Device* d : select(c.devices)) {
-            const std::uint64_t n = d->started ? status_of(*d).download_bytes : 0;
-            tally.add(d->thing, n >= c.bytes, std::to_string(n) + " bytes");
-        }
-        break;
-    case Condition::Kind::running_version:
-        check.expected = "running " + c.version;
-        for (const Device* d : select(c.devices)) {
-            const std::string v = d->started ? status_of(*d).running_version : "off";
-            tally.add(d->thing, same_version(v, c.version), v);
-        }
-        break;
-    case Condition::Kind::all_of:
-    case Condition::Kind::any_of: {
-        const bool all = c.kind == Condition::Kind::all_of;
-        check.expected = all ? "all of (" : "any of (";
-        std::size_t held = 0;
-        for (const Condition& child : c.children) {
-            const Check sub = evaluate(child);
-            check.expected += (held + tally.failing == 0 ? "" : "; ") + sub.expected;
-            if (sub.passed) {
-                ++held;
-            } else {
-                tally.add("(" + sub.expected + ")", false, sub.observed);
-            }
-        }
-        check.expected += ")";
-        check.passed = all ? tally.failing == 0 : held > 0;
-        check.observed = tally.summary();
-        return check;
-    }
-    }
-    check.passed = tally.failing == 0;
-    check.observed = tally.summary();
-    return check;
+    add_result(describe(e), check.passed, check.expected, check.observed, e.mark.line, started);
+    return check.passed;
 }
 
 void Run::add_result(const std::string& name, bool passed, const std::string& expected,

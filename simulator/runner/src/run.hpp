@@ -2,14 +2,12 @@
 // the things and devices, executes the steps, checks the expectations and fills the report.
 // Every world (broker, control plane, object store, devices, clock) is reached through Stack.
 //
-// The member functions live in run.cpp (the run's course and what steps and expectations
-// share), run_steps.cpp (one function per step kind) and run_expectations.cpp (one per
-// expectation kind).
+// Steps and expectations reach the run through RunContext (run_context.hpp); each kind's
+// execution or check lives beside its parser (simulator/scenario/steps/<kind>_run.cpp,
+// expectations/<kind>_check.cpp).
 #pragma once
 
-#include "event_recorder.hpp"
-#include "firmware.hpp"
-#include "flash_layout.hpp"
+#include "run_context.hpp"
 
 #include "fota/sim/scenario_runner.hpp"
 #include "fota/sim/stack.hpp"
@@ -24,31 +22,7 @@
 
 namespace fota::sim::runner {
 
-struct Device {
-    std::string thing;
-    const DeviceGroup* group = nullptr;
-    FlashLayout flash;
-    std::unique_ptr<StackDevice> device;
-    bool started = false;
-};
-
-/// A finished check: passed, or expected vs observed.
-struct Check {
-    bool passed = false;
-    std::string expected;
-    std::string observed;
-};
-
-/// Collects per-device observations: "thing: value" for those that do not hold (at most a few).
-struct Tally {
-    std::size_t failing = 0;
-    std::string observed;
-    std::map<std::string, std::size_t> values;
-    void add(const std::string& thing, bool ok, const std::string& value);
-    std::string summary() const;
-};
-
-class Run {
+class Run : public RunContext {
 public:
     Run(const Scenario& scenario, const RunnerOptions& options, ScenarioReport& report);
     ~Run();
@@ -64,57 +38,34 @@ public:
     /// Since the run started, on the stack's clock (zero before the stack is made).
     RunTime elapsed() const;
 
+    // ---- RunContext ----
+    const Scenario& scenario() const override { return scenario_; }
+    Stack& stack() const override { return *stack_; }
+    std::uint64_t seed() const override { return seed_; }
+    EventRecorder& recorder() override { return recorder_; }
+    const EventRecorder& recorder() const override { return recorder_; }
+    const FirmwareImages& images() const override { return images_; }
+    const std::map<std::string, PublishedFirmware>& published() const override {
+        return published_;
+    }
+    const std::vector<Device>& devices() const override { return devices_; }
+    void start_device(const Device& device) override;
+    void check_time() override;
+    void pause() override;
+    void add_result(const std::string& name, bool passed, const std::string& expected,
+                    const std::string& observed, int line, RunTime started,
+                    bool evaluated = true) override;
+    void note_job(const std::string& job) override { jobs_.push_back(job); }
+    const std::vector<std::string>& jobs() const override { return jobs_; }
+
 private:
-    // ---- the run's course (run.cpp) ----
     void make_and_check_stack();
     void check_supported() const;
     void start_stack();
     void create_devices();
-    void check_time();
-    void pause();
-    StackDevice::Status status_of(const Device& d) const;
-    std::vector<const Device*> select(const DeviceSelector& selector) const;
-    /// The selected devices that are powered (started).
-    std::vector<const Device*> started(const DeviceSelector& selector) const;
-    /// The executions of job for devices, in order (null when there is none).
-    std::vector<nlohmann::json> executions(const std::string& job,
-                                           const std::vector<const Device*>& devices) const;
-    Check evaluate(const Condition& c) const;
-    void add_result(const std::string& name, bool passed, const std::string& expected,
-                    const std::string& observed, int line, RunTime started, bool evaluated = true);
-
-    // ---- steps (run_steps.cpp) ----
-    bool run_step(const Step& step);
-    bool wait_for(const WaitForStep& wait, const Step& step);
-    bool hold(const HoldStep& hold, const Step& step);
-    void start_devices(const StartDevicesStep& start);
-    void create_job(const CreateJobStep& job);
-    void power_cut(const PowerCutStep& cut);
-    std::string flash_plan_line(const FlashFaultStep& fault, const Device& device,
-                                std::uint64_t device_seed) const;
-    void flash_fault(const FlashFaultStep& fault, const Step& step);
-    void network_fault(const NetworkFaultStep& fault);
-    void http_fault(const HttpFaultStep& fault);
-    void cloud_fault(const CloudFaultStep& fault);
-    void end_job(const std::string& job, bool force, const std::optional<DeviceSelector>& devices,
-                 bool remove);
-    void restart_broker(const RestartBrokerStep& restart);
-
-    // ---- expectations (run_expectations.cpp) ----
     void skip_expectations();
-    bool check_expectation(const Expectation& e);
-    Check observe(const Expectation& e) const;
-    void observe_execution_status(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_job_status(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_running_version(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_shadow_version(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_slot(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_downloads(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_no_execution_in_progress(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_phases(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_boots(const Expectation& e, Check& check, Tally& tally) const;
-    void observe_job_updates(const Expectation& e, Check& check, Tally& tally) const;
-    std::string read_slot(const Device& d, Slot slot, std::size_t length) const;
+    /// Polls e until it holds or its time is up, and adds its result.
+    bool check(const Expectation& e);
 
     const Scenario& scenario_;
     const RunnerOptions& options_;

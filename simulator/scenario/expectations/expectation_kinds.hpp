@@ -1,9 +1,11 @@
 // The table of expectation kinds: each check of a scenario's final state, by its key in a scenario
 // file, with the functions that parse and validate it and describe it in reports
 // (expectations/<kind>.cpp). The parser dispatches on it, its error messages list its names, and
-// to_string(Expectation::Kind) and describe() read it. A new kind is a new file here, its test
+// to_string(Expectation::Kind) and describe() read it. A new kind is a new file here (<kind>.cpp)
+// and its check beside it (<kind>_check.cpp, in the runner's table
+// simulator/runner/src/expectation_checks.cpp), its test
 // (tests/simulator/scenario/expectations/<kind>_test.cpp), its value of Expectation::Kind (and any
-// new field) in scenario.hpp, and one line in the table.
+// new field) in scenario.hpp, and one line in each table.
 #pragma once
 
 #include "scenario/scenario.hpp"

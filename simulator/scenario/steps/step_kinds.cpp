@@ -3,7 +3,6 @@
 #include "scenario/parse_context.hpp"
 
 #include <array>
-#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -36,21 +35,6 @@ namespace {
 template <class Step>
 using Parse = std::optional<Step> (*)(ParseContext&, const YAML::Node&, const std::string&);
 
-// The index of Step among StepAction's alternatives.
-template <class Step, class Variant = StepAction>
-struct AlternativeIndex;
-template <class Step, class... Alternatives>
-struct AlternativeIndex<Step, std::variant<Alternatives...>> {
-    static constexpr std::size_t value = [] {
-        constexpr bool same[] = {std::is_same_v<Step, Alternatives>...};
-        std::size_t index = 0;
-        while (index < sizeof...(Alternatives) && !same[index]) {
-            ++index;
-        }
-        return index;
-    }();
-};
-
 template <class Step, Parse<Step> parse>
 std::optional<StepAction> parse_as(ParseContext& context, const YAML::Node& body,
                                    const std::string& here) {
@@ -68,7 +52,7 @@ struct Line {
 };
 template <class Step, Parse<Step> parse>
 constexpr Line line(std::string_view name) {
-    return {{name, &parse_as<Step, parse>}, AlternativeIndex<Step>::value};
+    return {{name, &parse_as<Step, parse>}, step_action_index<Step>};
 }
 
 constexpr std::array kLines{

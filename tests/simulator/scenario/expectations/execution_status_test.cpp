@@ -1,6 +1,7 @@
 // Expectation execution_status: a status, and statusDetails fields.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -39,4 +40,19 @@ TEST_CASE("expectation execution_status wants statusDetails as a map",
     REQUIRE_FALSE(result.ok());
     CHECK(result.errors[0].message == "'status_details' in expectation 'execution_status' must be "
                                       "a map of the fields statusDetails must contain");
+}
+
+TEST_CASE("expectation execution_status tallies each device's execution",
+          "[scenario_format][check][execution_status]") {
+    test::FakeRun run(test::with_expect("  - execution_status: {job: j1, status: SUCCEEDED}\n"));
+    run.fake_stack().reply = [](const std::string& op, const nlohmann::json& args) {
+        CHECK(op == "describe_job_execution");
+        const std::string status = args["thingName"] == "dev-1" ? "FAILED" : "SUCCEEDED";
+        return args["thingName"] == "dev-2" ? nlohmann::json{{"__error", "not found"}}
+                                            : nlohmann::json{{"execution", {{"status", status}}}};
+    };
+    const auto check = run.check();
+    CHECK_FALSE(check.passed);
+    CHECK(check.expected == "execution of j1 SUCCEEDED");
+    CHECK(check.observed == "dev-1: FAILED; dev-2: none");
 }

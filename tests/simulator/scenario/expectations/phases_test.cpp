@@ -1,6 +1,7 @@
 // Expectation phases: the phases reached, and not reached.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -31,4 +32,20 @@ TEST_CASE("expectation phases needs one of its lists", "[scenario_format][parser
     REQUIRE_FALSE(result.ok());
     CHECK(result.errors[0].message ==
           "expectation 'phases' needs 'reached', 'not_reached' or both");
+}
+
+TEST_CASE("expectation phases compares the phases each device reached",
+          "[scenario_format][check][phases]") {
+    test::FakeRun run(test::with_expect(
+        "  - phases: {devices: dev-0, reached: [connected], not_reached: [downloading]}\n"));
+    auto check = run.check();
+    CHECK_FALSE(check.passed);
+    CHECK(check.expected == "phases reached: connected; not reached: downloading");
+    CHECK(check.observed == "dev-0: missing connected");
+    run.event("dev-0", "mqtt_connected");
+    CHECK(run.check().passed);
+    run.event("dev-0", "download_first_byte");
+    check = run.check();
+    CHECK_FALSE(check.passed);
+    CHECK(check.observed == "dev-0: reached downloading");
 }

@@ -1,6 +1,7 @@
 // Expectation running_version: the version each device runs, confirmed or not.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -34,4 +35,25 @@ TEST_CASE("expectation running_version needs a version of the scenario",
     CHECK(result.errors[0].message ==
           "'version' in expectation 'running_version' is '3.0.0', which is not the version of any "
           "firmware in the scenario; versions: 1.0.0, 2.0.0");
+}
+
+TEST_CASE("expectation running_version compares versions and confirmation per device",
+          "[scenario_format][check][running_version]") {
+    test::FakeRun run(test::with_off_device(
+        test::with_expect("  - running_version: {version: 2.0.0, confirmed: true}\n")));
+    for (std::size_t i = 0; i < 3; ++i) {
+        run.device(i).answer.running_version = i == 1 ? "v2.0.0" : "2.0.0"; // the same version
+        run.device(i).answer.confirmed = i != 2;
+    }
+    const auto check = run.check();
+    CHECK_FALSE(check.passed);
+    CHECK(check.expected == "running 2.0.0 (confirmed)");
+    CHECK(check.observed == "dev-2: 2.0.0 (not confirmed); off-0: off");
+}
+
+TEST_CASE("expectation running_version ends the run when a device does not answer",
+          "[scenario_format][check][running_version]") {
+    test::FakeRun run(test::with_expect("  - running_version: {version: 1.0.0}\n"));
+    run.device(0).answers = false;
+    CHECK_THROWS_WITH(run.check(), "device dev-0 did not answer a status request in 10 s");
 }

@@ -1,6 +1,7 @@
 // Expectation slot: what a flash slot holds.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -31,4 +32,27 @@ TEST_CASE("expectation slot needs a firmware id or erased", "[scenario_format][p
     CHECK(result.errors[0].message ==
           "'contains' in expectation 'slot' (a firmware id or 'erased') names firmware 'v3', which "
           "the 'firmware' map does not define; defined: v1, v2");
+}
+
+TEST_CASE("expectation slot compares a slot's bytes with the firmware images",
+          "[scenario_format][check][slot]") {
+    test::FakeRun run(test::with_expect(R"(  - slot: {slot: primary, contains: v2}
+  - slot: {slot: secondary, contains: erased}
+)"));
+    const auto& flash = run.devices()[0].flash;
+    for (std::size_t i = 0; i < 3; ++i) {
+        std::string& bytes = run.device(i).flash;
+        bytes.assign(flash.secondary_offset + flash.slot_size, '\xFF');
+        const std::string& image = run.images().bytes.at(i == 1 ? "v1" : "v2");
+        bytes.replace(flash.primary_offset, image.size(), image);
+    }
+    run.device(2).flash[flash.secondary_offset + 5] = 0;
+    auto check = run.check(0);
+    CHECK_FALSE(check.passed);
+    CHECK(check.expected == "primary slot holds v2");
+    CHECK(check.observed == "dev-1: v1"); // names the image it holds
+    check = run.check(1);
+    CHECK_FALSE(check.passed);
+    CHECK(check.expected == "secondary slot holds nothing (erased)");
+    CHECK(check.observed == "dev-2: not erased");
 }

@@ -1,6 +1,7 @@
 // Step cancel_job: the job, or its executions on some devices.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -24,4 +25,19 @@ TEST_CASE("step cancel_job carries its fields into the model",
     REQUIRE(cancel.devices.has_value());
     CHECK(cancel.devices->things == std::vector<std::string>{"dev-0"});
     CHECK(std::string(step_name(steps[1].action)) == "cancel_job");
+}
+
+TEST_CASE("step cancel_job cancels the job, or the selected devices' executions",
+          "[scenario_format][run][cancel_job]") {
+    test::FakeRun run(test::after_job(R"(  - cancel_job: {job: j1, force: true}
+  - cancel_job: {job: j1, devices: dev-1}
+)"));
+    REQUIRE(run.run_steps());
+    const auto& calls = run.fake_stack().calls;
+    REQUIRE(calls.size() == 3); // create_job first
+    CHECK(calls[1].op == "cancel_job");
+    CHECK(calls[1].args == nlohmann::json{{"jobId", "j1"}, {"force", true}});
+    CHECK(calls[2].op == "cancel_job_execution");
+    CHECK(calls[2].args ==
+          nlohmann::json{{"jobId", "j1"}, {"thingName", "dev-1"}, {"force", false}});
 }

@@ -1,6 +1,7 @@
 // Step cloud_fault: faults of the cloud side of the Jobs protocol.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,4 +28,23 @@ TEST_CASE("step cloud_fault carries its fields into the model",
     CHECK(delay.kind == CloudFaultStep::Kind::delay_reply);
     CHECK(delay.delay == 2s);
     CHECK(delay.topic_suffix == "update/accepted");
+}
+
+TEST_CASE("step cloud_fault arms the fault in the cloud for each selected device",
+          "[scenario_format][run][cloud_fault]") {
+    test::FakeRun run(test::with_only_steps(
+        R"(  - cloud_fault: {kind: reject_next_update, code: TerminalStateReached, devices: [dev-2]}
+  - cloud_fault: {kind: delay_reply, delay: 1500ms, topic_suffix: start-next/accepted, devices: dev-0}
+)"));
+    REQUIRE(run.run_steps());
+    const auto& calls = run.fake_stack().calls;
+    REQUIRE(calls.size() == 2);
+    CHECK(calls[0].op == "reject_next_update");
+    CHECK(calls[0].args ==
+          nlohmann::json{{"thingName", "dev-2"}, {"code", "TerminalStateReached"}});
+    CHECK(calls[1].op == "delay_next_reply");
+    // Whole seconds, rounded up.
+    CHECK(calls[1].args == nlohmann::json{{"thingName", "dev-0"},
+                                          {"seconds", 2},
+                                          {"topicSuffix", "start-next/accepted"}});
 }

@@ -1,6 +1,7 @@
 // Step create_job: its fields, its document, and its errors.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -64,4 +65,23 @@ TEST_CASE("step create_job refuses a job id created twice and still knows it lat
     REQUIRE(result.errors.size() == 1);
     CHECK(result.errors[0].to_string() ==
           "t.yaml:10:22: job 'j1' is created twice; job ids are unique");
+}
+
+TEST_CASE("step create_job calls CreateJob with its document, targets and configs",
+          "[scenario_format][run][create_job]") {
+    test::FakeRun run(test::with_only_steps("  - create_job: {id: j1, firmware: v2, targets: "
+                                            "[dev-2], rollout: {maximum_per_minute: 10}}\n"));
+    REQUIRE(run.run_steps());
+    REQUIRE(run.fake_stack().calls.size() == 1);
+    const auto& call = run.fake_stack().calls[0];
+    CHECK(call.op == "create_job");
+    CHECK(call.args["jobId"] == "j1");
+    const nlohmann::json& body = call.args["body"];
+    CHECK(body["targets"] ==
+          nlohmann::json::array({"arn:aws:iot:us-east-1:123456789012:thing/dev-2"}));
+    CHECK(body["targetSelection"] == "SNAPSHOT");
+    CHECK(body["jobExecutionsRolloutConfig"] == nlohmann::json{{"maximumPerMinute", 10}});
+    // The document points at the firmware where it was published.
+    CHECK(body["document"].get<std::string>().find("objects.test") != std::string::npos);
+    CHECK(run.jobs() == std::vector<std::string>{"j1"});
 }

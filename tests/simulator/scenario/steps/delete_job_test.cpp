@@ -1,6 +1,7 @@
 // Step delete_job: the job, or its executions on some devices.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,4 +30,32 @@ TEST_CASE("step delete_job needs a job created earlier", "[scenario_format][pars
     REQUIRE_FALSE(result.ok());
     CHECK(result.errors[0].message ==
           "'job' in step 'delete_job' names job 'j2', which no earlier create_job step creates");
+}
+
+TEST_CASE("step delete_job deletes the job, or the selected devices' current executions",
+          "[scenario_format][run][delete_job]") {
+    test::FakeRun run(
+        test::after_job(R"(  - delete_job: {job: j1, devices: [dev-0, dev-1], force: true}
+  - delete_job: {job: j1}
+)"));
+    run.fake_stack().reply = [](const std::string& op, const nlohmann::json& args) {
+        if (op == "describe_job_execution" && args["thingName"] == "dev-0") {
+            return nlohmann::json{{"execution", {{"status", "QUEUED"}, {"executionNumber", 2}}}};
+        }
+        return op == "describe_job_execution" ? nlohmann::json{{"__error", "not found"}}
+                                              : nlohmann::json::object();
+    };
+    REQUIRE(run.run_steps());
+    std::vector<std::string> ops;
+    for (const auto& call : run.fake_stack().calls) {
+        ops.push_back(call.op);
+    }
+    CHECK(ops == std::vector<std::string>{"create_job", "describe_job_execution",
+                                          "describe_job_execution", "delete_job_execution",
+                                          "delete_job"});
+    // Only dev-0 has an execution.
+    CHECK(run.fake_stack().calls[3].args ==
+          nlohmann::json{
+              {"jobId", "j1"}, {"thingName", "dev-0"}, {"executionNumber", 2}, {"force", true}});
+    CHECK(run.fake_stack().calls[4].args == nlohmann::json{{"jobId", "j1"}, {"force", false}});
 }

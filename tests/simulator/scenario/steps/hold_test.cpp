@@ -1,6 +1,7 @@
 // Step hold: a condition that must stay true for a duration.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -30,4 +31,27 @@ TEST_CASE("step hold takes 'for', not 'timeout'", "[scenario_format][parser][hol
         "t.yaml");
     REQUIRE_FALSE(result.ok());
     CHECK(result.errors[0].message.rfind("unknown key 'timeout' in step 'hold'", 0) == 0);
+}
+
+TEST_CASE("step hold goes on when its condition held for the duration",
+          "[scenario_format][run][hold]") {
+    test::FakeRun run(test::with_only_steps(
+        "  - hold: {condition: {running_version: {version: 1.0.0}}, for: 1s}\n"));
+    REQUIRE(run.run_steps());
+    CHECK(run.fake_stack().clock == 1000ms);
+    CHECK(run.pauses == 10);
+    CHECK(run.results.empty());
+}
+
+TEST_CASE("step hold fails the first time its condition does not hold",
+          "[scenario_format][run][hold]") {
+    test::FakeRun run(test::with_only_steps(
+        "  - hold: {condition: {running_version: {version: 1.0.0}}, for: 1s}\n"));
+    run.device(2).answer.running_version = "2.0.0";
+    CHECK_FALSE(run.run_steps());
+    CHECK(run.pauses == 0);
+    REQUIRE(run.results.size() == 1);
+    CHECK(run.results[0].name == "hold running 1.0.0 (line 9)");
+    CHECK(run.results[0].expected == "running 1.0.0 for 1000 ms");
+    CHECK(run.results[0].observed == "dev-2: 2.0.0");
 }

@@ -1,6 +1,7 @@
 // Step http_fault: object-server faults, every kind.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -55,4 +56,35 @@ TEST_CASE("every http_fault kind maps to its own enum value",
     }
     CHECK(std::get<HttpFaultStep>(result.scenario->steps[4].action).status == 503);
     CHECK(std::get<HttpFaultStep>(result.scenario->steps[12].action).bytes == 3000u);
+}
+
+TEST_CASE("step http_fault adds object faults for one firmware or every object",
+          "[scenario_format][run][http_fault]") {
+    test::FakeRun run(test::with_only_steps(
+        R"(  - http_fault: {kind: close_after_bytes, firmware: v2, bytes: 50000}
+  - http_fault: {kind: slow_down, count: 2}
+)"));
+    REQUIRE(run.run_steps());
+    const auto& faults = run.fake_stack().faults;
+    REQUIRE(faults.size() == 2);
+    CHECK(faults[0].kind == fota::cloud::ObjectFault::Kind::close_after_bytes);
+    CHECK(faults[0].bucket == "fw");
+    CHECK(faults[0].key == "v2.bin");
+    CHECK(faults[0].bytes == 50000);
+    CHECK(faults[0].count == 1); // the next response only
+    CHECK(faults[1].kind == fota::cloud::ObjectFault::Kind::error_status);
+    CHECK(faults[1].key.empty());
+    CHECK(faults[1].status == 503);
+    CHECK(faults[1].code == "SlowDown");
+    CHECK(faults[1].count == 2);
+}
+
+TEST_CASE("step http_fault replace_object puts the replacement's image under the firmware's key",
+          "[scenario_format][run][http_fault]") {
+    test::FakeRun run(test::with_only_steps(
+        "  - http_fault: {kind: replace_object, firmware: v2, replacement: v1}\n"));
+    REQUIRE(run.run_steps());
+    CHECK(run.fake_stack().puts ==
+          std::vector<std::pair<std::string, std::size_t>>{{"v2.bin", 64 * 1024}});
+    CHECK(run.fake_stack().faults.empty());
 }

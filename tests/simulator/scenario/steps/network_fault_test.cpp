@@ -1,6 +1,7 @@
 // Step network_fault: device-side network faults.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -39,4 +40,22 @@ TEST_CASE("step network_fault offline needs a duration",
     REQUIRE_FALSE(result.ok());
     CHECK(result.errors[0].message ==
           "network_fault 'offline' is missing the required key 'duration'");
+}
+
+TEST_CASE("step network_fault faults each started device's network",
+          "[scenario_format][run][network_fault]") {
+    test::FakeRun run(test::with_off_device(test::with_only_steps(
+        R"(  - network_fault: {kind: drop_mqtt, at_download_byte: 1KiB}
+  - network_fault: {kind: offline, devices: dev-1, duration: 5s}
+  - network_fault: {kind: stall_http, devices: dev-2, duration: 2s}
+  - network_fault: {kind: lose_next_message, devices: dev-0, topic_suffix: notify-next}
+)")));
+    REQUIRE(run.run_steps());
+    CHECK(run.device(0).calls == std::vector<std::string>{"drop_mqtt_at_download_byte 1024",
+                                                          "lose_next_message notify-next"});
+    CHECK(run.device(1).calls ==
+          std::vector<std::string>{"drop_mqtt_at_download_byte 1024", "go_offline 5000"});
+    CHECK(run.device(2).calls ==
+          std::vector<std::string>{"drop_mqtt_at_download_byte 1024", "stall_http_for 2000"});
+    CHECK(run.device(3).calls.empty()); // off
 }

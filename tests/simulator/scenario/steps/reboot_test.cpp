@@ -1,6 +1,7 @@
 // Step reboot: a clean reboot requested from outside.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,4 +26,14 @@ TEST_CASE("step reboot refuses a device no group defines", "[scenario_format][pa
     CHECK(result.errors[0].message ==
           "'devices' in step 'reboot' names device 'dev-3', which no device group defines; "
           "devices: dev-0..dev-2 (or 'all')");
+}
+
+TEST_CASE("step reboot reboots the selected devices that are on",
+          "[scenario_format][run][reboot]") {
+    test::FakeRun run(test::with_off_device(test::with_only_steps("  - reboot: {}\n")));
+    REQUIRE(run.run_steps());
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(run.device(i).calls == std::vector<std::string>{"reboot"});
+    }
+    CHECK(run.device(3).calls.empty()); // off-0 is off
 }

@@ -1,6 +1,7 @@
 // Step wait_for: a condition and a timeout.
 #include "scenario/scenario_parser.hpp"
 
+#include "../fake_run.hpp"
 #include "../parse_test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -27,4 +28,27 @@ TEST_CASE("step wait_for carries its condition tree into the model",
     CHECK(wait.condition.children[0].statuses ==
           std::vector<ExecutionStatus>{ExecutionStatus::failed, ExecutionStatus::succeeded});
     CHECK(wait.condition.children[1].bytes == 1024u);
+}
+
+TEST_CASE("step wait_for goes on once its condition holds", "[scenario_format][run][wait_for]") {
+    test::FakeRun run(test::with_only_steps(
+        "  - wait_for: {condition: {running_version: {version: 1.0.0}}, timeout: 1s}\n"));
+    REQUIRE(run.run_steps());
+    CHECK(run.pauses == 0);
+    CHECK(run.results.empty());
+}
+
+TEST_CASE("step wait_for fails after its timeout with expected and observed",
+          "[scenario_format][run][wait_for]") {
+    test::FakeRun run(test::with_only_steps(
+        "  - wait_for: {condition: {running_version: {version: 2.0.0}}, timeout: 1s}\n"));
+    run.device(1).answer.running_version = "2.0.0";
+    CHECK_FALSE(run.run_steps());
+    CHECK(run.fake_stack().clock == 1000ms);
+    REQUIRE(run.results.size() == 1);
+    CHECK(run.results[0].name == "wait_for running 2.0.0 (line 9)");
+    CHECK_FALSE(run.results[0].passed);
+    CHECK(run.results[0].expected == "running 2.0.0 within 1000 ms");
+    CHECK(run.results[0].observed == "dev-0: 1.0.0; dev-2: 1.0.0");
+    CHECK(run.results[0].line == 9);
 }
