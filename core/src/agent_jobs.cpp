@@ -64,8 +64,11 @@ void Agent::handle_job_message(std::string_view payload) {
         if (result != JobParseResult::NoJob && doc.job_id_view() == state_.job_id_view()) {
             ++stats_.duplicates_ignored;
             log_job(LogLevel::Info, Event::DuplicateJobIgnored);
+            // A duplicate may be older than what update/accepted told (AWS orders no reply
+            // against a notification): only a newer version is adopted.
             if (state_.phase == Phase::Downloading && !update_in_flight_ &&
-                doc.has_version_number) {
+                doc.has_version_number &&
+                (!state_.has_version_number || doc.version_number > state_.version_number)) {
                 state_.version_number = doc.version_number;
                 state_.has_version_number = true;
             }

@@ -14,7 +14,7 @@ struct Style {
     const char* reset = "";
 };
 
-std::string seconds_text(double seconds) {
+std::string duration_text(double seconds) {
     std::array<char, 32> buffer{};
     std::snprintf(buffer.data(), buffer.size(), "%.1f s", seconds >= 0 ? seconds : 0.0);
     return buffer.data();
@@ -60,7 +60,7 @@ void write_terminal_summary(std::ostream& out, const std::vector<ScenarioReport>
             held += e.evaluated && e.passed ? 1 : 0;
         }
         out << "  " << colour << label << style.reset << "  " << clean(report.name) << "  ("
-            << seconds_text(report.seconds) << ", " << held << "/" << report.expectations.size()
+            << duration_text(report.seconds) << ", " << held << "/" << report.expectations.size()
             << " expectations)\n";
         if (report.outcome == Outcome::passed) {
             continue;
@@ -85,7 +85,7 @@ void write_terminal_summary(std::ostream& out, const std::vector<ScenarioReport>
     }
     out << style.bold << reports.size() << (reports.size() == 1 ? " scenario: " : " scenarios: ")
         << passed << " passed, " << failed << " failed, " << errors << " errors ("
-        << seconds_text(seconds) << ")" << style.reset << "\n";
+        << duration_text(seconds) << ")" << style.reset << "\n";
 }
 
 } // namespace fota::sim

@@ -177,6 +177,33 @@ TEST_CASE("duplicate deliveries of the job in hand are ignored (FB-02, FB-03)", 
     CHECK(count_containing(world.events, "duplicate_job_ignored") == 3);
 }
 
+TEST_CASE("a stale duplicate that arrives after IN_PROGRESS was accepted keeps the newer version",
+          "[core][agent]") {
+    // AWS orders no reply against a notification: a notify-next (or $next/get reply) computed
+    // while the execution was QUEUED at version 1 can arrive after update/accepted made it 2.
+    // Found by the sim stack's seed sweeps (seed-happy-path --seed 87 --stack sim).
+    World world;
+    world.make_image(12000);
+    world.boot_and_offer_job();
+    while (!(world.agent->phase() == Phase::Downloading && world.agent->version_number() == 2) &&
+           world.step()) {
+    }
+    REQUIRE(world.agent->phase() == Phase::Downloading);
+    REQUIRE(world.agent->version_number() == 2);
+    const nlohmann::json stale = {{"jobId", "job1"},
+                                  {"status", "QUEUED"},
+                                  {"versionNumber", 1},
+                                  {"executionNumber", 1},
+                                  {"jobDocument", world.fota_document()}};
+    world.agent->on_message("$aws/things/dev1/jobs/notify-next",
+                            nlohmann::json{{"timestamp", 1}, {"execution", stale}}.dump());
+    CHECK(world.agent->version_number() == 2);
+    world.run();
+    require_updated(world);
+    CHECK(count_containing(world.events, "version_resync") == 0);
+    CHECK(count_containing(world.published, "jobs/job1/update ") == 3); // IN_PROGRESS, apply, done
+}
+
 TEST_CASE("a lost update/accepted: resend, VersionMismatch, resync from executionState (FB-17, "
           "FB-18)",
           "[core][agent]") {

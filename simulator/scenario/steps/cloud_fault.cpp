@@ -5,7 +5,7 @@
 namespace fota::sim::steps {
 namespace {
 
-const std::vector<ParseContext::FaultKind>& kinds() {
+const std::vector<ParseContext::FaultKind>& cloud_fault_kinds() {
     // In the order of CloudFaultStep::Kind.
     static const std::vector<ParseContext::FaultKind> table{
         {"duplicate_notify_next", {"devices"}, {}},
@@ -23,7 +23,7 @@ std::optional<CloudFaultStep> parse_cloud_fault(ParseContext& context, const YAM
                                                 const std::string& here) {
     auto& r = context.reader();
     std::string what;
-    const auto index = context.fault_kind(body, here, "cloud_fault", kinds(), what);
+    const auto index = context.fault_kind(body, here, "cloud_fault", cloud_fault_kinds(), what);
     if (!index) {
         return std::nullopt;
     }

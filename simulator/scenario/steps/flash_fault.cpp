@@ -5,7 +5,7 @@
 namespace fota::sim::steps {
 namespace {
 
-const std::vector<ParseContext::FaultKind>& kinds() {
+const std::vector<ParseContext::FaultKind>& flash_fault_kinds() {
     // In the order of FlashFaultStep::Kind.
     static const std::vector<ParseContext::FaultKind> table{
         {"power_cut", {"devices", "at_op", "torn", "off_for"}, {"at_op"}},
@@ -23,7 +23,7 @@ std::optional<FlashFaultStep> parse_flash_fault(ParseContext& context, const YAM
                                                 const std::string& here) {
     auto& r = context.reader();
     std::string what;
-    const auto index = context.fault_kind(body, here, "flash_fault", kinds(), what);
+    const auto index = context.fault_kind(body, here, "flash_fault", flash_fault_kinds(), what);
     if (!index) {
         return std::nullopt;
     }

@@ -5,7 +5,7 @@
 namespace fota::sim::steps {
 namespace {
 
-const std::vector<ParseContext::FaultKind>& kinds() {
+const std::vector<ParseContext::FaultKind>& http_fault_kinds() {
     // In the order of HttpFaultStep::Kind.
     static const std::vector<ParseContext::FaultKind> table{
         {"close_after_bytes", {"firmware", "bytes", "count"}, {"bytes"}},
@@ -31,7 +31,7 @@ std::optional<HttpFaultStep> parse_http_fault(ParseContext& context, const YAML:
                                               const std::string& here) {
     auto& r = context.reader();
     std::string what;
-    const auto index = context.fault_kind(body, here, "http_fault", kinds(), what);
+    const auto index = context.fault_kind(body, here, "http_fault", http_fault_kinds(), what);
     if (!index) {
         return std::nullopt;
     }

@@ -5,7 +5,7 @@
 namespace fota::sim::steps {
 namespace {
 
-const std::vector<ParseContext::FaultKind>& kinds() {
+const std::vector<ParseContext::FaultKind>& network_fault_kinds() {
     // In the order of NetworkFaultStep::Kind.
     static const std::vector<ParseContext::FaultKind> table{
         {"drop_mqtt", {"devices", "at_download_byte"}, {}},
@@ -22,7 +22,7 @@ std::optional<NetworkFaultStep> parse_network_fault(ParseContext& context, const
                                                     const std::string& here) {
     auto& r = context.reader();
     std::string what;
-    const auto index = context.fault_kind(body, here, "network_fault", kinds(), what);
+    const auto index = context.fault_kind(body, here, "network_fault", network_fault_kinds(), what);
     if (!index) {
         return std::nullopt;
     }
