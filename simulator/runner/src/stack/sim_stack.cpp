@@ -128,7 +128,8 @@ std::string SimStack::log() const {
     }
     if (cloud_) {
         out << ", " << cloud_->messages_published() << " published by the cloud (longest delay "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(cloud_->longest_delay()).count()
+            << std::chrono::duration_cast<std::chrono::milliseconds>(cloud_->longest_delay())
+                   .count()
             << " ms)";
     }
     out << "\n";
