@@ -307,6 +307,7 @@ void Broker::drop(ConnectionId id) {
 
 void Broker::stop() {
     running_ = false;
+    ++stops_;
     std::vector<ConnectionId> ids;
     for (const auto& [id, connection] : connections_) {
         ids.push_back(id);

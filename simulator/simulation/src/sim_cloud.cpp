@@ -4,6 +4,8 @@
 #include "fota/cloud/control_dispatch.hpp"
 #include "fota/cloud/topic_policy.hpp"
 
+#include <algorithm>
+
 namespace fota::sim::simulation {
 
 namespace {
@@ -22,12 +24,11 @@ cloud::TopicAccess topic_access(MqttAccess access) {
 
 } // namespace
 
-SimCloud::SimCloud(Scheduler& scheduler, Broker& broker, std::int64_t epoch_seconds)
-    : scheduler_(scheduler), broker_(broker), epoch_seconds_(epoch_seconds),
+SimCloud::SimCloud(Scheduler& scheduler, Broker& broker, CloudDelayOptions delays,
+                   std::int64_t epoch_seconds)
+    : scheduler_(scheduler), broker_(broker), delays_(delays), epoch_seconds_(epoch_seconds),
       core_(std::make_unique<cloud::CloudCore>(cloud::CloudConfig{})) {
-    core_->set_publisher([this](const cloud::OutboundMessage& message) {
-        broker_.deliver(message.client_id, message.topic, message.payload);
-    });
+    core_->set_publisher([this](const cloud::OutboundMessage& message) { send(message); });
     broker_.set_authorize([](std::string_view client_id, std::string_view topic, MqttAccess access,
                              int qos, std::size_t payload_size) {
         cloud::TopicAccessRequest request;
@@ -72,6 +73,21 @@ SimCloud::run(const std::function<cloud::ControlResult(cloud::CloudCore&, std::i
         core_->publish(result.messages, now);
     }
     return result;
+}
+
+void SimCloud::send(const cloud::OutboundMessage& message) {
+    ++messages_published_;
+    if (!delays_.enabled) {
+        broker_.deliver(message.client_id, message.topic, message.payload);
+        return;
+    }
+    const Duration delay = draw_cloud_delay(scheduler_.random(), delays_);
+    longest_delay_ = std::max(longest_delay_, delay);
+    scheduler_.after(delay, [this, message, stops = broker_.stops()] {
+        if (broker_.stops() == stops) {
+            broker_.deliver(message.client_id, message.topic, message.payload);
+        }
+    });
 }
 
 void SimCloud::schedule_tick() {

@@ -38,6 +38,15 @@ simulation::NetworkOptions device_network() {
     return network;
 }
 
+/// The cloud's services hand each reply and notification to the broker after a seeded delay of
+/// its own (simulation/cloud_delay.hpp: mostly 5-50 ms, sometimes up to 500 ms, rarely 2 s), so
+/// a reply and a notification to one device come in either order, as on AWS IoT. Always on: a
+/// scenario that passes only when the cloud answers in the order it computes depends on something
+/// AWS does not promise.
+simulation::CloudDelayOptions cloud_delays() {
+    return simulation::CloudDelayOptions{};
+}
+
 /// How much virtual time wait_until runs between two looks at the interrupt flag.
 constexpr std::chrono::seconds kInterruptSlice{1};
 
@@ -60,7 +69,7 @@ void SimStack::start(const std::string& work_dir) {
     work_dir_ = work_dir;
     scheduler_ = std::make_unique<simulation::Scheduler>(options_.seed);
     broker_ = std::make_unique<simulation::Broker>(*scheduler_, device_network());
-    cloud_ = std::make_unique<simulation::SimCloud>(*scheduler_, *broker_);
+    cloud_ = std::make_unique<simulation::SimCloud>(*scheduler_, *broker_, cloud_delays());
 
     // Presigned URLs point at the simulated object server, signed as the plugin signs them for
     // the embedded stack's object server (placeholder credentials; the store checks the expiry).
@@ -116,6 +125,12 @@ std::string SimStack::log() const {
         << " ms, " << scheduler_->events_run() << " events run";
     if (broker_) {
         out << ", " << broker_->messages_delivered() << " MQTT messages delivered";
+    }
+    if (cloud_) {
+        out << ", " << cloud_->messages_published() << " published by the cloud (longest delay "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(cloud_->longest_delay())
+                   .count()
+            << " ms)";
     }
     out << "\n";
     return out.str();

@@ -87,6 +87,9 @@ public:
     void stop();
     void start();
     [[nodiscard]] bool running() const { return running_; }
+    /// How many times the broker has stopped: a message the cloud computed before a stop and
+    /// hands over after it is lost, as a plugin's publish is when its Mosquitto goes away.
+    [[nodiscard]] std::uint64_t stops() const { return stops_; }
 
     [[nodiscard]] std::size_t connection_count() const { return connections_.size(); }
     /// Messages delivered to clients (PUBLISH packets that arrived), for reports and tests.
@@ -129,6 +132,7 @@ private:
     Authorize authorize_;
     OnPublish on_publish_;
     bool running_ = true;
+    std::uint64_t stops_ = 0;
     ConnectionId next_connection_ = 1;
     std::map<ConnectionId, Connection> connections_;
     std::map<std::string, ConnectionId> by_client_; ///< established or connecting
