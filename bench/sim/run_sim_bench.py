@@ -12,6 +12,7 @@ Timing figures belong here, never in pass/fail tests. Examples:
 
     bench/sim/run_sim_bench.py --build build/dev                 # everything (about 20 min)
     bench/sim/run_sim_bench.py --build build/dev --skip-embedded --devices 1000
+    bench/sim/run_sim_bench.py --build build/dev --fleet-only --devices 1000,10000
 """
 import argparse
 import json
@@ -114,19 +115,28 @@ def main():
     parser.add_argument("--build", default="build/dev", help="the build folder (default build/dev)")
     parser.add_argument("--skip-embedded", action="store_true",
                         help="sim only (no ratios to embedded; much faster)")
-    parser.add_argument("--devices", type=int, default=1000,
-                        help="devices in the fleet measurement (default 1000; 0 skips it)")
+    parser.add_argument("--devices", default="1000",
+                        help="devices in the fleet measurement, comma-separated for several "
+                             "fleets (default 1000; 0 skips it)")
+    parser.add_argument("--fleet-only", action="store_true",
+                        help="only the fleet measurement (no library, no fb-11)")
     args = parser.parse_args()
     fota_sim = os.path.join(args.build, "simulator", "fota-sim")
     if not os.access(fota_sim, os.X_OK):
         sys.exit(f"run_sim_bench.py: {fota_sim} not found; build first or pass --build")
+    try:
+        counts = [int(n) for n in args.devices.split(",") if int(n) > 0]
+    except ValueError:
+        sys.exit(f"run_sim_bench.py: --devices '{args.devices}' is not a comma-separated list "
+                 "of device counts")
     stacks = ["sim"] if args.skip_embedded else ["sim", "embedded"]
     failures = []
     with tempfile.TemporaryDirectory(prefix="fota-sim-bench-") as work:
-        failures += library(fota_sim, stacks, work)
-        failures += timer_bound(fota_sim, stacks, work)
-        if args.devices > 0:
-            failures += fleet(fota_sim, args.devices, work)
+        if not args.fleet_only:
+            failures += library(fota_sim, stacks, work)
+            failures += timer_bound(fota_sim, stacks, work)
+        for count in counts:
+            failures += fleet(fota_sim, count, work)
     for failure in failures:
         print(f"FAILED: {failure}")
     return 1 if failures else 0
