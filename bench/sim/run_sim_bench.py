@@ -27,14 +27,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 def run(command):
-    """Runs command; returns (exit code, wall seconds, peak RSS in KiB, output)."""
+    """Runs command; returns (exit code, wall seconds, resource usage, output); the usage's
+    ru_maxrss is the peak RSS in KiB, ru_utime + ru_stime the CPU seconds."""
     started = time.monotonic()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True)
     output = process.stdout.read()
     _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, time.monotonic() - started, usage.ru_maxrss, output
+    return process.returncode, time.monotonic() - started, usage, output
 
 
 def scenario_seconds(json_file):
@@ -100,12 +101,16 @@ def fleet(fota_sim, count, work):
         f.write(text)
     out = os.path.join(work, "fleet.json")
     print(f"3. {count} devices, the seed's flow, 256 KiB image, on sim:", flush=True)
-    code, wall, rss_kib, output = run([fota_sim, "run", file, "--stack", "sim", "--json", out])
+    code, wall, usage, output = run([fota_sim, "run", file, "--stack", "sim", "--json", out])
     if code != 0:
         print(output[-3000:])
         return [f"the fleet of {count} on sim: exit {code}"]
     virtual = scenario_seconds(out)
-    print(f"   {virtual:.1f} s of scenario time in {wall:.1f} s wall; peak RSS "
+    rss_kib = usage.ru_maxrss
+    cpu = usage.ru_utime + usage.ru_stime
+    # CPU seconds too: on a shared machine the wall time says more about the neighbours.
+    print(f"   {virtual:.1f} s of scenario time in {wall:.1f} s wall ({cpu:.1f} s CPU: "
+          f"{usage.ru_utime:.1f} user, {usage.ru_stime:.1f} system); peak RSS "
           f"{rss_kib / 1024:.0f} MiB ({rss_kib / count:.0f} KiB per device)")
     return []
 
