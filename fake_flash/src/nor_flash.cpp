@@ -151,13 +151,13 @@ Result<Geometry> Geometry::parse(std::string_view text) {
 
 NorFlash::NorFlash(const Geometry& geometry, WriteRule rule, std::shared_ptr<PageStore> store)
     : geometry_(geometry), rule_(rule), store_(store ? std::move(store) : PageStore::process()),
-      pages_(geometry.page_count()) {
+      shared_(geometry.page_count(), nullptr) {
     counters_.erases_per_page.assign(geometry.page_count(), 0);
 }
 
 NorFlash::~NorFlash() {
-    for (const PageSlot& slot : pages_) {
-        store_->release(slot.shared);
+    for (const PageStore::Page* page : shared_) {
+        store_->release(page);
     }
     if (fd_ >= 0) {
         ::close(fd_);
@@ -310,11 +310,10 @@ void NorFlash::program(std::uint32_t address, std::span<const std::uint8_t> data
         const std::uint32_t offset = at % page_size;
         const std::size_t length = std::min<std::size_t>(page_size - offset, data.size() - done);
         const std::span<const std::uint8_t> piece = data.subspan(done, length);
-        PageSlot& slot = pages_[page];
-        if (length == page_size && !slot.shared && !slot.own) {
+        if (length == page_size && page_bytes(page) == nullptr) {
             // A whole erased page programmed: its bytes are the data, share them at once.
             if (first_other(piece.data(), length, geometry_.erased_value) != length) {
-                slot.shared = store_->intern(piece);
+                shared_[page] = store_->intern(piece);
             }
         } else {
             combine(own_page(page) + offset, piece.data(), length, geometry_.erased_value);
@@ -326,75 +325,97 @@ void NorFlash::program(std::uint32_t address, std::span<const std::uint8_t> data
     }
 }
 
-const std::uint8_t* NorFlash::page_bytes(std::uint32_t page) const {
-    const PageSlot& slot = pages_[page];
-    if (slot.own) {
-        return slot.own.get();
+NorFlash::OwnPage* NorFlash::find_own(std::uint32_t page) {
+    for (OwnPage& own : own_) {
+        if (own.page == page) {
+            return &own;
+        }
     }
-    return slot.shared ? slot.shared->bytes().data() : nullptr;
+    return nullptr;
+}
+
+const NorFlash::OwnPage* NorFlash::find_own(std::uint32_t page) const {
+    for (const OwnPage& own : own_) {
+        if (own.page == page) {
+            return &own;
+        }
+    }
+    return nullptr;
+}
+
+void NorFlash::remove_own(OwnPage& own) {
+    if (&own != &own_.back()) {
+        own = std::move(own_.back());
+    }
+    own_.pop_back();
+}
+
+const std::uint8_t* NorFlash::page_bytes(std::uint32_t page) const {
+    if (const PageStore::Page* shared = shared_[page]) {
+        return shared->bytes().data();
+    }
+    const OwnPage* own = find_own(page);
+    return own ? own->bytes.get() : nullptr;
 }
 
 std::uint8_t* NorFlash::own_page(std::uint32_t page) {
-    PageSlot& slot = pages_[page];
-    if (!slot.own) {
-        slot.own = std::make_unique_for_overwrite<std::uint8_t[]>(geometry_.page_size);
-        if (slot.shared) {
-            std::memcpy(slot.own.get(), slot.shared->bytes().data(), geometry_.page_size);
-            store_->release(slot.shared);
-            slot.shared = nullptr;
-        } else {
-            std::memset(slot.own.get(), geometry_.erased_value, geometry_.page_size);
-        }
+    if (OwnPage* own = find_own(page)) {
+        return own->bytes.get();
     }
-    return slot.own.get();
+    auto bytes = std::make_unique_for_overwrite<std::uint8_t[]>(geometry_.page_size);
+    if (const PageStore::Page* shared = shared_[page]) {
+        std::memcpy(bytes.get(), shared->bytes().data(), geometry_.page_size);
+        store_->release(shared);
+        shared_[page] = nullptr;
+    } else {
+        std::memset(bytes.get(), geometry_.erased_value, geometry_.page_size);
+    }
+    return own_.emplace_back(OwnPage{page, std::move(bytes)}).bytes.get();
 }
 
 void NorFlash::share_page(std::uint32_t page) {
-    PageSlot& slot = pages_[page];
-    if (!slot.own) {
+    OwnPage* own = find_own(page);
+    if (own == nullptr) {
         return;
     }
-    const std::span<const std::uint8_t> bytes(slot.own.get(), geometry_.page_size);
+    const std::span<const std::uint8_t> bytes(own->bytes.get(), geometry_.page_size);
     if (first_other(bytes.data(), bytes.size(), geometry_.erased_value) != bytes.size()) {
-        slot.shared = store_->intern(bytes);
+        shared_[page] = store_->intern(bytes);
     }
-    slot.own.reset();
+    remove_own(*own);
 }
 
 void NorFlash::drop_page(std::uint32_t page) {
-    PageSlot& slot = pages_[page];
-    store_->release(slot.shared);
-    slot.shared = nullptr;
-    slot.own.reset();
+    store_->release(shared_[page]);
+    shared_[page] = nullptr;
+    if (OwnPage* own = find_own(page)) {
+        remove_own(*own);
+    }
 }
 
 void NorFlash::share_own_pages() {
-    for (std::uint32_t page = 0; page < pages_.size(); ++page) {
-        share_page(page);
+    while (!own_.empty()) {
+        share_page(own_.back().page);
     }
 }
 
 NorFlash::PageUse NorFlash::page_use() const {
     PageUse use;
-    for (const PageSlot& slot : pages_) {
-        if (slot.own) {
-            ++use.own;
-        } else if (slot.shared) {
-            ++use.shared;
-        } else {
-            ++use.erased;
-        }
+    use.own = static_cast<std::uint32_t>(own_.size());
+    for (const PageStore::Page* shared : shared_) {
+        use.shared += shared != nullptr ? 1 : 0;
     }
+    use.erased = geometry_.page_count() - use.shared - use.own;
     return use;
 }
 
 void NorFlash::load(std::span<const std::uint8_t> contents) {
     const std::uint32_t page_size = geometry_.page_size;
-    for (std::uint32_t page = 0; page < pages_.size(); ++page) {
+    for (std::uint32_t page = 0; page < shared_.size(); ++page) {
         drop_page(page);
         const auto bytes = contents.subspan(std::size_t{page} * page_size, page_size);
         if (first_other(bytes.data(), page_size, geometry_.erased_value) != page_size) {
-            pages_[page].shared = store_->intern(bytes);
+            shared_[page] = store_->intern(bytes);
         }
     }
 }

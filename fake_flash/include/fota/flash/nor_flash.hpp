@@ -141,15 +141,20 @@ public:
     const PageStore& store() const { return *store_; }
 
 private:
-    // One page: erased (neither set), shared (interned, read-only) or own (written in place).
-    struct PageSlot {
-        const PageStore::Page* shared = nullptr;
-        std::unique_ptr<std::uint8_t[]> own;
+    // A page this flash writes in place; a flash has few at a time (a page being written, the
+    // settings store's), so they are a short list beside the page table, which stays 8 bytes a
+    // page.
+    struct OwnPage {
+        std::uint32_t page = 0;
+        std::unique_ptr<std::uint8_t[]> bytes;
     };
 
     NorFlash(const Geometry& geometry, WriteRule rule, std::shared_ptr<PageStore> store);
     const std::uint8_t* page_bytes(std::uint32_t page) const; // nullptr: erased
-    std::uint8_t* own_page(std::uint32_t page);               // copies a shared or erased page
+    OwnPage* find_own(std::uint32_t page);
+    const OwnPage* find_own(std::uint32_t page) const;
+    void remove_own(OwnPage& own);
+    std::uint8_t* own_page(std::uint32_t page); // copies a shared or erased page
     void share_page(std::uint32_t page);
     void drop_page(std::uint32_t page);
     void load(std::span<const std::uint8_t> contents);
@@ -170,7 +175,8 @@ private:
     Geometry geometry_;
     WriteRule rule_;
     std::shared_ptr<PageStore> store_;
-    std::vector<PageSlot> pages_;
+    std::vector<const PageStore::Page*> shared_; // per page; nullptr: erased or own
+    std::vector<OwnPage> own_;
     std::vector<std::uint8_t> erased_page_; // file-backed only: the bytes persist() writes
     FlashCounters counters_;
     FaultPlan plan_;
