@@ -43,7 +43,11 @@ std::uint64_t PageStore::hash(std::span<const std::uint8_t> bytes) {
             lanes[lane] ^= lanes[lane] >> 29;
         }
     }
-    std::uint64_t tail = 0;
+    for (; left >= 8; left -= 8, at += 8) {
+        lanes[0] = (lanes[0] ^ load_word(at)) * kMultiplier;
+        lanes[0] ^= lanes[0] >> 29;
+    }
+    std::uint64_t tail = 0; // the last 0 to 7 bytes
     std::memcpy(&tail, at, left);
     std::uint64_t result = mix(bytes.size() ^ tail);
     for (const std::uint64_t lane : lanes) {

@@ -92,6 +92,14 @@ TEST_CASE("the hash sees every byte and the length", "[page_store]") {
         CHECK(PageStore::hash(changed) != base);
     }
     CHECK(PageStore::hash(std::span(bytes).first(4095)) != base);
+    // Past the last 32-byte block: whole words, then 0 to 7 bytes.
+    auto short_bytes = pattern(45, 4);
+    const std::uint64_t short_base = PageStore::hash(short_bytes);
+    for (const std::size_t at : {33u, 39u, 40u, 44u}) {
+        auto changed = short_bytes;
+        changed[at] ^= 0x01;
+        CHECK(PageStore::hash(changed) != short_base);
+    }
     const std::vector<std::uint8_t> zeros(64, 0);
     CHECK(PageStore::hash(std::span(zeros).first(63)) != PageStore::hash(zeros));
 }
