@@ -34,6 +34,9 @@ Result<std::unique_ptr<Device>> Device::open(const DeviceConfig& config) {
 BootResult Device::boot() {
     store_.reset();
     flash_->power_on();
+    // A boot is rare and follows whatever the last run left half written (the last page of a
+    // download, a trailer): share those pages now.
+    flash_->share_own_pages();
     BootResult result = boot_model_.boot();
     if (!result.booted) {
         return result;

@@ -47,6 +47,42 @@ bool overlaps(std::uint64_t a_start, std::uint64_t a_length, std::uint64_t b_sta
     return a_start < b_start + b_length && b_start < a_start + a_length;
 }
 
+std::uint64_t load_word(const std::uint8_t* at) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, at, sizeof word);
+    return word;
+}
+
+// The index of the first byte of `bytes` that is not `value`, or length; word-wise.
+std::size_t first_other(const std::uint8_t* bytes, std::size_t length, std::uint8_t value) {
+    const std::uint64_t pattern = 0x0101010101010101ULL * value;
+    std::size_t i = 0;
+    while (i + 8 <= length && load_word(bytes + i) == pattern) {
+        i += 8;
+    }
+    while (i < length && bytes[i] == value) {
+        ++i;
+    }
+    return i;
+}
+
+// Programs like NOR: cells erased to 0xFF only lose bits (AND), cells erased to 0x00 only gain
+// bits (OR). Word-wise: the download writes a whole image through here.
+void combine(std::uint8_t* cells, const std::uint8_t* data, std::size_t length,
+             std::uint8_t erased) {
+    std::size_t i = 0;
+    for (; i + 8 <= length; i += 8) {
+        const std::uint64_t cell = load_word(cells + i);
+        const std::uint64_t word = load_word(data + i);
+        const std::uint64_t result = erased == 0xFF ? (cell & word) : (cell | word);
+        std::memcpy(cells + i, &result, sizeof result);
+    }
+    for (; i < length; ++i) {
+        cells[i] = erased == 0xFF ? static_cast<std::uint8_t>(cells[i] & data[i])
+                                  : static_cast<std::uint8_t>(cells[i] | data[i]);
+    }
+}
+
 } // namespace
 
 Status Geometry::validate() const {
@@ -113,12 +149,16 @@ Result<Geometry> Geometry::parse(std::string_view text) {
     return geometry;
 }
 
-NorFlash::NorFlash(const Geometry& geometry, WriteRule rule)
-    : geometry_(geometry), rule_(rule), cells_(geometry.size, geometry.erased_value) {
+NorFlash::NorFlash(const Geometry& geometry, WriteRule rule, std::shared_ptr<PageStore> store)
+    : geometry_(geometry), rule_(rule), store_(store ? std::move(store) : PageStore::process()),
+      shared_(geometry.page_count(), nullptr) {
     counters_.erases_per_page.assign(geometry.page_count(), 0);
 }
 
 NorFlash::~NorFlash() {
+    for (const PageStore::Page* page : shared_) {
+        store_->release(page);
+    }
     if (fd_ >= 0) {
         ::close(fd_);
     }
@@ -127,11 +167,12 @@ NorFlash::~NorFlash() {
     }
 }
 
-Result<std::unique_ptr<NorFlash>> NorFlash::create_ram(const Geometry& geometry, WriteRule rule) {
+Result<std::unique_ptr<NorFlash>> NorFlash::create_ram(const Geometry& geometry, WriteRule rule,
+                                                       std::shared_ptr<PageStore> store) {
     if (auto valid = geometry.validate(); !valid) {
         return valid.error();
     }
-    return std::unique_ptr<NorFlash>(new NorFlash(geometry, rule));
+    return std::unique_ptr<NorFlash>(new NorFlash(geometry, rule, std::move(store)));
 }
 
 Result<std::unique_ptr<NorFlash>> NorFlash::open_file(const std::string& path,
@@ -139,7 +180,8 @@ Result<std::unique_ptr<NorFlash>> NorFlash::open_file(const std::string& path,
     if (auto valid = geometry.validate(); !valid) {
         return valid.error();
     }
-    std::unique_ptr<NorFlash> flash(new NorFlash(geometry, rule));
+    std::unique_ptr<NorFlash> flash(new NorFlash(geometry, rule, nullptr));
+    flash->erased_page_.assign(geometry.page_size, geometry.erased_value);
     flash->fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (flash->fd_ < 0) {
         return fail("cannot open flash file '" + path + "': " + std::strerror(errno));
@@ -155,9 +197,13 @@ Result<std::unique_ptr<NorFlash>> NorFlash::open_file(const std::string& path,
     } else if (static_cast<std::uint64_t>(info.st_size) != geometry.size) {
         return fail("flash file '" + path + "' has " + std::to_string(info.st_size) +
                     " bytes but the geometry needs " + std::to_string(geometry.size));
-    } else if (::pread(flash->fd_, flash->cells_.data(), geometry.size, 0) !=
-               static_cast<ssize_t>(geometry.size)) {
-        return fail("cannot read flash file '" + path + "'");
+    } else {
+        std::vector<std::uint8_t> cells(geometry.size);
+        if (::pread(flash->fd_, cells.data(), geometry.size, 0) !=
+            static_cast<ssize_t>(geometry.size)) {
+            return fail("cannot read flash file '" + path + "'");
+        }
+        flash->load(cells);
     }
     const std::string wear_path = path + ".wear";
     flash->wear_fd_ = ::open(wear_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -198,7 +244,7 @@ FlashStatus NorFlash::read(std::uint32_t address, std::span<std::uint8_t> out) {
     }
     ++counters_.read_ops;
     counters_.bytes_read += out.size();
-    std::copy_n(cells_.begin() + address, out.size(), out.begin());
+    copy_out(address, out);
     if (plan_.read_flips && plan_.read_flips->rate > 0.0) {
         const double rate = plan_.read_flips->rate;
         const std::uint64_t bits = static_cast<std::uint64_t>(out.size()) * 8;
@@ -257,11 +303,168 @@ FlashStatus NorFlash::begin_operation(FlashOperation operation, std::uint32_t ad
 }
 
 void NorFlash::program(std::uint32_t address, std::span<const std::uint8_t> data) {
-    for (std::size_t i = 0; i < data.size(); ++i) {
-        std::uint8_t& cell = cells_[address + i];
-        cell = geometry_.erased_value == 0xFF ? static_cast<std::uint8_t>(cell & data[i])
-                                              : static_cast<std::uint8_t>(cell | data[i]);
+    const std::uint32_t page_size = geometry_.page_size;
+    for (std::size_t done = 0; done < data.size();) {
+        const std::uint32_t at = address + static_cast<std::uint32_t>(done);
+        const std::uint32_t page = at / page_size;
+        const std::uint32_t offset = at % page_size;
+        const std::size_t length = std::min<std::size_t>(page_size - offset, data.size() - done);
+        const std::span<const std::uint8_t> piece = data.subspan(done, length);
+        if (length == page_size && page_bytes(page) == nullptr) {
+            // A whole erased page programmed: its bytes are the data, share them at once.
+            if (first_other(piece.data(), length, geometry_.erased_value) != length) {
+                shared_[page] = store_->intern(piece);
+            }
+        } else {
+            combine(own_page(page) + offset, piece.data(), length, geometry_.erased_value);
+            if (offset + length == page_size) {
+                share_page(page); // written to its end: likely complete, so share it
+            }
+        }
+        done += length;
     }
+}
+
+NorFlash::OwnPage* NorFlash::find_own(std::uint32_t page) {
+    for (OwnPage& own : own_) {
+        if (own.page == page) {
+            return &own;
+        }
+    }
+    return nullptr;
+}
+
+const NorFlash::OwnPage* NorFlash::find_own(std::uint32_t page) const {
+    for (const OwnPage& own : own_) {
+        if (own.page == page) {
+            return &own;
+        }
+    }
+    return nullptr;
+}
+
+void NorFlash::remove_own(OwnPage& own) {
+    if (&own != &own_.back()) {
+        own = std::move(own_.back());
+    }
+    own_.pop_back();
+}
+
+const std::uint8_t* NorFlash::page_bytes(std::uint32_t page) const {
+    if (const PageStore::Page* shared = shared_[page]) {
+        return shared->bytes().data();
+    }
+    const OwnPage* own = find_own(page);
+    return own ? own->bytes.get() : nullptr;
+}
+
+std::uint8_t* NorFlash::own_page(std::uint32_t page) {
+    if (OwnPage* own = find_own(page)) {
+        return own->bytes.get();
+    }
+    auto bytes = std::make_unique_for_overwrite<std::uint8_t[]>(geometry_.page_size);
+    if (const PageStore::Page* shared = shared_[page]) {
+        std::memcpy(bytes.get(), shared->bytes().data(), geometry_.page_size);
+        store_->release(shared);
+        shared_[page] = nullptr;
+    } else {
+        std::memset(bytes.get(), geometry_.erased_value, geometry_.page_size);
+    }
+    return own_.emplace_back(OwnPage{page, std::move(bytes)}).bytes.get();
+}
+
+void NorFlash::share_page(std::uint32_t page) {
+    OwnPage* own = find_own(page);
+    if (own == nullptr) {
+        return;
+    }
+    const std::span<const std::uint8_t> bytes(own->bytes.get(), geometry_.page_size);
+    if (first_other(bytes.data(), bytes.size(), geometry_.erased_value) != bytes.size()) {
+        shared_[page] = store_->intern(bytes);
+    }
+    remove_own(*own);
+}
+
+void NorFlash::drop_page(std::uint32_t page) {
+    store_->release(shared_[page]);
+    shared_[page] = nullptr;
+    if (OwnPage* own = find_own(page)) {
+        remove_own(*own);
+    }
+}
+
+void NorFlash::share_own_pages() {
+    while (!own_.empty()) {
+        share_page(own_.back().page);
+    }
+}
+
+NorFlash::PageUse NorFlash::page_use() const {
+    PageUse use;
+    use.own = static_cast<std::uint32_t>(own_.size());
+    for (const PageStore::Page* shared : shared_) {
+        use.shared += shared != nullptr ? 1 : 0;
+    }
+    use.erased = geometry_.page_count() - use.shared - use.own;
+    return use;
+}
+
+void NorFlash::load(std::span<const std::uint8_t> contents) {
+    const std::uint32_t page_size = geometry_.page_size;
+    for (std::uint32_t page = 0; page < shared_.size(); ++page) {
+        drop_page(page);
+        const auto bytes = contents.subspan(std::size_t{page} * page_size, page_size);
+        if (first_other(bytes.data(), page_size, geometry_.erased_value) != page_size) {
+            shared_[page] = store_->intern(bytes);
+        }
+    }
+}
+
+void NorFlash::copy_out(std::uint32_t address, std::span<std::uint8_t> out) const {
+    const std::uint32_t page_size = geometry_.page_size;
+    for (std::size_t done = 0; done < out.size();) {
+        const std::uint32_t at = address + static_cast<std::uint32_t>(done);
+        const std::uint32_t offset = at % page_size;
+        const std::size_t length = std::min<std::size_t>(page_size - offset, out.size() - done);
+        if (const std::uint8_t* bytes = page_bytes(at / page_size)) {
+            std::memcpy(out.data() + done, bytes + offset, length);
+        } else {
+            std::memset(out.data() + done, geometry_.erased_value, length);
+        }
+        done += length;
+    }
+}
+
+std::optional<std::uint32_t> NorFlash::first_unerased(std::uint32_t address,
+                                                      std::uint32_t length) const {
+    const std::uint32_t page_size = geometry_.page_size;
+    for (std::uint32_t done = 0; done < length;) {
+        const std::uint32_t at = address + done;
+        const std::uint32_t offset = at % page_size;
+        const std::uint32_t piece = std::min(page_size - offset, length - done);
+        if (const std::uint8_t* bytes = page_bytes(at / page_size)) {
+            const std::size_t found = first_other(bytes + offset, piece, geometry_.erased_value);
+            if (found != piece) {
+                return at + static_cast<std::uint32_t>(found);
+            }
+        }
+        done += piece;
+    }
+    return std::nullopt;
+}
+
+FlashStatus NorFlash::peek(std::uint32_t address, std::span<std::uint8_t> out) const {
+    if (static_cast<std::uint64_t>(address) + out.size() > geometry_.size) {
+        return FlashStatus::out_of_range;
+    }
+    copy_out(address, out);
+    return FlashStatus::ok;
+}
+
+std::vector<std::uint8_t> NorFlash::snapshot() const {
+    std::vector<std::uint8_t> cells(geometry_.size);
+    copy_out(0, cells);
+    return cells;
 }
 
 void NorFlash::torn_program(std::uint32_t address, std::span<const std::uint8_t> data) {
@@ -274,7 +477,7 @@ void NorFlash::torn_program(std::uint32_t address, std::span<const std::uint8_t>
     // The unit in flight: each bit that was to change did so or not, at random.
     const std::size_t flight_end = std::min(data.size(), done_bytes + unit);
     for (std::size_t i = done_bytes; i < flight_end; ++i) {
-        std::uint8_t& cell = cells_[address + i];
+        std::uint8_t& cell = this->cell(address + static_cast<std::uint32_t>(i));
         const auto mask = static_cast<std::uint8_t>(rng.next());
         if (geometry_.erased_value == 0xFF) {
             const auto clearing = static_cast<std::uint8_t>(cell & ~data[i]);
@@ -287,15 +490,18 @@ void NorFlash::torn_program(std::uint32_t address, std::span<const std::uint8_t>
 }
 
 void NorFlash::torn_erase(std::uint32_t page) {
+    if (page_bytes(page) == nullptr) {
+        return; // an erased page stays erased whatever the erase did
+    }
     SplitMix64 rng(torn_seed_ ^ (since_arm_ * 0x9e3779b97f4a7c15ULL));
-    const std::uint32_t start = page * geometry_.page_size;
+    std::uint8_t* cells = own_page(page);
     const std::uint8_t erased = geometry_.erased_value;
     bool was_erased = true;
     bool now_erased = true;
     bool changed = false;
-    std::uint32_t first_unerased = start;
-    for (std::uint32_t i = start; i < start + geometry_.page_size; ++i) {
-        std::uint8_t& cell = cells_[i];
+    std::uint32_t first_unerased = 0;
+    for (std::uint32_t i = 0; i < geometry_.page_size; ++i) {
+        std::uint8_t& cell = cells[i];
         if (cell != erased) {
             if (was_erased) {
                 first_unerased = i;
@@ -314,10 +520,10 @@ void NorFlash::torn_erase(std::uint32_t page) {
     }
     if (now_erased) {
         // Neither erased nor intact: keep one byte that had not finished erasing.
-        cells_[first_unerased] = static_cast<std::uint8_t>(erased ^ 0x01);
+        cells[first_unerased] = static_cast<std::uint8_t>(erased ^ 0x01);
     }
     if (!changed) {
-        cells_[first_unerased] = erased;
+        cells[first_unerased] = erased;
     }
 }
 
@@ -337,12 +543,12 @@ FlashStatus NorFlash::write(std::uint32_t address, std::span<const std::uint8_t>
                                                           " is not aligned to the write unit " +
                                                           std::to_string(geometry_.write_unit));
         }
-        for (std::size_t i = 0; i < data.size(); ++i) {
-            if (cells_[address + i] != geometry_.erased_value) {
-                return violation(FlashStatus::not_erased,
-                                 "write at " + hex(address) + " over byte " + hex(address + i) +
-                                     " that is not erased (" + hex(cells_[address + i]) + ")");
-            }
+        if (const auto at = first_unerased(address, static_cast<std::uint32_t>(data.size()))) {
+            std::uint8_t value = 0;
+            copy_out(*at, std::span<std::uint8_t>(&value, 1));
+            return violation(FlashStatus::not_erased, "write at " + hex(address) + " over byte " +
+                                                          hex(*at) + " that is not erased (" +
+                                                          hex(value) + ")");
         }
     }
     bool torn = false;
@@ -403,7 +609,7 @@ FlashStatus NorFlash::erase(std::uint32_t address, std::uint32_t length) {
             (void)persist_wear(page);
             return FlashStatus::power_lost;
         }
-        std::fill_n(cells_.begin() + at, geometry_.page_size, geometry_.erased_value);
+        drop_page(page);
         if (FlashStatus status = persist(at, geometry_.page_size); status != FlashStatus::ok) {
             return status;
         }
@@ -433,11 +639,11 @@ void NorFlash::power_on() {
 }
 
 Status NorFlash::restore(std::span<const std::uint8_t> contents) {
-    if (contents.size() != cells_.size()) {
+    if (contents.size() != geometry_.size) {
         return fail("snapshot has " + std::to_string(contents.size()) + " bytes, flash has " +
-                    std::to_string(cells_.size()));
+                    std::to_string(geometry_.size));
     }
-    std::copy(contents.begin(), contents.end(), cells_.begin());
+    load(contents);
     if (persist(0, geometry_.size) != FlashStatus::ok) {
         return fail("cannot write the restored contents to the backing file",
                     FlashStatus::backing_failed);
@@ -449,10 +655,17 @@ FlashStatus NorFlash::persist(std::uint32_t address, std::uint32_t length) {
     if (fd_ < 0) {
         return FlashStatus::ok;
     }
+    const std::uint32_t page_size = geometry_.page_size;
     std::uint32_t done = 0;
     while (done < length) {
-        const ssize_t wrote = ::pwrite(fd_, cells_.data() + address + done, length - done,
-                                       static_cast<off_t>(address + done));
+        const std::uint32_t at = address + done;
+        const std::uint32_t offset = at % page_size;
+        const std::uint32_t piece = std::min(page_size - offset, length - done);
+        const std::uint8_t* bytes = page_bytes(at / page_size);
+        if (bytes == nullptr) {
+            bytes = erased_page_.data();
+        }
+        const ssize_t wrote = ::pwrite(fd_, bytes + offset, piece, static_cast<off_t>(at));
         if (wrote <= 0) {
             if (wrote < 0 && errno == EINTR) {
                 continue;

@@ -68,9 +68,12 @@ std::unique_ptr<Device> make_device(const Setup& setup, bool stage_update) {
 }
 
 std::vector<std::uint8_t> slot_bytes(Device& device, Slot slot, std::size_t length) {
-    const auto contents = device.flash().contents();
+    std::vector<std::uint8_t> bytes(length);
     const std::uint32_t offset = device.boot_model().partition(slot).offset;
-    return std::vector<std::uint8_t>(contents.begin() + offset, contents.begin() + offset + length);
+    if (device.flash().peek(offset, bytes) != FlashStatus::ok) {
+        throw std::runtime_error("slot_bytes: the range leaves the flash");
+    }
+    return bytes;
 }
 
 FlashStatus download_to_secondary(Device& device, const std::vector<std::uint8_t>& image) {

@@ -109,7 +109,7 @@ Prepared prepare(const std::string& sweep, const std::string& setup_name) {
             throw std::runtime_error("cannot seed the store");
         }
     }
-    prepared.snapshot.assign(device.flash().contents().begin(), device.flash().contents().end());
+    prepared.snapshot = device.flash().snapshot();
     prepared.violations_before = device.flash().counters().violations;
     return prepared;
 }

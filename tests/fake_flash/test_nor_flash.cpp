@@ -177,8 +177,9 @@ TEST_CASE("a torn write leaves a prefix and a partly programmed unit, from its s
         auto flash = ram(small_geometry());
         flash->arm(FaultPlan::cut_torn(1, seed));
         CHECK(flash->write(0, data) == FlashStatus::power_lost);
-        return std::vector<std::uint8_t>(flash->contents().begin(),
-                                         flash->contents().begin() + 4096);
+        auto cells = flash->snapshot();
+        cells.resize(4096);
+        return cells;
     };
     int differing = 0;
     for (std::uint64_t seed = 1; seed <= 20; ++seed) {
@@ -211,7 +212,7 @@ TEST_CASE("an interrupted erase leaves the page neither erased nor intact", "[no
         REQUIRE(flash->write(4096, data) == FlashStatus::ok);
         flash->arm(FaultPlan::cut_torn(2, seed));
         CHECK(flash->erase(0, 12288) == FlashStatus::power_lost); // page 0 erased, page 1 torn
-        const auto cells = flash->contents();
+        const auto cells = flash->snapshot();
         const std::vector<std::uint8_t> page(cells.begin() + 4096, cells.begin() + 8192);
         CHECK(page != data);
         CHECK_FALSE(std::all_of(page.begin(), page.end(), [](auto b) { return b == 0xFF; }));
@@ -258,8 +259,8 @@ TEST_CASE("read bit flips follow their rate and seed and never change the cells"
         zero_bits += static_cast<std::uint64_t>(8 - __builtin_popcount(b));
     }
     CHECK(zero_bits == flips);
-    CHECK(std::all_of(flash->contents().begin(), flash->contents().end(),
-                      [](auto b) { return b == 0xFF; }));
+    const auto cells = flash->snapshot();
+    CHECK(std::all_of(cells.begin(), cells.end(), [](auto b) { return b == 0xFF; }));
 }
 
 TEST_CASE("a file-backed flash keeps contents and wear across a reopen", "[nor][file]") {
@@ -298,9 +299,9 @@ TEST_CASE("a file-backed flash keeps contents and wear across a reopen", "[nor][
 
 TEST_CASE("restore replaces the contents for a sweep", "[nor]") {
     auto flash = ram(small_geometry());
-    const std::vector<std::uint8_t> snapshot(flash->contents().begin(), flash->contents().end());
+    const std::vector<std::uint8_t> snapshot = flash->snapshot();
     REQUIRE(flash->write(0, pattern(8, 1)) == FlashStatus::ok);
     REQUIRE(flash->restore(snapshot));
-    CHECK(std::equal(snapshot.begin(), snapshot.end(), flash->contents().begin()));
+    CHECK(flash->snapshot() == snapshot);
     CHECK_FALSE(flash->restore(std::vector<std::uint8_t>(10)));
 }

@@ -9,8 +9,12 @@
 #include <fota/json_writer.hpp>
 
 #include <array>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
 namespace fota::sim {
@@ -22,6 +26,48 @@ std::string version_text(const fota::ImageVersion& version) {
     TextBuilder text(buffer);
     append_image_version(text, version);
     return std::string(text.view());
+}
+
+// A fleet's devices all install the same image file: read and check it once per process, not
+// once per device (at 10,000 devices that was seconds). Keyed by path, size and modification
+// time, so a file rewritten between runs is read again; never more than a few entries.
+std::shared_ptr<const std::vector<std::uint8_t>> read_image_file(const std::string& path,
+                                                                 std::string& error) {
+    using Key = std::tuple<std::string, std::uintmax_t, std::filesystem::file_time_type>;
+    static std::mutex mutex;
+    static std::map<Key, std::shared_ptr<const std::vector<std::uint8_t>>> cache;
+    std::error_code code;
+    const std::uintmax_t size = std::filesystem::file_size(path, code);
+    const auto written =
+        code ? std::filesystem::file_time_type{} : std::filesystem::last_write_time(path, code);
+    if (code) {
+        error = "cannot read the image file " + path + ": " + code.message();
+        return nullptr;
+    }
+    const Key key{path, size, written};
+    {
+        const std::lock_guard<std::mutex> lock(mutex);
+        if (const auto found = cache.find(key); found != cache.end()) {
+            return found->second;
+        }
+    }
+    std::ifstream in(path, std::ios::binary);
+    auto image = std::make_shared<std::vector<std::uint8_t>>(size);
+    if (!in ||
+        !in.read(reinterpret_cast<char*>(image->data()), static_cast<std::streamsize>(size))) {
+        error = "cannot read the image file " + path;
+        return nullptr;
+    }
+    if (const auto parsed = flash::parse_image(*image); !parsed) {
+        error = "the image file " + path + " is not an MCUboot image: " + parsed.error().message;
+        return nullptr;
+    }
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (cache.size() >= 8) {
+        cache.clear();
+    }
+    cache.emplace(key, image);
+    return image;
 }
 
 } // namespace
@@ -104,18 +150,13 @@ void DeviceRuntime::Impl::fail(const std::string& message) {
 bool DeviceRuntime::Impl::install_initial_image() {
     std::vector<std::uint8_t> image;
     if (!options_.image_file.empty()) {
-        std::ifstream in(options_.image_file, std::ios::binary);
-        if (!in) {
-            fail("cannot read the image file " + options_.image_file);
+        std::string error;
+        const auto file = read_image_file(options_.image_file, error);
+        if (!file) {
+            fail(error);
             return false;
         }
-        image.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-        const auto parsed = flash::parse_image(image);
-        if (!parsed) {
-            fail("the image file " + options_.image_file +
-                 " is not an MCUboot image: " + parsed.error().message);
-            return false;
-        }
+        image = *file;
     } else {
         const auto version = flash::ImageVersion::parse(options_.firmware_version);
         if (!version) {

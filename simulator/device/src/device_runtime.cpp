@@ -137,11 +137,14 @@ std::string DeviceRuntime::Impl::read_flash(std::uint64_t offset, std::size_t le
     if (!device_) {
         return {};
     }
-    const std::span<const std::uint8_t> cells = device_->flash().contents();
-    if (offset > cells.size() || length > cells.size() - offset) {
+    const std::uint32_t size = device_->flash().geometry().size;
+    if (offset > size || length > size - offset) {
         return {};
     }
-    return std::string(reinterpret_cast<const char*>(cells.data() + offset), length);
+    std::string bytes(length, '\0');
+    (void)device_->flash().peek(static_cast<std::uint32_t>(offset),
+                                std::span(reinterpret_cast<std::uint8_t*>(bytes.data()), length));
+    return bytes;
 }
 const DeviceOptions& DeviceRuntime::options() const {
     return impl_->options_;

@@ -16,7 +16,7 @@ struct Base {
     std::vector<std::uint8_t> snapshot;
     Base() {
         device = test::make_device(test::setup_named("small"), true);
-        snapshot.assign(device->flash().contents().begin(), device->flash().contents().end());
+        snapshot = device->flash().snapshot();
     }
 };
 

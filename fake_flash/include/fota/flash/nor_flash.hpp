@@ -9,9 +9,15 @@
 // Operations are writes and page erases (an erase of several pages is one operation per page).
 // A FaultPlan armed on the flash counts operations from 1 and injects its faults; after a power
 // cut every operation (reads included) returns power_lost until power_on().
+//
+// Storage: page by page. An erased page holds nothing; a page written to its last byte (or all
+// pages at boot, share_own_pages()) is interned in a PageStore and shared with every flash that
+// holds the same bytes; a page being written is this flash's own copy until then (copy on write).
+// A file-backed flash keeps the same pages in RAM and writes every operation through.
 #pragma once
 
 #include "fota/flash/fault_plan.hpp"
+#include "fota/flash/page_store.hpp"
 #include "fota/flash/result.hpp"
 #include "fota/flash/rng.hpp"
 
@@ -64,9 +70,11 @@ struct FlashCounters {
 
 class NorFlash {
 public:
-    /// An erased RAM-backed flash. Errors if the geometry is invalid.
+    /// An erased RAM-backed flash whose pages are shared through `store` (nullptr: the process's
+    /// store). Errors if the geometry is invalid.
     static Result<std::unique_ptr<NorFlash>> create_ram(const Geometry& geometry,
-                                                        WriteRule rule = WriteRule::strict);
+                                                        WriteRule rule = WriteRule::strict,
+                                                        std::shared_ptr<PageStore> store = {});
 
     /// A flash backed by a file of exactly geometry.size bytes (created erased if missing) plus
     /// "<path>.wear" holding each page's erase count, so contents and wear survive a process
@@ -110,14 +118,51 @@ public:
     /// Message of the last strict-mode violation, for test failure output.
     const std::string& last_violation() const { return last_violation_; }
 
-    /// The stored bytes (no faults, not counted): for assertions and snapshots.
-    std::span<const std::uint8_t> contents() const { return cells_; }
+    /// Copies stored bytes (no faults, not counted, powered or not): for assertions and
+    /// expectations. out_of_range (and `out` untouched) if the range leaves the flash.
+    FlashStatus peek(std::uint32_t address, std::span<std::uint8_t> out) const;
+    /// All stored bytes as one copy (geometry().size bytes), e.g. for a sweep's snapshot.
+    std::vector<std::uint8_t> snapshot() const;
     /// Replaces the stored bytes (same size), e.g. to restart a sweep from a snapshot.
     /// Counters other than erases_per_page are left alone. Errors on a size mismatch.
     Status restore(std::span<const std::uint8_t> contents);
 
+    /// Interns every page this flash still holds as its own copy (a partly written page), so
+    /// that it is shared if another flash holds the same bytes. Contents do not change.
+    void share_own_pages();
+
+    /// How the pages are held, for tests and measurements.
+    struct PageUse {
+        std::uint32_t erased = 0; ///< hold nothing
+        std::uint32_t shared = 0; ///< interned in the store
+        std::uint32_t own = 0;    ///< this flash's own copy
+    };
+    PageUse page_use() const;
+    const PageStore& store() const { return *store_; }
+
 private:
-    NorFlash(const Geometry& geometry, WriteRule rule);
+    // A page this flash writes in place; a flash has few at a time (a page being written, the
+    // settings store's), so they are a short list beside the page table, which stays 8 bytes a
+    // page.
+    struct OwnPage {
+        std::uint32_t page = 0;
+        std::unique_ptr<std::uint8_t[]> bytes;
+    };
+
+    NorFlash(const Geometry& geometry, WriteRule rule, std::shared_ptr<PageStore> store);
+    const std::uint8_t* page_bytes(std::uint32_t page) const; // nullptr: erased
+    OwnPage* find_own(std::uint32_t page);
+    const OwnPage* find_own(std::uint32_t page) const;
+    void remove_own(OwnPage& own);
+    std::uint8_t* own_page(std::uint32_t page); // copies a shared or erased page
+    void share_page(std::uint32_t page);
+    void drop_page(std::uint32_t page);
+    void load(std::span<const std::uint8_t> contents);
+    void copy_out(std::uint32_t address, std::span<std::uint8_t> out) const;
+    std::optional<std::uint32_t> first_unerased(std::uint32_t address, std::uint32_t length) const;
+    std::uint8_t& cell(std::uint32_t address) {
+        return own_page(address / geometry_.page_size)[address % geometry_.page_size];
+    }
     FlashStatus begin_operation(FlashOperation operation, std::uint32_t address,
                                 std::uint32_t length, bool& torn);
     void program(std::uint32_t address, std::span<const std::uint8_t> data);
@@ -129,7 +174,10 @@ private:
 
     Geometry geometry_;
     WriteRule rule_;
-    std::vector<std::uint8_t> cells_;
+    std::shared_ptr<PageStore> store_;
+    std::vector<const PageStore::Page*> shared_; // per page; nullptr: erased or own
+    std::vector<OwnPage> own_;
+    std::vector<std::uint8_t> erased_page_; // file-backed only: the bytes persist() writes
     FlashCounters counters_;
     FaultPlan plan_;
     std::uint64_t since_arm_ = 0;
