@@ -2,6 +2,7 @@
 #include "fota/sim/simulation/broker.hpp"
 
 #include <algorithm>
+#include <iterator>
 
 namespace fota::sim::simulation {
 
@@ -76,12 +77,12 @@ void Broker::arrive_connect(ConnectionId id, bool clean_session) {
     }
     bool session_present = false;
     if (clean_session) {
-        sessions_[client_id] = Session{};
+        reset_session(client_id);
     } else {
         const auto it = sessions_.find(client_id);
         session_present = it != sessions_.end() && it->second.persistent;
         if (!session_present) {
-            sessions_[client_id] = Session{};
+            reset_session(client_id);
         }
         sessions_[client_id].persistent = true;
     }
@@ -115,6 +116,7 @@ void Broker::subscribe(ConnectionId id, const std::string& filter, int qos, std:
         const bool granted = allowed(conn->client_id, filter, MqttAccess::subscribe, qos, 0);
         if (granted) {
             sessions_[conn->client_id].subscriptions[filter] = std::min(qos, 1);
+            index_subscription(conn->client_id, filter);
         }
         auto subscribed = conn->callbacks.subscribed;
         scheduler_.at(conn->to_client.arrival(scheduler_, network_),
@@ -136,7 +138,9 @@ void Broker::unsubscribe(ConnectionId id, const std::string& filter, std::uint32
         if (conn == nullptr || !conn->established) {
             return;
         }
-        sessions_[conn->client_id].subscriptions.erase(filter);
+        if (sessions_[conn->client_id].subscriptions.erase(filter) != 0) {
+            unindex_subscription(conn->client_id, filter);
+        }
         auto unsubscribed = conn->callbacks.unsubscribed;
         scheduler_.at(conn->to_client.arrival(scheduler_, network_),
                       [this, id, unsubscribed, token] {
@@ -178,17 +182,7 @@ void Broker::arrive_publish(ConnectionId id, const std::string& topic, const std
         if (on_publish_) {
             on_publish_(client_id, topic, payload);
         }
-        std::vector<std::string> receivers;
-        for (const auto& [receiver, session] : sessions_) {
-            for (const auto& [filter, granted] : session.subscriptions) {
-                if (topic_matches(filter, topic) &&
-                    allowed(receiver, topic, MqttAccess::receive, granted, payload.size())) {
-                    receivers.push_back(receiver);
-                    break;
-                }
-            }
-        }
-        for (const std::string& receiver : receivers) {
+        for (const std::string& receiver : receivers(topic, payload.size())) {
             send_to(receiver, Message{topic, payload});
         }
     }
@@ -214,19 +208,90 @@ void Broker::deliver(const std::string& client_id, const std::string& topic,
         }
         return;
     }
-    std::vector<std::string> receivers;
-    for (const auto& [receiver, session] : sessions_) {
-        for (const auto& [filter, granted] : session.subscriptions) {
+    for (const std::string& receiver : receivers(topic, payload.size())) {
+        send_to(receiver, Message{topic, payload});
+    }
+}
+
+namespace {
+
+bool has_wildcard(std::string_view filter) {
+    return filter.find_first_of("+#") != std::string_view::npos;
+}
+
+} // namespace
+
+void Broker::index_subscription(const std::string& client_id, const std::string& filter) {
+    if (has_wildcard(filter)) {
+        wildcard_subscribers_.insert(client_id);
+    } else {
+        exact_subscribers_[filter].insert(client_id);
+    }
+}
+
+void Broker::unindex_subscription(const std::string& client_id, const std::string& filter) {
+    if (has_wildcard(filter)) {
+        const auto session = sessions_.find(client_id);
+        const bool another =
+            session != sessions_.end() &&
+            std::any_of(session->second.subscriptions.begin(), session->second.subscriptions.end(),
+                        [](const auto& s) { return has_wildcard(s.first); });
+        if (!another) {
+            wildcard_subscribers_.erase(client_id);
+        }
+        return;
+    }
+    const auto it = exact_subscribers_.find(filter);
+    if (it != exact_subscribers_.end() && it->second.erase(client_id) != 0 && it->second.empty()) {
+        exact_subscribers_.erase(it);
+    }
+}
+
+void Broker::unindex_session(const std::string& client_id) {
+    const auto session = sessions_.find(client_id);
+    if (session == sessions_.end()) {
+        return;
+    }
+    auto subscriptions = std::move(session->second.subscriptions);
+    session->second.subscriptions.clear();
+    for (const auto& [filter, granted] : subscriptions) {
+        unindex_subscription(client_id, filter);
+    }
+}
+
+void Broker::reset_session(const std::string& client_id) {
+    unindex_session(client_id);
+    sessions_[client_id] = Session{};
+}
+
+std::vector<std::string> Broker::receivers(const std::string& topic,
+                                           std::size_t payload_size) const {
+    // The candidates: the clients subscribed to this exact topic and those holding any wildcard
+    // filter, in client id order (the order every client's copy is queued in, as when all
+    // sessions were scanned); each is then matched against its own filters as before.
+    std::vector<std::string> candidates;
+    const auto exact = exact_subscribers_.find(topic);
+    if (exact != exact_subscribers_.end()) {
+        std::set_union(exact->second.begin(), exact->second.end(), wildcard_subscribers_.begin(),
+                       wildcard_subscribers_.end(), std::back_inserter(candidates));
+    } else {
+        candidates.assign(wildcard_subscribers_.begin(), wildcard_subscribers_.end());
+    }
+    std::vector<std::string> result;
+    for (std::string& candidate : candidates) {
+        const auto session = sessions_.find(candidate);
+        if (session == sessions_.end()) {
+            continue;
+        }
+        for (const auto& [filter, granted] : session->second.subscriptions) {
             if (topic_matches(filter, topic) &&
-                allowed(receiver, topic, MqttAccess::receive, granted, payload.size())) {
-                receivers.push_back(receiver);
+                allowed(candidate, topic, MqttAccess::receive, granted, payload_size)) {
+                result.push_back(std::move(candidate));
                 break;
             }
         }
     }
-    for (const std::string& receiver : receivers) {
-        send_to(receiver, Message{topic, payload});
-    }
+    return result;
 }
 
 void Broker::send_to(const std::string& client_id, Message message) {
@@ -282,6 +347,7 @@ void Broker::close(ConnectionId id, bool tell) {
         by_client_.erase(it);
         const auto session = sessions_.find(client_id);
         if (session != sessions_.end() && !session->second.persistent) {
+            unindex_session(client_id);
             sessions_.erase(session);
         }
     }
@@ -316,6 +382,8 @@ void Broker::stop() {
         close(id, true);
     }
     sessions_.clear();
+    exact_subscribers_.clear();
+    wildcard_subscribers_.clear();
     by_client_.clear();
 }
 

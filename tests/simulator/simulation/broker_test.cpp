@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -240,4 +242,109 @@ TEST_CASE("the cloud delivers to one client without a subscription", "[simulatio
     w.settle();
     CHECK(a.events == std::vector<std::string>{"connected", "reply/accepted {}"});
     CHECK(b.events == std::vector<std::string>{"connected", "suback 1", "broadcast all"});
+}
+
+TEST_CASE("routing through the subscription index agrees with matching every session",
+          "[simulation]") {
+    // A model of MQTT routing, as the broker did it before it indexed subscriptions: every
+    // session's filters matched against every topic. Random connects (clean and persistent),
+    // subscriptions to exact and wildcard filters, unsubscriptions, disconnects, broker restarts,
+    // publishes from clients and from the cloud; each client must receive exactly the messages
+    // the model routes to it.
+    const std::vector<std::string> filters{"a/b", "a/c",      "a/+",      "a/#", "#",
+                                           "x",   "$aws/t/1", "$aws/t/+", "+/b"};
+    const std::vector<std::string> topics{"a/b", "a/c", "a/d", "x", "$aws/t/1", "$aws/t/2", "z/b"};
+    struct ModelClient {
+        Client client;
+        Broker::ConnectionId connection = 0;
+        bool connected = false;
+        bool persistent = false;
+        std::set<std::string> filters;
+        std::multiset<std::string> expected;
+        std::vector<std::string> pending; ///< routed while disconnected, for a persistent session
+    };
+    for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+        World w;
+        fota::sim::simulation::Random random(seed);
+        std::vector<ModelClient> clients(6);
+        int sent = 0;
+        const auto route = [&](const std::string& topic) {
+            const std::string payload = std::to_string(++sent);
+            for (ModelClient& c : clients) {
+                const bool match =
+                    std::any_of(c.filters.begin(), c.filters.end(),
+                                [&](const auto& f) { return topic_matches(f, topic); });
+                if (!match) {
+                    continue;
+                }
+                if (c.connected) {
+                    c.expected.insert(topic + " " + payload);
+                } else {
+                    c.pending.push_back(topic + " " + payload);
+                }
+            }
+            return payload;
+        };
+        for (int step = 0; step < 400; ++step) {
+            const auto index = static_cast<std::size_t>(random.below(clients.size()));
+            ModelClient& c = clients[index];
+            const std::string id = "c" + std::to_string(index);
+            const auto action = random.below(100);
+            if (!c.connected && action < 60) {
+                const bool clean = random.below(2) == 0;
+                c.connection = w.broker.connect(id, clean, c.client.callbacks());
+                if (clean || !c.persistent) {
+                    c.filters.clear();
+                    c.pending.clear();
+                }
+                for (const std::string& message : c.pending) {
+                    c.expected.insert(message);
+                }
+                c.pending.clear();
+                c.persistent = !clean;
+                c.connected = true;
+            } else if (c.connected && action < 40) {
+                const std::string& filter = filters[random.below(filters.size())];
+                w.broker.subscribe(c.connection, filter, 1, 1);
+                c.filters.insert(filter);
+            } else if (c.connected && action < 50) {
+                const std::string& filter = filters[random.below(filters.size())];
+                w.broker.unsubscribe(c.connection, filter, 2);
+                c.filters.erase(filter);
+            } else if (c.connected && action < 58) {
+                w.broker.disconnect(c.connection);
+                c.connected = false;
+                if (!c.persistent) {
+                    c.filters.clear();
+                }
+            } else if (action < 60) {
+                w.broker.stop();
+                w.broker.start();
+                for (ModelClient& each : clients) {
+                    each.connected = false;
+                    each.persistent = false;
+                    each.filters.clear();
+                    each.pending.clear();
+                }
+            } else if (c.connected && action < 85) {
+                const std::string& topic = topics[random.below(topics.size())];
+                w.broker.publish(c.connection, topic, route(topic), 1, 3);
+            } else if (action >= 85) {
+                const std::string& topic = topics[random.below(topics.size())];
+                w.broker.deliver("", topic, route(topic));
+            }
+            w.settle();
+        }
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            std::multiset<std::string> received;
+            for (const std::string& event : clients[i].client.events) {
+                if (event.find(' ') != std::string::npos && event.rfind("suback", 0) != 0 &&
+                    event.rfind("unsuback", 0) != 0 && event.rfind("puback", 0) != 0) {
+                    received.insert(event);
+                }
+            }
+            INFO("seed " << seed << ", client c" << i);
+            CHECK(received == clients[i].expected);
+        }
+    }
 }

@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -124,6 +125,16 @@ private:
     /// Queues a message into a client's session and sends it when connected.
     void send_to(const std::string& client_id, Message message);
     void send_in_flight(ConnectionId connection, std::uint64_t message_id);
+    /// The clients a message on `topic` goes to: a subscription matches and the policy lets the
+    /// client receive it; in client id order.
+    std::vector<std::string> receivers(const std::string& topic, std::size_t payload_size) const;
+    // The subscription index (exact_subscribers_, wildcard_subscribers_) follows every change of
+    // a session's subscriptions: a publish costs the matching clients, not every session.
+    void index_subscription(const std::string& client_id, const std::string& filter);
+    void unindex_subscription(const std::string& client_id, const std::string& filter);
+    void unindex_session(const std::string& client_id);
+    /// Replaces a client's session with an empty one.
+    void reset_session(const std::string& client_id);
     bool allowed(std::string_view client_id, std::string_view topic, MqttAccess access, int qos,
                  std::size_t payload_size) const;
 
@@ -137,6 +148,10 @@ private:
     std::map<ConnectionId, Connection> connections_;
     std::map<std::string, ConnectionId> by_client_; ///< established or connecting
     std::map<std::string, Session> sessions_;
+    /// Filter without wildcards -> the clients subscribed to it.
+    std::map<std::string, std::set<std::string>, std::less<>> exact_subscribers_;
+    /// The clients holding at least one filter with '+' or '#'.
+    std::set<std::string> wildcard_subscribers_;
     std::uint64_t messages_delivered_ = 0;
 };
 
