@@ -314,6 +314,7 @@ BootSession::Host DeviceRuntime::Impl::session_host() {
     host.download_cut = [this] { cut_power(download_cut_off_for_); };
     host.download_stall = [this] { stall_http_for(download_stall_for_); };
     host.event = [this](std::string_view name, std::string_view detail) { emit(name, detail); };
+    host.recorder = recorder_.get();
     return host;
 }
 
