@@ -245,6 +245,9 @@ std::optional<flash::BootResult> DeviceRuntime::Impl::run_boot_loader() {
             emit("swapping", result.error);
         }
         emit("power_cut", result.error);
+        if (recorder_) {
+            recorder_->note("power_cut", result.error); // in the boot loader, between boots
+        }
         if (swap_cut_armed) {
             swap_cut_armed = false;
             swap_cut_.reset();

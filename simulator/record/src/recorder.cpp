@@ -82,6 +82,9 @@ void DeviceRecorder::write(const char* type, json line) {
 }
 
 void DeviceRecorder::note(std::string_view what, std::string_view detail) {
+    if (!header_written_) {
+        return; // before the first boot of the recording: nothing to replay yet
+    }
     json line = {{"note", std::string(what)}};
     if (!detail.empty()) {
         put_text(line, "detail", detail);

@@ -53,7 +53,8 @@ public:
     void begin_boot(std::uint32_t boot, std::uint64_t seed, const nlohmann::json& storage);
     /// Adds "type", "i" and "t" and writes the line.
     void write(const char* type, nlohmann::json line);
-    /// Something the host did ("power_cut", "shutdown"); a replay skips it.
+    /// Something the host did ("power_cut", "shutdown"); a replay skips it. None is written
+    /// before the first boot.
     void note(std::string_view what, std::string_view detail = {});
     void flush();
     const std::string& path() const { return path_; }
