@@ -253,12 +253,18 @@ namespace {
 constexpr std::size_t kShownBefore = 60;
 constexpr std::size_t kShownAfter = 100;
 
+// The part of a call around `at`, named by the call ("mqtt.publish ...") when it is cut.
 std::string window(const std::string& text, std::size_t at) {
     const std::size_t from = at > kShownBefore ? at - kShownBefore : 0;
     const std::size_t to = std::min(text.size(), at + kShownAfter);
     std::string shown = text.substr(from, to - from);
     if (from > 0) {
-        shown = "..." + shown;
+        const json call = json::parse(text, nullptr, false);
+        const std::string name =
+            call.is_object() && call.contains("call") && call["call"].is_string()
+                ? call["call"].get<std::string>() + " "
+                : std::string();
+        shown = name + "..." + shown;
     }
     if (to < text.size()) {
         shown += "...";
