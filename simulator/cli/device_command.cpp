@@ -460,9 +460,11 @@ void add_device_command(CLI::App& app) {
     command->add_option("--until-version", cli->until_version,
                         "Exit 0 once every device runs this version, confirmed and idle");
     command->add_option("--timeout", cli->timeout_s, "Exit 1 after this many seconds (0: never)");
-    command->add_option("--record", cli->record_dir,
-                        "Record every device's core (inputs, port calls and their results) to "
-                        "DIR/<thing>.jsonl, for fota-sim replay");
+    command
+        ->add_option("--record", cli->record_dir,
+                     "Record every device's core (inputs, port calls and their results) to "
+                     "DIR/<thing>.jsonl, for fota-sim replay")
+        ->type_name("DIR");
     command->add_option("--stagger-ms", cli->stagger_ms,
                         "Start devices 10 at a time, this many ms apart (0: all at once)");
     command->callback([cli] {

@@ -88,6 +88,7 @@ void add_replay_command(CLI::App& app) {
     command
         ->add_option("recordings", cli->paths,
                      "Recording files (.jsonl), or folders: every *.jsonl in them")
+        ->type_name("FILE|DIR")
         ->required();
     command->add_flag("--full", cli->full,
                       "Print the differing calls whole (by default a call longer than 160 "

@@ -227,10 +227,12 @@ void add_run_command(CLI::App& app) {
         ->check(CLI::Range(1u, 64u))
         ->capture_default_str();
     command->add_flag("--verbose", cli->verbose, "Print the devices' log lines to stderr");
-    command->add_option("--record", cli->record_dir,
-                        "Record every device's core (inputs, port calls and their results) to "
-                        "DIR/<thing>.jsonl, for fota-sim replay; with several files or --seeds "
-                        "the last run's recordings stay");
+    command
+        ->add_option("--record", cli->record_dir,
+                     "Record every device's core (inputs, port calls and their results) to "
+                     "DIR/<thing>.jsonl, for fota-sim replay; with several files or --seeds "
+                     "the last run's recordings stay")
+        ->type_name("DIR");
     auto* stack = command
                       ->add_option("--stack", cli->stack,
                                    "Run every file on this stack instead of its own: embedded "
