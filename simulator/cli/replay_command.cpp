@@ -22,7 +22,8 @@ namespace {
 
 struct ReplayCommandOptions {
     std::vector<std::string> paths;
-    bool full = false; ///< print long calls whole
+    bool full = false;  ///< print long calls whole
+    bool trace = false; ///< print every boot, input and compared output
 };
 
 // The files to replay: each FILE, and every *.jsonl of each folder in name order.
@@ -50,7 +51,7 @@ std::vector<std::string> recordings(const std::vector<std::string>& paths) {
 }
 
 // 0 identical, 1 a difference, 2 not a recording.
-int replay_file(const std::string& file, bool name_it, bool full) {
+int replay_file(const std::string& file, bool name_it, const ReplayCommandOptions& cli) {
     const std::string prefix = name_it ? file + ": " : std::string();
     const record::ReadResult read = record::read_recording_file(file);
     if (!read.recording) {
@@ -61,8 +62,12 @@ int replay_file(const std::string& file, bool name_it, bool full) {
         std::cerr << ": " << read.error.message << "\n";
         return 2;
     }
-    const record::ReplayResult result = record::replay(*read.recording);
-    std::cout << prefix << record::describe(result, full) << "\n";
+    record::ReplayTrace trace;
+    if (cli.trace) {
+        trace = [&prefix](std::string_view line) { std::cout << prefix << line << "\n"; };
+    }
+    const record::ReplayResult result = record::replay(*read.recording, trace);
+    std::cout << prefix << record::describe(result, cli.full) << "\n";
     return result.identical ? 0 : 1;
 }
 
@@ -70,7 +75,7 @@ int replay_files(const ReplayCommandOptions& cli) {
     const std::vector<std::string> files = recordings(cli.paths);
     int code = 0;
     for (const std::string& file : files) {
-        code = std::max(code, replay_file(file, files.size() > 1, cli.full));
+        code = std::max(code, replay_file(file, files.size() > 1, cli));
     }
     return code;
 }
@@ -94,6 +99,9 @@ void add_replay_command(CLI::App& app) {
                       "Print the differing calls whole (by default a call longer than 160 "
                       "characters, e.g. a state record in hex, is shown around its first "
                       "difference)");
+    command->add_flag("--trace", cli->trace,
+                      "Print every boot, input and compared output as the replay goes (the "
+                      "line of the file, the output's number, the call)");
     command->callback([cli] {
         const int code = replay_files(*cli);
         if (code != 0) {

@@ -82,19 +82,13 @@ TimerId timer_field(const json& object) {
 }
 
 Input read_input(const json& line) {
-    static constexpr std::array<std::string_view, 10> kKinds = {
-        "boot",        "connected", "disconnected", "message",    "http_status",
-        "http_header", "http_body", "http_done",    "http_error", "timer"};
     const std::string kind = string_field(line, "input");
-    std::size_t index = 0;
-    while (index < kKinds.size() && kKinds[index] != kind) {
-        ++index;
-    }
-    if (index == kKinds.size()) {
+    const auto parsed = parse_input_name(kind);
+    if (!parsed) {
         fail("unknown input \"" + kind + "\"");
     }
     Input input;
-    input.kind = static_cast<Input::Kind>(index);
+    input.kind = *parsed;
     switch (input.kind) {
     case Input::Kind::Boot:
     case Input::Kind::Disconnected:

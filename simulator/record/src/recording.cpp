@@ -35,6 +35,9 @@ constexpr std::array<std::string_view, 6> kHttpErrorNames = {
 constexpr std::array<std::string_view, 4> kLogLevelNames = {"debug", "info", "warning", "error"};
 constexpr std::array<std::string_view, 3> kTransportNames = {"https", "mqtt", "none"};
 constexpr std::array<std::string_view, 2> kUpdateFormatNames = {"seed", "ncs"};
+constexpr std::array<std::string_view, 10> kInputNames = {
+    "boot",        "connected", "disconnected", "message",    "http_status",
+    "http_header", "http_body", "http_done",    "http_error", "timer"};
 
 bool printable(std::string_view text) {
     return std::all_of(text.begin(), text.end(), [](char c) {
@@ -133,6 +136,48 @@ std::optional<HttpError> parse_http_error(std::string_view name) {
 }
 std::string_view log_level_name(LogLevel level) {
     return name_at(kLogLevelNames, static_cast<std::size_t>(level));
+}
+
+std::string_view input_name(Input::Kind kind) {
+    return name_at(kInputNames, static_cast<std::size_t>(kind));
+}
+std::optional<Input::Kind> parse_input_name(std::string_view name) {
+    return find_name<Input::Kind>(kInputNames, name);
+}
+
+std::string describe_input(const Input& input) {
+    std::string text(input_name(input.kind));
+    const std::string id = " #" + std::to_string(input.request_id);
+    switch (input.kind) {
+    case Input::Kind::Boot:
+    case Input::Kind::Disconnected:
+        break;
+    case Input::Kind::Connected:
+        text += input.session_present ? " session_present" : " clean";
+        break;
+    case Input::Kind::Message:
+        text += " " + input.topic + " (" + std::to_string(input.payload.size()) + " bytes)";
+        break;
+    case Input::Kind::HttpStatus:
+        text += id + " " + std::to_string(input.status);
+        break;
+    case Input::Kind::HttpHeader:
+        text += id + " " + input.name + ": " + input.value;
+        break;
+    case Input::Kind::HttpBody:
+        text += id + " (" + std::to_string(input.data.size()) + " bytes)";
+        break;
+    case Input::Kind::HttpDone:
+        text += id;
+        break;
+    case Input::Kind::HttpError:
+        text += id + " " + std::string(http_error_name(input.error));
+        break;
+    case Input::Kind::Timer:
+        text += " " + std::string(timer_name(input.timer));
+        break;
+    }
+    return text;
 }
 
 json geometry_json(const FlashGeometry& geometry) {

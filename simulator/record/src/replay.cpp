@@ -15,6 +15,7 @@ namespace {
 // Where the replay is, across segments: the outputs counted so far and the first difference.
 struct Progress {
     ReplayResult result;
+    const ReplayTrace* trace = nullptr;
     std::uint64_t output_number = 0; ///< outputs of the file met so far
     bool diverged = false;
     FlashGeometry fallback_geometry{475136, 4096, 4}; ///< after a divergence
@@ -156,6 +157,10 @@ private:
         }
         advance();
         ++progress_.result.outputs;
+        if (*progress_.trace) {
+            (*progress_.trace)("  line " + std::to_string(expected->line) + " out " +
+                               std::to_string(progress_.output_number) + ": " + call.dump());
+        }
         return &expected->output;
     }
 
@@ -206,6 +211,10 @@ void replay_segment(const Recording& recording, const Segment& segment, Progress
     config.profile = profile;
     config.seed = segment.seed;
     config.shadow_base_url = recording.shadow_base_url;
+    if (*progress.trace) {
+        (*progress.trace)("boot " + std::to_string(segment.boot) + " (line " +
+                          std::to_string(segment.line) + "): seed " + std::to_string(segment.seed));
+    }
     ReplayPorts ports(segment, progress);
     // The agent is about 5 KiB: on the heap, as the simulator keeps it.
     auto agent = std::make_unique<Agent>(config, ports.ports());
@@ -221,14 +230,19 @@ void replay_segment(const Recording& recording, const Segment& segment, Progress
         }
         ports.advance();
         ++progress.result.inputs;
+        if (*progress.trace) {
+            (*progress.trace)("  line " + std::to_string(entry->line) +
+                              " in: " + describe_input(entry->input));
+        }
         feed(*agent, entry->input);
     }
 }
 
 } // namespace
 
-ReplayResult replay(const Recording& recording) {
+ReplayResult replay(const Recording& recording, const ReplayTrace& trace) {
     Progress progress;
+    progress.trace = &trace;
     for (const Segment& segment : recording.segments) {
         for (const Entry& entry : segment.entries) {
             if (entry.kind == Entry::Kind::Output &&

@@ -212,11 +212,21 @@ TEST_CASE("a recording of a real core reads back and replays identical", "[recor
     CHECK(message->time_ms == 200);
     CHECK(recording.segments[1].entries.back().kind == Entry::Kind::Note);
 
-    const ReplayResult result = replay(recording);
+    std::vector<std::string> trace;
+    const ReplayResult result =
+        replay(recording, [&trace](std::string_view line) { trace.emplace_back(line); });
     INFO(describe(result));
     CHECK(result.identical);
     CHECK(result.segments == 2);
     CHECK(result.inputs == 6);
+    // The trace: a line per boot, input and output, in the file's order.
+    CHECK(trace.size() == 2 + 6 + result.outputs);
+    CHECK(trace[0] == "boot 1 (line 2): seed 41");
+    CHECK(trace[1] == "  line 3 in: boot");
+    CHECK(std::count_if(trace.begin(), trace.end(), [](const std::string& line) {
+              return line.find(" in: message $aws/things/dev-1/jobs/notify-next (") !=
+                     std::string::npos;
+          }) == 2);
     CHECK(describe(result).rfind("identical (2 boot segment(s), 6 inputs, ", 0) == 0);
 }
 

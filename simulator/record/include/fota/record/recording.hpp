@@ -106,6 +106,12 @@ struct Input {
     TimerId timer = TimerId::DownloadRetry;
 };
 
+/// The name an "in" line gives the kind ("message"); nullopt for an unknown name.
+std::string_view input_name(Input::Kind kind);
+std::optional<Input::Kind> parse_input_name(std::string_view name);
+/// One line for a trace: the kind and its fields ("message $aws/... (123 bytes)").
+std::string describe_input(const Input& input);
+
 /// A port call of the core and what the port returned.
 struct Output {
     /// The call and its arguments: the line without "type", "i", "t" and "ret".

@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <string_view>
 
 namespace fota::record {
 
@@ -25,7 +27,11 @@ struct ReplayResult {
     std::string got;                 ///< the replayed call, or "no call"
 };
 
-ReplayResult replay(const Recording& recording);
+/// Receives one line per boot, input and compared output as the replay goes ("boot 2 (line 9):
+/// seed 5", "  line 12 in: message ...", "  line 13 out 4: {...}").
+using ReplayTrace = std::function<void(std::string_view line)>;
+
+ReplayResult replay(const Recording& recording, const ReplayTrace& trace = {});
 
 /// "identical (...)" or "output N: expected ... got ..." with the line and boot below it; unless
 /// full, calls longer than 160 characters are shown around their first difference.
