@@ -4,8 +4,7 @@
 # and wrote a recording per device, then replays every recording: each must print "identical".
 # --same-report (sim only): the run without --record must give the same JSON report, byte for
 # byte (recording changes nothing of the run). The recordings are removed when every check
-# passed. Exits with the run's code when that is not 0, else 1
-# when a check fails, else 0.
+# passed. Exits with the run's code when that is not 0, else 1 when a check fails, else 0.
 same_report=0
 if [ "$1" = "--same-report" ]; then
     same_report=1
