@@ -65,6 +65,8 @@ def main():
     parser.add_argument("--stagger-ms", type=int, default=0)
     parser.add_argument("--broker-env", action="append", default=[],
                         help="NAME=value for the broker (LD_PRELOAD of a sanitizer runtime)")
+    parser.add_argument("--record", metavar="DIR",
+                        help="record every device's core to DIR/<thing>.jsonl (fota-sim replay)")
     parser.add_argument("--perf", action="store_true",
                         help="profile fota-sim with perf record (report: perf report -i LOGS/perf.data)")
     options = parser.parse_args()
@@ -105,6 +107,8 @@ def main():
                    "--shadow-url", control_base, "--threads", str(options.threads),
                    "--until-version", "2.0.0", "--timeout", str(options.timeout),
                    "--stagger-ms", str(options.stagger_ms), "--log-level", "info"]
+        if options.record:
+            command += ["--record", options.record]
         if options.perf:
             command = ["perf", "record", "-F", "999", "-g", "-o",
                        os.path.join(work, "perf.data"), "--"] + command

@@ -52,6 +52,7 @@ struct DeviceCommandOptions {
     std::string until_version;
     std::uint32_t timeout_s = 0;
     std::uint32_t stagger_ms = 0;
+    std::string record_dir; ///< record every device's core here (fota-sim replay)
 };
 
 // "dev-" + index, zero-padded to the width of the largest index.
@@ -200,12 +201,23 @@ std::vector<DeviceOptions> fleet_device_options(const DeviceCommandOptions& cli,
             usage_error("--flash with --count names a folder; cannot create " + cli.flash);
         }
     }
+    if (!cli.record_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(cli.record_dir, ec);
+        if (ec) {
+            usage_error("--record: cannot create the folder " + cli.record_dir);
+        }
+    }
     std::vector<DeviceOptions> devices;
     devices.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         DeviceOptions options = base;
         options.thing_name = cli.count == 0 ? cli.thing : thing_name(cli.thing_prefix, i, count);
         options.seed = cli.seed * 1'000'003u + i;
+        if (!cli.record_dir.empty()) {
+            options.record_file =
+                (std::filesystem::path(cli.record_dir) / (options.thing_name + ".jsonl")).string();
+        }
         if (!cli.flash.empty()) {
             options.flash_file =
                 count > 1
@@ -448,6 +460,11 @@ void add_device_command(CLI::App& app) {
     command->add_option("--until-version", cli->until_version,
                         "Exit 0 once every device runs this version, confirmed and idle");
     command->add_option("--timeout", cli->timeout_s, "Exit 1 after this many seconds (0: never)");
+    command
+        ->add_option("--record", cli->record_dir,
+                     "Record every device's core (inputs, port calls and their results) to "
+                     "DIR/<thing>.jsonl, for fota-sim replay")
+        ->type_name("DIR");
     command->add_option("--stagger-ms", cli->stagger_ms,
                         "Start devices 10 at a time, this many ms apart (0: all at once)");
     command->callback([cli] {

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -49,6 +50,7 @@ struct RunCommandOptions {
     std::string mqtt_url;
     std::string object_url;
     std::string bucket;
+    std::string record_dir; ///< record every device's core here (fota-sim replay)
 };
 
 bool write_file(const std::string& path, const std::string& what,
@@ -150,6 +152,16 @@ int run_files(const RunCommandOptions& cli) {
         options.stack = stack;
     }
     options.interrupted = &g_interrupted;
+    options.record_dir = cli.record_dir;
+    if (!cli.record_dir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(cli.record_dir, ec);
+        if (ec) {
+            std::cerr << "fota-sim run: cannot create the folder " << cli.record_dir << ": "
+                      << ec.message() << "\n";
+            return 2;
+        }
+    }
 
     std::vector<ScenarioReport> reports;
     for (const std::string& file : cli.files) {
@@ -215,6 +227,12 @@ void add_run_command(CLI::App& app) {
         ->check(CLI::Range(1u, 64u))
         ->capture_default_str();
     command->add_flag("--verbose", cli->verbose, "Print the devices' log lines to stderr");
+    command
+        ->add_option("--record", cli->record_dir,
+                     "Record every device's core (inputs, port calls and their results) to "
+                     "DIR/<thing>.jsonl, for fota-sim replay; with several files or --seeds "
+                     "the last run's recordings stay")
+        ->type_name("DIR");
     auto* stack = command
                       ->add_option("--stack", cli->stack,
                                    "Run every file on this stack instead of its own: embedded "

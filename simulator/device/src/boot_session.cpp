@@ -105,8 +105,14 @@ void BootSession::run() {
     config.seed = options_.seed * 7'919u + boot_number_;
     config.shadow_base_url = options_.shadow_base_url;
     const Ports ports{*this, *this, *this, *this, *this, *this, *this};
-    agent_ = std::make_unique<Agent>(config, ports);
-    agent_->on_boot();
+    if (host_.recorder != nullptr) {
+        boot_recorder_ = std::make_unique<record::BootRecorder>(
+            *host_.recorder, ports, boot_number_, config.seed,
+            record::describe_storage(device_, kStateRecordKey));
+    }
+    agent_ = std::make_unique<Agent>(config, boot_recorder_ ? boot_recorder_->ports() : ports);
+    inputs_ = record::AgentInputs(*agent_, boot_recorder_.get());
+    inputs_.on_boot();
 }
 
 void BootSession::make_mqtt_client() {
@@ -139,7 +145,7 @@ void BootSession::make_mqtt_client() {
     handlers.on_message = [weak](std::string_view topic, std::string_view payload) {
         if (auto self = weak.lock()) {
             if (self->alive()) {
-                self->agent_->on_message(topic, payload);
+                self->inputs_.on_message(topic, payload);
             }
         }
     };
@@ -147,6 +153,9 @@ void BootSession::make_mqtt_client() {
 }
 
 void BootSession::shut_down(bool clean) {
+    if (!dead_ && boot_recorder_) {
+        host_.recorder->note(clean ? "shutdown" : "reset");
+    }
     dead_ = true;
     for (auto& timer : timers_) {
         timer->cancel();
@@ -226,7 +235,7 @@ void BootSession::mqtt_connected(bool session_present) {
     logger_->info("[{}] mqtt connected to {}:{}", options_.thing_name, options_.mqtt_host,
                   options_.mqtt_port);
     agent_connected_ = true;
-    agent_->on_connected(session_present);
+    inputs_.on_connected(session_present);
 }
 
 void BootSession::mqtt_disconnected(const MqttDisconnect& why) {
@@ -236,7 +245,7 @@ void BootSession::mqtt_disconnected(const MqttDisconnect& why) {
     logger_->warn("[{}] mqtt {}", options_.thing_name, why.reason);
     if (agent_connected_) {
         agent_connected_ = false;
-        agent_->on_disconnected();
+        inputs_.on_disconnected();
     }
 }
 
@@ -275,12 +284,12 @@ HttpHandlers BootSession::http_handlers(std::uint32_t id, bool is_download) {
     HttpHandlers handlers;
     handlers.on_status = [weak, id](int status) {
         if (auto self = weak.lock(); self && self->alive()) {
-            self->agent_->on_http_status(id, status);
+            self->inputs_.on_http_status(id, status);
         }
     };
     handlers.on_header = [weak, id](std::string_view name, std::string_view value) {
         if (auto self = weak.lock(); self && self->alive()) {
-            self->agent_->on_http_header(id, name, value);
+            self->inputs_.on_http_header(id, name, value);
         }
     };
     handlers.on_body = [weak, id, is_download](std::span<const std::uint8_t> chunk) {
@@ -295,13 +304,13 @@ HttpHandlers BootSession::http_handlers(std::uint32_t id, bool is_download) {
                     return; // the power went with these bytes
                 }
             }
-            self->agent_->on_http_body(id, chunk);
+            self->inputs_.on_http_body(id, chunk);
         }
     };
     handlers.on_done = [weak, id] {
         if (auto self = weak.lock(); self && self->alive()) {
             self->transfers_.erase(id);
-            self->agent_->on_http_done(id);
+            self->inputs_.on_http_done(id);
         }
     };
     handlers.on_error = [weak, id](HttpFailure failure, std::string_view message) {
@@ -309,7 +318,7 @@ HttpHandlers BootSession::http_handlers(std::uint32_t id, bool is_download) {
             self->transfers_.erase(id);
             self->logger_->debug("[{}] http request {} failed: {}", self->options_.thing_name, id,
                                  message);
-            self->agent_->on_http_error(id, to_core(failure));
+            self->inputs_.on_http_error(id, to_core(failure));
         }
     };
     return handlers;
@@ -336,7 +345,7 @@ void BootSession::start(TimerId id, std::uint32_t delay_ms) {
     timers_.at(static_cast<std::size_t>(id))
         ->start(std::chrono::milliseconds(delay_ms), [weak, id] {
             if (auto self = weak.lock(); self && self->alive()) {
-                self->agent_->on_timer(id);
+                self->inputs_.on_timer(id);
             }
         });
 }

@@ -12,6 +12,7 @@
 #include <fota/agent.hpp>
 #include <fota/flash/device.hpp>
 #include <fota/ports.hpp>
+#include <fota/record/recorder.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -25,6 +26,9 @@
 #include <string_view>
 
 namespace fota::sim {
+
+/// The key of the core's state record in the settings partition.
+inline constexpr std::string_view kStateRecordKey = "fota/state";
 
 /// The core's version type for the boot model's.
 fota::ImageVersion core_version(const flash::ImageVersion& version);
@@ -60,6 +64,7 @@ public:
         std::function<void()> download_cut;             // the download reached the cut byte
         std::function<void()> download_stall;           // the download reached the stall byte
         std::function<void(std::string_view, std::string_view)> event; // a core log event
+        record::DeviceRecorder* recorder = nullptr;                    // records this boot when set
     };
 
     BootSession(std::shared_ptr<DeviceHost> device_host, const DeviceOptions& options,
@@ -145,7 +150,9 @@ private:
     std::uint32_t boot_number_ = 0;
     std::unique_ptr<MqttClient> mqtt_client_;
     std::unique_ptr<HttpClient> http_client_;
+    std::unique_ptr<record::BootRecorder> boot_recorder_; // between the core and its ports
     std::unique_ptr<Agent> agent_;
+    record::AgentInputs inputs_; // the core's inputs, recorded when this boot is
     std::map<std::uint32_t, std::uint64_t> transfers_; // core request id -> client id
     std::optional<std::uint64_t> drop_at_download_byte_;
     std::optional<std::uint64_t> cut_at_download_byte_;

@@ -148,6 +148,9 @@ void BootSession::set_offline_until(HostTime until) {
 }
 
 void BootSession::lose_power() {
+    if (!dead_ && boot_recorder_) {
+        host_.recorder->note("power_cut");
+    }
     dead_ = true;
     for (auto& timer : timers_) {
         timer->cancel();

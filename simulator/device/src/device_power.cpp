@@ -245,6 +245,9 @@ std::optional<flash::BootResult> DeviceRuntime::Impl::run_boot_loader() {
             emit("swapping", result.error);
         }
         emit("power_cut", result.error);
+        if (recorder_) {
+            recorder_->note("power_cut", result.error); // in the boot loader, between boots
+        }
         if (swap_cut_armed) {
             swap_cut_armed = false;
             swap_cut_.reset();
@@ -314,6 +317,7 @@ BootSession::Host DeviceRuntime::Impl::session_host() {
     host.download_cut = [this] { cut_power(download_cut_off_for_); };
     host.download_stall = [this] { stall_http_for(download_stall_for_); };
     host.event = [this](std::string_view name, std::string_view detail) { emit(name, detail); };
+    host.recorder = recorder_.get();
     return host;
 }
 

@@ -55,6 +55,16 @@ void DeviceRuntime::Impl::start() {
             return;
         }
     }
+    if (!recorder_ && !options_.record_file.empty()) {
+        std::string error;
+        recorder_ = record::DeviceRecorder::open(
+            options_.record_file, options_.thing_name, options_.profile, options_.shadow_base_url,
+            [host = host_.get()] { return host->now(); }, error);
+        if (!recorder_) {
+            fail(error);
+            return;
+        }
+    }
     boot();
 }
 

@@ -80,6 +80,7 @@ private:
     void notify_boot();
 
     std::shared_ptr<spdlog::logger> logger_;
+    std::unique_ptr<record::DeviceRecorder> recorder_; // with options_.record_file
     std::unique_ptr<flash::Device> device_;
     std::shared_ptr<BootSession> session_;
     DeviceState state_ = DeviceState::Off;

@@ -12,9 +12,6 @@ namespace fota::sim {
 
 namespace {
 
-// The key of the core's state record in the settings partition.
-constexpr std::string_view kStateRecordKey = "fota/state";
-
 // The core's record has a fixed layout (2324 bytes, mostly the zero padding of a 2 KiB URL
 // field). Runs of zeros are stored as (0, run length), so a save writes (and wears) only about
 // as many bytes as the URL holds; the store takes up to RecordStore::kMaxValueSize (3 KiB), so

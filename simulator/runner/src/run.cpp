@@ -171,6 +171,9 @@ void Run::create_devices() {
             o.verified = group.profile == ProfileName::verified;
             o.clean_session = group.clean_session;
             o.seed = seed_ * 1'000'003u + index;
+            if (!options_.record_dir.empty()) {
+                o.record_file = options_.record_dir + "/" + d.thing + ".jsonl";
+            }
             d.device = stack_->make_device(
                 o, [this, thing = d.thing](std::string_view name, std::string_view detail) {
                     return recorder_.event(thing, name, detail, stack_->now());

@@ -1,15 +1,21 @@
 // The device runtime on a fake host (manual clock, queued posts, fake MQTT and HTTP): boot,
 // connect, the core's timers, a power cut and its reboot, a clean reboot, and offline across a
-// reboot, all in one thread and in virtual time. Nothing here runs an io_context or sleeps, so a
-// runtime that used Asio or the wall clock behind its host's back would stand still or see the
-// wrong time.
+// reboot, and a recording of the core, all in one thread and in virtual time. Nothing here runs an
+// io_context or sleeps, so a runtime that used Asio or the wall clock behind its host's back would
+// stand still or see the wrong time.
 #include "fake_host.hpp"
 
 #include "fota/sim/device_runtime.hpp"
 
+#include <fota/record/reader.hpp>
+#include <fota/record/replay.hpp>
+
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -234,4 +240,50 @@ TEST_CASE("A device on a fake host: a reboot inside the offline window hands the
     REQUIRE(rig.session().connected_at.size() == 1);
     CHECK(rig.session().connected_at[0] == offline_at + 30s);
     CHECK(rig.device.status().mqtt_connected);
+}
+
+TEST_CASE("A device on a fake host records its core when asked: a segment per boot, the power cut "
+          "noted, times on the host's clock, and the file replays identical",
+          "[device][host][record]") {
+    const std::string path = (std::filesystem::temp_directory_path() /
+                              ("fota-device-record-" + std::to_string(::getpid()) + ".jsonl"))
+                                 .string();
+    DeviceOptions options = device_options();
+    options.record_file = path;
+    {
+        Rig rig(options);
+        rig.device.start();
+        rig.host->run_posted();
+        REQUIRE(rig.device.status().mqtt_connected);
+        rig.host->advance(2s);
+        rig.device.cut_power(1s);
+        rig.host->run_posted();
+        rig.host->advance(1s);
+        REQUIRE(rig.device.status().boots == 2);
+        REQUIRE(rig.device.status().mqtt_connected);
+    }
+    const fota::record::ReadResult read = fota::record::read_recording_file(path);
+    std::filesystem::remove(path);
+    INFO(read.error.line << ": " << read.error.message);
+    REQUIRE(read.recording);
+    const fota::record::Recording& recording = *read.recording;
+    CHECK(recording.thing == "dev-1");
+    CHECK(recording.shadow_base_url == "http://shadow.test");
+    REQUIRE(recording.segments.size() == 2);
+    CHECK(recording.segments[0].boot == 1);
+    CHECK(recording.segments[1].boot == 2);
+    CHECK(recording.segments[0].seed != recording.segments[1].seed);
+    const auto& first = recording.segments[0].entries;
+    REQUIRE_FALSE(first.empty());
+    CHECK(first.front().input.kind == fota::record::Input::Kind::Boot);
+    const auto cut = std::find_if(first.begin(), first.end(), [](const auto& entry) {
+        return entry.kind == fota::record::Entry::Kind::Note && entry.note == "power_cut";
+    });
+    REQUIRE(cut != first.end());
+    CHECK(cut->time_ms == 2000);
+    CHECK(recording.segments[1].entries.front().time_ms == 3000);
+    const fota::record::ReplayResult result = fota::record::replay(recording);
+    INFO(fota::record::describe(result));
+    CHECK(result.identical);
+    CHECK(result.segments == 2);
 }

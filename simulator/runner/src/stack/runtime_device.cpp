@@ -166,6 +166,7 @@ DeviceOptions device_options(const StackDevice::Options& options, const DeviceEn
     o.profile = options.verified ? fota::verified_profile() : fota::default_profile();
     o.profile.shadow_transport = fota::ShadowTransport::Https;
     o.seed = options.seed;
+    o.record_file = options.record_file;
     return o;
 }
 

@@ -57,6 +57,10 @@ struct DeviceOptions {
 
     Profile profile = default_profile();
     std::uint64_t seed = 1;
+
+    /// Record the core's inputs and outputs, every boot, to this file (JSON lines, see
+    /// simulator/record/README.md; `fota-sim replay` replays it); empty: no recording.
+    std::string record_file;
 };
 
 /// Where the device is in its life.

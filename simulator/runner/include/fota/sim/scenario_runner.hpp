@@ -37,6 +37,9 @@ struct RunnerOptions {
     std::optional<StackConfig> stack;
     unsigned threads = 2; ///< threads running devices and object server
     bool verbose = false; ///< device log lines also go to stderr
+    /// Record every device's core to <record_dir>/<thing>.jsonl (fota-sim replay); empty: no.
+    /// The folder must exist.
+    std::string record_dir;
     /// Set (e.g. by a SIGINT handler) to stop the run: the scenario ends in error "interrupted".
     const std::atomic<bool>* interrupted = nullptr;
 };

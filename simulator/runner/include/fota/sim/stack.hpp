@@ -71,6 +71,7 @@ public:
         bool verified = false;      ///< profile verified, else the default (seed) profile
         bool clean_session = true;
         std::uint64_t seed = 1;
+        std::string record_file; ///< record the core's inputs and outputs here (empty: no)
     };
 
     /// A snapshot of what the runner checks.
