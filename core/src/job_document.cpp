@@ -221,10 +221,8 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         set_reason(doc, "location_incomplete");
         return JobParseResult::InvalidDocument;
     }
-    std::array<char, 16> scheme_text;               // written before read: no memset
-    std::array<char, kMaxHostLength + 7> host_text; // written before read: no memset
+    std::array<char, 16> scheme_text; // written before read: no memset
     std::size_t scheme_length = 0;
-    std::size_t host_length = 0;
     if (json_get_string(protocol, scheme_text, scheme_length) != JsonStatus::Ok) {
         set_reason(doc, "protocol_unsupported");
         return JobParseResult::InvalidDocument;
@@ -234,21 +232,23 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         set_reason(doc, "protocol_unsupported ", {scheme_text.data(), scheme_length});
         return JobParseResult::InvalidDocument;
     }
-    if (json_get_string(host, host_text, host_length) != JsonStatus::Ok) {
+    // Assembled in place as scheme "://" host "/" path, then normalised as the url form is; the
+    // host and the path are checked first, as they are (a '/' or '@' in the host, a '#' in the
+    // path would read differently in a URL).
+    const std::size_t prefix = https ? 8 : 7;
+    char* const out = doc.url.data();
+    std::size_t host_length = 0;
+    if (json_get_string(host, doc.url.subspan(prefix, kMaxHostLength + 7), host_length) !=
+        JsonStatus::Ok) {
         set_reason(doc, "location.host_invalid");
         return JobParseResult::InvalidDocument;
     }
-    const std::string_view authority{host_text.data(), host_length};
-    if (!valid_authority(authority, doc)) {
+    if (!valid_authority({out + prefix, host_length}, doc)) {
         return JobParseResult::InvalidDocument;
     }
-    // Decode the path straight into place, one byte after scheme://host (room for a '/').
-    const std::size_t prefix = https ? 8 : 7;
     const std::size_t base = prefix + host_length;
-    char* const out = doc.url.data();
     std::size_t path_length = 0;
-    const JsonStatus path_status =
-        json_get_string(path, std::span<char>(doc.url).subspan(base + 1), path_length);
+    const JsonStatus path_status = json_get_string(path, doc.url.subspan(base + 1), path_length);
     if (path_status == JsonStatus::TooLong) {
         url_too_long(doc, base + path.raw.size() - 1);
         return JobParseResult::InvalidDocument;
@@ -257,29 +257,13 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         set_reason(doc, "location.path ", json_status_text(path_status));
         return JobParseResult::InvalidDocument;
     }
-    const char* decoded = out + base + 1;
-    while (path_length > 1 && decoded[0] == '/' && decoded[1] == '/') {
-        ++decoded;
-        --path_length;
-    }
-    if (!valid_path({decoded, path_length}, doc)) {
+    if (!valid_path({out + base + 1, path_length}, doc)) {
         return JobParseResult::InvalidDocument;
     }
-    std::size_t total = 0;
-    if (path_length > 0 && decoded[0] == '/') {
-        std::memmove(out + base, decoded, path_length);
-        total = base + path_length;
-    } else {
-        std::memmove(out + base + 1, decoded, path_length);
-        out[base] = '/';
-        total = base + 1 + path_length;
-    }
     std::memcpy(out, https ? "https://" : "http://", prefix);
-    std::memcpy(out + prefix, host_text.data(), host_length);
-    out[total] = '\0';
-    doc.url_length = total;
-    doc.https = https;
-    return JobParseResult::Job;
+    out[base] = '/';
+    return normalize_in_place(doc, base + 1 + path_length) ? JobParseResult::Job
+                                                           : JobParseResult::InvalidDocument;
 }
 
 // Clears doc field by field: "doc = JobDocument{}" would build a 2.3 KiB temporary on the stack.

@@ -135,6 +135,21 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
         {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h",)"
          R"("path":"s0 s1"}})",
          "url_path_space"},
+        // The host/path form is assembled into a URL: what a URL would read differently is
+        // refused first.
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h/x",)"
+         R"("path":"p"}})",
+         "url_host_char"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"u@h",)"
+         R"("path":"p"}})",
+         "url_host_char"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h",)"
+         R"("path":"p#f"}})",
+         "url_path_char"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h",)"
+         R"("path":")" +
+             std::string(kMaxUrlLength, 'p') + R"("}})",
+         "url_too_long"},
         {R"({"operation":"app_fw_update","size":0,"location":{"url":"http://h/p"}})",
          "size_invalid"},
         {R"({"operation":"app_fw_update","size":"1","location":{"url":"http://h/p"}})",
