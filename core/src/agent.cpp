@@ -13,7 +13,7 @@
 namespace fota {
 
 Agent::Agent(const AgentConfig& config, const Ports& ports)
-    : ports_(ports), profile_(config.profile), random_(config.seed) {
+    : AgentSetup(ports, config.profile, config.seed), AgentData() {
     config_ok_ = is_valid_thing_name(config.thing_name) &&
                  config.shadow_base_url.size() <= kMaxShadowBaseUrlLength;
     if (config_ok_) {
