@@ -40,9 +40,23 @@ bool is_path_char(char c) {
     return byte > 0x20 && byte != 0x7F && c != '#';
 }
 
+// The index of the first character of text that is one of set's, text.size() if none: one loop
+// instead of std::string_view's find family (which links memchr) (issue 17).
+std::size_t find_first(std::string_view text, const char* set) {
+    std::size_t i = 0;
+    for (; i < text.size(); ++i) {
+        for (const char* c = set; *c != '\0'; ++c) {
+            if (text[i] == *c) {
+                return i;
+            }
+        }
+    }
+    return i;
+}
+
 // host[:port]; host of [A-Za-z0-9._-], port 1..65535.
 bool valid_authority(std::string_view authority, JobDocument& doc) {
-    const std::size_t colon = authority.find(':');
+    const std::size_t colon = find_first(authority, ":");
     const std::string_view host = slice(authority, 0, colon);
     if (host.empty() || host.size() > kMaxHostLength) {
         set_reason(doc, "url_host_length");
@@ -54,7 +68,7 @@ bool valid_authority(std::string_view authority, JobDocument& doc) {
             return false;
         }
     }
-    if (colon != std::string_view::npos) {
+    if (colon != authority.size()) {
         const std::string_view port = slice(authority, colon + 1);
         std::uint32_t value = 0;
         if (port.empty() || port.size() > 5) {
@@ -114,21 +128,22 @@ void url_too_long(JobDocument& doc, std::size_t length) {
 bool normalize_in_place(JobDocument& doc, std::size_t length) {
     char* const url = doc.url.data();
     const std::string_view in(url, length);
-    const std::size_t separator = in.find("://");
+    std::size_t separator = find_first(in, ":");
+    while (separator < in.size() && slice(in, separator, 3) != "://") {
+        separator += 1 + find_first(slice(in, separator + 1), ":");
+    }
     bool https = false;
-    if (separator == std::string_view::npos || !scheme_is_https(slice(in, 0, separator), https)) {
+    if (separator == in.size() || !scheme_is_https(slice(in, 0, separator), https)) {
         set_reason(doc, "url_scheme_unsupported");
         return false;
     }
     const std::size_t authority_start = separator + 3;
+    // Without the fragment.
     std::string_view rest = slice(in, authority_start);
-    const std::size_t fragment = rest.find('#');
-    if (fragment != std::string_view::npos) {
-        rest = slice(rest, 0, fragment);
-    }
-    const std::size_t path_start = rest.find_first_of("/?");
+    rest = slice(rest, 0, find_first(rest, "#"));
+    const std::size_t path_start = find_first(rest, "/?");
     const std::string_view authority = slice(rest, 0, path_start);
-    if (authority.find('@') != std::string_view::npos) {
+    if (find_first(authority, "@") != authority.size()) {
         set_reason(doc, "url_user_info");
         return false;
     }
@@ -136,8 +151,7 @@ bool normalize_in_place(JobDocument& doc, std::size_t length) {
         return false;
     }
     // An absent path is the empty view at the end of rest (never a null view).
-    std::string_view path =
-        slice(rest, path_start == std::string_view::npos ? rest.size() : path_start);
+    std::string_view path = slice(rest, path_start);
     while (path.size() > 1 && path[0] == '/' && path[1] == '/') {
         path.remove_prefix(1);
     }

@@ -268,6 +268,10 @@ TEST_CASE("normalize_url: edge cases found by fuzzing and by reading NCS", "[cor
     CHECK(doc.url_view() == "https://h/");
     REQUIRE(normalize_url("https://h///a//b", doc));
     CHECK(doc.url_view() == "https://h/a//b");
+    REQUIRE(normalize_url("http:://h/p", doc)); // "http:" as a scheme, as in the protocol field
+    CHECK(doc.url_view() == "http://h/p");
+    CHECK_FALSE(normalize_url("h:ttp://h/p", doc));
+    CHECK_FALSE(normalize_url("https:/", doc));
     CHECK_FALSE(normalize_url("https://", doc));
     CHECK_FALSE(normalize_url("://h/x", doc));
     CHECK_FALSE(normalize_url("https://h/\x01", doc));
