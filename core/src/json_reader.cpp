@@ -224,111 +224,79 @@ struct Sink {
     bool mismatch;
 };
 
-// Appends a code point as UTF-8 through the sink; returns false if it refused.
-bool emit_utf8(unsigned long cp, Sink& sink) {
-    const auto emit = [&sink](char c) { return sink.put == nullptr || sink.put(sink, c); };
-    if (cp < 0x80) {
-        return emit(static_cast<char>(cp));
-    }
-    if (cp < 0x800) {
-        return emit(static_cast<char>(0xC0 | (cp >> 6))) &&
-               emit(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-    if (cp < 0x10000) {
-        return emit(static_cast<char>(0xE0 | (cp >> 12))) &&
-               emit(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) &&
-               emit(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-    return emit(static_cast<char>(0xF0 | (cp >> 18))) &&
-           emit(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))) &&
-           emit(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) &&
-           emit(static_cast<char>(0x80 | (cp & 0x3F)));
-}
-
 // Decodes a validated raw string (with quotes) into the sink. Returns EmbeddedNul for \u0000,
 // Syntax if raw is not a string, TooLong if the sink refuses. One copy of the decoder serves
-// both comparing and copying (it matters for the target's code size).
+// validating, comparing and copying, and each step hands its bytes to the sink at one place (it
+// matters for the target's code size).
 JsonStatus decode_string(std::string_view raw, Sink& sink) {
-    const auto emit = [&sink](char c) { return sink.put == nullptr || sink.put(sink, c); };
     if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') {
         return JsonStatus::Syntax;
     }
+    // The escapes after a backslash and what they stand for, pairwise.
+    static constexpr char kEscapes[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
     const std::string_view body = slice(raw, 1, raw.size() - 2);
     std::size_t i = 0;
     while (i < body.size()) {
-        const char c = body[i];
-        if (c != '\\') {
-            if (!emit(c)) {
-                return JsonStatus::TooLong;
-            }
-            ++i;
-            continue;
-        }
-        if (i + 1 >= body.size()) {
-            return JsonStatus::Syntax;
-        }
-        const char escaped = body[i + 1];
-        char plain = 0;
-        switch (escaped) {
-        case '"':
-            plain = '"';
-            break;
-        case '\\':
-            plain = '\\';
-            break;
-        case '/':
-            plain = '/';
-            break;
-        case 'b':
-            plain = '\b';
-            break;
-        case 'f':
-            plain = '\f';
-            break;
-        case 'n':
-            plain = '\n';
-            break;
-        case 'r':
-            plain = '\r';
-            break;
-        case 't':
-            plain = '\t';
-            break;
-        case 'u': {
-            long unit = read_hex4(body, i + 2);
-            if (unit < 0) {
+        // The code point of this step (a byte of the text is passed on as it is) and the
+        // characters of body it takes.
+        unsigned long cp = static_cast<unsigned char>(body[i]);
+        std::size_t taken = 1;
+        std::size_t count = 1; // UTF-8 bytes to emit
+        if (body[i] == '\\') {
+            if (i + 1 >= body.size()) {
                 return JsonStatus::Syntax;
             }
-            i += 6;
-            unsigned long cp = static_cast<unsigned long>(unit);
-            if (unit >= 0xD800 && unit <= 0xDBFF) {
-                const long low = (i + 1 < body.size() && body[i] == '\\' && body[i + 1] == 'u')
-                                     ? read_hex4(body, i + 2)
-                                     : -1;
-                if (low < 0xDC00 || low > 0xDFFF) {
+            const char escaped = body[i + 1];
+            taken = 2;
+            std::size_t e = 0;
+            while (e < sizeof(kEscapes) - 1 && kEscapes[e] != escaped) {
+                e += 2;
+            }
+            if (e < sizeof(kEscapes) - 1) {
+                cp = static_cast<unsigned char>(kEscapes[e + 1]);
+            } else if (escaped == 'u') {
+                const long unit = read_hex4(body, i + 2);
+                if (unit < 0) {
                     return JsonStatus::Syntax;
                 }
-                i += 6;
-                cp = 0x10000 + ((static_cast<unsigned long>(unit) - 0xD800) << 10) +
-                     (static_cast<unsigned long>(low) - 0xDC00);
-            } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                taken = 6;
+                cp = static_cast<unsigned long>(unit);
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    const long low =
+                        (i + 7 < body.size() && body[i + 6] == '\\' && body[i + 7] == 'u')
+                            ? read_hex4(body, i + 8)
+                            : -1;
+                    if (low < 0xDC00 || low > 0xDFFF) {
+                        return JsonStatus::Syntax;
+                    }
+                    taken = 12;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) +
+                         (static_cast<unsigned long>(low) - 0xDC00);
+                } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                    return JsonStatus::Syntax;
+                }
+                if (cp == 0 && sink.put != nullptr) {
+                    return JsonStatus::EmbeddedNul;
+                }
+                count = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            } else {
                 return JsonStatus::Syntax;
             }
-            if (cp == 0 && sink.put != nullptr) {
-                return JsonStatus::EmbeddedNul;
-            }
-            if (!emit_utf8(cp, sink)) {
+        }
+        // UTF-8: continuation bytes from the last, then the lead byte.
+        static constexpr unsigned char kLead[] = {0x00, 0x00, 0xC0, 0xE0, 0xF0};
+        char bytes[4];
+        for (std::size_t k = count - 1; k > 0; --k) {
+            bytes[k] = static_cast<char>(0x80 | (cp & 0x3F));
+            cp >>= 6;
+        }
+        bytes[0] = static_cast<char>(kLead[count] | cp);
+        for (std::size_t k = 0; k < count; ++k) {
+            if (sink.put != nullptr && !sink.put(sink, bytes[k])) {
                 return JsonStatus::TooLong;
             }
-            continue;
         }
-        default:
-            return JsonStatus::Syntax;
-        }
-        if (!emit(plain)) {
-            return JsonStatus::TooLong;
-        }
-        i += 2;
+        i += taken;
     }
     return JsonStatus::Ok;
 }
