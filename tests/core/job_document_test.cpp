@@ -249,6 +249,13 @@ TEST_CASE("image versions", "[core][job_document]") {
     CHECK_FALSE(parse_image_version("1.0.0+", v));
     CHECK_FALSE(parse_image_version("", v));
     CHECK_FALSE(parse_image_version("1.0.0+4294967296", v));
+    CHECK_FALSE(parse_image_version("1.2.3.4", v));
+    CHECK_FALSE(parse_image_version("1..3", v));
+    CHECK_FALSE(parse_image_version("v", v));
+    CHECK_FALSE(parse_image_version("1.2.3+00000000001", v)); // more than 10 digits
+    CHECK(parse_image_version("1.2.3+0000000001", v));
+    CHECK(parse_image_version("V1.2.3", v));
+    CHECK(v == ImageVersion{1, 2, 3, 0});
     std::array<char, 32> buffer{};
     TextBuilder text(buffer);
     append_image_version(text, ImageVersion{1, 0, 0, 0});
