@@ -357,10 +357,11 @@ bool json_string_equals(const JsonValue& value, std::string_view text) {
     return status == JsonStatus::Ok && !sink.mismatch && sink.count == text.size();
 }
 
-JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& member) {
+JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member) {
     if (object.type != JsonType::Object) {
         return JsonStatus::WrongType;
     }
+    const std::string_view wanted(key);
     Scanner scanner(object.raw);
     scanner.set_pos(1);
     bool found = false;
@@ -379,7 +380,7 @@ JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& m
         if (status != JsonStatus::Ok) {
             return status;
         }
-        if (json_string_equals(key_value, key)) {
+        if (json_string_equals(key_value, wanted)) {
             if (found) {
                 return JsonStatus::DuplicateKey;
             }
@@ -424,10 +425,6 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
     out[written] = '\0';
     length = written;
     return JsonStatus::Ok;
-}
-
-JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member) {
-    return json_find(object, std::string_view(key), member);
 }
 
 JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_t& number) {

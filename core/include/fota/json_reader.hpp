@@ -42,8 +42,7 @@ JsonStatus json_parse(std::string_view text, JsonValue& root);
 
 /// Find the member named key of object. WrongType if object is not an object; NotFound if absent;
 /// DuplicateKey if present more than once. Keys are compared after decoding escapes.
-JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& member);
-/// The same for a literal key (a C string is cheaper to pass than a std::string_view).
+/// key is a C string (a literal: cheaper to pass than a std::string_view).
 JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member);
 
 /// Decode a string value into out (NUL-terminated) and set length (without the NUL).
