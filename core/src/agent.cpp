@@ -123,12 +123,8 @@ void Agent::on_timer(TimerId id) {
         return;
     case TimerId::DownloadStall:
         if (request_kind_ == RequestKind::Download) {
-            ports_.http.cancel(request_id_);
-            request_kind_ = RequestKind::None;
-            if (flush_write_buffer(false)) {
-                save_state();
-                schedule_retry("download_stalled");
-            }
+            stop_request();
+            retry_after_flush("download_stalled");
         }
         return;
     case TimerId::UpdateResponse:

@@ -70,11 +70,22 @@ void Agent::start_fragment() {
     ports_.timers.start(TimerId::DownloadStall, profile_.download.stall_timeout_ms);
 }
 
-void Agent::cancel_download() {
+void Agent::stop_request() {
     if (request_kind_ == RequestKind::Download) {
         ports_.http.cancel(request_id_);
         request_kind_ = RequestKind::None;
     }
+}
+
+void Agent::retry_after_flush(std::string_view reason) {
+    if (flush_write_buffer(false)) {
+        save_state();
+        schedule_retry(reason);
+    }
+}
+
+void Agent::cancel_download() {
+    stop_request();
     ports_.timers.cancel(TimerId::DownloadRetry);
     ports_.timers.cancel(TimerId::DownloadStall);
     download_active_ = false;
@@ -156,10 +167,7 @@ bool Agent::judge_response() {
         response_last_ = check.last;
         return true;
     }
-    if (request_kind_ == RequestKind::Download) {
-        ports_.http.cancel(request_id_);
-        request_kind_ = RequestKind::None;
-    }
+    stop_request();
     ports_.timers.cancel(TimerId::DownloadStall);
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
@@ -208,8 +216,7 @@ void Agent::on_http_body(std::uint32_t request_id, std::span<const std::uint8_t>
         return;
     }
     if (data.size() > take) {
-        ports_.http.cancel(request_id_);
-        request_kind_ = RequestKind::None;
+        stop_request();
         ports_.timers.cancel(TimerId::DownloadStall);
         schedule_retry("body_too_long");
     }
@@ -230,10 +237,7 @@ void Agent::on_http_done(std::uint32_t request_id) {
         return;
     }
     if (received_offset_ <= response_last_) {
-        if (flush_write_buffer(false)) {
-            save_state();
-            schedule_retry("body_too_short");
-        }
+        retry_after_flush("body_too_short");
         return;
     }
     fragment_complete();
@@ -250,10 +254,7 @@ void Agent::on_http_error(std::uint32_t request_id, HttpError error) {
     }
     ports_.timers.cancel(TimerId::DownloadStall);
     request_kind_ = RequestKind::None;
-    if (flush_write_buffer(false)) {
-        save_state();
-        schedule_retry(http_error_text(error));
-    }
+    retry_after_flush(http_error_text(error));
 }
 
 bool Agent::ensure_erased(std::uint32_t end) {

@@ -212,6 +212,11 @@ private:
     void fragment_complete();
     void download_complete();
     void cancel_download();
+    /// Cancels the running download request, if any, at the Http port.
+    void stop_request();
+    /// The bytes received so far into flash and the record, then a retry (unless the flush
+    /// failed the job).
+    void retry_after_flush(std::string_view reason);
     void reset_download_progress();
 
     // helpers
