@@ -157,6 +157,10 @@ TEST_CASE("JsonWriter builds compact JSON and escapes strings", "[core][json]") 
     CHECK(text.view() == R"({"a":"q\"\\\n\u0001","b":42,"c":{"d":true,"e":null},"f":[1]})");
     JsonValue root;
     CHECK(json_parse(text.view(), root) == JsonStatus::Ok);
+    std::array<char, 64> escaped_buffer{};
+    TextBuilder escaped(escaped_buffer);
+    escaped.append_json_escaped(std::string_view("\r\t\0\x1f/\x7f\xc3\xa9", 8));
+    CHECK(escaped.view() == "\\r\\t\\u0000\\u001f/\x7f\xc3\xa9");
 }
 
 TEST_CASE("JsonWriter reports misuse and overflow", "[core][json]") {
