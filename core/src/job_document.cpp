@@ -211,7 +211,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         std::size_t length = 0;
         status = json_get_string(url, doc.url, length);
         if (status == JsonStatus::TooLong) {
-            url_too_long(doc, url.raw.size() - 2);
+            url_too_long(doc, url.size - 2);
             return JobParseResult::InvalidDocument;
         }
         if (status != JsonStatus::Ok) {
@@ -264,7 +264,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
     std::size_t path_length = 0;
     const JsonStatus path_status = json_get_string(path, doc.url.subspan(base + 1), path_length);
     if (path_status == JsonStatus::TooLong) {
-        url_too_long(doc, base + path.raw.size() - 1);
+        url_too_long(doc, base + path.size - 1);
         return JobParseResult::InvalidDocument;
     }
     if (path_status != JsonStatus::Ok) {

@@ -119,7 +119,7 @@ public:
         if (status != JsonStatus::Ok) {
             return status;
         }
-        key_out = {JsonType::String, slice(text_, key_start, pos_ - key_start)};
+        key_out = {JsonType::String, text_.data() + key_start, pos_ - key_start};
         skip_ws();
         if (peek() != ':') {
             return JsonStatus::Syntax;
@@ -128,7 +128,8 @@ public:
         skip_ws();
         const std::size_t value_start = pos_;
         status = value(depth, value_out.type);
-        value_out.raw = slice(text_, value_start, pos_ - value_start);
+        value_out.data = text_.data() + value_start;
+        value_out.size = pos_ - value_start;
         return status;
     }
 
@@ -332,7 +333,8 @@ JsonStatus json_parse(std::string_view text, JsonValue& root) {
         return JsonStatus::Syntax;
     }
     root.type = type;
-    root.raw = slice(text, start, end - start);
+    root.data = text.data() + start;
+    root.size = end - start;
     return JsonStatus::Ok;
 }
 
@@ -353,16 +355,17 @@ bool json_string_equals(const JsonValue& value, std::string_view text) {
               0,
               text,
               false};
-    const JsonStatus status = decode_string(value.raw, sink);
+    const JsonStatus status = decode_string(value.raw(), sink);
     return status == JsonStatus::Ok && !sink.mismatch && sink.count == text.size();
 }
 
 JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member) {
+    member = JsonValue{JsonType::Null, "", 0}; // what a caller reads after a failed look-up
     if (object.type != JsonType::Object) {
         return JsonStatus::WrongType;
     }
     const std::string_view wanted(key);
-    Scanner scanner(object.raw);
+    Scanner scanner(object.raw());
     scanner.set_pos(1);
     bool found = false;
     while (true) {
@@ -416,7 +419,7 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
               0,
               {},
               false};
-    const JsonStatus status = decode_string(value.raw, sink);
+    const JsonStatus status = decode_string(value.raw(), sink);
     const std::size_t written = sink.count;
     if (status != JsonStatus::Ok) {
         out[0] = '\0';
@@ -432,7 +435,7 @@ JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_
         return JsonStatus::WrongType;
     }
     std::uint64_t result = 0;
-    for (const char c : value.raw) {
+    for (const char c : value.raw()) {
         if (!is_digit(c)) {
             return JsonStatus::OutOfRange; // sign, fraction or exponent
         }
@@ -448,7 +451,7 @@ JsonStatus json_get_bool(const JsonValue& value, bool& flag) {
     if (value.type != JsonType::Bool) {
         return JsonStatus::WrongType;
     }
-    flag = value.raw == "true";
+    flag = value.raw() == "true";
     return JsonStatus::Ok;
 }
 

@@ -65,12 +65,14 @@ TEST_CASE("json_find looks members up by decoded key", "[core][json]") {
     JsonValue value;
     REQUIRE(json_find(root, "bc", value) == JsonStatus::Ok);
     CHECK(value.type == JsonType::String);
-    CHECK(value.raw == "\"x\"");
+    CHECK(value.raw() == "\"x\"");
     REQUIRE(json_find(root, "n", value) == JsonStatus::Ok);
     JsonValue inner;
     CHECK(json_find(value, "d", inner) == JsonStatus::Ok);
     CHECK(inner.type == JsonType::Array);
     CHECK(json_find(root, "zz", value) == JsonStatus::NotFound);
+    CHECK(value.type == JsonType::Null); // a failed look-up still writes member
+    CHECK(value.raw().empty());
     CHECK(json_find(root, "", value) == JsonStatus::NotFound);
     CHECK(json_find(inner, "d", value) == JsonStatus::WrongType);
 }
