@@ -116,7 +116,13 @@ void read_state(const JsonValue& state, JobReply& reply) {
 } // namespace
 
 bool parse_job_reply(std::string_view payload, JobReply& reply) {
-    reply = JobReply{};
+    reply.has_client_token = false;
+    reply.client_token_length = 0;
+    reply.code = RejectCode::Other;
+    reply.has_execution_state = false;
+    reply.state_status = ExecutionStatus::Unknown;
+    reply.has_state_version = false;
+    reply.state_version = 0;
     JsonValue root;
     if (json_parse(payload, root) != JsonStatus::Ok || root.type != JsonType::Object) {
         return false;
