@@ -54,7 +54,7 @@ void Agent::log_number(LogLevel level, Event event, const char* text, std::uint3
 }
 
 JobDocument& Agent::scratch_doc() {
-    return *::new (&scratch_.doc) JobDocument();
+    return *::new (&scratch_.doc) JobDocument; // parse_job_execution sets every field
 }
 
 std::span<char> Agent::scratch_topic() {

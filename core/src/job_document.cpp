@@ -282,7 +282,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
 
 // Clears doc field by field: "doc = JobDocument{}" would build a 2.3 KiB temporary on the stack.
 void reset_document(JobDocument& doc) {
-    doc.job_id[0] = '\0';
+    doc.job_id = {}; // whole: the agent copies the array into its state
     doc.job_id_length = 0;
     doc.has_version_number = false;
     doc.version_number = 0;
