@@ -46,6 +46,14 @@ void Agent::log_job(LogLevel level, Event event) {
     ports_.log.event(level, event, state_.job_id_view());
 }
 
+void Agent::cancel_timer(TimerId id) {
+    ports_.timers.cancel(id);
+}
+
+void Agent::start_timer(TimerId id, std::uint32_t ms) {
+    ports_.timers.start(id, ms);
+}
+
 void Agent::log_number(LogLevel level, Event event, const char* text, std::uint32_t number) {
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder detail(buffer);
@@ -142,7 +150,7 @@ void Agent::on_timer(TimerId id) {
     case TimerId::JobCheck:
         if (state_.phase == Phase::Downloading && connected_) {
             publish_describe();
-            ports_.timers.start(TimerId::JobCheck, profile_.job_check_interval_ms);
+            start_timer(TimerId::JobCheck, profile_.job_check_interval_ms);
         }
         return;
     case TimerId::ShadowRetry:
