@@ -66,7 +66,7 @@ JobDocument& Agent::scratch_doc() {
 }
 
 std::span<char> Agent::scratch_topic() {
-    return *::new (&scratch_.topic) decltype(Scratch::topic)();
+    return *::new (&scratch_.topic) decltype(Scratch::topic); // the builder writes it: no memset
 }
 
 void Agent::set_failure_reason(std::string_view text) {
