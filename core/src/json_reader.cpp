@@ -215,14 +215,15 @@ private:
 };
 
 // Receives decoded bytes; returns false to stop (buffer full or mismatch). Without put, it
-// only validates: every byte is accepted and \\u0000 is not an error.
+// only validates: every byte is accepted and \\u0000 is not an error. Plain data: each use sets
+// only the fields its put reads (issue 17).
 struct Sink {
     bool (*put)(Sink& sink, char c);
-    char* out;
-    std::size_t capacity;
-    std::size_t count;
-    std::string_view expected;
-    bool mismatch;
+    char* out;            ///< copying: the buffer
+    const char* expected; ///< comparing: the text
+    std::size_t size;     ///< the buffer's capacity or the text's length
+    std::size_t count;    ///< bytes put so far
+    bool mismatch;        ///< comparing: a byte differed
 };
 
 // Decodes a validated raw string (with quotes) into the sink. Returns EmbeddedNul for \u0000,
@@ -303,7 +304,8 @@ JsonStatus decode_string(std::string_view raw, Sink& sink) {
 }
 
 JsonStatus validate_string(std::string_view raw) {
-    Sink sink{nullptr, nullptr, 0, 0, {}, false};
+    Sink sink;
+    sink.put = nullptr;
     return decode_string(raw, sink);
 }
 
@@ -342,19 +344,19 @@ bool json_string_equals(const JsonValue& value, std::string_view text) {
     if (value.type != JsonType::String) {
         return false;
     }
-    Sink sink{[](Sink& self, char c) {
-                  if (self.count >= self.expected.size() || self.expected[self.count] != c) {
-                      self.mismatch = true;
-                      return false;
-                  }
-                  ++self.count;
-                  return true;
-              },
-              nullptr,
-              0,
-              0,
-              text,
-              false};
+    Sink sink;
+    sink.put = [](Sink& self, char c) {
+        if (self.count >= self.size || self.expected[self.count] != c) {
+            self.mismatch = true;
+            return false;
+        }
+        ++self.count;
+        return true;
+    };
+    sink.expected = text.data();
+    sink.size = text.size();
+    sink.count = 0;
+    sink.mismatch = false;
     const JsonStatus status = decode_string(value.raw(), sink);
     return status == JsonStatus::Ok && !sink.mismatch && sink.count == text.size();
 }
@@ -407,18 +409,17 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
     if (value.type != JsonType::String) {
         return JsonStatus::WrongType;
     }
-    Sink sink{[](Sink& self, char c) {
-                  if (self.count + 1 >= self.capacity) {
-                      return false;
-                  }
-                  self.out[self.count++] = c;
-                  return true;
-              },
-              out.data(),
-              out.size(),
-              0,
-              {},
-              false};
+    Sink sink;
+    sink.put = [](Sink& self, char c) {
+        if (self.count + 1 >= self.size) {
+            return false;
+        }
+        self.out[self.count++] = c;
+        return true;
+    };
+    sink.out = out.data();
+    sink.size = out.size();
+    sink.count = 0;
     const JsonStatus status = decode_string(value.raw(), sink);
     const std::size_t written = sink.count;
     if (status != JsonStatus::Ok) {
