@@ -14,11 +14,14 @@ namespace {
 constexpr std::array<std::string_view, 8> kStatusNames = {
     "QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"};
 
-// Writes reason = token + detail; if that does not fit, just the token. The token is a C string:
-// cheaper at each call site than a std::string_view (issue 17).
+// Writes reason = token, or token + ' ' + detail when there is one; if that does not fit, just the
+// token. The token is a C string: cheaper at each call site than a std::string_view (issue 17).
 void set_reason(JobDocument& doc, const char* first, std::string_view second = {}) {
     TextBuilder text(doc.reason);
-    text.append(first).append(second);
+    text.append(first);
+    if (!second.empty()) {
+        text.append_char(' ').append(second);
+    }
     if (!text.ok()) {
         TextBuilder fallback(doc.reason);
         fallback.append(first);
@@ -222,7 +225,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
                                                : JobParseResult::InvalidDocument;
     }
     if (status != JsonStatus::NotFound) {
-        set_reason(doc, "location.url ", json_status_text(status));
+        set_reason(doc, "location.url", json_status_text(status));
         return JobParseResult::InvalidDocument;
     }
     JsonValue protocol;
@@ -243,7 +246,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
     }
     bool https = false;
     if (!scheme_is_https({scheme_text.data(), scheme_length}, https)) {
-        set_reason(doc, "protocol_unsupported ", {scheme_text.data(), scheme_length});
+        set_reason(doc, "protocol_unsupported", {scheme_text.data(), scheme_length});
         return JobParseResult::InvalidDocument;
     }
     // Assembled in place as scheme "://" host "/" path, then normalised as the url form is; the
@@ -268,7 +271,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         return JobParseResult::InvalidDocument;
     }
     if (path_status != JsonStatus::Ok) {
-        set_reason(doc, "location.path ", json_status_text(path_status));
+        set_reason(doc, "location.path", json_status_text(path_status));
         return JobParseResult::InvalidDocument;
     }
     if (!valid_path({out + base + 1, path_length}, doc)) {
@@ -320,11 +323,7 @@ JsonStatus find_optional(const JsonValue& document, const char* key, JsonValue& 
                          JobDocument& doc) {
     const JsonStatus status = json_find(document, key, member);
     if (status != JsonStatus::Ok && status != JsonStatus::NotFound) {
-        TextBuilder text(doc.reason);
-        text.append(key).append_char(' ').append(json_status_text(status));
-        if (!text.ok()) {
-            set_reason(doc, key);
-        }
+        set_reason(doc, key, json_status_text(status));
     }
     return status;
 }
@@ -359,7 +358,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
             std::array<char, kMaxOperationLength + 1> text; // written before read: no memset
             std::size_t length = 0;
             (void)json_get_string(operation, text, length);
-            set_reason(doc, "operation_unsupported ", {text.data(), length});
+            set_reason(doc, "operation_unsupported", {text.data(), length});
             return JobParseResult::InvalidDocument;
         }
     }
@@ -469,7 +468,7 @@ JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOp
     JsonValue root;
     JsonStatus status = json_parse(payload, root);
     if (status != JsonStatus::Ok) {
-        set_reason(doc, "job_document ", json_status_text(status));
+        set_reason(doc, "job_document", json_status_text(status));
         return JobParseResult::InvalidEnvelope;
     }
     if (root.type != JsonType::Object) {

@@ -160,6 +160,10 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
          "fwversion_invalid"},
         {R"({"operation":"app_fw_update","sha256":"abc","location":{"url":"http://h/p"}})",
          "sha256_invalid"},
+        {R"({"operation":"app_fw_update","size":1,"size":2,"location":{"url":"http://h/p"}})",
+         "size duplicate_key"},
+        {R"({"operation":"app_fw_update","location":{"url":"http://h/p","url":"http://h/q"}})",
+         "location.url duplicate_key"},
     };
     for (const Case& c : cases) {
         StandaloneJobDocument doc;
@@ -169,6 +173,19 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
         CHECK(doc.reason_view().find(c.reason_part) != std::string_view::npos);
         INFO(std::string(doc.reason_view()));
     }
+}
+
+TEST_CASE("job document: a reason is a token, then a space and the detail if there is one",
+          "[core][job_document]") {
+    StandaloneJobDocument doc;
+    REQUIRE(parse(envelope(R"({"location":{"url":"http://h/p"}})"), doc) ==
+            JobParseResult::InvalidDocument);
+    CHECK(doc.reason_view() == "operation_unsupported");
+    REQUIRE(parse(envelope(R"({"operation":"x","location":{"url":"http://h/p"}})"), doc) ==
+            JobParseResult::InvalidDocument);
+    CHECK(doc.reason_view() == "operation_unsupported x");
+    CHECK(parse("{", doc) == JobParseResult::InvalidEnvelope);
+    CHECK(doc.reason_view() == "job_document syntax_error");
 }
 
 TEST_CASE("job document: the slot size bounds the image", "[core][job_document]") {
