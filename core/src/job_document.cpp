@@ -28,9 +28,10 @@ void set_reason(JobDocument& doc, const char* first, std::string_view second = {
     }
 }
 
-// reason = token + ' ' + number (a token is far shorter than the reason field).
+// reason = token + ' ' + number.
 void set_reason_number(JobDocument& doc, const char* first, std::size_t number) {
-    TextBuilder(doc.reason).append(first).append_char(' ').append_uint(number);
+    char digits[20];
+    set_reason(doc, first, {digits, format_decimal(number, digits)});
 }
 
 bool is_host_char(char c) {
