@@ -13,7 +13,7 @@
 namespace fota {
 
 Agent::Agent(const AgentConfig& config, const Ports& ports)
-    : ports_(ports), profile_(config.profile), random_(config.seed) {
+    : AgentSetup(ports, config.profile, config.seed), AgentData() {
     config_ok_ = is_valid_thing_name(config.thing_name) &&
                  config.shadow_base_url.size() <= kMaxShadowBaseUrlLength;
     if (config_ok_) {
@@ -46,6 +46,14 @@ void Agent::log_job(LogLevel level, Event event) {
     ports_.log.event(level, event, state_.job_id_view());
 }
 
+void Agent::cancel_timer(TimerId id) {
+    ports_.timers.cancel(id);
+}
+
+void Agent::start_timer(TimerId id, std::uint32_t ms) {
+    ports_.timers.start(id, ms);
+}
+
 void Agent::log_number(LogLevel level, Event event, const char* text, std::uint32_t number) {
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder detail(buffer);
@@ -54,11 +62,11 @@ void Agent::log_number(LogLevel level, Event event, const char* text, std::uint3
 }
 
 JobDocument& Agent::scratch_doc() {
-    return *::new (&scratch_.doc) JobDocument();
+    return *::new (&scratch_.doc) JobDocument; // parse_job_execution sets every field
 }
 
 std::span<char> Agent::scratch_topic() {
-    return *::new (&scratch_.topic) decltype(Scratch::topic)();
+    return *::new (&scratch_.topic) decltype(Scratch::topic); // the builder writes it: no memset
 }
 
 void Agent::set_failure_reason(std::string_view text) {
@@ -123,12 +131,8 @@ void Agent::on_timer(TimerId id) {
         return;
     case TimerId::DownloadStall:
         if (request_kind_ == RequestKind::Download) {
-            ports_.http.cancel(request_id_);
-            request_kind_ = RequestKind::None;
-            if (flush_write_buffer(false)) {
-                save_state();
-                schedule_retry("download_stalled");
-            }
+            stop_request();
+            retry_after_flush("download_stalled");
         }
         return;
     case TimerId::UpdateResponse:
@@ -146,7 +150,7 @@ void Agent::on_timer(TimerId id) {
     case TimerId::JobCheck:
         if (state_.phase == Phase::Downloading && connected_) {
             publish_describe();
-            ports_.timers.start(TimerId::JobCheck, profile_.job_check_interval_ms);
+            start_timer(TimerId::JobCheck, profile_.job_check_interval_ms);
         }
         return;
     case TimerId::ShadowRetry:

@@ -185,7 +185,7 @@ void Agent::shadow_finished(bool ok) {
         const std::uint32_t delay =
             backoff_delay_ms(profile_.download, shadow_attempts_, random_.next());
         log_number(LogLevel::Warning, Event::ShadowRetry, "retry_ms ", delay);
-        ports_.timers.start(TimerId::ShadowRetry, delay);
+        start_timer(TimerId::ShadowRetry, delay);
         return;
     }
     log(LogLevel::Warning, Event::ShadowReportFailed);
@@ -243,7 +243,7 @@ void Agent::on_connected(bool session_present) {
         publish_next_get();
     } else if (state_.phase == Phase::Downloading) {
         publish_describe();
-        ports_.timers.start(TimerId::JobCheck, profile_.job_check_interval_ms);
+        start_timer(TimerId::JobCheck, profile_.job_check_interval_ms);
     }
 }
 
@@ -296,8 +296,8 @@ void Agent::on_disconnected() {
     connected_ = false;
     update_in_flight_ = false;
     describe_in_flight_ = false;
-    ports_.timers.cancel(TimerId::UpdateResponse);
-    ports_.timers.cancel(TimerId::JobCheck);
+    cancel_timer(TimerId::UpdateResponse);
+    cancel_timer(TimerId::JobCheck);
     log(LogLevel::Info, Event::MqttDisconnected);
 }
 

@@ -44,7 +44,7 @@ void Agent::start_download() {
 }
 
 void Agent::start_fragment() {
-    ports_.timers.cancel(TimerId::DownloadRetry);
+    cancel_timer(TimerId::DownloadRetry);
     download_active_ = true;
     requested_ = next_range(received_offset_, profile_.download.fragment_size, state_.total_known,
                             state_.total);
@@ -67,16 +67,27 @@ void Agent::start_fragment() {
         schedule_retry("http_start_failed");
         return;
     }
-    ports_.timers.start(TimerId::DownloadStall, profile_.download.stall_timeout_ms);
+    start_timer(TimerId::DownloadStall, profile_.download.stall_timeout_ms);
 }
 
-void Agent::cancel_download() {
+void Agent::stop_request() {
     if (request_kind_ == RequestKind::Download) {
         ports_.http.cancel(request_id_);
         request_kind_ = RequestKind::None;
     }
-    ports_.timers.cancel(TimerId::DownloadRetry);
-    ports_.timers.cancel(TimerId::DownloadStall);
+}
+
+void Agent::retry_after_flush(std::string_view reason) {
+    if (flush_write_buffer(false)) {
+        save_state();
+        schedule_retry(reason);
+    }
+}
+
+void Agent::cancel_download() {
+    stop_request();
+    cancel_timer(TimerId::DownloadRetry);
+    cancel_timer(TimerId::DownloadStall);
     download_active_ = false;
     refresh_pending_ = false;
 }
@@ -95,7 +106,7 @@ void Agent::schedule_retry(std::string_view reason) {
         backoff_delay_ms(profile_.download, failed_attempts_, random_.next());
     text.append(" retry_ms ").append_uint(delay);
     log(LogLevel::Warning, Event::DownloadRetry, text.ok() ? text.view() : reason);
-    ports_.timers.start(TimerId::DownloadRetry, delay);
+    start_timer(TimerId::DownloadRetry, delay);
 }
 
 void Agent::handle_verdict(Verdict verdict, std::string_view reason) {
@@ -156,11 +167,8 @@ bool Agent::judge_response() {
         response_last_ = check.last;
         return true;
     }
-    if (request_kind_ == RequestKind::Download) {
-        ports_.http.cancel(request_id_);
-        request_kind_ = RequestKind::None;
-    }
-    ports_.timers.cancel(TimerId::DownloadStall);
+    stop_request();
+    cancel_timer(TimerId::DownloadStall);
     std::array<char, kLogDetailSize> buffer; // written before read: no memset
     TextBuilder reason(buffer);
     reason.append("HTTP ").append_uint(
@@ -197,7 +205,7 @@ void Agent::on_http_body(std::uint32_t request_id, std::span<const std::uint8_t>
     if (rebooted_ || request_kind_ != RequestKind::Download || request_id != request_id_) {
         return;
     }
-    ports_.timers.start(TimerId::DownloadStall, profile_.download.stall_timeout_ms);
+    start_timer(TimerId::DownloadStall, profile_.download.stall_timeout_ms);
     if (!response_judged_ && !judge_response()) {
         return;
     }
@@ -208,9 +216,8 @@ void Agent::on_http_body(std::uint32_t request_id, std::span<const std::uint8_t>
         return;
     }
     if (data.size() > take) {
-        ports_.http.cancel(request_id_);
-        request_kind_ = RequestKind::None;
-        ports_.timers.cancel(TimerId::DownloadStall);
+        stop_request();
+        cancel_timer(TimerId::DownloadStall);
         schedule_retry("body_too_long");
     }
 }
@@ -224,16 +231,13 @@ void Agent::on_http_done(std::uint32_t request_id) {
         shadow_finished(response_status_ >= 200 && response_status_ <= 299);
         return;
     }
-    ports_.timers.cancel(TimerId::DownloadStall);
+    cancel_timer(TimerId::DownloadStall);
     request_kind_ = RequestKind::None;
     if (!response_judged_ && !judge_response()) {
         return;
     }
     if (received_offset_ <= response_last_) {
-        if (flush_write_buffer(false)) {
-            save_state();
-            schedule_retry("body_too_short");
-        }
+        retry_after_flush("body_too_short");
         return;
     }
     fragment_complete();
@@ -248,12 +252,9 @@ void Agent::on_http_error(std::uint32_t request_id, HttpError error) {
         shadow_finished(false);
         return;
     }
-    ports_.timers.cancel(TimerId::DownloadStall);
+    cancel_timer(TimerId::DownloadStall);
     request_kind_ = RequestKind::None;
-    if (flush_write_buffer(false)) {
-        save_state();
-        schedule_retry(http_error_text(error));
-    }
+    retry_after_flush(http_error_text(error));
 }
 
 bool Agent::ensure_erased(std::uint32_t end) {
@@ -337,8 +338,8 @@ void Agent::download_complete() {
     if (!flush_write_buffer(true)) {
         return;
     }
-    ports_.timers.cancel(TimerId::JobCheck);
-    ports_.timers.cancel(TimerId::DownloadStall);
+    cancel_timer(TimerId::JobCheck);
+    cancel_timer(TimerId::DownloadStall);
     download_active_ = false;
     const std::uint32_t total = state_.total;
     if (state_.has_size && total != state_.size) {

@@ -162,8 +162,8 @@ void Agent::job_ended_in_cloud(ExecutionStatus status) {
 
 void Agent::finish_job() {
     cancel_download();
-    ports_.timers.cancel(TimerId::UpdateResponse);
-    ports_.timers.cancel(TimerId::JobCheck);
+    cancel_timer(TimerId::UpdateResponse);
+    cancel_timer(TimerId::JobCheck);
     if (connected_ && job_in_hand()) {
         subscribe_update_replies(false);
     }
@@ -183,7 +183,7 @@ void Agent::finish_job() {
 
 void Agent::fail_job(std::string_view reason) {
     cancel_download();
-    ports_.timers.cancel(TimerId::JobCheck);
+    cancel_timer(TimerId::JobCheck);
     state_.phase = Phase::Failing;
     set_failure_reason(reason); // copied first: reason may lie in the scratch space (a document)
     update_retries_ = 0;

@@ -48,7 +48,7 @@ void Agent::publish_update() {
     update_in_flight_ = true;
     ++stats_.updates_published;
     publish_payload(job_topic(JobTopic::Update), payload);
-    ports_.timers.start(TimerId::UpdateResponse, profile_.update_response_timeout_ms);
+    start_timer(TimerId::UpdateResponse, profile_.update_response_timeout_ms);
 }
 
 void Agent::handle_update_reply(bool accepted, std::string_view payload) {
@@ -67,7 +67,7 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
         log(LogLevel::Debug, Event::StaleUpdateReply, reply.client_token_view());
         return;
     }
-    ports_.timers.cancel(TimerId::UpdateResponse);
+    cancel_timer(TimerId::UpdateResponse);
     update_in_flight_ = false;
     if (accepted) {
         if (state_.has_version_number) {
@@ -118,9 +118,8 @@ void Agent::handle_update_reply(bool accepted, std::string_view payload) {
         if (update_retries_ < profile_.max_update_retries) {
             ++update_retries_;
             update_in_flight_ = true; // re-sent when UpdateResponse fires
-            ports_.timers.start(
-                TimerId::UpdateResponse,
-                backoff_delay_ms(profile_.download, update_retries_, random_.next()));
+            start_timer(TimerId::UpdateResponse,
+                        backoff_delay_ms(profile_.download, update_retries_, random_.next()));
             return;
         }
         job_over("rejected throttled");
@@ -139,7 +138,7 @@ void Agent::update_accepted() {
         log(LogLevel::Info, Event::DownloadStarted, slice(url(), 0, 120));
         start_download();
         if (state_.phase == Phase::Downloading && connected_) {
-            ports_.timers.start(TimerId::JobCheck, profile_.job_check_interval_ms);
+            start_timer(TimerId::JobCheck, profile_.job_check_interval_ms);
         }
         return;
     case Phase::Applying:
@@ -170,8 +169,8 @@ void Agent::update_accepted() {
 
 void Agent::reboot_into_update() {
     cancel_download();
-    ports_.timers.cancel(TimerId::UpdateResponse);
-    ports_.timers.cancel(TimerId::JobCheck);
+    cancel_timer(TimerId::UpdateResponse);
+    cancel_timer(TimerId::JobCheck);
     state_.phase = Phase::Rebooting;
     ++state_.apply_attempts;
     save_state();

@@ -14,20 +14,24 @@ namespace {
 constexpr std::array<std::string_view, 8> kStatusNames = {
     "QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "TIMED_OUT", "REJECTED", "REMOVED", "CANCELED"};
 
-// Writes reason = token + detail; if that does not fit, just the token. The token is a C string:
-// cheaper at each call site than a std::string_view (issue 17).
+// Writes reason = token, or token + ' ' + detail when there is one; if that does not fit, just the
+// token. The token is a C string: cheaper at each call site than a std::string_view (issue 17).
 void set_reason(JobDocument& doc, const char* first, std::string_view second = {}) {
     TextBuilder text(doc.reason);
-    text.append(first).append(second);
+    text.append(first);
+    if (!second.empty()) {
+        text.append_char(' ').append(second);
+    }
     if (!text.ok()) {
         TextBuilder fallback(doc.reason);
         fallback.append(first);
     }
 }
 
-// reason = token + ' ' + number (a token is far shorter than the reason field).
+// reason = token + ' ' + number.
 void set_reason_number(JobDocument& doc, const char* first, std::size_t number) {
-    TextBuilder(doc.reason).append(first).append_char(' ').append_uint(number);
+    char digits[20];
+    set_reason(doc, first, {digits, format_decimal(number, digits)});
 }
 
 bool is_host_char(char c) {
@@ -40,9 +44,23 @@ bool is_path_char(char c) {
     return byte > 0x20 && byte != 0x7F && c != '#';
 }
 
+// The index of the first character of text that is one of set's, text.size() if none: one loop
+// instead of std::string_view's find family (which links memchr) (issue 17).
+std::size_t find_first(std::string_view text, const char* set) {
+    std::size_t i = 0;
+    for (; i < text.size(); ++i) {
+        for (const char* c = set; *c != '\0'; ++c) {
+            if (text[i] == *c) {
+                return i;
+            }
+        }
+    }
+    return i;
+}
+
 // host[:port]; host of [A-Za-z0-9._-], port 1..65535.
 bool valid_authority(std::string_view authority, JobDocument& doc) {
-    const std::size_t colon = authority.find(':');
+    const std::size_t colon = find_first(authority, ":");
     const std::string_view host = slice(authority, 0, colon);
     if (host.empty() || host.size() > kMaxHostLength) {
         set_reason(doc, "url_host_length");
@@ -54,7 +72,7 @@ bool valid_authority(std::string_view authority, JobDocument& doc) {
             return false;
         }
     }
-    if (colon != std::string_view::npos) {
+    if (colon != authority.size()) {
         const std::string_view port = slice(authority, colon + 1);
         std::uint32_t value = 0;
         if (port.empty() || port.size() > 5) {
@@ -114,21 +132,22 @@ void url_too_long(JobDocument& doc, std::size_t length) {
 bool normalize_in_place(JobDocument& doc, std::size_t length) {
     char* const url = doc.url.data();
     const std::string_view in(url, length);
-    const std::size_t separator = in.find("://");
+    std::size_t separator = find_first(in, ":");
+    while (separator < in.size() && slice(in, separator, 3) != "://") {
+        separator += 1 + find_first(slice(in, separator + 1), ":");
+    }
     bool https = false;
-    if (separator == std::string_view::npos || !scheme_is_https(slice(in, 0, separator), https)) {
+    if (separator == in.size() || !scheme_is_https(slice(in, 0, separator), https)) {
         set_reason(doc, "url_scheme_unsupported");
         return false;
     }
     const std::size_t authority_start = separator + 3;
+    // Without the fragment.
     std::string_view rest = slice(in, authority_start);
-    const std::size_t fragment = rest.find('#');
-    if (fragment != std::string_view::npos) {
-        rest = slice(rest, 0, fragment);
-    }
-    const std::size_t path_start = rest.find_first_of("/?");
+    rest = slice(rest, 0, find_first(rest, "#"));
+    const std::size_t path_start = find_first(rest, "/?");
     const std::string_view authority = slice(rest, 0, path_start);
-    if (authority.find('@') != std::string_view::npos) {
+    if (find_first(authority, "@") != authority.size()) {
         set_reason(doc, "url_user_info");
         return false;
     }
@@ -136,8 +155,7 @@ bool normalize_in_place(JobDocument& doc, std::size_t length) {
         return false;
     }
     // An absent path is the empty view at the end of rest (never a null view).
-    std::string_view path =
-        slice(rest, path_start == std::string_view::npos ? rest.size() : path_start);
+    std::string_view path = slice(rest, path_start);
     while (path.size() > 1 && path[0] == '/' && path[1] == '/') {
         path.remove_prefix(1);
     }
@@ -197,7 +215,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         std::size_t length = 0;
         status = json_get_string(url, doc.url, length);
         if (status == JsonStatus::TooLong) {
-            url_too_long(doc, url.raw.size() - 2);
+            url_too_long(doc, url.size - 2);
             return JobParseResult::InvalidDocument;
         }
         if (status != JsonStatus::Ok) {
@@ -208,7 +226,7 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
                                                : JobParseResult::InvalidDocument;
     }
     if (status != JsonStatus::NotFound) {
-        set_reason(doc, "location.url ", json_status_text(status));
+        set_reason(doc, "location.url", json_status_text(status));
         return JobParseResult::InvalidDocument;
     }
     JsonValue protocol;
@@ -221,70 +239,54 @@ JobParseResult parse_location(const JsonValue& location, JobDocument& doc) {
         set_reason(doc, "location_incomplete");
         return JobParseResult::InvalidDocument;
     }
-    std::array<char, 16> scheme_text;               // written before read: no memset
-    std::array<char, kMaxHostLength + 7> host_text; // written before read: no memset
+    std::array<char, 16> scheme_text; // written before read: no memset
     std::size_t scheme_length = 0;
-    std::size_t host_length = 0;
     if (json_get_string(protocol, scheme_text, scheme_length) != JsonStatus::Ok) {
         set_reason(doc, "protocol_unsupported");
         return JobParseResult::InvalidDocument;
     }
     bool https = false;
     if (!scheme_is_https({scheme_text.data(), scheme_length}, https)) {
-        set_reason(doc, "protocol_unsupported ", {scheme_text.data(), scheme_length});
+        set_reason(doc, "protocol_unsupported", {scheme_text.data(), scheme_length});
         return JobParseResult::InvalidDocument;
     }
-    if (json_get_string(host, host_text, host_length) != JsonStatus::Ok) {
+    // Assembled in place as scheme "://" host "/" path, then normalised as the url form is; the
+    // host and the path are checked first, as they are (a '/' or '@' in the host, a '#' in the
+    // path would read differently in a URL).
+    const std::size_t prefix = https ? 8 : 7;
+    char* const out = doc.url.data();
+    std::size_t host_length = 0;
+    if (json_get_string(host, doc.url.subspan(prefix, kMaxHostLength + 7), host_length) !=
+        JsonStatus::Ok) {
         set_reason(doc, "location.host_invalid");
         return JobParseResult::InvalidDocument;
     }
-    const std::string_view authority{host_text.data(), host_length};
-    if (!valid_authority(authority, doc)) {
+    if (!valid_authority({out + prefix, host_length}, doc)) {
         return JobParseResult::InvalidDocument;
     }
-    // Decode the path straight into place, one byte after scheme://host (room for a '/').
-    const std::size_t prefix = https ? 8 : 7;
     const std::size_t base = prefix + host_length;
-    char* const out = doc.url.data();
     std::size_t path_length = 0;
-    const JsonStatus path_status =
-        json_get_string(path, std::span<char>(doc.url).subspan(base + 1), path_length);
+    const JsonStatus path_status = json_get_string(path, doc.url.subspan(base + 1), path_length);
     if (path_status == JsonStatus::TooLong) {
-        url_too_long(doc, base + path.raw.size() - 1);
+        url_too_long(doc, base + path.size - 1);
         return JobParseResult::InvalidDocument;
     }
     if (path_status != JsonStatus::Ok) {
-        set_reason(doc, "location.path ", json_status_text(path_status));
+        set_reason(doc, "location.path", json_status_text(path_status));
         return JobParseResult::InvalidDocument;
     }
-    const char* decoded = out + base + 1;
-    while (path_length > 1 && decoded[0] == '/' && decoded[1] == '/') {
-        ++decoded;
-        --path_length;
-    }
-    if (!valid_path({decoded, path_length}, doc)) {
+    if (!valid_path({out + base + 1, path_length}, doc)) {
         return JobParseResult::InvalidDocument;
-    }
-    std::size_t total = 0;
-    if (path_length > 0 && decoded[0] == '/') {
-        std::memmove(out + base, decoded, path_length);
-        total = base + path_length;
-    } else {
-        std::memmove(out + base + 1, decoded, path_length);
-        out[base] = '/';
-        total = base + 1 + path_length;
     }
     std::memcpy(out, https ? "https://" : "http://", prefix);
-    std::memcpy(out + prefix, host_text.data(), host_length);
-    out[total] = '\0';
-    doc.url_length = total;
-    doc.https = https;
-    return JobParseResult::Job;
+    out[base] = '/';
+    return normalize_in_place(doc, base + 1 + path_length) ? JobParseResult::Job
+                                                           : JobParseResult::InvalidDocument;
 }
 
 // Clears doc field by field: "doc = JobDocument{}" would build a 2.3 KiB temporary on the stack.
 void reset_document(JobDocument& doc) {
-    doc.job_id[0] = '\0';
+    doc.job_id = {}; // whole: the agent copies the array into its state
     doc.job_id_length = 0;
     doc.has_version_number = false;
     doc.version_number = 0;
@@ -322,11 +324,7 @@ JsonStatus find_optional(const JsonValue& document, const char* key, JsonValue& 
                          JobDocument& doc) {
     const JsonStatus status = json_find(document, key, member);
     if (status != JsonStatus::Ok && status != JsonStatus::NotFound) {
-        TextBuilder text(doc.reason);
-        text.append(key).append_char(' ').append(json_status_text(status));
-        if (!text.ok()) {
-            set_reason(doc, key);
-        }
+        set_reason(doc, key, json_status_text(status));
     }
     return status;
 }
@@ -361,7 +359,7 @@ JobParseResult parse_document(const JsonValue& execution, const JobDocumentOptio
             std::array<char, kMaxOperationLength + 1> text; // written before read: no memset
             std::size_t length = 0;
             (void)json_get_string(operation, text, length);
-            set_reason(doc, "operation_unsupported ", {text.data(), length});
+            set_reason(doc, "operation_unsupported", {text.data(), length});
             return JobParseResult::InvalidDocument;
         }
     }
@@ -471,7 +469,7 @@ JobParseResult parse_job_execution(std::string_view payload, const JobDocumentOp
     JsonValue root;
     JsonStatus status = json_parse(payload, root);
     if (status != JsonStatus::Ok) {
-        set_reason(doc, "job_document ", json_status_text(status));
+        set_reason(doc, "job_document", json_status_text(status));
         return JobParseResult::InvalidEnvelope;
     }
     if (root.type != JsonType::Object) {

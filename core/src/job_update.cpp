@@ -3,6 +3,8 @@
 #include "fota/json_reader.hpp"
 #include "fota/json_writer.hpp" // TextBuilder
 
+#include <iterator>
+
 namespace fota {
 
 std::string_view next_state_text(NextState state) {
@@ -77,27 +79,17 @@ bool build_get_request(std::span<char> out, UpdateFormat format, std::string_vie
 namespace {
 
 RejectCode parse_code(const JsonValue& value) {
-    struct Name {
-        std::string_view text;
-        RejectCode code;
-    };
-    static constexpr Name kNames[] = {
-        {"VersionMismatch", RejectCode::VersionMismatch},
-        {"InvalidStateTransition", RejectCode::InvalidStateTransition},
-        {"ResourceNotFound", RejectCode::ResourceNotFound},
-        {"TerminalStateReached", RejectCode::TerminalStateReached},
-        {"RequestThrottled", RejectCode::RequestThrottled},
-        {"InternalError", RejectCode::InternalError},
-        {"InvalidRequest", RejectCode::InvalidRequest},
-        {"InvalidJson", RejectCode::InvalidJson},
-        {"InvalidTopic", RejectCode::InvalidTopic},
-    };
-    for (const Name& name : kNames) {
-        if (json_string_equals(value, name.text)) {
-            return name.code;
-        }
+    // Indexed by RejectCode (a C string per code costs less than a name-and-code pair).
+    static constexpr const char* kNames[] = {
+        "VersionMismatch",  "InvalidStateTransition", "ResourceNotFound", "TerminalStateReached",
+        "RequestThrottled", "InternalError",          "InvalidRequest",   "InvalidJson",
+        "InvalidTopic"};
+    static_assert(std::size(kNames) == static_cast<std::size_t>(RejectCode::Other));
+    std::size_t code = 0;
+    while (code < std::size(kNames) && !json_string_equals(value, kNames[code])) {
+        ++code;
     }
-    return RejectCode::Other;
+    return static_cast<RejectCode>(code);
 }
 
 void read_state(const JsonValue& state, JobReply& reply) {
@@ -124,7 +116,13 @@ void read_state(const JsonValue& state, JobReply& reply) {
 } // namespace
 
 bool parse_job_reply(std::string_view payload, JobReply& reply) {
-    reply = JobReply{};
+    reply.has_client_token = false;
+    reply.client_token_length = 0;
+    reply.code = RejectCode::Other;
+    reply.has_execution_state = false;
+    reply.state_status = ExecutionStatus::Unknown;
+    reply.has_state_version = false;
+    reply.state_version = 0;
     JsonValue root;
     if (json_parse(payload, root) != JsonStatus::Ok || root.type != JsonType::Object) {
         return false;

@@ -17,38 +17,10 @@ bool is_alnum(char c) {
 
 constexpr std::string_view kPrefix = "$aws/things/"sv;
 
-// Splits topic on '/' into at most levels.size() levels; returns the count, or 0 if there are
-// more levels than that.
-std::size_t split_levels(std::string_view topic, std::span<std::string_view> levels) {
-    std::size_t count = 0;
-    std::size_t start = 0;
-    while (true) {
-        const std::size_t slash = topic.find('/', start);
-        if (count == levels.size()) {
-            return 0;
-        }
-        if (slash == std::string_view::npos) {
-            levels[count++] = slice(topic, start);
-            return count;
-        }
-        levels[count++] = slice(topic, start, slash - start);
-        start = slash + 1;
-    }
-}
-
-// The operation and reply levels of Jobs topics; level_name gives an index into this table
-// (std::size(kLevelNames) for anything else): one loop instead of a comparison per name.
-constexpr std::string_view kLevelNames[] = {"notify-next", "notify",   "get",     "start-next",
-                                            "update",      "accepted", "rejected"};
-enum LevelName : std::size_t { NotifyNext, Notify, Get, StartNext, Update, Accepted, Rejected };
-
-std::size_t level_name(std::string_view level) {
-    std::size_t index = 0;
-    while (index < std::size(kLevelNames) && level != kLevelNames[index]) {
-        ++index;
-    }
-    return index;
-}
+// The replies the agent acts on, in the order of the kinds they give (get: DescribeReply,
+// update: UpdateReply) and accepted before rejected.
+constexpr const char* kReplies[] = {"/get/accepted", "/get/rejected", "/update/accepted",
+                                    "/update/rejected"};
 
 } // namespace
 
@@ -81,60 +53,34 @@ bool is_valid_job_id(std::string_view id, bool allow_next) {
 
 JobsTopic parse_jobs_topic(std::string_view topic, std::string_view thing_name) {
     JobsTopic result;
-    std::array<std::string_view, 8> levels{};
-    const std::size_t count = split_levels(topic, levels);
-    // $aws / things / T / jobs / ...: 5 to 7 levels.
-    if (count < 5 || count > 7 || levels[0] != "$aws"sv || levels[1] != "things"sv ||
-        levels[2] != thing_name || levels[3] != "jobs"sv || !is_valid_thing_name(thing_name)) {
+    if (!is_valid_thing_name(thing_name) || slice(topic, 0, kPrefix.size()) != kPrefix ||
+        slice(topic, kPrefix.size(), thing_name.size()) != thing_name) {
         return result;
     }
-    const std::string_view first = levels[4];
-    const std::size_t first_name = level_name(first);
-    if (count == 5) {
-        static constexpr JobsTopicKind kRequests[] = {
-            JobsTopicKind::NotifyNext, JobsTopicKind::Notify, JobsTopicKind::GetPending,
-            JobsTopicKind::StartNext};
-        if (first_name < std::size(kRequests)) {
-            result.kind = kRequests[first_name];
-        }
+    std::string_view rest = slice(topic, kPrefix.size() + thing_name.size());
+    if (slice(rest, 0, 6) != "/jobs/"sv) {
         return result;
     }
-    const std::size_t second_name = level_name(levels[5]);
-    // The reply level: the last one; only meaningful when it is accepted or rejected.
-    const std::size_t reply_name = level_name(levels[count - 1]);
-    const bool reply = reply_name == Accepted || reply_name == Rejected;
-    result.accepted = reply_name == Accepted;
-    if (count == 6) {
-        // jobs/get/accepted and jobs/start-next/accepted are replies; jobs/<J>/get and
-        // jobs/<J>/update are requests for job J (which may itself be "get").
-        if ((first_name == Get || first_name == StartNext) && reply) {
-            result.kind =
-                first_name == Get ? JobsTopicKind::GetPendingReply : JobsTopicKind::StartNextReply;
+    rest = slice(rest, 6);
+    if (rest == "notify-next"sv) {
+        result.kind = JobsTopicKind::NotifyNext;
+        return result;
+    }
+    // <job>/<operation>/<reply>: the job ID is what is left before the suffix (it cannot
+    // contain '/', which is_valid_job_id checks).
+    for (std::size_t i = 0; i < std::size(kReplies); ++i) {
+        const std::string_view suffix = kReplies[i];
+        if (rest.ends_with(suffix)) {
+            const std::string_view job_id = slice(rest, 0, rest.size() - suffix.size());
+            const bool get = i < 2;
+            if (is_valid_job_id(job_id, get)) {
+                result.kind = get ? JobsTopicKind::DescribeReply : JobsTopicKind::UpdateReply;
+                result.job_id = job_id;
+                result.accepted = i % 2 == 0;
+            }
             return result;
         }
-        result.accepted = false;
-        if (second_name == Get && is_valid_job_id(first, true)) {
-            result.kind = JobsTopicKind::Describe;
-            result.job_id = first;
-        } else if (second_name == Update && is_valid_job_id(first, false)) {
-            result.kind = JobsTopicKind::Update;
-            result.job_id = first;
-        }
-        return result;
     }
-    if (!reply) {
-        result.accepted = false;
-        return result;
-    }
-    if (second_name == Get && is_valid_job_id(first, true)) {
-        result.kind = JobsTopicKind::DescribeReply;
-    } else if (second_name == Update && is_valid_job_id(first, false)) {
-        result.kind = JobsTopicKind::UpdateReply;
-    } else {
-        result.accepted = false;
-        return result;
-    }
-    result.job_id = first;
     return result;
 }
 

@@ -119,7 +119,7 @@ public:
         if (status != JsonStatus::Ok) {
             return status;
         }
-        key_out = {JsonType::String, slice(text_, key_start, pos_ - key_start)};
+        key_out = {JsonType::String, text_.data() + key_start, pos_ - key_start};
         skip_ws();
         if (peek() != ':') {
             return JsonStatus::Syntax;
@@ -128,7 +128,8 @@ public:
         skip_ws();
         const std::size_t value_start = pos_;
         status = value(depth, value_out.type);
-        value_out.raw = slice(text_, value_start, pos_ - value_start);
+        value_out.data = text_.data() + value_start;
+        value_out.size = pos_ - value_start;
         return status;
     }
 
@@ -214,127 +215,97 @@ private:
 };
 
 // Receives decoded bytes; returns false to stop (buffer full or mismatch). Without put, it
-// only validates: every byte is accepted and \\u0000 is not an error.
+// only validates: every byte is accepted and \\u0000 is not an error. Plain data: each use sets
+// only the fields its put reads (issue 17).
 struct Sink {
     bool (*put)(Sink& sink, char c);
-    char* out;
-    std::size_t capacity;
-    std::size_t count;
-    std::string_view expected;
-    bool mismatch;
+    char* out;            ///< copying: the buffer
+    const char* expected; ///< comparing: the text
+    std::size_t size;     ///< the buffer's capacity or the text's length
+    std::size_t count;    ///< bytes put so far
+    bool mismatch;        ///< comparing: a byte differed
 };
-
-// Appends a code point as UTF-8 through the sink; returns false if it refused.
-bool emit_utf8(unsigned long cp, Sink& sink) {
-    const auto emit = [&sink](char c) { return sink.put == nullptr || sink.put(sink, c); };
-    if (cp < 0x80) {
-        return emit(static_cast<char>(cp));
-    }
-    if (cp < 0x800) {
-        return emit(static_cast<char>(0xC0 | (cp >> 6))) &&
-               emit(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-    if (cp < 0x10000) {
-        return emit(static_cast<char>(0xE0 | (cp >> 12))) &&
-               emit(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) &&
-               emit(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-    return emit(static_cast<char>(0xF0 | (cp >> 18))) &&
-           emit(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))) &&
-           emit(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) &&
-           emit(static_cast<char>(0x80 | (cp & 0x3F)));
-}
 
 // Decodes a validated raw string (with quotes) into the sink. Returns EmbeddedNul for \u0000,
 // Syntax if raw is not a string, TooLong if the sink refuses. One copy of the decoder serves
-// both comparing and copying (it matters for the target's code size).
+// validating, comparing and copying, and each step hands its bytes to the sink at one place (it
+// matters for the target's code size).
 JsonStatus decode_string(std::string_view raw, Sink& sink) {
-    const auto emit = [&sink](char c) { return sink.put == nullptr || sink.put(sink, c); };
     if (raw.size() < 2 || raw.front() != '"' || raw.back() != '"') {
         return JsonStatus::Syntax;
     }
+    // The escapes after a backslash and what they stand for, pairwise.
+    static constexpr char kEscapes[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
     const std::string_view body = slice(raw, 1, raw.size() - 2);
     std::size_t i = 0;
     while (i < body.size()) {
-        const char c = body[i];
-        if (c != '\\') {
-            if (!emit(c)) {
-                return JsonStatus::TooLong;
-            }
-            ++i;
-            continue;
-        }
-        if (i + 1 >= body.size()) {
-            return JsonStatus::Syntax;
-        }
-        const char escaped = body[i + 1];
-        char plain = 0;
-        switch (escaped) {
-        case '"':
-            plain = '"';
-            break;
-        case '\\':
-            plain = '\\';
-            break;
-        case '/':
-            plain = '/';
-            break;
-        case 'b':
-            plain = '\b';
-            break;
-        case 'f':
-            plain = '\f';
-            break;
-        case 'n':
-            plain = '\n';
-            break;
-        case 'r':
-            plain = '\r';
-            break;
-        case 't':
-            plain = '\t';
-            break;
-        case 'u': {
-            long unit = read_hex4(body, i + 2);
-            if (unit < 0) {
+        // The code point of this step (a byte of the text is passed on as it is) and the
+        // characters of body it takes.
+        unsigned long cp = static_cast<unsigned char>(body[i]);
+        std::size_t taken = 1;
+        std::size_t count = 1; // UTF-8 bytes to emit
+        if (body[i] == '\\') {
+            if (i + 1 >= body.size()) {
                 return JsonStatus::Syntax;
             }
-            i += 6;
-            unsigned long cp = static_cast<unsigned long>(unit);
-            if (unit >= 0xD800 && unit <= 0xDBFF) {
-                const long low = (i + 1 < body.size() && body[i] == '\\' && body[i + 1] == 'u')
-                                     ? read_hex4(body, i + 2)
-                                     : -1;
-                if (low < 0xDC00 || low > 0xDFFF) {
+            const char escaped = body[i + 1];
+            taken = 2;
+            std::size_t e = 0;
+            while (e < sizeof(kEscapes) - 1 && kEscapes[e] != escaped) {
+                e += 2;
+            }
+            if (e < sizeof(kEscapes) - 1) {
+                cp = static_cast<unsigned char>(kEscapes[e + 1]);
+            } else if (escaped == 'u') {
+                const long unit = read_hex4(body, i + 2);
+                if (unit < 0) {
                     return JsonStatus::Syntax;
                 }
-                i += 6;
-                cp = 0x10000 + ((static_cast<unsigned long>(unit) - 0xD800) << 10) +
-                     (static_cast<unsigned long>(low) - 0xDC00);
-            } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                taken = 6;
+                cp = static_cast<unsigned long>(unit);
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    const long low =
+                        (i + 7 < body.size() && body[i + 6] == '\\' && body[i + 7] == 'u')
+                            ? read_hex4(body, i + 8)
+                            : -1;
+                    if (low < 0xDC00 || low > 0xDFFF) {
+                        return JsonStatus::Syntax;
+                    }
+                    taken = 12;
+                    cp = 0x10000 + ((cp - 0xD800) << 10) +
+                         (static_cast<unsigned long>(low) - 0xDC00);
+                } else if (unit >= 0xDC00 && unit <= 0xDFFF) {
+                    return JsonStatus::Syntax;
+                }
+                if (cp == 0 && sink.put != nullptr) {
+                    return JsonStatus::EmbeddedNul;
+                }
+                count = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+            } else {
                 return JsonStatus::Syntax;
             }
-            if (cp == 0 && sink.put != nullptr) {
-                return JsonStatus::EmbeddedNul;
-            }
-            if (!emit_utf8(cp, sink)) {
+        }
+        // UTF-8: continuation bytes from the last, then the lead byte.
+        static constexpr unsigned char kLead[] = {0x00, 0x00, 0xC0, 0xE0, 0xF0};
+        char bytes[4];
+        for (std::size_t k = count - 1; k > 0; --k) {
+            bytes[k] = static_cast<char>(0x80 | (cp & 0x3F));
+            cp >>= 6;
+        }
+        bytes[0] = static_cast<char>(kLead[count] | cp);
+        for (std::size_t k = 0; k < count; ++k) {
+            if (sink.put != nullptr && !sink.put(sink, bytes[k])) {
                 return JsonStatus::TooLong;
             }
-            continue;
         }
-        default:
-            return JsonStatus::Syntax;
-        }
-        if (!emit(plain)) {
-            return JsonStatus::TooLong;
-        }
-        i += 2;
+        i += taken;
     }
     return JsonStatus::Ok;
 }
 
 JsonStatus validate_string(std::string_view raw) {
-    Sink sink{nullptr, nullptr, 0, 0, {}, false};
+    Sink sink;
+    sink.put = nullptr;
     return decode_string(raw, sink);
 }
 
@@ -364,7 +335,8 @@ JsonStatus json_parse(std::string_view text, JsonValue& root) {
         return JsonStatus::Syntax;
     }
     root.type = type;
-    root.raw = slice(text, start, end - start);
+    root.data = text.data() + start;
+    root.size = end - start;
     return JsonStatus::Ok;
 }
 
@@ -372,28 +344,30 @@ bool json_string_equals(const JsonValue& value, std::string_view text) {
     if (value.type != JsonType::String) {
         return false;
     }
-    Sink sink{[](Sink& self, char c) {
-                  if (self.count >= self.expected.size() || self.expected[self.count] != c) {
-                      self.mismatch = true;
-                      return false;
-                  }
-                  ++self.count;
-                  return true;
-              },
-              nullptr,
-              0,
-              0,
-              text,
-              false};
-    const JsonStatus status = decode_string(value.raw, sink);
+    Sink sink;
+    sink.put = [](Sink& self, char c) {
+        if (self.count >= self.size || self.expected[self.count] != c) {
+            self.mismatch = true;
+            return false;
+        }
+        ++self.count;
+        return true;
+    };
+    sink.expected = text.data();
+    sink.size = text.size();
+    sink.count = 0;
+    sink.mismatch = false;
+    const JsonStatus status = decode_string(value.raw(), sink);
     return status == JsonStatus::Ok && !sink.mismatch && sink.count == text.size();
 }
 
-JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& member) {
+JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member) {
+    member = JsonValue{JsonType::Null, "", 0}; // what a caller reads after a failed look-up
     if (object.type != JsonType::Object) {
         return JsonStatus::WrongType;
     }
-    Scanner scanner(object.raw);
+    const std::string_view wanted(key);
+    Scanner scanner(object.raw());
     scanner.set_pos(1);
     bool found = false;
     while (true) {
@@ -411,7 +385,7 @@ JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& m
         if (status != JsonStatus::Ok) {
             return status;
         }
-        if (json_string_equals(key_value, key)) {
+        if (json_string_equals(key_value, wanted)) {
             if (found) {
                 return JsonStatus::DuplicateKey;
             }
@@ -435,19 +409,18 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
     if (value.type != JsonType::String) {
         return JsonStatus::WrongType;
     }
-    Sink sink{[](Sink& self, char c) {
-                  if (self.count + 1 >= self.capacity) {
-                      return false;
-                  }
-                  self.out[self.count++] = c;
-                  return true;
-              },
-              out.data(),
-              out.size(),
-              0,
-              {},
-              false};
-    const JsonStatus status = decode_string(value.raw, sink);
+    Sink sink;
+    sink.put = [](Sink& self, char c) {
+        if (self.count + 1 >= self.size) {
+            return false;
+        }
+        self.out[self.count++] = c;
+        return true;
+    };
+    sink.out = out.data();
+    sink.size = out.size();
+    sink.count = 0;
+    const JsonStatus status = decode_string(value.raw(), sink);
     const std::size_t written = sink.count;
     if (status != JsonStatus::Ok) {
         out[0] = '\0';
@@ -458,16 +431,12 @@ JsonStatus json_get_string(const JsonValue& value, std::span<char> out, std::siz
     return JsonStatus::Ok;
 }
 
-JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member) {
-    return json_find(object, std::string_view(key), member);
-}
-
 JsonStatus json_get_uint(const JsonValue& value, std::uint64_t max, std::uint64_t& number) {
     if (value.type != JsonType::Number) {
         return JsonStatus::WrongType;
     }
     std::uint64_t result = 0;
-    for (const char c : value.raw) {
+    for (const char c : value.raw()) {
         if (!is_digit(c)) {
             return JsonStatus::OutOfRange; // sign, fraction or exponent
         }
@@ -483,7 +452,7 @@ JsonStatus json_get_bool(const JsonValue& value, bool& flag) {
     if (value.type != JsonType::Bool) {
         return JsonStatus::WrongType;
     }
-    flag = value.raw == "true";
+    flag = value.raw() == "true";
     return JsonStatus::Ok;
 }
 

@@ -56,30 +56,20 @@ TextBuilder& TextBuilder::append_hex(std::uint64_t value, std::size_t digits) {
 }
 
 TextBuilder& TextBuilder::append_json_escaped(std::string_view text) {
+    // The characters with a short escape, each followed by the letter after its backslash (a
+    // table costs less code than a case each).
+    static constexpr char kShort[] = "\"\"\\\\\nn\rr\tt";
     for (const char c : text) {
-        switch (c) {
-        case '"':
-            append("\\\"");
-            break;
-        case '\\':
-            append("\\\\");
-            break;
-        case '\n':
-            append("\\n");
-            break;
-        case '\r':
-            append("\\r");
-            break;
-        case '\t':
-            append("\\t");
-            break;
-        default:
-            if (static_cast<unsigned char>(c) < 0x20) {
-                append("\\u00");
-                append_hex(static_cast<unsigned char>(c), 2);
-            } else {
-                append_char(c);
-            }
+        std::size_t e = 0;
+        while (e < sizeof(kShort) - 1 && kShort[e] != c) {
+            e += 2;
+        }
+        if (e < sizeof(kShort) - 1) {
+            append_char('\\').append_char(kShort[e + 1]);
+        } else if (static_cast<unsigned char>(c) < 0x20) {
+            append("\\u00").append_hex(static_cast<unsigned char>(c), 2);
+        } else {
+            append_char(c);
         }
     }
     return *this;

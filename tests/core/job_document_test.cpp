@@ -135,6 +135,21 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
         {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h",)"
          R"("path":"s0 s1"}})",
          "url_path_space"},
+        // The host/path form is assembled into a URL: what a URL would read differently is
+        // refused first.
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h/x",)"
+         R"("path":"p"}})",
+         "url_host_char"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"u@h",)"
+         R"("path":"p"}})",
+         "url_host_char"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h",)"
+         R"("path":"p#f"}})",
+         "url_path_char"},
+        {R"({"operation":"app_fw_update","location":{"protocol":"https","host":"h",)"
+         R"("path":")" +
+             std::string(kMaxUrlLength, 'p') + R"("}})",
+         "url_too_long"},
         {R"({"operation":"app_fw_update","size":0,"location":{"url":"http://h/p"}})",
          "size_invalid"},
         {R"({"operation":"app_fw_update","size":"1","location":{"url":"http://h/p"}})",
@@ -145,6 +160,10 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
          "fwversion_invalid"},
         {R"({"operation":"app_fw_update","sha256":"abc","location":{"url":"http://h/p"}})",
          "sha256_invalid"},
+        {R"({"operation":"app_fw_update","size":1,"size":2,"location":{"url":"http://h/p"}})",
+         "size duplicate_key"},
+        {R"({"operation":"app_fw_update","location":{"url":"http://h/p","url":"http://h/q"}})",
+         "location.url duplicate_key"},
     };
     for (const Case& c : cases) {
         StandaloneJobDocument doc;
@@ -154,6 +173,19 @@ TEST_CASE("job document: unusable documents with a job ID are InvalidDocument wi
         CHECK(doc.reason_view().find(c.reason_part) != std::string_view::npos);
         INFO(std::string(doc.reason_view()));
     }
+}
+
+TEST_CASE("job document: a reason is a token, then a space and the detail if there is one",
+          "[core][job_document]") {
+    StandaloneJobDocument doc;
+    REQUIRE(parse(envelope(R"({"location":{"url":"http://h/p"}})"), doc) ==
+            JobParseResult::InvalidDocument);
+    CHECK(doc.reason_view() == "operation_unsupported");
+    REQUIRE(parse(envelope(R"({"operation":"x","location":{"url":"http://h/p"}})"), doc) ==
+            JobParseResult::InvalidDocument);
+    CHECK(doc.reason_view() == "operation_unsupported x");
+    CHECK(parse("{", doc) == JobParseResult::InvalidEnvelope);
+    CHECK(doc.reason_view() == "job_document syntax_error");
 }
 
 TEST_CASE("job document: the slot size bounds the image", "[core][job_document]") {
@@ -234,6 +266,13 @@ TEST_CASE("image versions", "[core][job_document]") {
     CHECK_FALSE(parse_image_version("1.0.0+", v));
     CHECK_FALSE(parse_image_version("", v));
     CHECK_FALSE(parse_image_version("1.0.0+4294967296", v));
+    CHECK_FALSE(parse_image_version("1.2.3.4", v));
+    CHECK_FALSE(parse_image_version("1..3", v));
+    CHECK_FALSE(parse_image_version("v", v));
+    CHECK_FALSE(parse_image_version("1.2.3+00000000001", v)); // more than 10 digits
+    CHECK(parse_image_version("1.2.3+0000000001", v));
+    CHECK(parse_image_version("V1.2.3", v));
+    CHECK(v == ImageVersion{1, 2, 3, 0});
     std::array<char, 32> buffer{};
     TextBuilder text(buffer);
     append_image_version(text, ImageVersion{1, 0, 0, 0});
@@ -253,6 +292,10 @@ TEST_CASE("normalize_url: edge cases found by fuzzing and by reading NCS", "[cor
     CHECK(doc.url_view() == "https://h/");
     REQUIRE(normalize_url("https://h///a//b", doc));
     CHECK(doc.url_view() == "https://h/a//b");
+    REQUIRE(normalize_url("http:://h/p", doc)); // "http:" as a scheme, as in the protocol field
+    CHECK(doc.url_view() == "http://h/p");
+    CHECK_FALSE(normalize_url("h:ttp://h/p", doc));
+    CHECK_FALSE(normalize_url("https:/", doc));
     CHECK_FALSE(normalize_url("https://", doc));
     CHECK_FALSE(normalize_url("://h/x", doc));
     CHECK_FALSE(normalize_url("https://h/\x01", doc));

@@ -78,6 +78,9 @@ TEST_CASE("job replies: rejection codes and executionState", "[core][job_update]
     CHECK(reply.code == RejectCode::ResourceNotFound);
     CHECK_FALSE(reply.has_client_token);
     CHECK_FALSE(reply.has_execution_state);
+    CHECK_FALSE(reply.has_state_version);
+    CHECK(reply.state_status == ExecutionStatus::Unknown);
+    CHECK(reply.client_token_view().empty());
     REQUIRE(parse_job_reply(R"({"code":"Nope"})", reply));
     CHECK(reply.code == RejectCode::Other);
     CHECK_FALSE(parse_job_reply("{", reply));

@@ -7,48 +7,59 @@
 
 using namespace fota;
 
-TEST_CASE("parse_jobs_topic decides by level count", "[core][topics]") {
+TEST_CASE("parse_jobs_topic recognises the topics the agent acts on", "[core][topics]") {
     const auto kind = [](const std::string& topic) { return parse_jobs_topic(topic, "dev1").kind; };
     CHECK(kind("$aws/things/dev1/jobs/notify-next") == JobsTopicKind::NotifyNext);
-    CHECK(kind("$aws/things/dev1/jobs/notify") == JobsTopicKind::Notify);
-    CHECK(kind("$aws/things/dev1/jobs/get") == JobsTopicKind::GetPending);
-    CHECK(kind("$aws/things/dev1/jobs/start-next") == JobsTopicKind::StartNext);
-    CHECK(kind("$aws/things/dev1/jobs/get/accepted") == JobsTopicKind::GetPendingReply);
-    CHECK(kind("$aws/things/dev1/jobs/start-next/rejected") == JobsTopicKind::StartNextReply);
-    // A job whose ID is "get", "notify" or "start-next" is still a job.
-    const JobsTopic describe_get = parse_jobs_topic("$aws/things/dev1/jobs/get/get", "dev1");
-    CHECK(describe_get.kind == JobsTopicKind::Describe);
+    // A job whose ID is "get", "notify" or "update" is still a job.
+    const JobsTopic describe_get =
+        parse_jobs_topic("$aws/things/dev1/jobs/get/get/accepted", "dev1");
+    CHECK(describe_get.kind == JobsTopicKind::DescribeReply);
     CHECK(describe_get.job_id == "get");
+    CHECK(describe_get.accepted);
     const JobsTopic update_notify =
         parse_jobs_topic("$aws/things/dev1/jobs/notify/update/accepted", "dev1");
     CHECK(update_notify.kind == JobsTopicKind::UpdateReply);
     CHECK(update_notify.job_id == "notify");
     CHECK(update_notify.accepted);
+    const JobsTopic update_update =
+        parse_jobs_topic("$aws/things/dev1/jobs/update/update/rejected", "dev1");
+    CHECK(update_update.kind == JobsTopicKind::UpdateReply);
+    CHECK(update_update.job_id == "update");
+    CHECK_FALSE(update_update.accepted);
     const JobsTopic next = parse_jobs_topic("$aws/things/dev1/jobs/$next/get/rejected", "dev1");
     CHECK(next.kind == JobsTopicKind::DescribeReply);
     CHECK(next.job_id == "$next");
     CHECK_FALSE(next.accepted);
-    CHECK(kind("$aws/things/dev1/jobs/get/get/accepted") == JobsTopicKind::DescribeReply);
-    CHECK(kind("$aws/things/dev1/jobs/start-next/update") == JobsTopicKind::Update);
+    CHECK(kind("$aws/things/dev1/jobs/start-next/update/accepted") == JobsTopicKind::UpdateReply);
 }
 
-TEST_CASE("parse_jobs_topic rejects other things and malformed topics", "[core][topics]") {
+TEST_CASE("parse_jobs_topic rejects other things, requests and malformed topics",
+          "[core][topics]") {
     for (const char* topic :
          {"", "$aws", "$aws/things/dev2/jobs/notify-next", "$aws/things/dev1/shadow/update",
           "$aws/things/dev1/jobs", "$aws/things/dev1/jobs/", "$aws/things/dev1/jobs/foo",
           "$aws/things/dev1/jobs/j1/update/accepted/x", "$aws/things/dev1/jobs/j1/delete",
-          "$aws/things/dev1/jobs/j 1/update", "$aws/things/dev1/jobs/$next/update",
-          "$aws/things/dev1/jobs/j1/update/done", "aws/things/dev1/jobs/notify",
-          "$aws/things/dev1/jobs//update", "$aws/things/dev1/jobs/notify-next/"}) {
+          "$aws/things/dev1/jobs/j 1/update/accepted",
+          "$aws/things/dev1/jobs/$next/update/accepted", "$aws/things/dev1/jobs/j1/update/done",
+          "aws/things/dev1/jobs/notify", "$aws/things/dev1/jobs//update/accepted",
+          "$aws/things/dev1/jobs/notify-next/", "$aws/things/dev1x/jobs/notify-next",
+          "$aws/things/dev1/jobs/a/b/update/accepted", "$aws/things/dev1/jobs/update/accepted",
+          "$aws/things/dev1/jobs/get/accepted",
+          // Requests (what the device publishes) and notifications it does not subscribe to.
+          "$aws/things/dev1/jobs/notify", "$aws/things/dev1/jobs/get",
+          "$aws/things/dev1/jobs/start-next", "$aws/things/dev1/jobs/start-next/accepted",
+          "$aws/things/dev1/jobs/j1/get", "$aws/things/dev1/jobs/j1/update"}) {
         INFO(topic);
         CHECK(parse_jobs_topic(topic, "dev1").kind == JobsTopicKind::NotJobs);
     }
+    CHECK(parse_jobs_topic("$aws/things/dev1/jobs/notify-next", "bad/thing").kind ==
+          JobsTopicKind::NotJobs);
     const std::string long_id(kMaxJobIdLength + 1, 'a');
-    CHECK(parse_jobs_topic("$aws/things/dev1/jobs/" + long_id + "/update", "dev1").kind ==
+    CHECK(parse_jobs_topic("$aws/things/dev1/jobs/" + long_id + "/update/accepted", "dev1").kind ==
           JobsTopicKind::NotJobs);
     const std::string max_id(kMaxJobIdLength, 'a');
-    CHECK(parse_jobs_topic("$aws/things/dev1/jobs/" + max_id + "/update", "dev1").kind ==
-          JobsTopicKind::Update);
+    CHECK(parse_jobs_topic("$aws/things/dev1/jobs/" + max_id + "/update/accepted", "dev1").kind ==
+          JobsTopicKind::UpdateReply);
 }
 
 TEST_CASE("identifier rules", "[core][topics]") {

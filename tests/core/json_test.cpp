@@ -65,12 +65,14 @@ TEST_CASE("json_find looks members up by decoded key", "[core][json]") {
     JsonValue value;
     REQUIRE(json_find(root, "bc", value) == JsonStatus::Ok);
     CHECK(value.type == JsonType::String);
-    CHECK(value.raw == "\"x\"");
+    CHECK(value.raw() == "\"x\"");
     REQUIRE(json_find(root, "n", value) == JsonStatus::Ok);
     JsonValue inner;
     CHECK(json_find(value, "d", inner) == JsonStatus::Ok);
     CHECK(inner.type == JsonType::Array);
     CHECK(json_find(root, "zz", value) == JsonStatus::NotFound);
+    CHECK(value.type == JsonType::Null); // a failed look-up still writes member
+    CHECK(value.raw().empty());
     CHECK(json_find(root, "", value) == JsonStatus::NotFound);
     CHECK(json_find(inner, "d", value) == JsonStatus::WrongType);
 }
@@ -157,6 +159,10 @@ TEST_CASE("JsonWriter builds compact JSON and escapes strings", "[core][json]") 
     CHECK(text.view() == R"({"a":"q\"\\\n\u0001","b":42,"c":{"d":true,"e":null},"f":[1]})");
     JsonValue root;
     CHECK(json_parse(text.view(), root) == JsonStatus::Ok);
+    std::array<char, 64> escaped_buffer{};
+    TextBuilder escaped(escaped_buffer);
+    escaped.append_json_escaped(std::string_view("\r\t\0\x1f/\x7f\xc3\xa9", 8));
+    CHECK(escaped.view() == "\\r\\t\\u0000\\u001f/\x7f\xc3\xa9");
 }
 
 TEST_CASE("JsonWriter reports misuse and overflow", "[core][json]") {

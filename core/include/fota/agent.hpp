@@ -42,7 +42,97 @@ struct AgentStats {
     std::uint32_t state_saves = 0;
 };
 
-class Agent {
+namespace detail {
+
+/// The agent's ports, profile and random source: its first base, so that they lie at small
+/// offsets (Thumb-2 loads reach 4 KiB) ahead of the buffers of AgentData.
+class AgentSetup {
+protected:
+    AgentSetup(const Ports& ports, const Profile& profile, std::uint64_t seed)
+        : ports_(ports), profile_(profile), random_(seed) {}
+
+    Ports ports_;
+    Profile profile_;
+    SeededRandom random_;
+};
+
+/// The rest of the agent's data, in a base class that the agent's constructor value-initialises:
+/// the compiler clears it as one block instead of a store per member (issue 17). Only
+/// fota::Agent uses it.
+class AgentData {
+protected:
+    enum class RequestKind : std::uint8_t { None, Shadow, Download };
+    static constexpr std::size_t kLogDetailSize = 192; ///< a log detail or failure text
+
+    PersistedState state_;
+    AgentStats stats_;
+    BootInfo boot_info_;
+    FlashGeometry geometry_;
+    ByteRange requested_; ///< the Range of the running download request
+
+    // sizes and counters
+    std::size_t thing_length_ = 0;
+    std::size_t shadow_base_url_length_ = 0;
+    std::size_t abandoned_job_length_ = 0;
+    std::size_t content_range_length_ = 0;
+    std::size_t write_buffer_fill_ = 0;
+    std::uint32_t update_retries_ = 0;
+    std::uint32_t url_refreshes_ = 0;
+    std::uint32_t next_request_id_ = 1;
+    std::uint32_t request_id_ = 0;
+    std::uint32_t shadow_attempts_ = 0;
+    std::uint32_t response_last_ = 0;
+    std::uint32_t received_offset_ = 0; ///< next byte to ask for
+    std::uint32_t erased_end_ = 0;      ///< pages below this were erased in this boot
+    std::uint32_t failed_attempts_ = 0;
+    std::uint32_t restarts_from_zero_ = 0;
+    std::uint32_t write_buffer_start_ = 0; ///< slot offset of write_buffer_[0]
+    int response_status_ = 0;
+    RequestKind request_kind_ = RequestKind::None;
+
+    // flags
+    bool config_ok_ = false;
+    bool booted_ = false;
+    bool rebooted_ = false;
+    bool connected_ = false;
+    bool connect_requested_ = false;
+    bool update_in_flight_ = false;
+    bool describe_in_flight_ = false;
+    bool refresh_pending_ = false;
+    bool content_range_too_long_ = false;
+    bool response_judged_ = false;
+    bool download_active_ = false; ///< a request is running or a retry is scheduled
+
+    // text and byte buffers
+    std::array<char, kMaxThingNameLength + 1> thing_;
+    std::array<char, kMaxShadowBaseUrlLength + 1> shadow_base_url_;
+    std::array<char, kClientTokenLength + 1> client_token_; ///< of the update in flight
+    /// A job whose FAILED report was itself rejected: not taken again this boot.
+    std::array<char, kMaxJobIdLength + 1> abandoned_job_;
+    std::array<char, 96> content_range_;
+    /// Image bytes on their way to flash; before the first download of a boot (no download
+    /// starts until the shadow report is over) it holds the shadow report's URL.
+    std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_;
+
+    // Scratch space kept off the stack: a parsed job document (its URL goes straight into the
+    // record's URL field) or a topic while a port call takes it (one at a time; each use begins
+    // it anew, and a document is dead before a topic is built).
+    union Scratch {
+        Scratch() {} // no member is live until a use begins it
+        JobDocument doc;
+        std::array<char, kMaxTopicLength + 1> topic;
+    };
+    Scratch scratch_;
+    /// The state record as last saved or loaded, and the one home of the job's URL and failure
+    /// reason (its text fields): a job document is parsed into the URL field, requests, updates
+    /// and saves read them in place.
+    std::array<std::uint8_t, kStateRecordSize> record_;
+    std::array<char, kMaxUpdatePayloadSize> payload_;
+};
+
+} // namespace detail
+
+class Agent : private detail::AgentSetup, private detail::AgentData {
 public:
     /// The config is copied (the thing name and base URL into fixed buffers: a thing name that is
     /// invalid or too long, or a base URL longer than kMaxShadowBaseUrlLength, leaves the agent
@@ -75,9 +165,6 @@ public:
     const AgentStats& stats() const { return stats_; }
 
 private:
-    enum class RequestKind : std::uint8_t { None, Shadow, Download };
-    static constexpr std::size_t kLogDetailSize = 192; ///< a log detail or failure text
-
     // boot and connection
     void evaluate_reboot(const BootInfo& info);
     void start_shadow_report();
@@ -125,6 +212,11 @@ private:
     void fragment_complete();
     void download_complete();
     void cancel_download();
+    /// Cancels the running download request, if any, at the Http port.
+    void stop_request();
+    /// The bytes received so far into flash and the record, then a retry (unless the flush
+    /// failed the job).
+    void retry_after_flush(std::string_view reason);
     void reset_download_progress();
 
     // helpers
@@ -137,86 +229,23 @@ private:
     void log_number(LogLevel level, Event event, const char* text, std::uint32_t number);
     /// An event about the job in hand: its ID is the detail.
     void log_job(LogLevel level, Event event);
+    /// ports_.timers.cancel(id) and start(id, ms), out of line: a virtual call at each of 17
+    /// and 9 sites costs more.
+    void cancel_timer(TimerId id);
+    void start_timer(TimerId id, std::uint32_t ms);
     void new_client_token();
     std::string_view thing() const { return {thing_.data(), thing_length_}; }
     std::string_view job_topic(JobTopic which);
     std::string_view thing_topic(ThingTopic which);
     void publish_payload(std::string_view topic, std::string_view payload);
 
-    Ports ports_;
-    Profile profile_;
-    SeededRandom random_;
-    PersistedState state_;
-    AgentStats stats_;
-    BootInfo boot_info_;
-    FlashGeometry geometry_;
-    ByteRange requested_; ///< the Range of the running download request
-
-    // sizes and counters
-    std::size_t thing_length_ = 0;
-    std::size_t shadow_base_url_length_ = 0;
-    std::size_t abandoned_job_length_ = 0;
-    std::size_t content_range_length_ = 0;
-    std::size_t write_buffer_fill_ = 0;
-    std::uint32_t update_retries_ = 0;
-    std::uint32_t url_refreshes_ = 0;
-    std::uint32_t next_request_id_ = 1;
-    std::uint32_t request_id_ = 0;
-    std::uint32_t shadow_attempts_ = 0;
-    std::uint32_t response_last_ = 0;
-    std::uint32_t received_offset_ = 0; ///< next byte to ask for
-    std::uint32_t erased_end_ = 0;      ///< pages below this were erased in this boot
-    std::uint32_t failed_attempts_ = 0;
-    std::uint32_t restarts_from_zero_ = 0;
-    std::uint32_t write_buffer_start_ = 0; ///< slot offset of write_buffer_[0]
-    int response_status_ = 0;
-    RequestKind request_kind_ = RequestKind::None;
-
-    // flags
-    bool config_ok_ = false;
-    bool booted_ = false;
-    bool rebooted_ = false;
-    bool connected_ = false;
-    bool connect_requested_ = false;
-    bool update_in_flight_ = false;
-    bool describe_in_flight_ = false;
-    bool refresh_pending_ = false;
-    bool content_range_too_long_ = false;
-    bool response_judged_ = false;
-    bool download_active_ = false; ///< a request is running or a retry is scheduled
-
-    // text and byte buffers
-    std::array<char, kMaxThingNameLength + 1> thing_{};
-    std::array<char, kMaxShadowBaseUrlLength + 1> shadow_base_url_{};
-    std::array<char, kClientTokenLength + 1> client_token_{}; ///< of the update in flight
-    /// A job whose FAILED report was itself rejected: not taken again this boot.
-    std::array<char, kMaxJobIdLength + 1> abandoned_job_{};
-    std::array<char, 96> content_range_{};
-    /// Image bytes on their way to flash; before the first download of a boot (no download
-    /// starts until the shadow report is over) it holds the shadow report's URL.
-    std::array<std::uint8_t, kFlashWriteBufferSize> write_buffer_{};
-
-    // Scratch space kept off the stack: a parsed job document (its URL goes straight into the
-    // record's URL field) or a topic while a port call takes it (one at a time; each use begins
-    // it anew, and a document is dead before a topic is built).
-    union Scratch {
-        Scratch() {} // no member is live until a use begins it
-        JobDocument doc;
-        std::array<char, kMaxTopicLength + 1> topic;
-    };
     JobDocument& scratch_doc();
     std::span<char> scratch_topic();
-    Scratch scratch_;
-    /// The state record as last saved or loaded, and the one home of the job's URL and failure
-    /// reason (its text fields): a job document is parsed into the URL field, requests, updates
-    /// and saves read them in place.
-    std::array<std::uint8_t, kStateRecordSize> record_{};
     std::string_view url() const { return state_record_url(record_, state_); }
     std::string_view failure_reason() const { return state_record_reason(record_, state_); }
     /// The failure reason of the job in hand, into the record's reason field (truncated to
     /// kMaxReasonLength, as statusDetails carries it).
     void set_failure_reason(std::string_view text);
-    std::array<char, kMaxUpdatePayloadSize> payload_{};
 };
 
 } // namespace fota

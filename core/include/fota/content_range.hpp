@@ -14,12 +14,13 @@ enum class ContentRangeStatus : std::uint8_t {
     Invalid,  ///< first > last, or last >= complete length
 };
 
+/// Plain data, not initialised by a declaration: parse_content_range clears it first.
 struct ContentRange {
-    bool unsatisfied = false;  ///< "bytes */<length>" (with 416): no range, only the length
-    std::uint64_t first = 0;   ///< inclusive
-    std::uint64_t last = 0;    ///< inclusive
-    bool length_known = false; ///< false for "/*"
-    std::uint64_t length = 0;  ///< complete length of the representation
+    bool unsatisfied;     ///< "bytes */<length>" (with 416): no range, only the length
+    std::uint64_t first;  ///< inclusive
+    std::uint64_t last;   ///< inclusive
+    bool length_known;    ///< false for "/*"
+    std::uint64_t length; ///< complete length of the representation
 };
 
 /// Parse value (the header's value, optional surrounding spaces or tabs allowed). The unit is

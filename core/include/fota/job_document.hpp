@@ -50,28 +50,30 @@ struct JobDocumentOptions {
     std::uint32_t max_image_size = 0;
 };
 
+/// Plain data but for url: a declaration leaves the other fields unset (parse_job_execution sets
+/// every one first), so that the agent's document costs no clearing of its own (issue 17).
 struct JobDocument {
-    std::array<char, kMaxJobIdLength + 1> job_id{};
-    std::size_t job_id_length = 0;
-    bool has_version_number = false;
-    std::uint32_t version_number = 0;
-    ExecutionStatus status = ExecutionStatus::Unknown;
+    std::array<char, kMaxJobIdLength + 1> job_id;
+    std::size_t job_id_length;
+    bool has_version_number;
+    std::uint32_t version_number;
+    ExecutionStatus status;
     /// Normalised download URL: scheme "://" host [":" port] path-and-query; the fragment is
     /// dropped, the port is kept, a path gets exactly one leading '/'. Written (NUL-terminated)
     /// into this buffer, the caller's, of at least kMaxUrlLength + 1 bytes: the agent points it
     /// at the one URL field it keeps (see state_record.hpp). Empty: the location is not examined
     /// and no URL is kept, for a caller that needs only the job ID, status and versionNumber.
     std::span<char> url;
-    std::size_t url_length = 0;
-    bool https = false;
-    bool has_size = false;
-    std::uint32_t size = 0;
-    bool has_sha256 = false;
-    std::array<std::uint8_t, 32> sha256{};
-    bool has_fwversion = false;
+    std::size_t url_length;
+    bool https;
+    bool has_size;
+    std::uint32_t size;
+    bool has_sha256;
+    std::array<std::uint8_t, 32> sha256;
+    bool has_fwversion;
     ImageVersion fwversion;
     /// InvalidDocument / InvalidEnvelope: why, for the FAILED statusDetails and the log.
-    std::array<char, kMaxReasonLength + 1> reason{};
+    std::array<char, kMaxReasonLength + 1> reason;
 
     std::string_view job_id_view() const { return {job_id.data(), job_id_length}; }
     std::string_view url_view() const { return {url.data(), url_length}; }
@@ -81,7 +83,7 @@ struct JobDocument {
 /// A JobDocument with a URL buffer of its own (2 KiB), for callers that keep the URL nowhere
 /// else (tests, tools).
 struct StandaloneJobDocument : JobDocument {
-    StandaloneJobDocument() { url = url_storage; }
+    StandaloneJobDocument() : JobDocument() { url = url_storage; } // every field cleared
     StandaloneJobDocument(const StandaloneJobDocument&) = delete;
     StandaloneJobDocument& operator=(const StandaloneJobDocument&) = delete;
     std::array<char, kMaxUrlLength + 1> url_storage{};

@@ -60,23 +60,25 @@ enum class RejectCode : std::uint8_t {
     Other,
 };
 
-/// What the agent reads from an accepted or rejected reply.
+/// What the agent reads from an accepted or rejected reply. Plain data, not initialised by a
+/// declaration: parse_job_reply writes every field (client_token_length characters of the token).
 struct JobReply {
-    bool has_client_token = false;
-    std::array<char, 65> client_token{};
-    std::size_t client_token_length = 0;
-    RejectCode code = RejectCode::Other; ///< rejected replies
-    bool has_execution_state = false;    ///< executionState present (rejected) or execution
-    ExecutionStatus state_status = ExecutionStatus::Unknown;
-    bool has_state_version = false;
-    std::uint32_t state_version = 0;
+    bool has_client_token;
+    std::array<char, 65> client_token;
+    std::size_t client_token_length;
+    RejectCode code;          ///< rejected replies; Other if absent or unknown
+    bool has_execution_state; ///< executionState present (rejected) or execution
+    ExecutionStatus state_status;
+    bool has_state_version;
+    std::uint32_t state_version;
 
     std::string_view client_token_view() const {
         return {client_token.data(), client_token_length};
     }
 };
 
-/// Parse an update/get accepted or rejected reply. False if it is not a JSON object.
+/// Parse an update/get accepted or rejected reply. False if it is not a JSON object (reply is
+/// written all the same: nothing found).
 bool parse_job_reply(std::string_view payload, JobReply& reply);
 
 } // namespace fota

@@ -1,5 +1,5 @@
-// AWS IoT Jobs MQTT topics: built into caller buffers and parsed by level count, so that a job
-// whose ID is "get", "notify" or "start-next" is still recognised correctly.
+// AWS IoT Jobs MQTT topics: built into caller buffers, and the three the agent acts on parsed
+// from their end, so that a job whose ID is "get", "notify" or "start-next" is still recognised.
 #pragma once
 
 #include "fota/limits.hpp"
@@ -22,29 +22,25 @@ bool is_valid_thing_name(std::string_view name);
 /// True if id is a valid job ID (1..64 of [a-zA-Z0-9_-]); "$next" only if allow_next.
 bool is_valid_job_id(std::string_view id, bool allow_next);
 
-/// What a Jobs topic is. Requests are what a device publishes; the others it receives.
+/// What a Jobs topic is, of the three the agent subscribes to (or receives unasked, as AWS sends
+/// replies to every request): anything else is NotJobs.
 enum class JobsTopicKind : std::uint8_t {
-    NotJobs,         ///< not "$aws/things/<thing>/jobs/..." for this thing, or malformed
-    NotifyNext,      ///< .../jobs/notify-next
-    Notify,          ///< .../jobs/notify
-    GetPending,      ///< .../jobs/get (request)
-    GetPendingReply, ///< .../jobs/get/accepted|rejected
-    StartNext,       ///< .../jobs/start-next (request)
-    StartNextReply,  ///< .../jobs/start-next/accepted|rejected
-    Describe,        ///< .../jobs/<job>/get (request; job may be "$next")
-    DescribeReply,   ///< .../jobs/<job>/get/accepted|rejected
-    Update,          ///< .../jobs/<job>/update (request)
-    UpdateReply,     ///< .../jobs/<job>/update/accepted|rejected
+    NotJobs,       ///< not one of the topics below for this thing, or malformed
+    NotifyNext,    ///< .../jobs/notify-next
+    DescribeReply, ///< .../jobs/<job>/get/accepted|rejected (job may be "$next")
+    UpdateReply,   ///< .../jobs/<job>/update/accepted|rejected
 };
 
 struct JobsTopic {
     JobsTopicKind kind = JobsTopicKind::NotJobs;
-    std::string_view job_id; ///< Describe*, Update*: a view into the parsed topic
+    std::string_view job_id; ///< *Reply: a view into the parsed topic
     bool accepted = false;   ///< *Reply: accepted (true) or rejected (false)
 };
 
-/// Parse topic as a Jobs topic of thing_name. Anything else (another thing, the shadow, an
-/// unknown operation, an invalid job ID, extra levels) gives kind NotJobs.
+/// Parse topic as one of the Jobs topics of thing_name the agent acts on. Anything else (another
+/// thing, the shadow, a request, another operation, an invalid job ID, extra levels) gives kind
+/// NotJobs. A job whose ID is "get", "notify" or "update" is still recognised: the operation is
+/// read from the end of the topic.
 JobsTopic parse_jobs_topic(std::string_view topic, std::string_view thing_name);
 
 /// The fixed topics of a thing.

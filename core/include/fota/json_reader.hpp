@@ -31,9 +31,14 @@ enum class JsonType : std::uint8_t { Null, Bool, Number, String, Object, Array }
 
 /// A value inside a validated document: its type and its exact text (strings keep their quotes).
 /// Only values returned by json_parse and json_find are valid arguments to the functions below.
+/// Plain data, not initialised by a declaration: json_parse writes it on success and json_find
+/// always (Null, empty, when the member is not found), so a declaration costs no code (issue 17:
+/// the core declares about twenty).
 struct JsonValue {
-    JsonType type = JsonType::Null;
-    std::string_view raw;
+    JsonType type;
+    const char* data;
+    std::size_t size;
+    std::string_view raw() const { return {data, size}; } ///< the exact text
 };
 
 /// Validate text as exactly one JSON value (whitespace around it allowed) and return it.
@@ -42,8 +47,8 @@ JsonStatus json_parse(std::string_view text, JsonValue& root);
 
 /// Find the member named key of object. WrongType if object is not an object; NotFound if absent;
 /// DuplicateKey if present more than once. Keys are compared after decoding escapes.
-JsonStatus json_find(const JsonValue& object, std::string_view key, JsonValue& member);
-/// The same for a literal key (a C string is cheaper to pass than a std::string_view).
+/// key is a C string (a literal: cheaper to pass than a std::string_view). member is always
+/// written: the member found (the first one for DuplicateKey), else a Null with empty text.
 JsonStatus json_find(const JsonValue& object, const char* key, JsonValue& member);
 
 /// Decode a string value into out (NUL-terminated) and set length (without the NUL).

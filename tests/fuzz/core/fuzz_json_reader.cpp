@@ -17,7 +17,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     // A valid document's raw text is a sub-view of the input and parses again on its own.
     JsonValue again;
-    if (json_parse(root.raw, again) != JsonStatus::Ok || again.type != root.type) {
+    if (json_parse(root.raw(), again) != JsonStatus::Ok || again.type != root.type) {
         std::abort();
     }
     for (const char* key : {"a", "execution", "jobId", "", "\xc3\xa9"}) {
