@@ -65,13 +65,35 @@ void PersistedState::reset() {
     *this = PersistedState{};
 }
 
+namespace {
+
+// CRC-32 (reflected 0xEDB88320) four bits at a time: a 64-byte table, a quarter of the bit-wise
+// loop's steps. Every fragment saves the whole record (2.3 KiB), so this loop is the core's
+// hottest; a byte-wise table would cost 1 KiB of flash.
+struct CrcNibbleTable {
+    std::uint32_t entry[16];
+};
+constexpr CrcNibbleTable crc_nibble_table() {
+    CrcNibbleTable table{};
+    for (std::uint32_t n = 0; n < 16; ++n) {
+        std::uint32_t crc = n;
+        for (int bit = 0; bit < 4; ++bit) {
+            crc = (crc & 1u) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+        }
+        table.entry[n] = crc;
+    }
+    return table;
+}
+constexpr CrcNibbleTable kCrcNibble = crc_nibble_table();
+
+} // namespace
+
 std::uint32_t crc32(std::span<const std::uint8_t> data) {
     std::uint32_t crc = 0xFFFFFFFFu;
     for (const std::uint8_t byte : data) {
         crc ^= byte;
-        for (int bit = 0; bit < 8; ++bit) {
-            crc = (crc & 1u) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
-        }
+        crc = (crc >> 4) ^ kCrcNibble.entry[crc & 15u];
+        crc = (crc >> 4) ^ kCrcNibble.entry[crc & 15u];
     }
     return ~crc;
 }

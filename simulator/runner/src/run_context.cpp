@@ -75,6 +75,13 @@ std::vector<json> RunContext::executions(const std::string& job,
 
 namespace {
 
+bool status_is_one_of(const json& execution, const std::vector<ExecutionStatus>& statuses) {
+    const std::string status =
+        execution.is_object() ? execution.value("status", "?") : std::string("none");
+    return std::any_of(statuses.begin(), statuses.end(),
+                       [&status](ExecutionStatus st) { return status == to_string(st); });
+}
+
 std::string statuses_text(const std::vector<ExecutionStatus>& statuses) {
     std::string s;
     for (const auto st : statuses) {
@@ -97,11 +104,7 @@ Check RunContext::evaluate(const Condition& c) const {
             const Device* d = selected[i];
             const json& e = found[i];
             const std::string status = e.is_object() ? e.value("status", "?") : "none";
-            bool ok = false;
-            for (const auto st : c.statuses) {
-                ok = ok || status == to_string(st);
-            }
-            tally.add(d->thing, ok, status);
+            tally.add(d->thing, status_is_one_of(e, c.statuses), status);
         }
         break;
     }
@@ -157,6 +160,31 @@ Check RunContext::evaluate(const Condition& c) const {
     check.passed = tally.failing == 0;
     check.observed = tally.summary();
     return check;
+}
+
+bool RunContext::holds(const Condition& c) const {
+    switch (c.kind) {
+    case Condition::Kind::execution_status: {
+        const auto selected = select(c.devices);
+        std::size_t& first = first_failing_[&c];
+        for (std::size_t k = 0; k < selected.size(); ++k) {
+            const std::size_t i = (first + k) % selected.size();
+            if (!status_is_one_of(executions(c.job, {selected[i]}).front(), c.statuses)) {
+                first = i;
+                return false;
+            }
+        }
+        return true;
+    }
+    case Condition::Kind::all_of:
+        return std::all_of(c.children.begin(), c.children.end(),
+                           [this](const Condition& child) { return holds(child); });
+    case Condition::Kind::any_of:
+        return std::any_of(c.children.begin(), c.children.end(),
+                           [this](const Condition& child) { return holds(child); });
+    default:
+        return evaluate(c).passed;
+    }
 }
 
 } // namespace fota::sim::runner

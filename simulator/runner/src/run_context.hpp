@@ -87,6 +87,14 @@ public:
     std::vector<nlohmann::json> executions(const std::string& job,
                                            const std::vector<const Device*>& devices) const;
     Check evaluate(const Condition& condition) const;
+    /// evaluate(condition).passed, without the report's text: stops at the first device that
+    /// fails and starts there at the next call, so that polling a fleet costs the devices that
+    /// changed, not the fleet (wait_for and hold poll with it and evaluate once for the report).
+    bool holds(const Condition& condition) const;
+
+private:
+    /// Per polled condition: the device that failed last (holds()).
+    mutable std::map<const Condition*, std::size_t> first_failing_;
 };
 
 /// Executes step (its kind's steps/<kind>_run.cpp); false when it failed (a result says why).

@@ -7,14 +7,17 @@ namespace fota::sim::runner::steps {
 bool run_wait_for(RunContext& run, const WaitForStep& wait, const Step& step) {
     const RunTime started = run.stack().now();
     const RunTime until = started + wait.timeout;
-    Check check;
     while (true) {
-        check = run.evaluate(wait.condition);
-        if (check.passed || run.stack().now() >= until) {
+        if (run.holds(wait.condition)) {
+            return true;
+        }
+        if (run.stack().now() >= until) {
             break;
         }
         run.pause();
     }
+    // Timed out: the same condition at the same instant, with what each device showed.
+    const Check check = run.evaluate(wait.condition);
     if (!check.passed) {
         run.add_result(
             "wait_for " + check.expected + " (line " + std::to_string(step.mark.line) + ")", false,
