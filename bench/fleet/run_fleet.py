@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,20 +21,21 @@ import time
 import urllib.request
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, deadline):
+def wait_endpoints(cloud, log_file, deadline):
+    """The ports `fota-sim cloud` chose (it was given port 0: a port picked here and handed over
+    could be taken by another test in between), read from the banner it prints when ready."""
     end = time.time() + deadline
-    while time.time() < end:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return True
+    while time.time() < end and cloud.poll() is None:
+        with open(log_file, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        if "Stop with Ctrl-C" in text:
+            found = {name: re.search(name + r" +\S+://127\.0\.0\.1:(\d+)", text)
+                     for name in ("mqtt", "control-plane", "object-server")}
+            if all(found.values()):
+                return {name: int(m.group(1)) for name, m in found.items()}
+            return None
         time.sleep(0.1)
-    return False
+    return None
 
 
 def http(method, url, body=None, content_type="application/json"):
@@ -74,18 +74,19 @@ def main():
     fota_sim = os.path.join(options.build, "simulator", "fota-sim")
     plugin = os.path.join(options.build, "cloud", "mqtt_plugin", "libfota_mosquitto_plugin.so")
     work = tempfile.mkdtemp(prefix="fota-fleet-")
-    mqtt_port, control_port, object_port = free_port(), free_port(), free_port()
     cloud_log = open(os.path.join(work, "cloud.log"), "w")
     cloud = subprocess.Popen(
-        [fota_sim, "cloud", "--mqtt-port", str(mqtt_port), "--control-port", str(control_port),
-         "--object-port", str(object_port), "--bucket", "firmware", "--plugin", plugin,
+        [fota_sim, "cloud", "--mqtt-port", "0", "--control-port", "0",
+         "--object-port", "0", "--bucket", "firmware", "--plugin", plugin,
          "--data-dir", os.path.join(work, "cloud")]
         + [arg for env in options.broker_env for arg in ("--broker-env", env)],
         stdout=cloud_log, stderr=subprocess.STDOUT)
     try:
-        for port in (mqtt_port, control_port, object_port):
-            if not wait_port(port, 30):
-                sys.exit(f"the local stack did not listen on {port}; see {work}/cloud.log")
+        ports = wait_endpoints(cloud, os.path.join(work, "cloud.log"), 30)
+        if ports is None:
+            sys.exit(f"the local stack did not start; see {work}/cloud.log")
+        mqtt_port, control_port, object_port = (ports["mqtt"], ports["control-plane"],
+                                                ports["object-server"])
         control_base = f"http://127.0.0.1:{control_port}"
         object_url = f"http://127.0.0.1:{object_port}/firmware/app_update.bin"
 
