@@ -252,11 +252,14 @@ void Broker::unindex_session(const std::string& client_id) {
     if (session == sessions_.end()) {
         return;
     }
-    auto subscriptions = std::move(session->second.subscriptions);
-    session->second.subscriptions.clear();
-    for (const auto& [filter, granted] : subscriptions) {
-        unindex_subscription(client_id, filter);
+    for (const auto& [filter, granted] : session->second.subscriptions) {
+        const auto it = exact_subscribers_.find(filter);
+        if (it != exact_subscribers_.end() && it->second.erase(client_id) != 0 &&
+            it->second.empty()) {
+            exact_subscribers_.erase(it);
+        }
     }
+    wildcard_subscribers_.erase(client_id);
 }
 
 void Broker::reset_session(const std::string& client_id) {
