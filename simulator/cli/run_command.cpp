@@ -7,6 +7,7 @@
 
 #if __has_include("fota/sim/scenario_runner.hpp")
 #include "fota/sim/scenario_runner.hpp"
+#include "scenario/units.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +20,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,8 +52,25 @@ struct RunCommandOptions {
     std::string mqtt_url;
     std::string object_url;
     std::string bucket;
-    std::string record_dir; ///< record every device's core here (fota-sim replay)
+    std::string record_dir;      ///< record every device's core here (fota-sim replay)
+    std::optional<FlashCut> cut; ///< --cut-at (with --cut-device, --cut-off-for)
+    std::string cut_device;
+    std::optional<std::chrono::milliseconds> cut_off_for;
+    bool invariants = false;
+    std::optional<std::chrono::milliseconds> settle;
 };
+
+/// An option's callback that reads a duration as scenario files write it into out.
+std::function<void(const std::string&)>
+duration_into(const std::string& flag, std::optional<std::chrono::milliseconds>& out) {
+    return [flag, &out](const std::string& value) {
+        out = parse_duration(value);
+        if (!out) {
+            throw CLI::ValidationError(flag,
+                                       "'" + value + "' must be " + std::string(kDurationForms));
+        }
+    };
+}
 
 bool write_file(const std::string& path, const std::string& what,
                 const std::function<void(std::ostream&)>& write) {
@@ -153,6 +172,18 @@ int run_files(const RunCommandOptions& cli) {
     }
     options.interrupted = &g_interrupted;
     options.record_dir = cli.record_dir;
+    if (cli.cut) {
+        FlashCut cut = *cli.cut;
+        cut.thing = cli.cut_device;
+        if (cli.cut_off_for) {
+            cut.off_for = *cli.cut_off_for;
+        }
+        options.flash_cut = cut;
+    }
+    options.update_invariants = cli.invariants || cli.cut.has_value();
+    if (cli.settle) {
+        options.settle = *cli.settle;
+    }
     if (!cli.record_dir.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(cli.record_dir, ec);
@@ -233,6 +264,44 @@ void add_run_command(CLI::App& app) {
                      "DIR/<thing>.jsonl, for fota-sim replay; with several files or --seeds "
                      "the last run's recordings stay")
         ->type_name("DIR");
+    auto* cut =
+        command
+            ->add_option_function<std::string>(
+                "--cut-at",
+                [cli](const std::string& value) {
+                    FlashCut parsed;
+                    const std::string error = parse_cut_at(value, parsed);
+                    if (!error.empty()) {
+                        throw CLI::ValidationError("--cut-at", error);
+                    }
+                    cli->cut = parsed;
+                },
+                "Cut the power at this flash operation of one device (counted from its first "
+                "power-on; 'torn': in the operation's middle), then check the update invariants "
+                "(fota-sim sweep prints these for its failures)")
+            ->type_name("N[:before|:torn]");
+    command
+        ->add_option("--cut-device", cli->cut_device,
+                     "The device --cut-at cuts (default: the scenario's first)")
+        ->type_name("THING")
+        ->needs(cut);
+    command
+        ->add_option_function<std::string>("--cut-off-for",
+                                           duration_into("--cut-off-for", cli->cut_off_for),
+                                           "How long --cut-at keeps the power off (default 1s)")
+        ->type_name("DURATION")
+        ->needs(cut);
+    command->add_flag("--invariants", cli->invariants,
+                      "After the expectations, let the updates settle and check what no power cut "
+                      "may break: every device boots a valid image, ends confirmed on its old "
+                      "image or a job's, its last job agrees with the image, nothing is left "
+                      "in progress (on with --cut-at)");
+    command
+        ->add_option_function<std::string>(
+            "--settle", duration_into("--settle", cli->settle),
+            "With --invariants or --cut-at: how long the updates may take to settle (default "
+            "30m, on the stack's clock)")
+        ->type_name("DURATION");
     auto* stack = command
                       ->add_option("--stack", cli->stack,
                                    "Run every file on this stack instead of its own: embedded "
