@@ -6,8 +6,8 @@
 #include "cli/command_registry.hpp"
 
 #if __has_include("fota/sim/scenario_runner.hpp")
+#include "cli/cli_options.hpp"
 #include "fota/sim/scenario_runner.hpp"
-#include "scenario/units.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -59,18 +59,6 @@ struct RunCommandOptions {
     bool invariants = false;
     std::optional<std::chrono::milliseconds> settle;
 };
-
-/// An option's callback that reads a duration as scenario files write it into out.
-std::function<void(const std::string&)>
-duration_into(const std::string& flag, std::optional<std::chrono::milliseconds>& out) {
-    return [flag, &out](const std::string& value) {
-        out = parse_duration(value);
-        if (!out) {
-            throw CLI::ValidationError(flag,
-                                       "'" + value + "' must be " + std::string(kDurationForms));
-        }
-    };
-}
 
 bool write_file(const std::string& path, const std::string& what,
                 const std::function<void(std::ostream&)>& write) {
@@ -225,6 +213,48 @@ int run_files(const RunCommandOptions& cli) {
     return code == 0 && !written ? 2 : code;
 }
 
+// --cut-at and what goes with it: one power cut at a flash operation, the update invariants.
+void add_cut_options(CLI::App& command, const std::shared_ptr<RunCommandOptions>& cli) {
+    auto* cut =
+        command
+            .add_option_function<std::string>(
+                "--cut-at",
+                [cli](const std::string& value) {
+                    FlashCut parsed;
+                    const std::string error = parse_cut_at(value, parsed);
+                    if (!error.empty()) {
+                        throw CLI::ValidationError("--cut-at", error);
+                    }
+                    cli->cut = parsed;
+                },
+                "Cut the power at this flash operation of one device (counted from its first "
+                "power-on; 'torn': in the operation's middle), then check the update invariants "
+                "(fota-sim sweep prints these for its failures)")
+            ->type_name("N[:before|:torn]");
+    command
+        .add_option("--cut-device", cli->cut_device,
+                    "The device --cut-at cuts (default: the scenario's first)")
+        ->type_name("THING")
+        ->needs(cut);
+    command
+        .add_option_function<std::string>("--cut-off-for",
+                                          duration_flag("--cut-off-for", cli->cut_off_for),
+                                          "How long --cut-at keeps the power off (default 1s)")
+        ->type_name("DURATION")
+        ->needs(cut);
+    command.add_flag("--invariants", cli->invariants,
+                     "After the expectations, let the updates settle and check what no power cut "
+                     "may break: every device boots a valid image, ends confirmed on its old "
+                     "image or a job's, its last job agrees with the image, nothing is left "
+                     "in progress (on with --cut-at)");
+    command
+        .add_option_function<std::string>(
+            "--settle", duration_flag("--settle", cli->settle),
+            "With --invariants or --cut-at: how long the updates may take to settle (default "
+            "30m, on the stack's clock)")
+        ->type_name("DURATION");
+}
+
 void add_run_command(CLI::App& app) {
     auto cli = std::make_shared<RunCommandOptions>();
     CLI::App* command = app.add_subcommand(
@@ -264,44 +294,7 @@ void add_run_command(CLI::App& app) {
                      "DIR/<thing>.jsonl, for fota-sim replay; with several files or --seeds "
                      "the last run's recordings stay")
         ->type_name("DIR");
-    auto* cut =
-        command
-            ->add_option_function<std::string>(
-                "--cut-at",
-                [cli](const std::string& value) {
-                    FlashCut parsed;
-                    const std::string error = parse_cut_at(value, parsed);
-                    if (!error.empty()) {
-                        throw CLI::ValidationError("--cut-at", error);
-                    }
-                    cli->cut = parsed;
-                },
-                "Cut the power at this flash operation of one device (counted from its first "
-                "power-on; 'torn': in the operation's middle), then check the update invariants "
-                "(fota-sim sweep prints these for its failures)")
-            ->type_name("N[:before|:torn]");
-    command
-        ->add_option("--cut-device", cli->cut_device,
-                     "The device --cut-at cuts (default: the scenario's first)")
-        ->type_name("THING")
-        ->needs(cut);
-    command
-        ->add_option_function<std::string>("--cut-off-for",
-                                           duration_into("--cut-off-for", cli->cut_off_for),
-                                           "How long --cut-at keeps the power off (default 1s)")
-        ->type_name("DURATION")
-        ->needs(cut);
-    command->add_flag("--invariants", cli->invariants,
-                      "After the expectations, let the updates settle and check what no power cut "
-                      "may break: every device boots a valid image, ends confirmed on its old "
-                      "image or a job's, its last job agrees with the image, nothing is left "
-                      "in progress (on with --cut-at)");
-    command
-        ->add_option_function<std::string>(
-            "--settle", duration_into("--settle", cli->settle),
-            "With --invariants or --cut-at: how long the updates may take to settle (default "
-            "30m, on the stack's clock)")
-        ->type_name("DURATION");
+    add_cut_options(*command, cli);
     auto* stack = command
                       ->add_option("--stack", cli->stack,
                                    "Run every file on this stack instead of its own: embedded "

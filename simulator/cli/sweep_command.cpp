@@ -7,9 +7,9 @@
 #include "cli/command_registry.hpp"
 
 #if __has_include("fota/sim/sweep.hpp")
+#include "cli/cli_options.hpp"
 #include "fota/sim/sweep.hpp"
 #include "scenario/scenario_parser.hpp"
-#include "scenario/units.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -49,23 +49,9 @@ struct SweepCommandOptions {
 
 /// "A..B" (1 <= A <= B) into options; the error, or empty.
 std::string parse_ops(const std::string& text, SweepOptions& options) {
-    const auto dots = text.find("..");
-    const auto number = [](const std::string& part, std::uint64_t& out) {
-        if (part.empty() || part.size() > 12 ||
-            part.find_first_not_of("0123456789") != std::string::npos) {
-            return false;
-        }
-        out = std::stoull(part);
-        return out > 0;
-    };
-    std::uint64_t first = 0;
-    std::uint64_t last = 0;
-    if (dots == std::string::npos || !number(text.substr(0, dots), first) ||
-        !number(text.substr(dots + 2), last) || first > last) {
+    if (!parse_range(text, 1, options.first_operation, options.last_operation)) {
         return "--ops must be FIRST..LAST with 1 <= FIRST <= LAST (e.g. 1..200)";
     }
-    options.first_operation = first;
-    options.last_operation = last;
     return {};
 }
 
@@ -106,57 +92,9 @@ private:
     std::size_t failed_ = 0;
 };
 
-int run_sweep_command(const SweepCommandOptions& cli, SweepOptions options) {
-    const ParseResult parsed = parse_scenario_file(cli.file);
-    if (!parsed.ok()) {
-        for (const Diagnostic& d : parsed.errors) {
-            std::cerr << d.to_string() << "\n";
-        }
-        return 2;
-    }
-    const Scenario& scenario = *parsed.scenario;
-    options.runner.seed = cli.seed;
-    options.runner.interrupted = &g_interrupted;
-    options.thing = cli.device;
-    options.before = cli.mode != "torn";
-    options.torn = cli.mode != "before";
-    if (cli.off_for) {
-        options.off_for = *cli.off_for;
-    }
-    if (cli.settle) {
-        options.runner.settle = *cli.settle;
-    }
-    options.workers = cli.jobs > 0 ? cli.jobs
-                                   : static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
-    options.strict = cli.strict;
-
-    struct sigaction action {};
-    action.sa_handler = &on_sweep_interrupt;
-    sigemptyset(&action.sa_mask);
-    struct sigaction old_int {};
-    struct sigaction old_term {};
-    sigaction(SIGINT, &action, &old_int);
-    sigaction(SIGTERM, &action, &old_term);
-
-    std::cerr << "fota-sim sweep: " << cli.file << " on sim, seed "
-              << cli.seed.value_or(scenario.seed) << " ...\n";
-    Progress progress(isatty(STDERR_FILENO) != 0);
-    SweepReport report;
-    try {
-        report = run_sweep(scenario, options, [&progress](const SweepCase& c, std::size_t done,
-                                                          std::size_t planned) {
-            progress(c, done, planned);
-        });
-    } catch (const std::exception& e) {
-        sigaction(SIGINT, &old_int, nullptr);
-        sigaction(SIGTERM, &old_term, nullptr);
-        std::cerr << "fota-sim sweep: " << e.what() << "\n";
-        return 2;
-    }
-    progress.clear();
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-
+// The sweep's outcome on stdout; returns the exit code.
+int print_summary(const SweepReport& report, const Scenario& scenario,
+                  const SweepCommandOptions& cli, const SweepOptions& options) {
     int code = 0;
     if (report.clean.outcome != Outcome::passed) {
         std::cout << "sweep: the clean run (no cut) did not pass, so no cut was tried: "
@@ -199,6 +137,62 @@ int run_sweep_command(const SweepCommandOptions& cli, SweepOptions options) {
         }
         code = report.passed(options.strict) ? 0 : (report.interrupted ? 2 : 1);
     }
+    return code;
+}
+
+int run_sweep_command(const SweepCommandOptions& cli, SweepOptions options) {
+    const ParseResult parsed = parse_scenario_file(cli.file);
+    if (!parsed.ok()) {
+        for (const Diagnostic& d : parsed.errors) {
+            std::cerr << d.to_string() << "\n";
+        }
+        return 2;
+    }
+    const Scenario& scenario = *parsed.scenario;
+    options.runner.seed = cli.seed;
+    options.runner.interrupted = &g_interrupted;
+    options.thing = cli.device;
+    options.before = cli.mode != "torn";
+    options.torn = cli.mode != "before";
+    if (cli.off_for) {
+        options.off_for = *cli.off_for;
+    }
+    if (cli.settle) {
+        options.runner.settle = *cli.settle;
+    }
+    options.workers = cli.jobs > 0
+                          ? cli.jobs
+                          : static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+    options.strict = cli.strict;
+
+    struct sigaction action {};
+    action.sa_handler = &on_sweep_interrupt;
+    sigemptyset(&action.sa_mask);
+    struct sigaction old_int {};
+    struct sigaction old_term {};
+    sigaction(SIGINT, &action, &old_int);
+    sigaction(SIGTERM, &action, &old_term);
+
+    std::cerr << "fota-sim sweep: " << cli.file << " on sim, seed "
+              << cli.seed.value_or(scenario.seed) << " ...\n";
+    Progress progress(isatty(STDERR_FILENO) != 0);
+    SweepReport report;
+    try {
+        report = run_sweep(scenario, options,
+                           [&progress](const SweepCase& c, std::size_t done, std::size_t planned) {
+                               progress(c, done, planned);
+                           });
+    } catch (const std::exception& e) {
+        sigaction(SIGINT, &old_int, nullptr);
+        sigaction(SIGTERM, &old_term, nullptr);
+        std::cerr << "fota-sim sweep: " << e.what() << "\n";
+        return 2;
+    }
+    progress.clear();
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+
+    const int code = print_summary(report, scenario, cli, options);
     if (!cli.json.empty()) {
         std::ofstream out(cli.json);
         out << sweep_json(report).dump(2) << "\n";
@@ -208,17 +202,6 @@ int run_sweep_command(const SweepCommandOptions& cli, SweepOptions options) {
         }
     }
     return code;
-}
-
-std::function<void(const std::string&)> duration_into(const std::string& flag,
-                                                      std::optional<std::chrono::milliseconds>& out) {
-    return [flag, &out](const std::string& value) {
-        out = parse_duration(value);
-        if (!out) {
-            throw CLI::ValidationError(flag, "'" + value + "' must be " +
-                                                 std::string(kDurationForms));
-        }
-    };
 }
 
 void add_sweep_command(CLI::App& app) {
@@ -249,12 +232,12 @@ void add_sweep_command(CLI::App& app) {
         ->check(CLI::IsMember({"both", "before", "torn"}))
         ->capture_default_str();
     command
-        ->add_option_function<std::string>("--off-for", duration_into("--off-for", cli->off_for),
+        ->add_option_function<std::string>("--off-for", duration_flag("--off-for", cli->off_for),
                                            "How long each cut keeps the power off (default 1s)")
         ->type_name("DURATION");
     command
         ->add_option_function<std::string>(
-            "--settle", duration_into("--settle", cli->settle),
+            "--settle", duration_flag("--settle", cli->settle),
             "How long an update may take to settle after the steps (default 30m, virtual)")
         ->type_name("DURATION");
     command

@@ -11,8 +11,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <map>
+#include <functional>
 #include <stdexcept>
 
 namespace fota::sim {
@@ -36,8 +38,9 @@ const char* to_string(CaseVerdict verdict) {
 }
 
 std::size_t SweepReport::count(CaseVerdict verdict) const {
-    return static_cast<std::size_t>(std::count_if(
-        cases.begin(), cases.end(), [verdict](const SweepCase& c) { return c.verdict == verdict; }));
+    return static_cast<std::size_t>(
+        std::count_if(cases.begin(), cases.end(),
+                      [verdict](const SweepCase& c) { return c.verdict == verdict; }));
 }
 
 bool SweepReport::passed(bool strict) const {
@@ -73,8 +76,8 @@ void judge_case(const ScenarioReport& report, SweepCase& c) {
             if (!r.passed && broken_invariant == nullptr) {
                 broken_invariant = &r;
             }
-            known_limit = known_limit || r.observed.find(runner::kKnownLimitPrefix) !=
-                                             std::string::npos;
+            known_limit =
+                known_limit || r.observed.find(runner::kKnownLimitPrefix) != std::string::npos;
         } else if (!r.passed && broken_expectation == nullptr) {
             broken_expectation = &r;
         }
@@ -166,16 +169,165 @@ void write_all(int fd, const std::string& text) {
     }
 }
 
-/// One worker process: its pipe, the cases it was given, what it has said.
-struct Worker {
-    pid_t pid = -1;
-    int fd = -1;
-    std::string buffer;
-    std::size_t running = SIZE_MAX; ///< index of the case it said it started, not yet finished
-    bool open = true;
+/// Runs case indexes 0..count-1 in worker processes, worker w taking w, w + workers, ...; each
+/// tells the parent over a pipe which case it starts and each case's result.
+class WorkerPool {
+public:
+    using RunOne = CaseRunner;
+    using Record = CaseRecorder;
+
+    WorkerPool(std::size_t count, unsigned workers, RunOne run_one, std::function<bool()> stop)
+        : count_(count), run_one_(std::move(run_one)), stop_(std::move(stop)) {
+        std::fflush(nullptr);
+        for (unsigned w = 0; w < workers; ++w) {
+            start_worker(w, workers);
+        }
+    }
+
+    /// Until every worker has ended; a worker that dies has its running case recorded as error.
+    void collect(const Record& record) {
+        std::size_t open = workers_.size();
+        while (open > 0) {
+            std::vector<pollfd> fds;
+            std::vector<Worker*> owners;
+            for (Worker& worker : workers_) {
+                if (worker.open) {
+                    fds.push_back({worker.fd, POLLIN, 0});
+                    owners.push_back(&worker);
+                }
+            }
+            if (::poll(fds.data(), fds.size(), 500) < 0 && errno != EINTR) {
+                break;
+            }
+            for (std::size_t k = 0; k < fds.size(); ++k) {
+                if ((fds[k].revents & (POLLIN | POLLHUP | POLLERR)) != 0 &&
+                    !read_from(*owners[k], record)) {
+                    --open;
+                }
+            }
+        }
+    }
+
+private:
+    struct Worker {
+        pid_t pid = -1;
+        int fd = -1;
+        std::string buffer;
+        std::size_t running = SIZE_MAX; ///< the case it said it started and has not finished
+        bool open = true;
+    };
+
+    void start_worker(unsigned w, unsigned workers) {
+        int fds[2];
+        if (::pipe(fds) != 0) {
+            throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
+        }
+        const pid_t pid = ::fork();
+        if (pid < 0) {
+            throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
+        }
+        if (pid == 0) {
+            ::close(fds[0]);
+            for (std::size_t i = w; i < count_ && !stop_(); i += workers) {
+                write_all(fds[1], "start " + std::to_string(i) + "\n");
+                const SweepCase c = run_one_(i);
+                write_all(fds[1], "done " + std::to_string(i) + " " + case_json(c).dump() + "\n");
+            }
+            ::close(fds[1]);
+            std::_Exit(0);
+        }
+        ::close(fds[1]);
+        Worker worker;
+        worker.pid = pid;
+        worker.fd = fds[0];
+        workers_.push_back(worker);
+    }
+
+    // Reads what worker said; false once it has ended (then reaped, its running case recorded).
+    bool read_from(Worker& worker, const Record& record) {
+        char chunk[4096];
+        const ssize_t n = ::read(worker.fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) {
+            return true;
+        }
+        if (n > 0) {
+            worker.buffer.append(chunk, static_cast<std::size_t>(n));
+            std::size_t eol = 0;
+            while ((eol = worker.buffer.find('\n')) != std::string::npos) {
+                handle_line(worker, worker.buffer.substr(0, eol), record);
+                worker.buffer.erase(0, eol + 1);
+            }
+            return true;
+        }
+        ::close(worker.fd);
+        worker.open = false;
+        int status = 0;
+        ::waitpid(worker.pid, &status, 0);
+        if (worker.running != SIZE_MAX) {
+            SweepCase c;
+            c.verdict = CaseVerdict::error;
+            c.detail = WIFSIGNALED(status) ? "the worker running this case died of signal " +
+                                                 std::to_string(WTERMSIG(status)) + " (" +
+                                                 strsignal(WTERMSIG(status)) + ")"
+                                           : "the worker running this case exited with status " +
+                                                 std::to_string(WEXITSTATUS(status));
+            record(worker.running, c);
+        }
+        return false;
+    }
+
+    // "start I" or "done I {case json}".
+    void handle_line(Worker& worker, const std::string& line, const Record& record) {
+        const auto space = line.find(' ');
+        const auto second = line.find(' ', space + 1);
+        const std::string number =
+            space == std::string::npos
+                ? std::string()
+                : line.substr(space + 1,
+                              second == std::string::npos ? std::string::npos : second - space - 1);
+        if (number.empty() || number.size() > 12 ||
+            number.find_first_not_of("0123456789") != std::string::npos) {
+            return;
+        }
+        const std::size_t index = std::stoul(number);
+        if (index >= count_) {
+            return;
+        }
+        if (line.compare(0, space, "start") == 0) {
+            worker.running = index;
+            return;
+        }
+        SweepCase c;
+        const json j = second == std::string::npos
+                           ? json()
+                           : json::parse(line.substr(second + 1), nullptr, false);
+        if (j.is_object()) {
+            c.operation = j.value("operation", std::uint64_t{0});
+            c.torn = j.value("torn", false);
+            c.verdict = verdict_named(j.value("verdict", ""));
+            c.detail = j.value("detail", "");
+            c.reproduce = j.value("reproduce", "");
+        } else {
+            c.verdict = CaseVerdict::error;
+            c.detail = "the worker's answer could not be read";
+        }
+        worker.running = SIZE_MAX;
+        record(index, c);
+    }
+
+    std::size_t count_;
+    RunOne run_one_;
+    std::function<bool()> stop_;
+    std::vector<Worker> workers_;
 };
 
 } // namespace
+
+void run_in_workers(std::size_t count, unsigned workers, const CaseRunner& run_one,
+                    const std::function<bool()>& stop, const CaseRecorder& record) {
+    WorkerPool pool(count, workers, run_one, stop);
+    pool.collect(record);
+}
 
 SweepReport run_sweep(const Scenario& scenario, const SweepOptions& options,
                       const SweepProgress& progress) {
@@ -221,123 +373,27 @@ SweepReport run_sweep(const Scenario& scenario, const SweepOptions& options,
             return;
         }
         finished[index] = true;
+        const SweepCase planned = cases[index];
         cases[index] = c;
+        cases[index].operation = planned.operation; // a crashed worker's case says neither
+        cases[index].torn = planned.torn;
         ++done;
         if (progress) {
             progress(cases[index], done, cases.size());
         }
     };
-
+    const auto run_one = [&](std::size_t index) {
+        return run_case(scenario, base, options, report.thing, cases[index]);
+    };
     const unsigned workers =
         static_cast<unsigned>(std::min<std::size_t>(std::max(1u, options.workers), cases.size()));
     if (workers <= 1) {
         for (std::size_t i = 0; i < cases.size() && !interrupted(base); ++i) {
-            record(i, run_case(scenario, base, options, report.thing, cases[i]));
+            record(i, run_one(i));
         }
     } else {
-        std::vector<Worker> pool(workers);
-        std::fflush(nullptr);
-        for (unsigned w = 0; w < workers; ++w) {
-            int fds[2];
-            if (::pipe(fds) != 0) {
-                throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
-            }
-            const pid_t pid = ::fork();
-            if (pid < 0) {
-                throw std::runtime_error(std::string("cannot fork: ") + std::strerror(errno));
-            }
-            if (pid == 0) {
-                ::close(fds[0]);
-                for (std::size_t i = w; i < cases.size() && !interrupted(base); i += workers) {
-                    write_all(fds[1], "start " + std::to_string(i) + "\n");
-                    const SweepCase c = run_case(scenario, base, options, report.thing, cases[i]);
-                    write_all(fds[1], "done " + std::to_string(i) + " " + case_json(c).dump() + "\n");
-                }
-                ::close(fds[1]);
-                std::_Exit(0);
-            }
-            ::close(fds[1]);
-            pool[w].pid = pid;
-            pool[w].fd = fds[0];
-        }
-        const auto handle_line = [&](Worker& worker, const std::string& line) {
-            const auto space = line.find(' ');
-            const std::string word = line.substr(0, space);
-            const auto second = line.find(' ', space + 1);
-            const std::size_t index =
-                std::stoul(line.substr(space + 1, second == std::string::npos ? std::string::npos
-                                                                               : second - space - 1));
-            if (index >= cases.size()) {
-                return;
-            }
-            if (word == "start") {
-                worker.running = index;
-                return;
-            }
-            const json j = json::parse(line.substr(second + 1), nullptr, false);
-            SweepCase c = cases[index];
-            if (j.is_object()) {
-                c.verdict = verdict_named(j.value("verdict", ""));
-                c.detail = j.value("detail", "");
-                c.reproduce = j.value("reproduce", "");
-            } else {
-                c.verdict = CaseVerdict::error;
-                c.detail = "the worker's answer could not be read";
-            }
-            worker.running = SIZE_MAX;
-            record(index, c);
-        };
-        std::size_t open = workers;
-        while (open > 0) {
-            std::vector<pollfd> fds;
-            std::vector<Worker*> owners;
-            for (Worker& worker : pool) {
-                if (worker.open) {
-                    fds.push_back({worker.fd, POLLIN, 0});
-                    owners.push_back(&worker);
-                }
-            }
-            if (::poll(fds.data(), fds.size(), 500) < 0 && errno != EINTR) {
-                break;
-            }
-            for (std::size_t k = 0; k < fds.size(); ++k) {
-                if ((fds[k].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
-                    continue;
-                }
-                Worker& worker = *owners[k];
-                char chunk[4096];
-                const ssize_t n = ::read(worker.fd, chunk, sizeof chunk);
-                if (n < 0 && errno == EINTR) {
-                    continue;
-                }
-                if (n > 0) {
-                    worker.buffer.append(chunk, static_cast<std::size_t>(n));
-                    std::size_t eol = 0;
-                    while ((eol = worker.buffer.find('\n')) != std::string::npos) {
-                        handle_line(worker, worker.buffer.substr(0, eol));
-                        worker.buffer.erase(0, eol + 1);
-                    }
-                    continue;
-                }
-                // The worker has ended: how, and what it was running then.
-                ::close(worker.fd);
-                worker.open = false;
-                --open;
-                int status = 0;
-                ::waitpid(worker.pid, &status, 0);
-                if (worker.running != SIZE_MAX) {
-                    SweepCase c = cases[worker.running];
-                    c.verdict = CaseVerdict::error;
-                    c.detail = WIFSIGNALED(status)
-                                   ? "the worker running this case died of signal " +
-                                         std::to_string(WTERMSIG(status)) + " (" +
-                                         strsignal(WTERMSIG(status)) + ")"
-                                   : "the worker running this case exited with status " +
-                                         std::to_string(WEXITSTATUS(status));
-                    record(worker.running, c);
-                }
-            }
-        }
+        run_in_workers(
+            cases.size(), workers, run_one, [&base] { return interrupted(base); }, record);
     }
     report.interrupted = interrupted(base);
     for (std::size_t i = 0; i < cases.size(); ++i) {
@@ -354,8 +410,9 @@ json sweep_json(const SweepReport& report) {
         cases.push_back(case_json(c));
     }
     json counts = json::object();
-    for (const CaseVerdict v : {CaseVerdict::passed, CaseVerdict::known_limit,
-                                CaseVerdict::expectations, CaseVerdict::failed, CaseVerdict::error}) {
+    for (const CaseVerdict v :
+         {CaseVerdict::passed, CaseVerdict::known_limit, CaseVerdict::expectations,
+          CaseVerdict::failed, CaseVerdict::error}) {
         counts[to_string(v)] = report.count(v);
     }
     return {{"file", report.file},

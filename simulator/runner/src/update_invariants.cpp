@@ -98,8 +98,8 @@ bool check_update_invariants(RunContext& run, bool settled_in_time, RunTime star
         const bool valid_ok =
             runs && in_primary != nullptr && same_version(in_primary->version, running);
         valid.add(d->thing, valid_ok,
-                  !status      ? "does not answer"
-                  : !runs      ? status->state + (status->state == "bricked" ? "" : " (not running)")
+                  !status ? "does not answer"
+                  : !runs ? status->state + (status->state == "bricked" ? "" : " (not running)")
                   : !in_primary ? "running " + running + ", primary slot holds no known image"
                                 : "running " + running + ", primary slot holds " + held + " (" +
                                       in_primary->version + ")");

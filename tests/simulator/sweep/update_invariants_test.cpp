@@ -8,6 +8,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+#include <unistd.h>
+
 using namespace fota::sim;
 using namespace std::chrono_literals;
 
@@ -79,8 +82,7 @@ TEST_CASE("every invariant holds for devices settled on the new image",
         INFO(r.name << ": " << r.observed);
         CHECK(r.passed);
     }
-    CHECK(s.result("every job agrees with the image").observed ==
-          "j1 SUCCEEDED, running 2.0.0 x3");
+    CHECK(s.result("every job agrees with the image").observed == "j1 SUCCEEDED, running 2.0.0 x3");
 }
 
 TEST_CASE("a bricked device, or one whose slot holds no known image, does not boot a valid image",
@@ -213,4 +215,35 @@ TEST_CASE("a sweep case is judged from its run's report", "[simulator][sweep]") 
     judge_case(report, c);
     CHECK(c.verdict == CaseVerdict::error);
     CHECK(c.detail == "deadline");
+}
+
+TEST_CASE("sweep workers report every case, and a worker that dies against the case it ran",
+          "[simulator][sweep][workers]") {
+    std::map<std::size_t, SweepCase> got;
+    const auto run_one = [](std::size_t index) {
+        if (index == 3) {
+            ::kill(::getpid(), SIGKILL); // the worker process only (as the OOM killer would)
+        }
+        SweepCase c;
+        c.operation = index + 1;
+        c.verdict = CaseVerdict::passed;
+        c.detail = "case " + std::to_string(index);
+        return c;
+    };
+    run_in_workers(
+        8, 2, run_one, [] { return false; },
+        [&got](std::size_t index, const SweepCase& c) { got[index] = c; });
+    // Worker 0 runs 0, 2, 4, 6; worker 1 runs 1, 3 (and dies there), never 5 or 7.
+    REQUIRE(got.size() == 6);
+    for (std::size_t i : {0u, 1u, 2u, 4u, 6u}) {
+        INFO(i);
+        REQUIRE(got.count(i) == 1);
+        CHECK(got[i].verdict == CaseVerdict::passed);
+        CHECK(got[i].operation == i + 1);
+        CHECK(got[i].detail == "case " + std::to_string(i));
+    }
+    REQUIRE(got.count(3) == 1);
+    CHECK(got[3].verdict == CaseVerdict::error);
+    CHECK(got[3].detail.find("died of signal 9") != std::string::npos);
+    CHECK(got.count(5) == 0);
 }

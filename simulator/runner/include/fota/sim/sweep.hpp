@@ -24,7 +24,7 @@ namespace fota::sim {
 struct SweepOptions {
     /// How each run is made (seed, interrupted, ...); its stack is replaced by sim.
     RunnerOptions runner;
-    std::string thing;                ///< the device cut; empty: the scenario's first
+    std::string thing; ///< the device cut; empty: the scenario's first
     std::uint64_t first_operation = 1;
     std::uint64_t last_operation = 0; ///< 0: the last the clean run counted
     bool before = true;               ///< cut just before each operation
@@ -79,6 +79,18 @@ void judge_case(const ScenarioReport& report, SweepCase& c);
 /// Called after each case, in the order cases finish.
 using SweepProgress =
     std::function<void(const SweepCase& done, std::size_t finished, std::size_t planned)>;
+
+/// Runs one case by its index; records one finished case by its index.
+using CaseRunner = std::function<SweepCase(std::size_t index)>;
+using CaseRecorder = std::function<void(std::size_t index, const SweepCase& result)>;
+
+/// Runs run_one(i) for every i in [0, count) in `workers` forked processes (worker w takes w,
+/// w + workers, ...; each stops early once stop() is true) and records each result in this
+/// process as it arrives. A worker that dies is recorded as an error against the case it was
+/// running (verdict, detail "... died of signal N ..."); its later cases are not run. Throws
+/// std::runtime_error when a worker cannot be started. run_sweep's engine, exposed for tests.
+void run_in_workers(std::size_t count, unsigned workers, const CaseRunner& run_one,
+                    const std::function<bool()>& stop, const CaseRecorder& record);
 
 /// Runs the sweep. A clean run that does not pass ends it before any cut (report.clean says
 /// why, report.cases is empty). Never throws for a run's failure; throws std::runtime_error
