@@ -20,8 +20,8 @@ duration_flag(const std::string& flag, std::optional<std::chrono::milliseconds>&
     return [flag, &out](const std::string& value) {
         out = parse_duration(value);
         if (!out) {
-            throw CLI::ValidationError(flag, "'" + value + "' must be " +
-                                                 std::string(kDurationForms));
+            throw CLI::ValidationError(flag,
+                                       "'" + value + "' must be " + std::string(kDurationForms));
         }
     };
 }

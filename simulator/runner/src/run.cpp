@@ -52,7 +52,7 @@ void Run::execute() {
             all = check(e) && all;
         }
     }
-    if (options_.update_invariants || options_.flash_cut) {
+    if (options_.update_invariants || options_.flash_cut || scenario_.invariants) {
         // After a failed step too: what a power cut must never break is checked either way.
         const RunTime started = stack_->now();
         const bool settled = settle_updates(*this, options_.settle);
@@ -201,8 +201,10 @@ void Run::create_devices() {
                 const FlashCut& cut = *options_.flash_cut;
                 o.first_power_on_faults =
                     "cut@" + std::to_string(cut.operation) +
-                    (cut.torn ? ":torn:seed=" + std::to_string(seed_ * 104'729u + cut.operation)
-                              : ":before");
+                    // The torn seed a flash_fault step on this one device would use, so that
+                    // `flash_fault: {kind: power_cut, devices: T, at_op: N-1, torn: true}` as
+                    // the first step is the same run (fota-sim shrink writes it so).
+                    (cut.torn ? ":torn:seed=" + std::to_string(seed_ * 104'729u + 1) : ":before");
                 o.first_power_on_off_for = cut.off_for;
             }
             d.device = stack_->make_device(

@@ -171,8 +171,9 @@ public:
     /// Cut the power during the boot loader's next swap (or resumed swap), before a flash
     /// operation chosen from `seed` among its first pages; power returns after off_for.
     void cut_power_during_swap(std::chrono::milliseconds off_for, std::uint64_t seed);
-    /// Arms a fake-flash fault plan (its one-line form, flash::FaultPlan), counted from now; a
-    /// power cut of the plan keeps the power off for off_for. Returns an error message, or empty.
+    /// Arms a fake-flash fault plan (its one-line form, flash::FaultPlan), counted from now (from
+    /// the first power-on when the device has not powered on yet); a power cut of the plan keeps
+    /// the power off for off_for. Returns an error message, or empty.
     std::string arm_flash_faults(const std::string& plan_line, std::chrono::milliseconds off_for);
     /// Drop the MQTT connection now; the device reconnects with its backoff.
     void drop_mqtt();
