@@ -18,7 +18,10 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
-        return app.exit(error);
+        // CLI11 gives a bad flag its own codes (105 for a value that does not validate, ...);
+        // fota-sim's are 0, 1 (a check failed) and 2 (it could not be run), as the README says.
+        const int code = app.exit(error);
+        return code == 0 || code == 1 ? code : 2;
     }
     if (app.get_subcommands().empty()) {
         // No command: say what there is, and fail, so a script that forgot the command notices.

@@ -6,6 +6,7 @@
 #include "cli/command_registry.hpp"
 
 #if __has_include("fota/sim/scenario_runner.hpp")
+#include "cli/cli_options.hpp"
 #include "fota/sim/scenario_runner.hpp"
 
 #include <CLI/CLI.hpp>
@@ -19,6 +20,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,7 +52,12 @@ struct RunCommandOptions {
     std::string mqtt_url;
     std::string object_url;
     std::string bucket;
-    std::string record_dir; ///< record every device's core here (fota-sim replay)
+    std::string record_dir;      ///< record every device's core here (fota-sim replay)
+    std::optional<FlashCut> cut; ///< --cut-at (with --cut-device, --cut-off-for)
+    std::string cut_device;
+    std::optional<std::chrono::milliseconds> cut_off_for;
+    bool invariants = false;
+    std::optional<std::chrono::milliseconds> settle;
 };
 
 bool write_file(const std::string& path, const std::string& what,
@@ -153,6 +160,18 @@ int run_files(const RunCommandOptions& cli) {
     }
     options.interrupted = &g_interrupted;
     options.record_dir = cli.record_dir;
+    if (cli.cut) {
+        FlashCut cut = *cli.cut;
+        cut.thing = cli.cut_device;
+        if (cli.cut_off_for) {
+            cut.off_for = *cli.cut_off_for;
+        }
+        options.flash_cut = cut;
+    }
+    options.update_invariants = cli.invariants || cli.cut.has_value();
+    if (cli.settle) {
+        options.settle = *cli.settle;
+    }
     if (!cli.record_dir.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(cli.record_dir, ec);
@@ -194,6 +213,48 @@ int run_files(const RunCommandOptions& cli) {
     return code == 0 && !written ? 2 : code;
 }
 
+// --cut-at and what goes with it: one power cut at a flash operation, the update invariants.
+void add_cut_options(CLI::App& command, const std::shared_ptr<RunCommandOptions>& cli) {
+    auto* cut =
+        command
+            .add_option_function<std::string>(
+                "--cut-at",
+                [cli](const std::string& value) {
+                    FlashCut parsed;
+                    const std::string error = parse_cut_at(value, parsed);
+                    if (!error.empty()) {
+                        throw CLI::ValidationError("--cut-at", error);
+                    }
+                    cli->cut = parsed;
+                },
+                "Cut the power at this flash operation of one device (counted from its first "
+                "power-on; 'torn': in the operation's middle), then check the update invariants "
+                "(fota-sim sweep prints these for its failures)")
+            ->type_name("N[:before|:torn]");
+    command
+        .add_option("--cut-device", cli->cut_device,
+                    "The device --cut-at cuts (default: the scenario's first)")
+        ->type_name("THING")
+        ->needs(cut);
+    command
+        .add_option_function<std::string>("--cut-off-for",
+                                          duration_flag("--cut-off-for", cli->cut_off_for),
+                                          "How long --cut-at keeps the power off (default 1s)")
+        ->type_name("DURATION")
+        ->needs(cut);
+    command.add_flag("--invariants", cli->invariants,
+                     "After the expectations, let the updates settle and check what no power cut "
+                     "may break: every device boots a valid image, ends confirmed on its old "
+                     "image or a job's, its last job agrees with the image, nothing is left "
+                     "in progress (on with --cut-at)");
+    command
+        .add_option_function<std::string>(
+            "--settle", duration_flag("--settle", cli->settle),
+            "With --invariants or --cut-at: how long the updates may take to settle (default "
+            "30m, on the stack's clock)")
+        ->type_name("DURATION");
+}
+
 void add_run_command(CLI::App& app) {
     auto cli = std::make_shared<RunCommandOptions>();
     CLI::App* command = app.add_subcommand(
@@ -233,6 +294,7 @@ void add_run_command(CLI::App& app) {
                      "DIR/<thing>.jsonl, for fota-sim replay; with several files or --seeds "
                      "the last run's recordings stay")
         ->type_name("DIR");
+    add_cut_options(*command, cli);
     auto* stack = command
                       ->add_option("--stack", cli->stack,
                                    "Run every file on this stack instead of its own: embedded "

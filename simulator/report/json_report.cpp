@@ -42,6 +42,7 @@ nlohmann::json json_report(const std::vector<ScenarioReport>& reports) {
                                {"running_version", device.running_version},
                                {"confirmed", device.confirmed},
                                {"boots", device.boots},
+                               {"flash_operations", device.flash_operations},
                                {"phases", std::move(phases)}});
         }
         auto entry = nlohmann::json{{"name", report.name},

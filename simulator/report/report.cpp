@@ -47,7 +47,7 @@ std::string reproduce_command(const ScenarioReport& report) {
     std::string command =
         "fota-sim run " + shell_word(report.file) + " --seed " + std::to_string(report.seed);
     for (const auto& [flag, value] : report.run_options) {
-        command += " " + flag + " " + shell_word(value);
+        command += " " + flag + (value.empty() ? "" : " " + shell_word(value));
     }
     return command;
 }

@@ -47,6 +47,8 @@ struct DeviceReport {
     std::string running_version; ///< at the end of the run
     bool confirmed = false;
     std::uint32_t boots = 0;
+    /// Flash writes and page erases since the first power-on (fota-sim sweep counts them).
+    std::uint64_t flash_operations = 0;
     std::vector<PhaseEvent> phases; ///< in time order
 };
 
@@ -54,7 +56,8 @@ struct ScenarioReport {
     std::string name;
     std::string file; ///< as passed to fota-sim run (used in the reproduce command)
     /// Options of the run that the reproduce command must repeat, as (flag, value) pairs, e.g.
-    /// {"--control-url", "http://127.0.0.1:8443"} for a run on a running stack.
+    /// {"--control-url", "http://127.0.0.1:8443"} for a run on a running stack; an empty value
+    /// is a flag alone ("--invariants").
     std::vector<std::pair<std::string, std::string>> run_options;
     std::string description;
     std::uint64_t seed = 0;
@@ -83,7 +86,7 @@ int exit_code(const std::vector<ScenarioReport>& reports);
 void write_junit_xml(std::ostream& out, const std::vector<ScenarioReport>& reports);
 
 /// The JSON report: {"scenarios":[{name, file, seed, outcome, reproduce, started_at, seconds,
-/// expectations:[...], devices:[{thing, running_version, confirmed, boots,
+/// expectations:[...], devices:[{thing, running_version, confirmed, boots, flash_operations,
 /// phases:[{phase, at_ms, at, detail}]}]}], "summary":{...}}.
 nlohmann::json json_report(const std::vector<ScenarioReport>& reports);
 void write_json_report(std::ostream& out, const std::vector<ScenarioReport>& reports);

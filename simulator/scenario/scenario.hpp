@@ -399,6 +399,9 @@ struct Scenario {
     std::vector<std::string> field_bugs; ///< FB-xx ids this scenario reproduces
     std::uint64_t seed = 1;
     std::chrono::milliseconds deadline{std::chrono::minutes(5)};
+    /// After the expectations, let the updates settle and check the update invariants (what no
+    /// power cut may break; fota-sim run --invariants does the same for any file).
+    bool invariants = false;
     StackConfig stack;
     std::vector<DeviceGroup> devices;
     std::vector<Firmware> firmware;

@@ -32,8 +32,8 @@ namespace {
 constexpr std::uint32_t kMaxDevices = 100'000;
 
 const Keys& top_keys() {
-    static const Keys names{"name",  "description", "field_bugs", "seed",  "deadline",
-                            "stack", "devices",     "firmware",   "steps", "expect"};
+    static const Keys names{"name",    "description", "field_bugs", "seed",   "deadline",  "stack",
+                            "devices", "firmware",    "steps",      "expect", "invariants"};
     return names;
 }
 
@@ -165,6 +165,9 @@ private:
             if (auto deadline = r_.duration(node, "'deadline'", milliseconds(1000), kMaxDuration)) {
                 scenario_.deadline = *deadline;
             }
+        }
+        if (const auto& node = root["invariants"]; node.IsDefined()) {
+            scenario_.invariants = r_.boolean(node, "'invariants'").value_or(false);
         }
     }
 

@@ -52,7 +52,11 @@ std::string DeviceRuntime::Impl::arm_flash_faults(const std::string& line,
         return "flash fault plan '" + line + "': " + plan.error().message;
     }
     if (!device_) {
-        return "the device's flash is not open";
+        // Not powered on yet (a fault step at the very start, on a stack whose devices start
+        // later): the plan counts from the first power-on, as first_power_on_faults do.
+        options_.first_power_on_faults = plan.value().to_string();
+        options_.first_power_on_off_for = off_for;
+        return {};
     }
     flash_off_for_ = off_for;
     device_->flash().arm(plan.value());

@@ -194,8 +194,23 @@ bool DeviceRuntime::Impl::install_initial_image() {
     return true;
 }
 
+void DeviceRuntime::Impl::begin_counting() {
+    operations_before_ = device_->flash().counters().operations;
+    if (options_.first_power_on_faults.empty()) {
+        return;
+    }
+    const std::string error =
+        arm_flash_faults(options_.first_power_on_faults, options_.first_power_on_off_for);
+    if (!error.empty()) {
+        fail(error);
+    }
+}
+
 void DeviceRuntime::Impl::boot() {
     ++boots_;
+    if (boots_ == 1 && !options_.flash_file.empty()) {
+        begin_counting(); // a flash file that may boot as it is (kept from an earlier run)
+    }
     std::optional<flash::BootResult> result = run_boot_loader();
     if (!result) {
         return;
@@ -206,6 +221,7 @@ void DeviceRuntime::Impl::boot() {
             state_ = DeviceState::Off;
             return;
         }
+        begin_counting(); // again: the count starts once the image is in place
         result = device_->boot();
     }
     if (!result->booted) {
@@ -276,6 +292,8 @@ void DeviceRuntime::Impl::run_image(const flash::BootResult& result) {
     last_status_.running_version = version_text(core_version(result.version));
     last_status_.confirmed = result.confirmed;
     last_status_.reverted_last_boot = result.reverted();
+    reverts_ += result.reverted() ? 1 : 0;
+    images_rejected_ += result.secondary_rejected ? 1 : 0;
     logger_->info("[{}] boot {}: running {} ({}){}{}", options_.thing_name, boots_,
                   last_status_.running_version, result.confirmed ? "confirmed" : "unconfirmed",
                   result.swap != flash::SwapType::none

@@ -89,7 +89,12 @@ DeviceStatus DeviceRuntime::Impl::status() const {
     status.state = state_;
     status.boots = boots_;
     status.power_cuts = power_cuts_;
+    status.reverts = reverts_;
+    status.images_rejected = images_rejected_;
     status.last_error = last_error_;
+    if (device_) {
+        status.flash_operations = device_->flash().counters().operations - operations_before_;
+    }
     BootCounters counters = counters_before_;
     if (session_) {
         if (const Agent* agent = session_->agent()) {

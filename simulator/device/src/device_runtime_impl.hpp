@@ -71,6 +71,9 @@ private:
     bool install_initial_image();
     void power_on_after(std::chrono::milliseconds off_for);
     void boot();
+    // At the first power-on, once the initial image is in place: where the operation count
+    // starts, and the options' first_power_on_faults.
+    void begin_counting();
     // The boot model over the flash, powered on again after cuts during a swap. Empty when a
     // cut during the swap keeps the power off for a while.
     std::optional<flash::BootResult> run_boot_loader();
@@ -88,8 +91,12 @@ private:
     std::string last_error_;
     std::uint32_t boots_ = 0;
     std::uint32_t power_cuts_ = 0;
+    std::uint32_t reverts_ = 0;
+    std::uint32_t images_rejected_ = 0;
     BootCounters counters_before_; // of the boots before this one
     bool installed_ = false;
+    // flash operations before the first power-on's count began (DeviceStatus::flash_operations)
+    std::uint64_t operations_before_ = 0;
     bool power_off_ = false; // between a cut and the power-on after off_for
     std::unique_ptr<HostTimer> power_timer_;
 

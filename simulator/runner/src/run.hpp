@@ -78,6 +78,8 @@ private:
     FirmwareImages images_;
     std::map<std::string, PublishedFirmware> published_;
     std::vector<std::string> jobs_;
+    /// The device RunnerOptions::flash_cut cuts (the scenario's first when it names none).
+    std::string cut_thing_;
     bool torn_down_ = false;
     std::unique_ptr<Stack> stack_;
     std::vector<Device> devices_;

@@ -7,6 +7,7 @@
 
 #include "scenario/scenario_parser.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace fota::sim {
@@ -145,6 +146,57 @@ bool same_version(const std::string& a, const std::string& b) {
     return normal_version(a) == normal_version(b);
 }
 
+std::string parse_cut_at(std::string_view text, FlashCut& cut) {
+    const auto colon = text.find(':');
+    const std::string_view number = text.substr(0, colon);
+    const std::string_view mode =
+        colon == std::string_view::npos ? std::string_view("before") : text.substr(colon + 1);
+    if (number.empty() || number.size() > 12 ||
+        number.find_first_not_of("0123456789") != std::string_view::npos) {
+        return "must be OPERATION[:before|:torn] with OPERATION a number from 1 (e.g. 412:torn)";
+    }
+    const std::uint64_t operation = std::stoull(std::string(number));
+    if (operation == 0) {
+        return "operations count from 1";
+    }
+    if (mode != "before" && mode != "torn") {
+        return "the cut is 'before' the operation or 'torn' in its middle, not '" +
+               std::string(mode) + "'";
+    }
+    cut.operation = operation;
+    cut.torn = mode == "torn";
+    return {};
+}
+
+std::string to_string(const FlashCut& cut) {
+    return std::to_string(cut.operation) + (cut.torn ? ":torn" : ":before");
+}
+
+std::string flash_cut_problem(const Scenario& scenario, const std::string& thing) {
+    const auto things = scenario.thing_names(DeviceSelector{});
+    if (std::find(things.begin(), things.end(), thing) == things.end()) {
+        return scenario.file + ": the scenario has no device '" + thing + "' to cut";
+    }
+    for (const Step& step : scenario.steps) {
+        const DeviceSelector* devices = nullptr;
+        if (const auto* flash = std::get_if<FlashFaultStep>(&step.action)) {
+            devices = &flash->devices;
+        } else if (const auto* cut = std::get_if<PowerCutStep>(&step.action);
+                   cut != nullptr && cut->at_phase == DevicePhase::swapping) {
+            devices = &cut->devices;
+        }
+        const auto selected =
+            devices != nullptr ? scenario.thing_names(*devices) : std::vector<std::string>{};
+        if (std::find(selected.begin(), selected.end(), thing) != selected.end()) {
+            return scenario.file + ":" + std::to_string(step.mark.line) +
+                   ": this step arms a flash fault plan on " + thing +
+                   ", which the cut's plan would replace (a flash holds one plan): cut another "
+                   "device, or remove the step";
+        }
+    }
+    return {};
+}
+
 ScenarioReport run_scenario(const Scenario& scenario, const RunnerOptions& options) {
     ScenarioReport report;
     report.name = scenario.name;
@@ -153,6 +205,22 @@ ScenarioReport run_scenario(const Scenario& scenario, const RunnerOptions& optio
     report.seed = options.seed ? *options.seed : scenario.seed;
     if (options.stack) {
         report.run_options = stack_run_options(*options.stack);
+    }
+    if (options.flash_cut) {
+        report.run_options.emplace_back("--cut-at", to_string(*options.flash_cut));
+        if (!options.flash_cut->thing.empty()) {
+            report.run_options.emplace_back("--cut-device", options.flash_cut->thing);
+        }
+        if (options.flash_cut->off_for != FlashCut{}.off_for) {
+            report.run_options.emplace_back(
+                "--cut-off-for", std::to_string(options.flash_cut->off_for.count()) + "ms");
+        }
+    } else if (options.update_invariants) {
+        report.run_options.emplace_back("--invariants", "");
+    }
+    if ((options.flash_cut || options.update_invariants) &&
+        options.settle != RunnerOptions{}.settle) {
+        report.run_options.emplace_back("--settle", std::to_string(options.settle.count()) + "ms");
     }
     report.started_at = std::chrono::system_clock::now();
     {

@@ -277,6 +277,7 @@ schema["properties"] = {
                  "description": "Field bug ids (spec/ncs-aws-fota.md section 11) this scenario reproduces."},
   "seed": i(0, 9223372036854775807, "Seed of every random choice; fota-sim run --seed overrides it."),
   "deadline": d("Limit for the whole run (default 5m)."),
+  "invariants": {"type": "boolean", "description": "After the expectations, let the updates settle and check the update invariants (fota-sim run --invariants)."},
   "stack": {"description": "embedded (default), sim, aws, or a map {kind, ...}.",
             "oneOf": [enum(["embedded", "sim", "aws"]),
                       obj({"kind": {"const": "embedded"}}, ["kind"]),

@@ -30,6 +30,7 @@ ScenarioReport passed_report() {
     device.running_version = "2.0.0";
     device.confirmed = true;
     device.boots = 2;
+    device.flash_operations = 970;
     device.phases = {
         {"booted", 0ms, ""}, {"downloading", 1200ms, "fw-1"}, {"confirmed", 4100ms, ""}};
     r.devices = {device};
@@ -145,6 +146,7 @@ TEST_CASE("the JSON report has each device's phases with timestamps",
     CHECK(phases[1]["at"] == "2027-01-15T08:00:01");
     CHECK(phases[1]["detail"] == "fw-1");
     CHECK(first["devices"][0]["boots"] == 2);
+    CHECK(first["devices"][0]["flash_operations"] == 970);
     CHECK(json["summary"]["passed"] == 1);
     CHECK(json["summary"]["failed"] == 1);
     CHECK(json["summary"]["exit_code"] == 1);

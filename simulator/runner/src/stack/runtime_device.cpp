@@ -24,6 +24,10 @@ StackDevice::Status stack_status(const DeviceStatus& s) {
     out.boots = s.boots;
     out.download_bytes = s.download_bytes;
     out.http_requests = s.http_requests;
+    out.state = std::string(to_string(s.state));
+    out.flash_operations = s.flash_operations;
+    out.reverts = s.reverts;
+    out.images_rejected = s.images_rejected;
     return out;
 }
 
@@ -167,6 +171,8 @@ DeviceOptions device_options(const StackDevice::Options& options, const DeviceEn
     o.profile.shadow_transport = fota::ShadowTransport::Https;
     o.seed = options.seed;
     o.record_file = options.record_file;
+    o.first_power_on_faults = options.first_power_on_faults;
+    o.first_power_on_off_for = options.first_power_on_off_for;
     return o;
 }
 

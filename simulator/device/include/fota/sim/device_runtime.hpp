@@ -61,6 +61,13 @@ struct DeviceOptions {
     /// Record the core's inputs and outputs, every boot, to this file (JSON lines, see
     /// simulator/record/README.md; `fota-sim replay` replays it); empty: no recording.
     std::string record_file;
+
+    /// A fault plan (flash::FaultPlan's one-line form) armed at the first power-on, once the
+    /// initial image is in place: its operations count from there, the boot loader's included
+    /// (fota-sim sweep and `run --cut-at`). A power cut of the plan keeps the power off for
+    /// first_power_on_off_for. Empty: none.
+    std::string first_power_on_faults;
+    std::chrono::milliseconds first_power_on_off_for{0};
 };
 
 /// Where the device is in its life.
@@ -81,6 +88,13 @@ struct DeviceStatus {
     bool reverted_last_boot = false;
     std::uint32_t boots = 0;
     std::uint32_t power_cuts = 0;
+    /// Flash writes and page erases since the first power-on (installing the initial image is
+    /// not counted; first_power_on_faults count the same operations).
+    std::uint64_t flash_operations = 0;
+    /// Boots at which the boot loader reverted an unconfirmed image, and boots at which it
+    /// rejected (and erased) a requested image that failed validation.
+    std::uint32_t reverts = 0;
+    std::uint32_t images_rejected = 0;
     bool mqtt_connected = false;
     std::string phase;  ///< the core's phase
     std::string job_id; ///< the job in hand, if any
@@ -157,8 +171,9 @@ public:
     /// Cut the power during the boot loader's next swap (or resumed swap), before a flash
     /// operation chosen from `seed` among its first pages; power returns after off_for.
     void cut_power_during_swap(std::chrono::milliseconds off_for, std::uint64_t seed);
-    /// Arms a fake-flash fault plan (its one-line form, flash::FaultPlan), counted from now; a
-    /// power cut of the plan keeps the power off for off_for. Returns an error message, or empty.
+    /// Arms a fake-flash fault plan (its one-line form, flash::FaultPlan), counted from now (from
+    /// the first power-on when the device has not powered on yet); a power cut of the plan keeps
+    /// the power off for off_for. Returns an error message, or empty.
     std::string arm_flash_faults(const std::string& plan_line, std::chrono::milliseconds off_for);
     /// Drop the MQTT connection now; the device reconnects with its backoff.
     void drop_mqtt();

@@ -19,6 +19,7 @@
 #include "scenario/scenario.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -26,6 +27,25 @@
 #include <vector>
 
 namespace fota::sim {
+
+/// A power cut at one flash operation of one device (`fota-sim run --cut-at`, and each case of
+/// `fota-sim sweep`). Operations are the flash's writes and page erases, the boot loader's
+/// included, counted from the device's first power-on (installing the initial image is not one).
+struct FlashCut {
+    std::string thing;           ///< empty: the scenario's first device
+    std::uint64_t operation = 1; ///< 1-based
+    bool torn = false;           ///< in the middle of the operation; else just before it
+    std::chrono::milliseconds off_for{1000}; ///< how long the power stays off
+};
+
+/// "N", "N:before" or "N:torn" (N >= 1); the error message, or empty.
+std::string parse_cut_at(std::string_view text, FlashCut& cut);
+/// The form parse_cut_at reads.
+std::string to_string(const FlashCut& cut);
+/// Why a flash cut cannot be made on device `thing` of scenario ("<file>:<line>: ..."), or
+/// empty: the thing must be one of the scenario's, and no step may arm a flash fault plan of its
+/// own on it (flash_fault, power_cut at_phase swapping): a flash holds one plan.
+std::string flash_cut_problem(const Scenario& scenario, const std::string& thing);
 
 struct RunnerOptions {
     std::string plugin; ///< libfota_mosquitto_plugin.so; empty: cloud::find_mosquitto_plugin()
@@ -40,6 +60,16 @@ struct RunnerOptions {
     /// Record every device's core to <record_dir>/<thing>.jsonl (fota-sim replay); empty: no.
     /// The folder must exist.
     std::string record_dir;
+    /// Cut the power at one flash operation of one device. The scenario must not arm flash
+    /// faults of its own on that device (flash_fault, power_cut at_phase swapping): a flash holds
+    /// one fault plan.
+    std::optional<FlashCut> flash_cut;
+    /// After the expectations (or a failed step), let the run go on until every started device's
+    /// update has settled (at most `settle`, on the stack's clock, past the scenario's deadline)
+    /// and check the update invariants (runner/src/update_invariants.hpp) as results named
+    /// "invariant: ...". On with flash_cut.
+    bool update_invariants = false;
+    std::chrono::milliseconds settle{std::chrono::minutes(30)};
     /// Set (e.g. by a SIGINT handler) to stop the run: the scenario ends in error "interrupted".
     const std::atomic<bool>* interrupted = nullptr;
 };

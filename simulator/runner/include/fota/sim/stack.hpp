@@ -72,6 +72,9 @@ public:
         bool clean_session = true;
         std::uint64_t seed = 1;
         std::string record_file; ///< record the core's inputs and outputs here (empty: no)
+        /// A flash fault plan armed at the first power-on (DeviceOptions::first_power_on_faults).
+        std::string first_power_on_faults;
+        std::chrono::milliseconds first_power_on_off_for{0};
     };
 
     /// A snapshot of what the runner checks.
@@ -81,6 +84,11 @@ public:
         std::uint32_t boots = 0;
         std::uint64_t download_bytes = 0;
         std::uint64_t http_requests = 0;
+        std::string state; ///< "running", "rebooting", "off" or "bricked" (DeviceState)
+        /// Flash writes and page erases since the first power-on (DeviceStatus).
+        std::uint64_t flash_operations = 0;
+        std::uint32_t reverts = 0;         ///< boots that reverted an unconfirmed image
+        std::uint32_t images_rejected = 0; ///< boots that rejected a requested image
     };
 
     /// What an event handler asks of the device: cut the power now, or once the download that

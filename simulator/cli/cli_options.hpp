@@ -1,0 +1,45 @@
+// What several subcommands read the same way from their flags: durations as scenario files write
+// them, and FIRST..LAST ranges.
+#pragma once
+
+#include "scenario/units.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+namespace fota::sim {
+
+/// An option callback that reads a duration ("500ms", "2m") into out, or fails the flag.
+inline std::function<void(const std::string&)>
+duration_flag(const std::string& flag, std::optional<std::chrono::milliseconds>& out) {
+    return [flag, &out](const std::string& value) {
+        out = parse_duration(value);
+        if (!out) {
+            throw CLI::ValidationError(flag,
+                                       "'" + value + "' must be " + std::string(kDurationForms));
+        }
+    };
+}
+
+/// "A..B" with lowest <= A <= B, each at most 19 digits; false otherwise.
+inline bool parse_range(const std::string& text, std::uint64_t lowest, std::uint64_t& first,
+                        std::uint64_t& last) {
+    const auto dots = text.find("..");
+    const auto number = [](const std::string& part, std::uint64_t& out) {
+        if (part.empty() || part.size() > 19 ||
+            part.find_first_not_of("0123456789") != std::string::npos) {
+            return false;
+        }
+        out = std::stoull(part);
+        return true;
+    };
+    return dots != std::string::npos && number(text.substr(0, dots), first) &&
+           number(text.substr(dots + 2), last) && first >= lowest && first <= last;
+}
+
+} // namespace fota::sim
