@@ -76,23 +76,38 @@ std::string where(const std::string& file, int line) {
     return line > 0 ? file + ":" + std::to_string(line) : file;
 }
 
-// A group prefix per thing that no other prefix starts (the scenario format's rule).
+// A group prefix per thing that no other prefix starts (the scenario format's rule), and that no
+// other thing's name starts (so the later things always find one): <thing>- when it can be.
 void choose_prefixes(std::vector<ThingModel>& things) {
     std::vector<std::string> chosen;
-    const auto clashes = [&](const std::string& candidate) {
-        return std::any_of(chosen.begin(), chosen.end(), [&](const std::string& other) {
+    const auto usable = [&](const std::string& candidate, const ThingModel& self) {
+        const bool clashes = std::any_of(chosen.begin(), chosen.end(), [&](const auto& other) {
             return other.rfind(candidate, 0) == 0 || candidate.rfind(other, 0) == 0;
         });
+        const bool starts_a_name = std::any_of(things.begin(), things.end(), [&](const auto& t) {
+            return &t != &self && t.name.rfind(candidate, 0) == 0;
+        });
+        return !clashes && !starts_a_name;
     };
-    for (auto& thing : things) {
+    for (std::size_t i = 0; i < things.size(); ++i) {
+        ThingModel& thing = things[i];
         const std::string base = thing.name.substr(0, 90);
-        std::string candidate = base + "-";
-        for (int n = 1; clashes(candidate); ++n) {
-            candidate = base + "_" + std::to_string(n) + "_";
+        std::string prefix;
+        for (const char* separator : {"-", "_", ":"}) {
+            if (prefix.empty() && usable(base + separator, thing)) {
+                prefix = base + separator;
+            }
         }
-        chosen.push_back(candidate);
-        thing.prefix = candidate;
-        thing.sim_thing = candidate + "0";
+        // Every separator starts another thing's name: a neutral prefix, made unique.
+        for (std::string neutral = "field-thing-" + std::to_string(i) + "-"; prefix.empty();
+             neutral.insert(0, "x")) {
+            if (usable(neutral, thing)) {
+                prefix = neutral;
+            }
+        }
+        chosen.push_back(prefix);
+        thing.prefix = prefix;
+        thing.sim_thing = prefix + "0";
     }
 }
 
@@ -131,8 +146,7 @@ public:
 
     FieldModel build() {
         find_things();
-        if (!only_.empty() && things_.count(only_) == 0) {
-            model_.error = "thing " + only_ + " is not in the inputs" + seen_things();
+        if (!model_.error.empty()) {
             return std::move(model_);
         }
         read_events();
@@ -214,6 +228,9 @@ private:
                                    ": not a valid thing name ([a-zA-Z0-9:_-], 1 to 128)");
         }
         if (!only_.empty()) {
+            if (things_.count(only_) == 0) {
+                model_.error = "thing " + only_ + " is not in the inputs" + seen_things();
+            }
             std::erase_if(things_, [&](const auto& entry) { return entry.first != only_; });
         }
     }
