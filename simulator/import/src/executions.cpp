@@ -35,6 +35,9 @@ public:
         : file_(file), thing_(thing), into_(into) {}
 
     std::optional<InputError> read(std::string_view text) {
+        if (text.substr(0, 3) == "\xEF\xBB\xBF") { // a UTF-8 byte order mark (Windows tools)
+            text.remove_prefix(3);
+        }
         if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
             return error(0, "the file is empty; expected the output of aws iot "
                             "describe-job-execution or list-job-executions-for-thing");

@@ -57,10 +57,15 @@ bool optional_string(const json& entry, const char* key, std::string& out, std::
     return true;
 }
 
+// Files saved by Windows tools may start with a UTF-8 byte order mark; JSON has none.
+std::string_view without_bom(std::string_view text) {
+    return text.substr(0, 3) == "\xEF\xBB\xBF" ? text.substr(3) : text;
+}
+
 class LogReader {
 public:
     LogReader(std::string_view text, const std::string& file, FieldRecord& into)
-        : text_(text), file_(file), into_(into) {}
+        : text_(without_bom(text)), file_(file), into_(into) {}
 
     std::optional<InputError> read() {
         const auto start = text_.find_first_not_of(" \t\r\n");

@@ -85,10 +85,16 @@ public:
         const std::int64_t last_offset = write_steps(steps);
         std::ostringstream expect;
         write_expectations(expect);
-        std::int64_t deadline = kConnectTimeoutMs + last_offset + final_waits_ms_ + 60'000;
+        // Every step fits: the holds up to the last step, an offline time that outlasts it, the
+        // final waits.
+        const std::int64_t timeline = std::max(last_offset, last_offline_end_ms_);
+        const std::int64_t deadline = kConnectTimeoutMs + timeline + final_waits_ms_ + 60'000;
         if (deadline > kMaxDeadlineMs) {
-            result_.notes.push_back("the log spans more than the format's 30 days");
-            deadline = kMaxDeadlineMs;
+            result_.error = "the records span " + format_duration(timeline) +
+                            ", more than a scenario's deadline of 30 days allows: keep the "
+                            "entries of the failure's window (aws logs filter-log-events "
+                            "--start-time --end-time)";
+            return std::move(result_);
         }
         std::ostringstream out;
         write_header(out);
@@ -184,6 +190,7 @@ private:
     std::vector<TimelineItem> items_;
     std::int64_t final_waits_ms_ = 0;
     std::int64_t total_offline_ms_ = 0;
+    std::int64_t last_offline_end_ms_ = 0;
     std::map<std::string, std::int64_t> job_download_ms_;
     ImportResult result_;
 };
@@ -308,6 +315,8 @@ void ScenarioWriter::plan_gaps() {
             const std::int64_t duration =
                 std::max<std::int64_t>(1, *gap.reconnect_ms - gap.disconnect_ms);
             total_offline_ms_ += duration;
+            last_offline_end_ms_ =
+                std::max(last_offline_end_ms_, offset(gap.disconnect_ms) + duration);
             TimelineItem item{offset(gap.disconnect_ms), 2, items_.size(), {}, {}};
             item.comment = t.name + " disconnected (" + gap.where +
                            (gap.reason.empty() ? "" : ", disconnectReason " + gap.reason) +

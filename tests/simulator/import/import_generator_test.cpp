@@ -191,6 +191,31 @@ TEST_CASE("two things, one that disconnects for good, a takeover and clashing pr
     CHECK(has_note("two.jsonl:6: dev-1 disconnected and the log shows no later Connect"));
 }
 
+TEST_CASE("the deadline covers an offline time that outlasts the last step") {
+    const std::string log =
+        R"({"timestamp":"2026-01-01 00:00:00","eventType":"Connect","clientId":"d"}
+{"timestamp":"2026-01-01 00:00:01","eventType":"Publish-In","clientId":"d","topicName":"$aws/things/d/jobs/j/update"}
+{"timestamp":"2026-01-01 00:00:05","eventType":"Disconnect","clientId":"d"}
+{"timestamp":"2026-01-01 03:00:05","eventType":"Connect","clientId":"d"}
+)";
+    FieldRecord record;
+    REQUIRE_FALSE(read_iot_log(log, "long.jsonl", record));
+    const Scenario scenario = parsed(generate_scenario(record, ImportOptions{}));
+    const auto faults = steps_of<NetworkFaultStep>(scenario);
+    REQUIRE(faults.size() == 1);
+    CHECK(faults[0].duration == std::chrono::hours(3));
+    CHECK(scenario.deadline >= std::chrono::hours(3) + std::chrono::seconds(5));
+
+    const std::string months =
+        R"({"timestamp":"2026-01-01 00:00:00","eventType":"Connect","clientId":"d"}
+{"timestamp":"2026-03-01 00:00:00","eventType":"Publish-In","clientId":"d","topicName":"$aws/things/d/jobs/j/update"}
+)";
+    FieldRecord far;
+    REQUIRE_FALSE(read_iot_log(months, "months.jsonl", far));
+    CHECK(generate_scenario(far, ImportOptions{})
+              .error.rfind("the records span 5097600s, more than", 0) == 0);
+}
+
 TEST_CASE("--thing keeps one thing, and names the thing of list-job-executions-for-thing") {
     FieldRecord record = sample();
     ImportOptions o = options();

@@ -105,6 +105,15 @@ TEST_CASE("the same log as a JSON array and as filter-log-events output reads th
     CHECK(filtered.events[11].line == 87);
 }
 
+TEST_CASE("a UTF-8 byte order mark before the JSON is skipped") {
+    FieldRecord record;
+    REQUIRE_FALSE(read_iot_log("\xEF\xBB\xBF" + std::string(kConnect) + "\n", "f.jsonl", record));
+    CHECK(record.events.size() == 1);
+    REQUIRE_FALSE(read_executions("\xEF\xBB\xBF" + data("describe-job-execution.json"), "d.json",
+                                  "", record));
+    CHECK(record.executions.size() == 1);
+}
+
 TEST_CASE("a filter-log-events message without a timestamp takes the event's") {
     FieldRecord record;
     const std::string text =
