@@ -9,10 +9,10 @@
 namespace fota::sim::importer::detail {
 namespace {
 
-constexpr std::uint64_t kDefaultImageSize = 200 * 1024;
+constexpr std::uint64_t kDefaultImageSize = 200ULL * 1024;
 // The nRF9160 layout's slot (1 MiB flash: MCUboot 48 KiB, settings 32 KiB, two slots) with room
 // for the image's header and trailer.
-constexpr std::uint64_t kMaxImageSize = 448 * 1024;
+constexpr std::uint64_t kMaxImageSize = 448ULL * 1024;
 
 bool is_thing_name(const std::string& name) {
     return !name.empty() && name.size() <= 128 && std::all_of(name.begin(), name.end(), [](char c) {
@@ -43,12 +43,12 @@ std::vector<std::string> split(const std::string& text, char separator) {
 
 // "$aws/things/<thing>/..." -> thing; empty otherwise.
 std::string thing_of_topic(const std::string& topic) {
-    constexpr std::string_view prefix = "$aws/things/";
-    if (topic.rfind(prefix, 0) != 0) {
+    constexpr std::string_view kPrefix = "$aws/things/";
+    if (topic.rfind(kPrefix, 0) != 0) {
         return {};
     }
-    const auto end = topic.find('/', prefix.size());
-    return topic.substr(prefix.size(), end == std::string::npos ? end : end - prefix.size());
+    const auto end = topic.find('/', kPrefix.size());
+    return topic.substr(kPrefix.size(), end == std::string::npos ? end : end - kPrefix.size());
 }
 
 // The job a Jobs topic is about: "$aws/things/T/jobs/<id>/get|update[/...]"; empty for the

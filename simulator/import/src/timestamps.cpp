@@ -3,6 +3,7 @@
 
 #include "fota/sim/import.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace fota::sim::importer {
@@ -70,7 +71,7 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
         int scale = 100;
         std::size_t fraction_digits = 0;
         while (at < text.size() && text[at] >= '0' && text[at] <= '9') {
-            millis += (text[at] - '0') * scale;
+            millis += static_cast<std::int64_t>(text[at] - '0') * scale;
             scale /= 10;
             ++at;
             if (++fraction_digits > 9) {
@@ -97,7 +98,7 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
             if (!digits_at(text, at, 2, zone_minutes) || zone_hours > 23 || zone_minutes > 59) {
                 return std::nullopt;
             }
-            offset_minutes = sign * (zone_hours * 60 + zone_minutes);
+            offset_minutes = std::int64_t{sign} * (std::int64_t{zone_hours} * 60 + zone_minutes);
         }
     }
     if (at != text.size()) {
@@ -105,7 +106,8 @@ std::optional<std::int64_t> parse_timestamp(std::string_view text) {
     }
     const std::int64_t days =
         days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second;
+    const std::int64_t seconds =
+        days * 86400 + std::int64_t{hour} * 3600 + std::int64_t{minute} * 60 + second;
     return (seconds - offset_minutes * 60) * 1000 + millis;
 }
 
@@ -150,7 +152,7 @@ std::optional<std::int64_t> epoch_or_text_ms(const nlohmann::json& value) {
         if (!(seconds >= 0 && seconds < 1e11)) { // also rejects NaN
             return std::nullopt;
         }
-        return static_cast<std::int64_t>(seconds * 1000 + 0.5);
+        return std::llround(seconds * 1000);
     }
     if (value.is_string()) {
         return parse_timestamp(value.get_ref<const std::string&>());
