@@ -41,6 +41,42 @@ std::string comment_text(const std::string& text) {
     return out;
 }
 
+// A comment of one or more lines: "<indent># " then the text wrapped at 100 columns (a word
+// longer than a line keeps its own line), continuation lines indented by two more.
+std::string comment(const std::string& indent, const std::string& text) {
+    constexpr std::size_t kWidth = 100;
+    std::string out;
+    std::string line = indent + "# ";
+    const std::string continuation = indent + "#   ";
+    bool line_empty = true;
+    std::size_t at = 0;
+    const std::string clean = comment_text(text);
+    while (at < clean.size()) {
+        const auto end = std::min(clean.find(' ', at), clean.size());
+        const std::string word = clean.substr(at, end - at);
+        at = end + 1;
+        if (!line_empty && line.size() + 1 + word.size() > kWidth) {
+            out += line + "\n";
+            line = continuation;
+            line_empty = true;
+        }
+        line += (line_empty ? "" : " ") + word;
+        line_empty = false;
+    }
+    return out + line + "\n";
+}
+
+// An offset or a time span in a comment: "39.799s", "2s".
+std::string seconds(std::int64_t ms) {
+    std::string text = std::to_string(ms / 1000);
+    if (ms % 1000 != 0) {
+        std::string fraction = std::to_string(1000 + ms % 1000).substr(1);
+        fraction.erase(fraction.find_last_not_of('0') + 1);
+        text += "." + fraction;
+    }
+    return text + "s";
+}
+
 std::string quote(const std::string& text) {
     return json(text).dump(-1, ' ', true);
 }
@@ -118,7 +154,7 @@ private:
     }
 
     std::string at(std::int64_t offset_ms) const {
-        std::string text = "+" + format_duration(offset_ms);
+        std::string text = "+" + seconds(offset_ms);
         if (model_.has_origin) {
             text += " (" + format_time(model_.origin_ms + offset_ms) + ")";
         }
@@ -243,8 +279,8 @@ void ScenarioWriter::plan_job(const JobModel& job) {
         TimelineItem item{created, 0, items_.size(), {}, {}};
         item.comment = "throttle the image so that the download is still running at the "
                        "disconnect, as in the field (" +
-                       throttle->reason + "): it takes about " +
-                       format_duration(throttle->download_ms) + " at this rate";
+                       throttle->reason + "): it takes about " + seconds(throttle->download_ms) +
+                       " at this rate";
         item.yaml = "  - http_fault:\n      kind: throttle\n      firmware: " + job.firmware_id +
                     "\n      bytes_per_second: " + std::to_string(throttle->bytes_per_second) +
                     "\n";
@@ -255,8 +291,7 @@ void ScenarioWriter::plan_job(const JobModel& job) {
     const std::string document = document_yaml(job, document_comment);
     TimelineItem item{created, 1, items_.size(), {}, {}};
     item.comment = "job " + job.id + " (" + why + ")";
-    item.yaml = "  # " + comment_text(document_comment) +
-                "\n  - create_job:\n      id: " + quote(job.id) +
+    item.yaml = comment("  ", document_comment) + "  - create_job:\n      id: " + quote(job.id) +
                 "\n      firmware: " + job.firmware_id +
                 "\n      targets: " + selector(job.things) + "\n" + document;
     items_.push_back(std::move(item));
@@ -320,7 +355,7 @@ void ScenarioWriter::plan_gaps() {
             TimelineItem item{offset(gap.disconnect_ms), 2, items_.size(), {}, {}};
             item.comment = t.name + " disconnected (" + gap.where +
                            (gap.reason.empty() ? "" : ", disconnectReason " + gap.reason) +
-                           ") and connected again " + format_duration(duration) + " later";
+                           ") and connected again " + seconds(duration) + " later";
             item.yaml =
                 "  - network_fault:\n      kind: offline\n      devices: " + quote(t.sim_thing) +
                 "\n      duration: " + format_duration(duration) + "\n";
@@ -331,24 +366,22 @@ void ScenarioWriter::plan_gaps() {
 }
 
 std::int64_t ScenarioWriter::write_steps(std::ostringstream& out) {
-    out << "  # " << comment_text(at(0)) << ": every device is connected (time 0 is "
-        << (model_.has_origin ? "the first Connect in the log"
-                              : "the start: the log has no Connect")
-        << ")\n";
+    out << comment("  ", at(0) + ": every device is connected (time 0 is " +
+                             (model_.has_origin ? "the first Connect in the log"
+                                                : "the start: the log has no Connect") +
+                             ")");
     out << "  - wait_for:\n      condition: {device_phase: {phase: connected}}\n      timeout: "
         << format_duration(kConnectTimeoutMs) << "\n";
     std::int64_t now = 0;
     for (const TimelineItem& item : items_) {
         if (item.offset_ms > now) {
-            out << "  # wait " << format_duration(item.offset_ms - now)
+            out << "  # wait " << seconds(item.offset_ms - now)
                 << ", the log's spacing (hold: a condition that stays true)\n";
             out << "  - hold:\n      condition: {device_phase: {phase: booted}}\n      for: "
                 << format_duration(item.offset_ms - now) << "\n";
             now = item.offset_ms;
         }
-        out << "  # " << comment_text(at(item.offset_ms)) << ": " << comment_text(item.comment)
-            << "\n"
-            << item.yaml;
+        out << comment("  ", at(item.offset_ms) + ": " + item.comment) << item.yaml;
     }
     for (const JobModel& job : model_.jobs) {
         std::vector<std::string> ending;
@@ -365,11 +398,12 @@ std::int64_t ScenarioWriter::write_steps(std::ostringstream& out) {
             kSettleMs + total_offline_ms_ +
             (download != job_download_ms_.end() ? 2 * download->second : 0);
         final_waits_ms_ += (timeout + 999) / 1000 * 1000;
-        out << "  # then until the execution(s) of " << job.id
-            << " end, as they did in the field (the outcome is checked by expect)\n";
-        out << "  - wait_for:\n      condition: {execution_status: {job: " << quote(job.id)
-            << ", devices: " << selector(ending) << ", status: " << kTerminal
-            << "}}\n      timeout: " << round_up_seconds(timeout) << "\n";
+        out << comment("  ", "then until the execution(s) of " + job.id +
+                                 " end, as in the field (expect checks the outcome)");
+        out << "  - wait_for:\n      condition:\n        execution_status:\n          job: "
+            << quote(job.id) << "\n          devices: " << selector(ending)
+            << "\n          status: " << kTerminal
+            << "\n      timeout: " << round_up_seconds(timeout) << "\n";
     }
     return now;
 }
@@ -380,15 +414,15 @@ void ScenarioWriter::write_expectations(std::ostringstream& out) {
             const ThingModel* t = thing(name);
             std::string source =
                 record.from_describe ? "describe-job-execution" : "list-job-executions-for-thing";
-            out << "  # observed in the field: " << comment_text(name) << " " << record.status
-                << " (" << source << ", " << comment_text(record.file) << ":" << record.line;
+            std::string observed = "observed in the field: " + name + " " + record.status + " (" +
+                                   source + ", " + record.file + ":" + std::to_string(record.line);
             if (record.last_updated_at_ms) {
-                out << ", lastUpdatedAt " << format_time(*record.last_updated_at_ms);
+                observed += ", lastUpdatedAt " + format_time(*record.last_updated_at_ms);
             }
-            out << ")\n";
+            out << comment("  ", observed + ")");
             if (!record.status_details.empty()) {
-                out << "  #   statusDetails " << comment_text(record.status_details.dump())
-                    << " (our core words its reasons differently: not checked)\n";
+                out << comment("  ", "  statusDetails " + record.status_details.dump() +
+                                         " (our core words its reasons differently: not checked)");
             }
             if (const auto updates = t->updates.find(job.id); updates != t->updates.end()) {
                 out << "  #   the device published " << updates->second.size() << " update(s) on "
@@ -454,7 +488,7 @@ void ScenarioWriter::write_header(std::ostringstream& out) const {
         out << "#\n# Notes:\n";
         for (const auto* notes : {&model_.notes, &result_.notes}) {
             for (const auto& note : *notes) {
-                out << "#   - " << comment_text(note) << "\n";
+                out << comment("", "  - " + note);
             }
         }
     }

@@ -2,9 +2,10 @@
 # Usage: import_and_run.sh FOTA_SIM DATA_DIR WORK_DIR
 # Imports the sample field failure from each form of its log (JSON lines, JSON array,
 # filter-log-events output) with its execution history; the three scenarios must be the same
-# apart from the header line that names the log file and the FILE:LINE of entries in comments. Then checks the scenario and runs it on
-# sim: exit 1 expected (the field's FAILED is not what our core does, it resumes and succeeds),
-# with the field's expectation reported as expected FAILED, observed SUCCEEDED.
+# apart from their comments (which name the files and lines entries were read from). Then checks
+# the scenario and runs it on sim: exit 1 expected (the field's FAILED is not what our core does,
+# it resumes and succeeds), with the field's expectation reported as expected FAILED, observed
+# SUCCEEDED.
 set -u
 fota=$1
 data=$2
@@ -18,9 +19,7 @@ for form in field-failure.jsonl field-failure-array.json field-failure-filter-lo
         --executions "$data/describe-job-execution.json" "$data/list-job-executions-for-thing.json" \
         --thing nrf-352656100123456 -o "$out" || fail "import of $form exited $?"
 done
-strip() {
-    grep -v '^#   AWS IoT log' "$1" | sed -e 's/^name: .*//' -e 's/[^ (]*\.jsonl*:[0-9]*/FILE:LINE/g'
-}
+strip() { grep -v '^ *#' "$1" | sed -e 's/^name: .*//'; }
 strip "$work/imported-field-failure.yaml" > "$work/lines.txt"
 for other in field-failure-array field-failure-filter-log-events; do
     strip "$work/imported-$other.yaml" > "$work/other.txt"
