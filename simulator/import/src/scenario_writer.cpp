@@ -412,10 +412,11 @@ void ScenarioWriter::write_expectations(std::ostringstream& out) {
     for (const JobModel& job : model_.jobs) {
         for (const auto& [name, record] : job.final_status) {
             const ThingModel* t = thing(name);
-            std::string source =
-                record.from_describe ? "describe-job-execution" : "list-job-executions-for-thing";
-            std::string observed = "observed in the field: " + name + " " + record.status + " (" +
-                                   source + ", " + record.file + ":" + std::to_string(record.line);
+            std::string observed = "observed in the field: ";
+            observed += name + " " + record.status + " (";
+            observed += record.from_describe ? "describe-job-execution, "
+                                             : "list-job-executions-for-thing, ";
+            observed += record.file + ":" + std::to_string(record.line);
             if (record.last_updated_at_ms) {
                 observed += ", lastUpdatedAt " + format_time(*record.last_updated_at_ms);
             }
