@@ -62,8 +62,8 @@ std::string to_pem(const X509& certificate) {
 
 std::string to_pem(EVP_PKEY& key) {
     BioPtr bio(BIO_new(BIO_s_mem()));
-    if (!bio || PEM_write_bio_PrivateKey(bio.get(), &key, nullptr, nullptr, 0, nullptr, nullptr) !=
-                    1) {
+    if (!bio ||
+        PEM_write_bio_PrivateKey(bio.get(), &key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
         fail("cannot write a private key as PEM");
     }
     char* data = nullptr;
@@ -260,7 +260,8 @@ bool is_signed_by(const std::string& certificate_pem, const std::string& ca_pem)
     CertPtr ca = certificate_from_pem(ca_pem);
     StorePtr store(X509_STORE_new());
     StoreCtxPtr context(X509_STORE_CTX_new());
-    if (!certificate || !ca || !store || !context || X509_STORE_add_cert(store.get(), ca.get()) != 1 ||
+    if (!certificate || !ca || !store || !context ||
+        X509_STORE_add_cert(store.get(), ca.get()) != 1 ||
         X509_STORE_CTX_init(context.get(), store.get(), certificate.get(), nullptr) != 1) {
         ERR_clear_error();
         return false;
