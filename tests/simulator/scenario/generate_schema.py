@@ -279,7 +279,7 @@ schema["properties"] = {
   "deadline": d("Limit for the whole run (default 5m)."),
   "stack": {"description": "embedded (default), sim, aws, or a map {kind, ...}.",
             "oneOf": [enum(["embedded", "sim", "aws"]),
-                      obj({"kind": {"const": "embedded"}}, ["kind"]),
+                      obj({"kind": {"const": "embedded"}, "tls": b("MQTT over TLS like AWS IoT: a client certificate per thing, the client id bound to it.")}, ["kind"]),
                       obj({"kind": {"const": "sim"}}, ["kind"]),
                       obj({"kind": {"const": "url"}, "control_url": s(pattern="^https?://.+"), "mqtt_url": s(pattern="^(mqtt|mqtts|tcp|ssl)://.+"), "object_url": s(pattern="^http://.+"), "bucket": s()}, ["kind", "control_url", "mqtt_url", "object_url"]),
                       obj({"kind": {"const": "aws"}, "region": s(), "bucket": s()}, ["kind", "bucket"])]},
