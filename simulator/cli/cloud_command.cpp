@@ -145,6 +145,7 @@ std::vector<std::string> tls_thing_names(const CloudOptions& options) {
 // The TLS folder of --tls: the CA (kept), the server certificate and the things' certificates.
 std::unique_ptr<cloud::tls::TlsFolder> open_tls_folder(const CloudOptions& options,
                                                        std::string& temporary_dir) {
+    const std::vector<std::string> things = tls_thing_names(options);
     std::string dir = options.tls_dir;
     if (dir.empty() && !options.data_dir.empty()) {
         dir = options.data_dir + "/tls";
@@ -156,7 +157,6 @@ std::unique_ptr<cloud::tls::TlsFolder> open_tls_folder(const CloudOptions& optio
         }
         dir = temporary_dir = pattern;
     }
-    const std::vector<std::string> things = tls_thing_names(options);
     try {
         std::vector<std::string> names = {"localhost"};
         std::vector<std::string> addresses = {"127.0.0.1"};
@@ -169,11 +169,19 @@ std::unique_ptr<cloud::tls::TlsFolder> open_tls_folder(const CloudOptions& optio
         }
         return folder;
     } catch (const std::exception& e) {
+        std::error_code ignored;
+        if (!temporary_dir.empty()) {
+            std::filesystem::remove_all(temporary_dir, ignored);
+        }
         fail(std::string("--tls: ") + e.what(), 2);
     }
 }
 
 void run_cloud(const CloudOptions& options) {
+    if (!options.tls &&
+        (!options.tls_dir.empty() || !options.tls_things.empty() || !options.tls_fleets.empty())) {
+        fail("--tls-dir, --tls-thing and --tls-things need --tls", 2);
+    }
     if (options.access_key_id.empty() != options.secret_access_key.empty()) {
         fail("--access-key-id and --secret-access-key go together", 2);
     }
@@ -205,10 +213,6 @@ void run_cloud(const CloudOptions& options) {
         objects.create_bucket(bucket);
     }
 
-    if (!options.tls &&
-        (!options.tls_dir.empty() || !options.tls_things.empty() || !options.tls_fleets.empty())) {
-        fail("--tls-dir, --tls-thing and --tls-things need --tls", 2);
-    }
     std::string temporary_tls_dir;
     std::unique_ptr<cloud::tls::TlsFolder> tls;
     if (options.tls) {
