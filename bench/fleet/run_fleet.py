@@ -67,6 +67,9 @@ def main():
                         help="NAME=value for the broker (LD_PRELOAD of a sanitizer runtime)")
     parser.add_argument("--record", metavar="DIR",
                         help="record every device's core to DIR/<thing>.jsonl (fota-sim replay)")
+    parser.add_argument("--tls", action="store_true",
+                        help="the cloud with --tls (a certificate per thing) and the devices with "
+                             "--cert-dir")
     parser.add_argument("--perf", action="store_true",
                         help="profile fota-sim with perf record (report: perf report -i LOGS/perf.data)")
     options = parser.parse_args()
@@ -79,6 +82,7 @@ def main():
         [fota_sim, "cloud", "--mqtt-port", "0", "--control-port", "0",
          "--object-port", "0", "--bucket", "firmware", "--plugin", plugin,
          "--data-dir", os.path.join(work, "cloud")]
+        + (["--tls", "--tls-things", f"dev-:{options.count}"] if options.tls else [])
         + [arg for env in options.broker_env for arg in ("--broker-env", env)],
         stdout=cloud_log, stderr=subprocess.STDOUT)
     try:
@@ -110,6 +114,8 @@ def main():
                    "--stagger-ms", str(options.stagger_ms), "--log-level", "info"]
         if options.record:
             command += ["--record", options.record]
+        if options.tls:
+            command += ["--cert-dir", os.path.join(work, "cloud", "tls")]
         if options.perf:
             command = ["perf", "record", "-F", "999", "-g", "-o",
                        os.path.join(work, "perf.data"), "--"] + command

@@ -1,12 +1,14 @@
 // fota-sim cloud: the local AWS IoT stack on its own (for docker compose and for developers): a
 // private Mosquitto (from PATH) with the fota plugin (Jobs, Shadow, control-plane REST API), and
 // the S3-style object server in this process. Prints the endpoints; stops cleanly on Ctrl-C and
-// SIGTERM.
+// SIGTERM. With --tls, MQTT is TLS only with a client certificate per thing (cloud/README.md).
 #include "cli/command_registry.hpp"
+#include "cli/thing_names.hpp"
 
 #if __has_include("fota/cloud/object_server.hpp") && __has_include("fota/cloud/broker_process.hpp")
 #include "fota/cloud/broker_process.hpp"
 #include "fota/cloud/object_server.hpp"
+#include "fota/cloud/tls/tls_folder.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -39,6 +41,10 @@ struct CloudOptions {
     std::string secret_access_key;
     std::vector<std::string> buckets;
     std::vector<std::string> broker_environment;
+    bool tls = false;
+    std::string tls_dir;                 ///< empty: <data-dir>/tls, or a temporary folder
+    std::vector<std::string> tls_things; ///< thing names whose certificates are made at start
+    std::vector<std::string> tls_fleets; ///< PREFIX:COUNT, the names of fota-sim device --count
 };
 
 [[noreturn]] void fail(const std::string& message, int code = 1) {
@@ -50,7 +56,8 @@ struct CloudOptions {
 // credentials the plugin hands on.
 cloud::BrokerOptions broker_options(const CloudOptions& options, const std::string& plugin,
                                     const std::string& object_endpoint,
-                                    const std::optional<cloud::http::Credentials>& credentials) {
+                                    const std::optional<cloud::http::Credentials>& credentials,
+                                    const cloud::tls::TlsFolder* tls) {
     cloud::BrokerOptions broker_options;
     broker_options.mosquitto = options.mosquitto;
     broker_options.plugin_path = plugin;
@@ -60,6 +67,10 @@ cloud::BrokerOptions broker_options(const CloudOptions& options, const std::stri
     broker_options.work_dir = options.data_dir;
     broker_options.extra_environment = options.broker_environment;
     broker_options.plugin_options["object_endpoint"] = object_endpoint;
+    if (tls != nullptr) {
+        broker_options.tls = cloud::BrokerTls{tls->ca_file(), tls->server_certificate_file(),
+                                              tls->server_key_file()};
+    }
     if (credentials) {
         broker_options.plugin_options["access_key_id"] = credentials->access_key_id;
         broker_options.plugin_options["secret_access_key"] = credentials->secret_access_key;
@@ -112,7 +123,65 @@ int serve(boost::asio::io_context& io, boost::asio::signal_set& signals,
     return exit_code;
 }
 
+// The thing names of --tls-thing and --tls-things (a usage error for a malformed PREFIX:COUNT).
+std::vector<std::string> tls_thing_names(const CloudOptions& options) {
+    std::vector<std::string> names = options.tls_things;
+    for (const std::string& fleet : options.tls_fleets) {
+        const auto colon = fleet.rfind(':');
+        const std::string digits = colon == std::string::npos ? "" : fleet.substr(colon + 1);
+        if (digits.empty() || digits.size() > 6 ||
+            digits.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoul(digits) == 0) {
+            fail("--tls-things must be PREFIX:COUNT (COUNT 1..999999), got '" + fleet + "'", 2);
+        }
+        const std::size_t count = std::stoul(digits);
+        for (std::size_t i = 0; i < count; ++i) {
+            names.push_back(cli::fleet_thing_name(fleet.substr(0, colon), i, count));
+        }
+    }
+    return names;
+}
+
+// The TLS folder of --tls: the CA (kept), the server certificate and the things' certificates.
+std::unique_ptr<cloud::tls::TlsFolder> open_tls_folder(const CloudOptions& options,
+                                                       std::string& temporary_dir) {
+    const std::vector<std::string> things = tls_thing_names(options);
+    std::string dir = options.tls_dir;
+    if (dir.empty() && !options.data_dir.empty()) {
+        dir = options.data_dir + "/tls";
+    }
+    if (dir.empty()) {
+        char pattern[] = "/tmp/fota-cloud-tls-XXXXXX";
+        if (::mkdtemp(pattern) == nullptr) {
+            fail("cannot create a temporary folder in /tmp");
+        }
+        dir = temporary_dir = pattern;
+    }
+    try {
+        std::vector<std::string> names = {"localhost"};
+        std::vector<std::string> addresses = {"127.0.0.1"};
+        if (options.address != "127.0.0.1" && options.address != "0.0.0.0") {
+            addresses.push_back(options.address);
+        }
+        auto folder = std::make_unique<cloud::tls::TlsFolder>(dir, names, addresses);
+        for (const std::string& thing : things) {
+            folder->thing(thing);
+        }
+        return folder;
+    } catch (const std::exception& e) {
+        std::error_code ignored;
+        if (!temporary_dir.empty()) {
+            std::filesystem::remove_all(temporary_dir, ignored);
+        }
+        fail(std::string("--tls: ") + e.what(), 2);
+    }
+}
+
 void run_cloud(const CloudOptions& options) {
+    if (!options.tls &&
+        (!options.tls_dir.empty() || !options.tls_things.empty() || !options.tls_fleets.empty())) {
+        fail("--tls-dir, --tls-thing and --tls-things need --tls", 2);
+    }
     if (options.access_key_id.empty() != options.secret_access_key.empty()) {
         fail("--access-key-id and --secret-access-key go together", 2);
     }
@@ -144,7 +213,23 @@ void run_cloud(const CloudOptions& options) {
         objects.create_bucket(bucket);
     }
 
-    cloud::BrokerProcess broker(broker_options(options, plugin, objects.endpoint(), credentials));
+    std::string temporary_tls_dir;
+    std::unique_ptr<cloud::tls::TlsFolder> tls;
+    if (options.tls) {
+        tls = open_tls_folder(options, temporary_tls_dir);
+    }
+    struct RemoveOnExit {
+        std::string dir;
+        ~RemoveOnExit() {
+            std::error_code ignored;
+            if (!dir.empty()) {
+                std::filesystem::remove_all(dir, ignored);
+            }
+        }
+    } remove_tls_dir{temporary_tls_dir};
+
+    cloud::BrokerProcess broker(
+        broker_options(options, plugin, objects.endpoint(), credentials, tls.get()));
     try {
         broker.start();
     } catch (const std::exception& e) {
@@ -157,9 +242,15 @@ void run_cloud(const CloudOptions& options) {
               << "   (aws iot / aws iot-data --endpoint-url)\n"
               << "  object-server  " << objects.endpoint()
               << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
-              << "  state          " << broker.work_dir() << "\n"
-              << "Stop with Ctrl-C or SIGTERM.\n"
-              << std::flush;
+              << "  state          " << broker.work_dir() << "\n";
+    if (tls) {
+        std::cout << "  tls            " << tls->dir()
+                  << "   (MQTT needs a client certificate; client id = its CN)\n"
+                  << "    ca           " << tls->ca_file() << "\n"
+                  << "    things       " << tls->things_dir()
+                  << "/<thing>.crt, .key   (fota-sim device --cert-dir " << tls->dir() << ")\n";
+    }
+    std::cout << "Stop with Ctrl-C or SIGTERM.\n" << std::flush;
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     int exit_code = serve(io, signals, broker, objects);
@@ -206,6 +297,23 @@ void add_cloud_command(CLI::App& app) {
     command->add_option("--broker-env", options->broker_environment,
                         "NAME=value added to the broker's environment (repeatable; e.g. "
                         "LD_PRELOAD for a sanitized plugin)");
+    command->add_flag("--tls", options->tls,
+                      "MQTT over TLS only, like AWS IoT: a client certificate signed by the "
+                      "stack's CA required, the client id must be its CN (the thing name)");
+    command
+        ->add_option("--tls-dir", options->tls_dir,
+                     "Keep the CA, the server's and the things' certificates here (default: "
+                     "<data-dir>/tls, else a temporary folder removed on exit)")
+        ->type_name("DIR");
+    command
+        ->add_option("--tls-thing", options->tls_things,
+                     "Make this thing's client certificate at start (repeatable)")
+        ->type_name("NAME");
+    command
+        ->add_option("--tls-things", options->tls_fleets,
+                     "Make the certificates of fota-sim device --thing-prefix PREFIX --count "
+                     "COUNT (repeatable)")
+        ->type_name("PREFIX:COUNT");
     command->callback([options] { run_cloud(*options); });
 }
 

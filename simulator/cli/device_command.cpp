@@ -1,8 +1,10 @@
 // fota-sim device: one simulated nRF9160 (or N of them) running the FOTA core against an AWS IoT
 // endpoint or the local stack, until interrupted (or until every device runs a given version).
 #include "cli/command_registry.hpp"
+#include "cli/thing_names.hpp"
 
 #if __has_include("fota/sim/device_runtime.hpp")
+#include "fota/cloud/tls/tls_folder.hpp"
 #include "fota/sim/device_runtime.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -35,6 +37,7 @@ struct DeviceCommandOptions {
     std::string cert;
     std::string key;
     std::string ca;
+    std::string cert_dir; ///< a TLS folder: things/<thing>.crt and .key per device, ca.crt
     bool tls = false;
     bool insecure = false;
     std::string flash;
@@ -54,13 +57,6 @@ struct DeviceCommandOptions {
     std::uint32_t stagger_ms = 0;
     std::string record_dir; ///< record every device's core here (fota-sim replay)
 };
-
-// "dev-" + index, zero-padded to the width of the largest index.
-std::string thing_name(const std::string& prefix, std::size_t index, std::size_t count) {
-    const std::size_t width = std::to_string(count > 0 ? count - 1 : 0).size();
-    std::string digits = std::to_string(index);
-    return prefix + std::string(width > digits.size() ? width - digits.size() : 0, '0') + digits;
-}
 
 // Host and port of --endpoint; the port defaults to 8883 with TLS and 1883 without.
 bool parse_endpoint(const std::string& endpoint, bool tls, std::string& host, std::uint16_t& port) {
@@ -123,7 +119,7 @@ struct Endpoint {
 // Checks the command line (a usage error for anything invalid); returns the endpoint.
 Endpoint check_command_line(const DeviceCommandOptions& cli) {
     Endpoint endpoint;
-    endpoint.tls = cli.tls || !cli.cert.empty();
+    endpoint.tls = cli.tls || !cli.cert.empty() || !cli.cert_dir.empty();
     if (!parse_endpoint(cli.endpoint, endpoint.tls, endpoint.host, endpoint.port)) {
         usage_error("--endpoint must be HOST or HOST:PORT (port 1..65535), got '" + cli.endpoint +
                     "'");
@@ -133,6 +129,12 @@ Endpoint check_command_line(const DeviceCommandOptions& cli) {
     }
     if (cli.cert.empty() != cli.key.empty()) {
         usage_error("--cert and --key go together");
+    }
+    if (!cli.cert_dir.empty() && !cli.cert.empty()) {
+        usage_error("--cert-dir (a certificate per thing) and --cert exclude each other");
+    }
+    if (!cli.cert_dir.empty() && !std::filesystem::is_directory(cli.cert_dir)) {
+        usage_error("--cert-dir: no such folder: " + cli.cert_dir);
     }
     if (!cli.image.empty() && cli.firmware_version != "1.0.0") {
         usage_error("--image and --firmware-version exclude each other");
@@ -189,6 +191,24 @@ DeviceOptions base_device_options(const DeviceCommandOptions& cli, const Endpoin
     return base;
 }
 
+// The thing's own certificate from a TLS folder (`fota-sim cloud --tls --tls-dir DIR`), and the
+// folder's CA unless --ca names one; a usage error naming the file when it is missing.
+void use_thing_certificate(const std::string& cert_dir, DeviceOptions& options) {
+    const auto files = fota::cloud::tls::thing_certificate_files(cert_dir, options.thing_name);
+    for (const auto* file : {&files.certificate, &files.private_key}) {
+        if (!std::filesystem::is_regular_file(*file)) {
+            usage_error("--cert-dir: no certificate for thing " + options.thing_name + " (" +
+                        *file + "); start the cloud with --tls-thing " + options.thing_name +
+                        " (or --tls-things PREFIX:COUNT) and --tls-dir " + cert_dir);
+        }
+    }
+    options.cert_file = files.certificate;
+    options.key_file = files.private_key;
+    if (options.ca_file.empty()) {
+        options.ca_file = cert_dir + "/ca.crt";
+    }
+}
+
 // One DeviceOptions a device: its thing name, seed and flash file (in the --flash folder, created
 // here, with --count).
 std::vector<DeviceOptions> fleet_device_options(const DeviceCommandOptions& cli,
@@ -212,7 +232,12 @@ std::vector<DeviceOptions> fleet_device_options(const DeviceCommandOptions& cli,
     devices.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
         DeviceOptions options = base;
-        options.thing_name = cli.count == 0 ? cli.thing : thing_name(cli.thing_prefix, i, count);
+        options.thing_name = cli.count == 0
+                                 ? cli.thing
+                                 : fota::sim::cli::fleet_thing_name(cli.thing_prefix, i, count);
+        if (!cli.cert_dir.empty()) {
+            use_thing_certificate(cli.cert_dir, options);
+        }
         options.seed = cli.seed * 1'000'003u + i;
         if (!cli.record_dir.empty()) {
             options.record_file =
@@ -424,6 +449,11 @@ void add_device_command(CLI::App& app) {
     command->add_option("--cert", cli->cert, "PEM client certificate (turns TLS on)");
     command->add_option("--key", cli->key, "PEM private key of --cert");
     command->add_option("--ca", cli->ca, "PEM CA of the broker and of https servers");
+    command
+        ->add_option("--cert-dir", cli->cert_dir,
+                     "A TLS folder of fota-sim cloud --tls: each device connects with "
+                     "DIR/things/<thing>.crt and .key, trusting DIR/ca.crt (turns TLS on)")
+        ->type_name("DIR");
     command->add_flag("--tls", cli->tls, "TLS without a client certificate");
     command->add_flag("--insecure", cli->insecure, "Do not verify server certificates");
     command->add_option("--flash", cli->flash,

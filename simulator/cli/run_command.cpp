@@ -47,7 +47,7 @@ struct RunCommandOptions {
     std::vector<std::string> broker_environment;
     unsigned threads = 2;
     bool verbose = false;
-    std::string stack;       ///< "embedded" or "sim": overrides every file's stack
+    std::string stack;       ///< "embedded", "embedded-tls" or "sim": overrides every file's stack
     std::string control_url; ///< with mqtt_url and object_url: a running stack for every file
     std::string mqtt_url;
     std::string object_url;
@@ -147,6 +147,7 @@ int run_files(const RunCommandOptions& cli) {
     if (!cli.stack.empty()) {
         StackConfig stack;
         stack.kind = cli.stack == "sim" ? StackKind::sim : StackKind::embedded;
+        stack.tls = cli.stack == "embedded-tls";
         options.stack = stack;
     }
     if (!cli.control_url.empty()) {
@@ -298,9 +299,10 @@ void add_run_command(CLI::App& app) {
     auto* stack = command
                       ->add_option("--stack", cli->stack,
                                    "Run every file on this stack instead of its own: embedded "
-                                   "(private Mosquitto, real time) or sim (one thread, virtual "
-                                   "time, reproducible from the seed)")
-                      ->check(CLI::IsMember({"embedded", "sim"}));
+                                   "(private Mosquitto, real time), embedded-tls (the same, "
+                                   "MQTT over TLS with a certificate per thing) or sim (one "
+                                   "thread, virtual time, reproducible from the seed)")
+                      ->check(CLI::IsMember({"embedded", "embedded-tls", "sim"}));
     const auto url = [](const char* schemes) {
         return CLI::Validator(
             [schemes](std::string& value) {

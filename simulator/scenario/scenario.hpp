@@ -38,6 +38,9 @@ struct StackConfig {
     /// aws: the S3 bucket the firmware images are uploaded to (required); url: the object
     /// server's bucket (default "firmware")
     std::string bucket;
+    /// embedded: MQTT over TLS like AWS IoT (a CA, the server's and each thing's certificate
+    /// made at start; the client id must be its certificate's CN; cloud/README.md)
+    bool tls = false;
 };
 
 /// The name a scenario gives a device policy of the FOTA core (fota::Profile; see DESIGN.md,

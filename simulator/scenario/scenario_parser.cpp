@@ -180,9 +180,10 @@ private:
             }
             return;
         }
-        if (!r_.expect_map(node, "'stack'",
-                           {"kind", "control_url", "mqtt_url", "object_url", "region", "bucket"},
-                           {"kind"})) {
+        if (!r_.expect_map(
+                node, "'stack'",
+                {"kind", "control_url", "mqtt_url", "object_url", "region", "bucket", "tls"},
+                {"kind"})) {
             return;
         }
         const auto kind =
@@ -233,6 +234,11 @@ private:
             url("object_url", stack.object_url, " http ");
         } else if (stack.kind == StackKind::url) {
             r_.error(node, "'stack' of kind 'url' is missing the required key 'object_url'");
+        }
+        if (allowed("tls", stack.kind == StackKind::embedded)) {
+            if (auto value = r_.boolean(node["tls"], "'tls' in 'stack'")) {
+                stack.tls = *value;
+            }
         }
         if (allowed("region", stack.kind == StackKind::aws)) {
             if (auto text = r_.string(node["region"], "'region' in 'stack'")) {

@@ -137,3 +137,40 @@ TEST_CASE("topic policy: reserved topics belong to their thing", "[policy]") {
     CHECK_FALSE(allowed("dev2", "$aws/things/dev1/jobs/notify", A::subscribe));
     CHECK(allowed("dev2", "$aws/things/dev1/jobs/notify", A::unsubscribe));
 }
+
+TEST_CASE("topic policy: a certificate-bound client reaches its own thing's topics only",
+          "[policy]") {
+    auto allowed = [](const char* client, const char* topic, TopicAccess access) {
+        TopicAccessRequest request{client, topic, access, 1, false, 10};
+        request.certificate_bound = true;
+        return is_topic_access_allowed(request);
+    };
+    using A = TopicAccess;
+    CHECK(allowed("dev1", "$aws/things/dev1/jobs/get", A::write));
+    CHECK(allowed("dev1", "$aws/things/dev1/jobs/notify-next", A::subscribe));
+    CHECK(allowed("dev1", "$aws/things/dev1/jobs/notify-next", A::read));
+    CHECK(allowed("dev1", "$aws/things/dev1/shadow/update/accepted", A::read));
+    CHECK(allowed("dev1", "$aws/things/dev1/#", A::subscribe));
+    CHECK_FALSE(allowed("dev1", "$aws/things/dev1/jobs/get/accepted", A::write));
+
+    CHECK_FALSE(allowed("dev2", "$aws/things/dev1/jobs/get", A::write));
+    CHECK_FALSE(allowed("dev2", "$aws/things/dev1/#", A::subscribe));
+    CHECK_FALSE(allowed("dev2", "$aws/things/dev1/shadow/update/documents", A::subscribe));
+    CHECK_FALSE(allowed("dev2", "$aws/things/dev1/shadow/update/accepted", A::read));
+    // A wildcard filter is accepted; delivery then gives the client its own thing's messages.
+    CHECK(allowed("dev2", "$aws/things/+/shadow/update/accepted", A::subscribe));
+    CHECK_FALSE(allowed("dev2", "$aws/things/dev1/shadow/update/accepted", A::read));
+    CHECK(allowed("dev2", "$aws/things/dev2/shadow/update/accepted", A::read));
+    CHECK(allowed("dev2", "$aws/things/dev1/jobs/notify", A::unsubscribe));
+    CHECK(allowed("dev2", "other/topic", A::subscribe));
+    CHECK(allowed("dev2", "$fota/control/reply/dev2", A::read));
+}
+
+TEST_CASE("connect refusal: the client id must be the certificate's CN", "[policy]") {
+    CHECK(connect_refusal("dev1", std::string("dev1")).empty());
+    CHECK(connect_refusal("dev2", std::string("dev1")) ==
+          "client id 'dev2' is not the certificate's thing 'dev1'");
+    CHECK_FALSE(connect_refusal("dev1", std::nullopt).empty());
+    CHECK_FALSE(connect_refusal("", std::string("dev1")).empty());
+    CHECK_FALSE(connect_refusal("dev1", std::string("dev1 ")).empty());
+}

@@ -38,6 +38,40 @@ std::string read_text(const std::string& path) {
     return ss.str();
 }
 
+// mosquitto.conf: the listener (TLS when asked), the plugin and its options.
+void write_config(const BrokerOptions& options, const std::string& work_dir,
+                  std::uint16_t mqtt_port, const std::string& port_file) {
+    std::ofstream config(work_dir + "/mosquitto.conf", std::ios::trunc);
+    config << "listener " << mqtt_port << " " << options.address << "\n";
+    if (options.tls) {
+        config << "cafile " << options.tls->ca_file << "\n"
+               << "certfile " << options.tls->certificate_file << "\n"
+               << "keyfile " << options.tls->key_file << "\n"
+               << "require_certificate true\n"
+               << "tls_version tlsv1.2\n";
+    }
+    config << "allow_anonymous true\n"
+           << "persistence false\n"
+           << "user root\n"
+           << "log_dest stderr\n"
+           << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
+           << "plugin " << options.plugin_path << "\n"
+           << "plugin_opt_database "
+           << (options.database.empty() ? work_dir + "/cloud.db" : options.database) << "\n"
+           << "plugin_opt_control_address " << options.address << "\n"
+           << "plugin_opt_control_port " << options.control_port << "\n"
+           << "plugin_opt_control_port_file " << port_file << "\n";
+    for (const auto& [name, value] : options.plugin_options) {
+        config << "plugin_opt_" << name << " " << value << "\n";
+    }
+    if (options.tls) {
+        config << "plugin_opt_thing_certificates true\n";
+    }
+    if (!config) {
+        throw std::runtime_error("cannot write " + work_dir + "/mosquitto.conf");
+    }
+}
+
 } // namespace
 
 std::uint16_t pick_free_port(const std::string& address) {
@@ -60,7 +94,8 @@ BrokerProcess::~BrokerProcess() {
 }
 
 std::string BrokerProcess::mqtt_uri() const {
-    return "tcp://" + options_.address + ":" + std::to_string(mqtt_port_);
+    return (options_.tls ? "ssl://" : "tcp://") + options_.address + ":" +
+           std::to_string(mqtt_port_);
 }
 
 std::string BrokerProcess::control_endpoint() const {
@@ -95,27 +130,7 @@ void BrokerProcess::start() {
     mqtt_port_ = options_.mqtt_port != 0 ? options_.mqtt_port : pick_free_port(options_.address);
     const std::string port_file = work_dir_ + "/control.port";
     std::filesystem::remove(port_file);
-    {
-        std::ofstream config(work_dir_ + "/mosquitto.conf", std::ios::trunc);
-        config << "listener " << mqtt_port_ << " " << options_.address << "\n"
-               << "allow_anonymous true\n"
-               << "persistence false\n"
-               << "user root\n"
-               << "log_dest stderr\n"
-               << "log_type error\nlog_type warning\nlog_type notice\nlog_type information\n"
-               << "plugin " << options_.plugin_path << "\n"
-               << "plugin_opt_database "
-               << (options_.database.empty() ? work_dir_ + "/cloud.db" : options_.database) << "\n"
-               << "plugin_opt_control_address " << options_.address << "\n"
-               << "plugin_opt_control_port " << options_.control_port << "\n"
-               << "plugin_opt_control_port_file " << port_file << "\n";
-        for (const auto& [name, value] : options_.plugin_options) {
-            config << "plugin_opt_" << name << " " << value << "\n";
-        }
-        if (!config) {
-            throw std::runtime_error("cannot write " + work_dir_ + "/mosquitto.conf");
-        }
-    }
+    write_config(options_, work_dir_, mqtt_port_, port_file);
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);

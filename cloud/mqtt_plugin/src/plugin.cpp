@@ -6,16 +6,21 @@
 //   plugin_opt_region us-east-1                  (ARNs)
 //   plugin_opt_account_id 123456789012           (ARNs)
 //   plugin_opt_control_topic true                (JSON control API on $fota/control; default off)
+//   plugin_opt_thing_certificates true           (a TLS listener with require_certificate: the
+//                                                 client id must be the certificate's CN, and a
+//                                                 client reaches its own thing's topics only)
 //   plugin_opt_<other> ...                       (passed to the control plane, if linked)
 //
-// Events: MOSQ_EVT_ACL_CHECK enforces topic_policy.hpp; MOSQ_EVT_MESSAGE hands requests with the
-// sender's client id to the services, whose replies go to that client only
+// Events: MOSQ_EVT_BASIC_AUTH (with thing_certificates) refuses a CONNECT whose client id is not
+// its certificate's CN; MOSQ_EVT_ACL_CHECK enforces topic_policy.hpp; MOSQ_EVT_MESSAGE hands
+// requests with the sender's client id to the services, whose replies go to that client only
 // (mosquitto_broker_publish with its client id); MOSQ_EVT_TICK drains the WorkQueue and runs the
 // services' timers.
 
 #include <ctime>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <string>
 
 extern "C" {
@@ -27,8 +32,11 @@ extern "C" {
 #include "fota/cloud/cloud_core.hpp"
 #include "fota/cloud/control_dispatch.hpp"
 #include "fota/cloud/control_plane_hook.hpp"
+#include "fota/cloud/tls/certificates.hpp"
 #include "fota/cloud/topic_policy.hpp"
 #include "fota/cloud/work_queue.hpp"
+
+#include <openssl/x509.h>
 
 namespace {
 
@@ -47,13 +55,35 @@ struct Plugin {
     std::unique_ptr<fota::cloud::ControlPlaneServer> control_plane;
     std::time_t last_tick = 0;
     bool control_topic = false;
+    bool thing_certificates = false;
 };
 
 std::int64_t now_seconds() {
     return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-int on_acl_check(int /*event*/, void* event_data, void* /*userdata*/) {
+// At CONNECT (Mosquitto calls it for every client when a plugin registers it): the thing is its
+// certificate. The broker has already checked the certificate against its CA (require_certificate).
+int on_basic_auth(int /*event*/, void* event_data, void* /*userdata*/) {
+    auto* ed = static_cast<mosquitto_evt_basic_auth*>(event_data);
+    const char* client_id = mosquitto_client_id(ed->client);
+    std::optional<std::string> common_name;
+    if (auto* certificate = static_cast<X509*>(mosquitto_client_certificate(ed->client))) {
+        common_name = fota::cloud::tls::common_name(*certificate);
+        X509_free(certificate);
+    }
+    const std::string refusal =
+        fota::cloud::connect_refusal(client_id != nullptr ? client_id : "", common_name);
+    if (refusal.empty()) {
+        return MOSQ_ERR_SUCCESS;
+    }
+    mosquitto_log_printf(MOSQ_LOG_NOTICE, "fota cloud: CONNECT from %s refused: %s",
+                         mosquitto_client_address(ed->client), refusal.c_str());
+    return MOSQ_ERR_AUTH;
+}
+
+int on_acl_check(int /*event*/, void* event_data, void* userdata) {
+    const auto* plugin = static_cast<const Plugin*>(userdata);
     auto* ed = static_cast<mosquitto_evt_acl_check*>(event_data);
     const char* client_id = mosquitto_client_id(ed->client);
     TopicAccessRequest request;
@@ -76,6 +106,7 @@ int on_acl_check(int /*event*/, void* event_data, void* /*userdata*/) {
     request.qos = ed->qos;
     request.retain = ed->retain;
     request.payload_size = ed->payloadlen;
+    request.certificate_bound = plugin->thing_certificates;
     return fota::cloud::is_topic_access_allowed(request) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 }
 
@@ -169,6 +200,9 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
         if (auto it = plugin_options.find("control_topic"); it != plugin_options.end()) {
             plugin->control_topic = it->second == "true";
         }
+        if (auto it = plugin_options.find("thing_certificates"); it != plugin_options.end()) {
+            plugin->thing_certificates = it->second == "true";
+        }
         plugin->core = std::make_unique<CloudCore>(config);
         plugin->core->set_publisher(publish);
 #ifdef FOTA_HAVE_CONTROL_PLANE_HOOK
@@ -195,6 +229,12 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
         mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: cannot register callbacks");
         return MOSQ_ERR_UNKNOWN;
     }
+    if (raw->thing_certificates &&
+        mosquitto_callback_register(identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth, nullptr, raw) !=
+            MOSQ_ERR_SUCCESS) {
+        mosquitto_log_printf(MOSQ_LOG_ERR, "fota cloud: cannot register the CONNECT check");
+        return MOSQ_ERR_UNKNOWN;
+    }
     *userdata = plugin.release();
     return MOSQ_ERR_SUCCESS;
 }
@@ -208,6 +248,10 @@ mosquitto_plugin_cleanup(void* userdata, struct mosquitto_opt* /*options*/, int 
     mosquitto_callback_unregister(plugin->identifier, MOSQ_EVT_ACL_CHECK, on_acl_check, nullptr);
     mosquitto_callback_unregister(plugin->identifier, MOSQ_EVT_MESSAGE, on_message, nullptr);
     mosquitto_callback_unregister(plugin->identifier, MOSQ_EVT_TICK, on_tick, nullptr);
+    if (plugin->thing_certificates) {
+        mosquitto_callback_unregister(plugin->identifier, MOSQ_EVT_BASIC_AUTH, on_basic_auth,
+                                      nullptr);
+    }
     plugin->queue.close();
     plugin->control_plane.reset();
     plugin->core.reset();

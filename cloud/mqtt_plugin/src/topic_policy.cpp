@@ -54,6 +54,10 @@ bool is_topic_access_allowed(const TopicAccessRequest& request) {
     }
     const std::string_view thing = thing_level(topic);
     const bool own = !thing.empty() && thing == request.client_id;
+    if (request.certificate_bound && !own &&
+        (request.access == TopicAccess::read || !is_wildcard(thing))) {
+        return false; // another thing's topics: not under a per-thing policy
+    }
     // Plain values (not optionals): gcc 12 warns about optionals it cannot follow here.
     const auto jobs_topic = parse_jobs_topic(topic);
     const bool jobs = jobs_topic.has_value();
@@ -104,6 +108,18 @@ bool is_topic_access_allowed(const TopicAccessRequest& request) {
         return true;
     }
     return false;
+}
+
+std::string connect_refusal(std::string_view client_id,
+                            const std::optional<std::string>& certificate_cn) {
+    if (!certificate_cn) {
+        return "no client certificate with a single subject CN";
+    }
+    if (client_id != *certificate_cn) {
+        return "client id '" + std::string(client_id) + "' is not the certificate's thing '" +
+               *certificate_cn + "'";
+    }
+    return {};
 }
 
 } // namespace fota::cloud

@@ -280,7 +280,7 @@ schema["properties"] = {
   "invariants": {"type": "boolean", "description": "After the expectations, let the updates settle and check the update invariants (fota-sim run --invariants)."},
   "stack": {"description": "embedded (default), sim, aws, or a map {kind, ...}.",
             "oneOf": [enum(["embedded", "sim", "aws"]),
-                      obj({"kind": {"const": "embedded"}}, ["kind"]),
+                      obj({"kind": {"const": "embedded"}, "tls": b("MQTT over TLS like AWS IoT: a client certificate per thing, the client id bound to it.")}, ["kind"]),
                       obj({"kind": {"const": "sim"}}, ["kind"]),
                       obj({"kind": {"const": "url"}, "control_url": s(pattern="^https?://.+"), "mqtt_url": s(pattern="^(mqtt|mqtts|tcp|ssl)://.+"), "object_url": s(pattern="^http://.+"), "bucket": s()}, ["kind", "control_url", "mqtt_url", "object_url"]),
                       obj({"kind": {"const": "aws"}, "region": s(), "bucket": s()}, ["kind", "bucket"])]},

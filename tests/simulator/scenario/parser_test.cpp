@@ -275,3 +275,13 @@ TEST_CASE("checking files prints each error and returns the exit code",
     std::ostringstream err3;
     CHECK(check_scenario_files({}, out3, err3) == 2);
 }
+
+TEST_CASE("stack tls: on the embedded stack only, off unless asked", "[scenario_format][parser]") {
+    const auto tls = parse_scenario_file(FOTA_SCENARIO_CASES "/valid/stack-embedded-tls.yaml");
+    REQUIRE(tls.ok());
+    CHECK(tls.scenario->stack.kind == StackKind::embedded);
+    CHECK(tls.scenario->stack.tls);
+    const auto plain = parse_scenario_file(FOTA_SCENARIO_CASES "/valid/minimal.yaml");
+    REQUIRE(plain.ok());
+    CHECK_FALSE(plain.scenario->stack.tls);
+}

@@ -1,13 +1,16 @@
 // Stack `embedded`: a private Mosquitto with the fota plugin and the object server in process.
 #include "embedded_stack.hpp"
 
+#include "fota/sim/device_runtime.hpp"
+
 #include <filesystem>
 
 namespace fota::sim::stacks {
 
 using json = nlohmann::json;
 
-EmbeddedStack::EmbeddedStack(const StackOptions& options) : RealTimeStack(options) {}
+EmbeddedStack::EmbeddedStack(const StackOptions& options, bool tls)
+    : RealTimeStack(options), tls_(tls) {}
 
 EmbeddedStack::~EmbeddedStack() {
     stop();
@@ -39,6 +42,16 @@ void EmbeddedStack::start(const std::string& work_dir) {
     std::filesystem::create_directories(broker.work_dir);
     broker.extra_environment = options().broker_environment;
     broker.plugin_options["object_endpoint"] = object_server_->endpoint();
+    if (tls_) {
+        try {
+            tls_folder_ = std::make_unique<cloud::tls::TlsFolder>(work_dir + "/tls");
+        } catch (const std::exception& e) {
+            throw StackError(std::string("the TLS certificates were not made: ") + e.what());
+        }
+        broker.tls =
+            cloud::BrokerTls{tls_folder_->ca_file(), tls_folder_->server_certificate_file(),
+                             tls_folder_->server_key_file()};
+    }
     broker_options_ = broker;
     start_broker(broker, "mosquitto did not start: ");
 }
@@ -120,6 +133,21 @@ void EmbeddedStack::restart_broker(std::chrono::milliseconds down_for) {
     }
     wait_for(down_for);
     start_broker(options, "restart_broker: mosquitto did not start again: ");
+}
+
+void EmbeddedStack::add_credentials(DeviceOptions& device) {
+    if (!tls_folder_) {
+        return;
+    }
+    try {
+        const cloud::tls::ThingCertificateFiles files = tls_folder_->thing(device.thing_name);
+        device.cert_file = files.certificate;
+        device.key_file = files.private_key;
+    } catch (const std::exception& e) {
+        throw StackError("no certificate for thing " + device.thing_name + ": " + e.what());
+    }
+    device.mqtt_tls = true;
+    device.ca_file = tls_folder_->ca_file();
 }
 
 DeviceEndpoints EmbeddedStack::device_endpoints() const {

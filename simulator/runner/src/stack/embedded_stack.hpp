@@ -1,6 +1,8 @@
 // Stack `embedded`: made for one run and gone after it. A private Mosquitto with the fota plugin
 // (the Jobs and Shadow services and `_fota/control`) on free ports, its state in the run's
-// folder, and the object server in this process on the stack's io_context.
+// folder, and the object server in this process on the stack's io_context. With tls, MQTT is
+// TLS only: a CA, the server's and each thing's certificate are made in <work_dir>/tls, and each
+// device connects with its own (cloud/README.md).
 #pragma once
 
 #include "http_control.hpp"
@@ -8,6 +10,7 @@
 
 #include "fota/cloud/broker_process.hpp"
 #include "fota/cloud/object_server.hpp"
+#include "fota/cloud/tls/tls_folder.hpp"
 
 #include <memory>
 #include <optional>
@@ -17,7 +20,7 @@ namespace fota::sim::stacks {
 
 class EmbeddedStack final : public RealTimeStack {
 public:
-    explicit EmbeddedStack(const StackOptions& options);
+    explicit EmbeddedStack(const StackOptions& options, bool tls = false);
     ~EmbeddedStack() override;
 
     std::string name() const override { return "embedded"; }
@@ -47,12 +50,16 @@ public:
 
 protected:
     DeviceEndpoints device_endpoints() const override;
+    /// With tls: the thing's certificate (made now), the stack's CA, MQTT over TLS.
+    void add_credentials(DeviceOptions& device) override;
 
 private:
     /// Starts Mosquitto with options; throws StackError starting with failure when it does not.
     void start_broker(const cloud::BrokerOptions& options, const std::string& failure);
     const ControlClient& control() const;
 
+    bool tls_ = false;
+    std::unique_ptr<cloud::tls::TlsFolder> tls_folder_; ///< with tls_, once started
     bool stopped_ = false;
     std::unique_ptr<cloud::ObjectServer> object_server_;
     cloud::BrokerOptions broker_options_;

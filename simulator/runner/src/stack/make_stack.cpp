@@ -27,7 +27,7 @@ void Stack::remove_leftovers(const std::vector<std::string>& /*job_ids*/,
 std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions& options) {
     switch (config.kind) {
     case StackKind::embedded:
-        return std::make_unique<stacks::EmbeddedStack>(options);
+        return std::make_unique<stacks::EmbeddedStack>(options, config.tls);
     case StackKind::url:
         return std::make_unique<stacks::UrlStack>(config, options);
     case StackKind::sim:
@@ -41,7 +41,7 @@ std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions&
 std::vector<std::pair<std::string, std::string>> stack_run_options(const StackConfig& config) {
     std::vector<std::pair<std::string, std::string>> out;
     if (config.kind == StackKind::embedded || config.kind == StackKind::sim) {
-        out = {{"--stack", to_string(config.kind)}};
+        out = {{"--stack", config.tls ? "embedded-tls" : to_string(config.kind)}};
     } else if (config.kind == StackKind::url) {
         out = {{"--control-url", config.control_url},
                {"--mqtt-url", config.mqtt_url},

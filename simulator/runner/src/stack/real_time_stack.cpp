@@ -20,8 +20,9 @@ RealTimeStack::~RealTimeStack() {
 std::unique_ptr<StackDevice> RealTimeStack::make_device(const StackDevice::Options& options,
                                                         StackDevice::EventHandler on_event) {
     const std::string flash_file = work_dir_ + "/" + options.thing + ".flash";
-    auto runtime = std::make_unique<DeviceRuntime>(
-        io_, device_options(options, device_endpoints(), flash_file));
+    DeviceOptions device = device_options(options, device_endpoints(), flash_file);
+    add_credentials(device);
+    auto runtime = std::make_unique<DeviceRuntime>(io_, std::move(device));
     auto slot = make_device_slot(std::move(runtime), std::move(on_event), flash_file);
     devices_.push_back(slot);
     return make_runtime_device(std::move(slot), DeviceAccess::posted);

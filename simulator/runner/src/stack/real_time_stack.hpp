@@ -37,6 +37,9 @@ protected:
 
     /// Where the devices find the broker and the shadow service.
     virtual DeviceEndpoints device_endpoints() const = 0;
+    /// Gives a device its TLS credentials before it is made (the embedded stack over TLS: its
+    /// thing's certificate); the default gives none.
+    virtual void add_credentials(DeviceOptions& /*device*/) {}
 
     boost::asio::io_context& io() { return io_; }
     const StackOptions& options() const { return options_; }

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,15 @@ namespace fota::cloud {
 /// running executable (build trees: ../cloud/mqtt_plugin/ and ../../cloud/mqtt_plugin/; ./;
 /// install: ../lib/fota/). Empty when not found.
 std::string find_mosquitto_plugin(const std::string& given);
+
+/// A TLS listener like AWS IoT's: the broker's certificate, and the CA every client certificate
+/// must chain to (require_certificate); the plugin binds each client id to its certificate's CN
+/// (plugin_opt_thing_certificates).
+struct BrokerTls {
+    std::string ca_file;
+    std::string certificate_file;
+    std::string key_file;
+};
 
 struct BrokerOptions {
     std::string mosquitto = "mosquitto"; ///< a path, or a name looked up in PATH
@@ -32,6 +42,7 @@ struct BrokerOptions {
     /// Extra environment entries for the broker ("NAME=value"), e.g. LD_PRELOAD for sanitizers.
     std::vector<std::string> extra_environment;
     std::chrono::seconds start_timeout{15};
+    std::optional<BrokerTls> tls; ///< nullopt: plain TCP, anyone may connect
 };
 
 class BrokerProcess {
@@ -54,7 +65,7 @@ public:
     bool check_alive();
     [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }
     [[nodiscard]] std::uint16_t control_port() const { return control_port_; }
-    [[nodiscard]] std::string mqtt_uri() const;         ///< "tcp://address:port"
+    [[nodiscard]] std::string mqtt_uri() const; ///< "tcp://address:port" ("ssl://" with TLS)
     [[nodiscard]] std::string control_endpoint() const; ///< "http://address:port"
     [[nodiscard]] std::string log() const;              ///< the broker's log so far
     [[nodiscard]] const std::string& work_dir() const { return work_dir_; }
