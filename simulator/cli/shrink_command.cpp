@@ -1,6 +1,6 @@
 // fota-sim shrink: takes a scenario that fails on the sim stack (with the run options that made it
-// fail: --seed, --cut-at, --invariants) and removes steps, expectations, devices, firmware and image
-// bytes while it still fails the same way (fota/sim/shrink.hpp); writes the smallest failing
+// fail: --seed, --cut-at, --invariants) and removes steps, expectations, devices, firmware and
+// image bytes while it still fails the same way (fota/sim/shrink.hpp); writes the smallest failing
 // scenario as a YAML file that fails on its own, and checks that it does. Exit code: 0 when the
 // file was written and fails alone, 2 when there was nothing to shrink (the run does not fail)
 // or the input is bad.
@@ -55,10 +55,10 @@ std::string header(const ShrinkCommandOptions& cli, const ShrinkResult& r) {
     if (cli.invariants) {
         command += " --invariants";
     }
-    return "# Shrunk by `" + command + "` in " + std::to_string(r.runs) + " runs on the sim stack.\n" +
-           "# It fails on: " + r.target + "\n# devices " + std::to_string(r.devices_before) +
-           " -> " + std::to_string(r.devices_after) + ", steps " +
-           std::to_string(r.steps_before) + " -> " + std::to_string(r.steps_after) +
+    return "# Shrunk by `" + command + "` in " + std::to_string(r.runs) +
+           " runs on the sim stack.\n" + "# It fails on: " + r.target + "\n# devices " +
+           std::to_string(r.devices_before) + " -> " + std::to_string(r.devices_after) +
+           ", steps " + std::to_string(r.steps_before) + " -> " + std::to_string(r.steps_after) +
            ", expectations " + std::to_string(r.expectations_before) + " -> " +
            std::to_string(r.expectations_after) + ", image bytes " +
            std::to_string(r.image_bytes_before) + " -> " + std::to_string(r.image_bytes_after) +
@@ -117,8 +117,8 @@ int run_shrink(ShrinkCommandOptions cli) {
     }
     std::cout << "shrunk to " << cli.out << ": " << result.devices_after << " device(s), "
               << result.steps_after << " step(s), " << result.expectations_after
-              << " expectation(s), " << result.image_bytes_after << " image bytes ("
-              << result.runs << " runs)\n"
+              << " expectation(s), " << result.image_bytes_after << " image bytes (" << result.runs
+              << " runs)\n"
               << "  it fails on: " << result.target << "\n"
               << "  on its own: " << (same ? "yes" : "NO") << ": fota-sim run " << cli.out << "\n";
     return same ? 0 : 2;
@@ -133,20 +133,20 @@ void add_shrink_command(CLI::App& app) {
                   "(the run does not fail, or bad input)");
     command->add_option("scenario", cli->file, "Scenario file (YAML)")->required();
     command->add_option("--seed", cli->seed, "The seed of the failing run");
-    auto* cut = command
-                    ->add_option_function<std::string>(
-                        "--cut-at",
-                        [cli](const std::string& value) {
-                            FlashCut parsed;
-                            if (const std::string error = parse_cut_at(value, parsed);
-                                !error.empty()) {
-                                throw CLI::ValidationError("--cut-at", error);
-                            }
-                            cli->cut = parsed;
-                        },
-                        "The failing run's power cut (fota-sim sweep prints it); written as the "
-                        "scenario's first step")
-                    ->type_name("N[:before|:torn]");
+    auto* cut =
+        command
+            ->add_option_function<std::string>(
+                "--cut-at",
+                [cli](const std::string& value) {
+                    FlashCut parsed;
+                    if (const std::string error = parse_cut_at(value, parsed); !error.empty()) {
+                        throw CLI::ValidationError("--cut-at", error);
+                    }
+                    cli->cut = parsed;
+                },
+                "The failing run's power cut (fota-sim sweep prints it); written as the "
+                "scenario's first step")
+            ->type_name("N[:before|:torn]");
     command->add_option("--cut-device", cli->cut_device, "... its device (default: the first)")
         ->needs(cut);
     command

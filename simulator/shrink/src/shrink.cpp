@@ -9,7 +9,10 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace fota::sim {
@@ -17,6 +20,22 @@ namespace fota::sim {
 std::string failure_name(const std::string& result_name) {
     static const std::regex line(R"( \(line [0-9]+\))");
     return std::regex_replace(result_name, line, "");
+}
+
+std::set<std::string> failure_values(const std::string& observed) {
+    static const std::regex thing(R"(^[^ ;]+( \([^)]*\))?: )");
+    std::set<std::string> values;
+    std::size_t start = 0;
+    while (start <= observed.size()) {
+        const auto end = std::min(observed.find("; ", start), observed.size());
+        const std::string part = observed.substr(start, end - start);
+        if (part.rfind("... (", 0) != 0 && !part.empty()) {
+            values.insert(
+                std::regex_replace(part, thing, "", std::regex_constants::format_first_only));
+        }
+        start = end + 2;
+    }
+    return values;
 }
 
 namespace {
@@ -76,8 +95,8 @@ public:
             const FlashCut& cut = *options_.cut;
             YAML::Node fault;
             fault["kind"] = "power_cut";
-            fault["devices"] = cut.thing.empty() ? original.devices.front().thing_prefix + "0"
-                                                 : cut.thing;
+            fault["devices"] =
+                cut.thing.empty() ? original.devices.front().thing_prefix + "0" : cut.thing;
             fault["at_op"] = cut.operation - 1;
             fault["torn"] = cut.torn;
             fault["off_for"] = format_duration(cut.off_for);
@@ -96,7 +115,8 @@ public:
         const std::optional<ScenarioReport> report = run(root);
         if (!report) {
             result.error = "the scenario made self-contained (stack sim, its seed, the cut as its "
-                           "first step) does not parse: " + last_parse_error_;
+                           "first step) does not parse: " +
+                           last_parse_error_;
             return false;
         }
         if (report->outcome != Outcome::failed) {
@@ -107,8 +127,10 @@ public:
         }
         for (const ExpectationResult& r : report->expectations) {
             const bool invariant = r.name.rfind("invariant: ", 0) == 0;
-            if (!r.passed && r.evaluated && (target_.empty() || (invariant && !target_invariant_))) {
+            if (!r.passed && r.evaluated &&
+                (target_.empty() || (invariant && !target_invariant_))) {
                 target_ = failure_name(r.name);
+                target_values_ = failure_values(r.observed);
                 target_invariant_ = invariant;
             }
         }
@@ -142,8 +164,8 @@ private:
 
     std::optional<ScenarioReport> run(const YAML::Node& candidate) {
         const std::string text = emit(candidate);
-        const ParseResult parsed = parse_scenario(
-            text, path_, std::filesystem::path(path_).parent_path().string());
+        const ParseResult parsed =
+            parse_scenario(text, path_, std::filesystem::path(path_).parent_path().string());
         if (!parsed.ok()) {
             last_parse_error_ = parsed.errors.front().to_string();
             return std::nullopt;
@@ -163,7 +185,8 @@ private:
         }
         return std::any_of(report->expectations.begin(), report->expectations.end(),
                            [this](const ExpectationResult& r) {
-                               return !r.passed && r.evaluated && failure_name(r.name) == target_;
+                               return !r.passed && r.evaluated && failure_name(r.name) == target_ &&
+                                      failure_values(r.observed) == target_values_;
                            });
     }
 
@@ -191,8 +214,8 @@ private:
             bool removed = false;
             for (std::size_t start = 0; start < items.size(); start += size) {
                 std::vector<YAML::Node> rest(items.begin(), items.begin() + start);
-                rest.insert(rest.end(),
-                            items.begin() + std::min(items.size(), start + size), items.end());
+                rest.insert(rest.end(), items.begin() + std::min(items.size(), start + size),
+                            items.end());
                 const YAML::Node candidate = with_items(key, rest);
                 if (fails(candidate)) {
                     items = rest;
@@ -213,14 +236,72 @@ private:
         return items.size() < before;
     }
 
-    // Each group's count: 1, else halved, while it fails.
+    // Every scalar of node equal to one of the group's thing names (prefix + index < count):
+    // calls visit(scalar node, index).
+    static void visit_things(YAML::Node node, const std::string& prefix, std::size_t count,
+                             const std::function<void(YAML::Node, std::size_t)>& visit) {
+        if (node.IsScalar()) {
+            const std::string text = node.Scalar();
+            if (text.size() > prefix.size() && text.compare(0, prefix.size(), prefix) == 0 &&
+                text.size() - prefix.size() <= 6 &&
+                text.find_first_not_of("0123456789", prefix.size()) == std::string::npos) {
+                const std::size_t index = std::stoul(text.substr(prefix.size()));
+                if (index < count) {
+                    visit(node, index);
+                }
+            }
+        } else if (node.IsSequence()) {
+            for (auto item : node) {
+                visit_things(item, prefix, count, visit);
+            }
+        } else if (node.IsMap()) {
+            for (auto entry : node) {
+                visit_things(entry.second, prefix, count, visit);
+            }
+        }
+    }
+
+    // The group's devices named anywhere (steps, expectations) renumbered from 0 and the count
+    // cut to them: a failure on fleet-37 of 100 becomes one on fleet-0 of 1.
+    bool renumber(std::size_t g, std::size_t& count) {
+        YAML::Node candidate = YAML::Clone(root_);
+        const std::string prefix = candidate["devices"][g]["thing_prefix"].as<std::string>("");
+        std::map<std::size_t, std::size_t> named;
+        for (const char* key : {"steps", "expect"}) {
+            visit_things(candidate[key], prefix, count,
+                         [&named](YAML::Node, std::size_t index) { named.emplace(index, 0); });
+        }
+        std::size_t next = 0;
+        for (auto& [index, renumbered] : named) {
+            renumbered = next++;
+        }
+        const std::size_t wanted = std::max<std::size_t>(named.size(), 1);
+        if (wanted >= count) {
+            return false;
+        }
+        for (const char* key : {"steps", "expect"}) {
+            visit_things(candidate[key], prefix, count, [&](YAML::Node node, std::size_t index) {
+                node = prefix + std::to_string(named.at(index));
+            });
+        }
+        candidate["devices"][g]["count"] = wanted;
+        if (!fails(candidate)) {
+            return false;
+        }
+        root_ = candidate;
+        count = wanted;
+        return true;
+    }
+
+    // Each group's count: the devices the file names renumbered from 0, else 1, else halved,
+    // while it fails.
     bool shrink_counts() {
         bool changed = false;
         for (std::size_t g = 0; g < length(root_["devices"]) && !spent(); ++g) {
-            std::size_t count = root_["devices"][g]["count"]
-                                    ? root_["devices"][g]["count"].as<std::size_t>(1)
-                                    : 1;
+            std::size_t count =
+                root_["devices"][g]["count"] ? root_["devices"][g]["count"].as<std::size_t>(1) : 1;
             const std::size_t before = count;
+            renumber(g, count);
             while (count > 1 && !spent()) {
                 bool smaller = false;
                 for (const std::size_t next : {std::size_t{1}, count / 2}) {
@@ -319,6 +400,7 @@ private:
     RunnerOptions runner_;
     YAML::Node root_;
     std::string target_;
+    std::set<std::string> target_values_; ///< what the failing devices showed, without names
     bool target_invariant_ = false;
     std::size_t runs_ = 0;
     std::string last_parse_error_;

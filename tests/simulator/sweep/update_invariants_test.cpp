@@ -4,6 +4,7 @@
 
 #include "../scenario/fake_run.hpp"
 
+#include "fota/sim/shrink.hpp"
 #include "fota/sim/sweep.hpp"
 
 #include <catch2/catch.hpp>
@@ -246,4 +247,18 @@ TEST_CASE("sweep workers report every case, and a worker that dies against the c
     CHECK(got[3].verdict == CaseVerdict::error);
     CHECK(got[3].detail.find("died of signal 9") != std::string::npos);
     CHECK(got.count(5) == 0);
+}
+
+TEST_CASE("shrink matches a failure by its name and values, without lines and device names",
+          "[simulator][shrink]") {
+    CHECK(failure_name("wait_for running 2.0.0 (line 31)") == "wait_for running 2.0.0");
+    CHECK(failure_name("invariant: no job is left in progress") ==
+          "invariant: no job is left in progress");
+    CHECK(failure_values("fleet-5: FAILED") == std::set<std::string>{"FAILED"});
+    CHECK(failure_values("fleet-1: FAILED; fleet-4: IN_PROGRESS; fleet-7: FAILED") ==
+          std::set<std::string>{"FAILED", "IN_PROGRESS"});
+    CHECK(failure_values("dev-1 (j1): IN_PROGRESS; a:b-2: QUEUED; ... (9 devices)") ==
+          std::set<std::string>{"IN_PROGRESS", "QUEUED"});
+    CHECK(failure_values("seed-dev-0: fw-1 SUCCEEDED, running v1.0.0 (rejected)") ==
+          std::set<std::string>{"fw-1 SUCCEEDED, running v1.0.0 (rejected)"});
 }

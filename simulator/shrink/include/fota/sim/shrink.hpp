@@ -3,7 +3,9 @@
 // becomes the file's first step (a flash_fault that counts from the device's first power-on, the
 // same run) and `--invariants` the file's `invariants: true`, so the result fails on its own.
 // The failure kept is one failing result (an invariant when one failed, else the first failing
-// expectation or step), matched by name without its line number. Passes, repeated until none
+// expectation or step), matched by name without its line number and by what the failing devices
+// showed without their names (so that "FAILED" does not slip into "still IN_PROGRESS" once the
+// steps that waited are gone). Passes, repeated until none
 // removes anything: steps, expectations, device groups, each group's count, unused firmware, each
 // image's size (halved down to 4 KiB). A candidate that does not parse is a candidate that does
 // not fail: no pass needs to know what refers to what.
@@ -14,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 
 namespace fota::sim {
@@ -48,5 +51,8 @@ ShrinkResult shrink_scenario(const std::string& path, const ShrinkOptions& optio
 
 /// A result's name without the " (line N)" a step failure carries.
 std::string failure_name(const std::string& result_name);
+/// The distinct values of a result's observed text ("dev-1: FAILED; dev-4: FAILED" gives
+/// {"FAILED"}), without the device names and the "... (N devices)" tail.
+std::set<std::string> failure_values(const std::string& observed);
 
 } // namespace fota::sim
