@@ -51,6 +51,9 @@ std::string header(const ShrinkCommandOptions& cli, const ShrinkResult& r) {
     }
     if (cli.cut) {
         command += " --cut-at " + to_string(*cli.cut);
+        if (!cli.cut_device.empty()) {
+            command += " --cut-device " + cli.cut_device;
+        }
     }
     if (cli.invariants) {
         command += " --invariants";
