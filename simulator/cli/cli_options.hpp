@@ -1,12 +1,14 @@
-// What several subcommands read the same way from their flags: durations as scenario files write
-// them, and FIRST..LAST ranges.
+// What several subcommands share: durations as scenario files write them and FIRST..LAST ranges
+// read from their flags, and Ctrl-C that stops a long run but still writes its report.
 #pragma once
 
 #include "scenario/units.hpp"
 
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -41,5 +43,37 @@ inline bool parse_range(const std::string& text, std::uint64_t lowest, std::uint
     return dots != std::string::npos && number(text.substr(0, dots), first) &&
            number(text.substr(dots + 2), last) && first >= lowest && first <= last;
 }
+
+/// While one lives, Ctrl-C and SIGTERM set flag() instead of ending the process (the run in hand
+/// ends in error "interrupted" and the report is still written); the handlers from before come
+/// back when it ends.
+class InterruptScope {
+public:
+    InterruptScope() {
+        flag() = false;
+        struct sigaction action {};
+        action.sa_handler = &on_signal;
+        sigemptyset(&action.sa_mask);
+        sigaction(SIGINT, &action, &old_int_);
+        sigaction(SIGTERM, &action, &old_term_);
+    }
+    ~InterruptScope() {
+        sigaction(SIGINT, &old_int_, nullptr);
+        sigaction(SIGTERM, &old_term_, nullptr);
+    }
+    InterruptScope(const InterruptScope&) = delete;
+    InterruptScope& operator=(const InterruptScope&) = delete;
+
+    static std::atomic<bool>& flag() {
+        static std::atomic<bool> interrupted{false};
+        return interrupted;
+    }
+
+private:
+    static void on_signal(int /*signal*/) { flag() = true; }
+
+    struct sigaction old_int_ {};
+    struct sigaction old_term_ {};
+};
 
 } // namespace fota::sim

@@ -27,12 +27,6 @@
 namespace fota::sim {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int /*signal*/) {
-    g_interrupted = true;
-}
-
 struct RunCommandOptions {
     std::vector<std::string> files;
     std::uint64_t seed = 0;
@@ -77,21 +71,14 @@ bool write_file(const std::string& path, const std::string& what,
 constexpr std::uint64_t kMaxSeeds = 1'000'000;
 
 std::string parse_seed_range(const std::string& text, std::uint64_t& first, std::uint64_t& last) {
-    const auto dots = text.find("..");
-    const auto number = [](const std::string& part, std::uint64_t& out) {
-        if (part.empty() || part.size() > 19 ||
-            part.find_first_not_of("0123456789") != std::string::npos) {
-            return false;
-        }
-        out = std::stoull(part);
-        return true;
-    };
-    if (dots == std::string::npos || !number(text.substr(0, dots), first) ||
-        !number(text.substr(dots + 2), last)) {
-        return "must be FIRST..LAST, two unsigned numbers (e.g. 1..500)";
-    }
-    if (first > last) {
-        return "FIRST must not be greater than LAST";
+    if (!parse_range(text, 0, first, last)) {
+        const auto dots = text.find("..");
+        std::uint64_t a = 0;
+        std::uint64_t b = 0;
+        return dots != std::string::npos &&
+                       parse_range(text.substr(dots + 2) + ".." + text.substr(0, dots), 0, a, b)
+                   ? "FIRST must not be greater than LAST"
+                   : "must be FIRST..LAST, two unsigned numbers (e.g. 1..500)";
     }
     if (last - first >= kMaxSeeds) {
         return "at most " + std::to_string(kMaxSeeds) + " seeds per run";
@@ -106,7 +93,7 @@ void sweep_seeds(const std::string& file, const RunCommandOptions& cli, RunnerOp
     std::cerr << "fota-sim run: " << file << " over seeds " << cli.seeds << " ...\n";
     std::uint64_t runs = 0;
     std::uint64_t passed = 0;
-    for (std::uint64_t seed = cli.first_seed; !g_interrupted; ++seed) {
+    for (std::uint64_t seed = cli.first_seed; !InterruptScope::flag(); ++seed) {
         options.seed = seed;
         ScenarioReport report = run_scenario_file(file, options);
         ++runs;
@@ -127,13 +114,8 @@ void sweep_seeds(const std::string& file, const RunCommandOptions& cli, RunnerOp
 }
 
 int run_files(const RunCommandOptions& cli) {
-    struct sigaction action {};
-    action.sa_handler = &on_interrupt;
-    sigemptyset(&action.sa_mask);
-    struct sigaction old_int {};
-    struct sigaction old_term {};
-    sigaction(SIGINT, &action, &old_int);
-    sigaction(SIGTERM, &action, &old_term);
+    std::optional<InterruptScope> interrupts;
+    interrupts.emplace();
 
     RunnerOptions options;
     options.plugin = cli.plugin;
@@ -159,7 +141,7 @@ int run_files(const RunCommandOptions& cli) {
         stack.bucket = cli.bucket;
         options.stack = stack;
     }
-    options.interrupted = &g_interrupted;
+    options.interrupted = &InterruptScope::flag();
     options.record_dir = cli.record_dir;
     if (cli.cut) {
         FlashCut cut = *cli.cut;
@@ -185,7 +167,7 @@ int run_files(const RunCommandOptions& cli) {
 
     std::vector<ScenarioReport> reports;
     for (const std::string& file : cli.files) {
-        if (g_interrupted) {
+        if (InterruptScope::flag()) {
             break;
         }
         if (!cli.seeds.empty()) {
@@ -195,8 +177,7 @@ int run_files(const RunCommandOptions& cli) {
         std::cerr << "fota-sim run: " << file << " ...\n";
         reports.push_back(run_scenario_file(file, options));
     }
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
+    interrupts.reset();
 
     write_terminal_summary(std::cout, reports, isatty(STDOUT_FILENO) != 0);
     bool written = true;

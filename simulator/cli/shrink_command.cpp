@@ -26,12 +26,6 @@
 namespace fota::sim {
 namespace {
 
-std::atomic<bool> g_shrink_interrupted{false};
-
-extern "C" void on_shrink_interrupt(int /*signal*/) {
-    g_shrink_interrupted = true;
-}
-
 struct ShrinkCommandOptions {
     std::string file;
     std::optional<std::uint64_t> seed;
@@ -71,7 +65,7 @@ std::string header(const ShrinkCommandOptions& cli, const ShrinkResult& r) {
 int run_shrink(ShrinkCommandOptions cli) {
     ShrinkOptions options;
     options.runner.seed = cli.seed;
-    options.runner.interrupted = &g_shrink_interrupted;
+    options.runner.interrupted = &InterruptScope::flag();
     if (cli.cut) {
         cli.cut->thing = cli.cut_device;
         if (cli.cut_off_for) {
@@ -84,15 +78,12 @@ int run_shrink(ShrinkCommandOptions cli) {
     if (cli.out.empty()) {
         cli.out = std::filesystem::path(cli.file).stem().string() + ".shrunk.yaml";
     }
-    struct sigaction action {};
-    action.sa_handler = &on_shrink_interrupt;
-    sigemptyset(&action.sa_mask);
-    struct sigaction old_int {};
-    sigaction(SIGINT, &action, &old_int);
+    std::optional<InterruptScope> interrupts;
+    interrupts.emplace();
     std::cerr << "fota-sim shrink: " << cli.file << " on sim ...\n";
     const ShrinkResult result = shrink_scenario(
         cli.file, options, [](const std::string& line) { std::cerr << "  " << line << "\n"; });
-    sigaction(SIGINT, &old_int, nullptr);
+    interrupts.reset();
     if (!result.reproduced) {
         std::cerr << "fota-sim shrink: " << result.error << "\n";
         return 2;

@@ -27,12 +27,6 @@
 namespace fota::sim {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_sweep_interrupt(int /*signal*/) {
-    g_interrupted = true;
-}
-
 struct SweepCommandOptions {
     std::string file;
     std::optional<std::uint64_t> seed;
@@ -150,7 +144,7 @@ int run_sweep_command(const SweepCommandOptions& cli, SweepOptions options) {
     }
     const Scenario& scenario = *parsed.scenario;
     options.runner.seed = cli.seed;
-    options.runner.interrupted = &g_interrupted;
+    options.runner.interrupted = &InterruptScope::flag();
     options.thing = cli.device;
     options.before = cli.mode != "torn";
     options.torn = cli.mode != "before";
@@ -165,13 +159,8 @@ int run_sweep_command(const SweepCommandOptions& cli, SweepOptions options) {
                           : static_cast<unsigned>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
     options.strict = cli.strict;
 
-    struct sigaction action {};
-    action.sa_handler = &on_sweep_interrupt;
-    sigemptyset(&action.sa_mask);
-    struct sigaction old_int {};
-    struct sigaction old_term {};
-    sigaction(SIGINT, &action, &old_int);
-    sigaction(SIGTERM, &action, &old_term);
+    std::optional<InterruptScope> interrupts;
+    interrupts.emplace();
 
     std::cerr << "fota-sim sweep: " << cli.file << " on sim, seed "
               << cli.seed.value_or(scenario.seed) << " ...\n";
@@ -183,14 +172,12 @@ int run_sweep_command(const SweepCommandOptions& cli, SweepOptions options) {
                                progress(c, done, planned);
                            });
     } catch (const std::exception& e) {
-        sigaction(SIGINT, &old_int, nullptr);
-        sigaction(SIGTERM, &old_term, nullptr);
+        interrupts.reset();
         std::cerr << "fota-sim sweep: " << e.what() << "\n";
         return 2;
     }
     progress.clear();
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
+    interrupts.reset();
 
     const int code = print_summary(report, scenario, cli, options);
     if (!cli.json.empty()) {
