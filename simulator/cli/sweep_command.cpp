@@ -58,7 +58,9 @@ public:
     explicit Progress(bool terminal) : terminal_(terminal) {}
 
     void operator()(const SweepCase& c, std::size_t done, std::size_t planned) {
-        if (c.verdict == CaseVerdict::failed || c.verdict == CaseVerdict::error) {
+        // Once Ctrl-C is pressed, the cases it cut short are not failures.
+        if ((c.verdict == CaseVerdict::failed || c.verdict == CaseVerdict::error) &&
+            !InterruptScope::flag()) {
             ++failed_;
             clear();
             std::cerr << "  " << to_string(c.verdict) << ": " << case_name(c) << ": " << c.detail

@@ -1,0 +1,60 @@
+#!/bin/sh
+# Usage: sweep_interrupt.sh FOTA_SIM SCENARIO JSON: starts `fota-sim sweep SCENARIO --jobs 2
+# --json JSON`, waits for its first progress line, sends SIGINT to it and its workers (as Ctrl-C
+# does to a terminal's foreground group), and passes when it exits 2 within 30 s saying
+# "interrupted", the JSON report says so with fewer cases than planned, and no worker is left.
+set -u
+fota=$1
+scenario=$2
+json=$3
+out=$(mktemp)
+rm -f "$json"
+"$fota" sweep "$scenario" --jobs 2 --json "$json" >"$out" 2>&1 &
+pid=$!
+tries=0
+until grep -q ' cases, ' "$out"; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 600 ] || ! kill -0 "$pid" 2>/dev/null; then
+        echo "sweep_interrupt.sh: no progress line" >&2
+        cat "$out" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+workers=$(pgrep -P "$pid")
+kill -INT $workers "$pid" 2>/dev/null
+tries=0
+while kill -0 "$pid" 2>/dev/null; do
+    tries=$((tries + 1))
+    if [ "$tries" -gt 300 ]; then
+        echo "sweep_interrupt.sh: fota-sim sweep did not stop within 30 s of SIGINT" >&2
+        kill -9 "$pid" $workers
+        exit 1
+    fi
+    sleep 0.1
+done
+wait "$pid"
+code=$?
+cat "$out"
+fail=0
+if [ "$code" -ne 2 ]; then
+    echo "sweep_interrupt.sh: exit code $code, expected 2" >&2
+    fail=1
+fi
+if ! grep -q ', interrupted' "$out"; then
+    echo "sweep_interrupt.sh: the summary does not say interrupted" >&2
+    fail=1
+fi
+if ! grep -q '"interrupted": true' "$json"; then
+    echo "sweep_interrupt.sh: the JSON report does not say interrupted" >&2
+    fail=1
+fi
+for worker in $workers; do
+    if kill -0 "$worker" 2>/dev/null; then
+        echo "sweep_interrupt.sh: worker $worker is still running" >&2
+        kill -9 "$worker"
+        fail=1
+    fi
+done
+rm -f "$out"
+exit $fail
