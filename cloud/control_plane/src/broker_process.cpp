@@ -127,10 +127,28 @@ void BrokerProcess::start() {
             std::filesystem::create_directories(work_dir_);
         }
     }
-    mqtt_port_ = options_.mqtt_port != 0 ? options_.mqtt_port : pick_free_port(options_.address);
+    constexpr int kAttempts = 5;
+    for (int attempt = 1;; ++attempt) {
+        mqtt_port_ = options_.mqtt_port != 0 ? options_.mqtt_port
+                     : options_.pick_port    ? options_.pick_port(options_.address)
+                                             : pick_free_port(options_.address);
+        if (launch()) {
+            return;
+        }
+        if (attempt == kAttempts) {
+            throw std::runtime_error("mosquitto found each of " + std::to_string(kAttempts) +
+                                     " free ports taken when it listened; its log:\n" + log());
+        }
+    }
+}
+
+// One try at start(): true when the broker is ready; false when it exited because its listener's
+// port was taken (start() tries another); throws for anything else.
+bool BrokerProcess::launch() {
     const std::string port_file = work_dir_ + "/control.port";
     std::filesystem::remove(port_file);
     write_config(options_, work_dir_, mqtt_port_, port_file);
+    const std::size_t log_before = log().size();
 
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
@@ -164,15 +182,24 @@ void BrokerProcess::start() {
     const auto deadline = std::chrono::steady_clock::now() + options_.start_timeout;
     while (true) {
         const std::string reported = read_text(port_file);
+        // Ready: the plugin has reported its port, Mosquitto says it runs (it opens its
+        // listeners after loading the plugin; a connection alone could reach whoever else holds
+        // the port) and the port answers.
         if (!reported.empty() && reported.back() == '\n' &&
+            log().find(" running", log_before) != std::string::npos &&
             can_connect(options_.address, mqtt_port_)) {
             control_port_ = static_cast<std::uint16_t>(std::stoi(reported));
-            return;
+            return true;
         }
         int status = 0;
         if (::waitpid(pid_, &status, WNOHANG) == pid_) {
             pid_ = -1;
-            throw std::runtime_error("mosquitto exited during start-up; its log:\n" + log());
+            const std::string text = log();
+            if (options_.mqtt_port == 0 &&
+                text.find("Address already in use", log_before) != std::string::npos) {
+                return false;
+            }
+            throw std::runtime_error("mosquitto exited during start-up; its log:\n" + text);
         }
         if (std::chrono::steady_clock::now() > deadline) {
             stop();

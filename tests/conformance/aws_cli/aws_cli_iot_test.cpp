@@ -5,6 +5,8 @@
 
 #include "fota/cloud/broker_process.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 #include <mqtt/client.h>
 #include <nlohmann/json.hpp>
@@ -187,4 +189,43 @@ TEST_CASE("aws cli: the control plane refuses a wrong secret") {
         wrong.run({"iot", "list-things", "--endpoint-url", s.broker->control_endpoint()});
     CHECK(r.exit_code != 0);
     CHECK(r.err.find("InvalidSignatureException") != std::string::npos);
+}
+
+TEST_CASE("the broker starts again on another port when the one it picked is taken") {
+    // What happened in CI: the port picked for Mosquitto was free, then the plugin's own REST
+    // server (port 0) was given it by the kernel, and Mosquitto exited with "Address already in
+    // use". Here the first port picked is held by this test.
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::acceptor taken(
+        io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+    const std::uint16_t taken_port = taken.local_endpoint().port();
+    int picks = 0;
+    BrokerOptions options;
+    options.mosquitto = FOTA_MOSQUITTO_EXECUTABLE;
+    options.plugin_path = FOTA_PLUGIN_PATH;
+#ifdef FOTA_PLUGIN_PRELOAD
+    options.extra_environment = {std::string("LD_PRELOAD=") + FOTA_PLUGIN_PRELOAD,
+                                 "ASAN_OPTIONS=detect_leaks=0:halt_on_error=1"};
+#endif
+    options.pick_port = [&](const std::string& address) {
+        return ++picks == 1 ? taken_port : fota::cloud::pick_free_port(address);
+    };
+    BrokerProcess broker(options);
+    REQUIRE_NOTHROW(broker.start());
+    CHECK(picks == 2);
+    CHECK(broker.mqtt_port() != taken_port);
+    CHECK(broker.log().find("Address already in use") != std::string::npos);
+    CHECK(broker.stop());
+
+    // A port given by the caller is not replaced: the error says what happened.
+    BrokerOptions fixed = options;
+    fixed.pick_port = nullptr;
+    fixed.mqtt_port = taken_port;
+    BrokerProcess refused(fixed);
+    try {
+        refused.start();
+        FAIL("the broker started on a port that was taken");
+    } catch (const std::runtime_error& e) {
+        CHECK(std::string(e.what()).find("Address already in use") != std::string::npos);
+    }
 }

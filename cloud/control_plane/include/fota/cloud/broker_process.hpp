@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,7 +33,7 @@ struct BrokerOptions {
     std::string mosquitto = "mosquitto"; ///< a path, or a name looked up in PATH
     std::string plugin_path;             ///< libfota_mosquitto_plugin.so (required)
     std::string address = "127.0.0.1";
-    std::uint16_t mqtt_port = 0;    ///< 0: a free port
+    std::uint16_t mqtt_port = 0;    ///< 0: a free port (pick_port's)
     std::uint16_t control_port = 0; ///< 0: a free port (the plugin reports it through a file)
     /// Config, log and port file go here; empty: a new temporary folder, removed on destruction.
     std::string work_dir;
@@ -43,6 +44,8 @@ struct BrokerOptions {
     std::vector<std::string> extra_environment;
     std::chrono::seconds start_timeout{15};
     std::optional<BrokerTls> tls; ///< nullopt: plain TCP, anyone may connect
+    /// Where a port for mqtt_port 0 comes from (tests); empty: one the kernel says is free.
+    std::function<std::uint16_t(const std::string& address)> pick_port;
 };
 
 class BrokerProcess {
@@ -53,8 +56,11 @@ public:
     BrokerProcess& operator=(const BrokerProcess&) = delete;
 
     /// Writes the config, spawns mosquitto and waits until it accepts MQTT connections and the
-    /// plugin's REST server has reported its port. Throws std::runtime_error with the broker's
-    /// log when it exits or is not ready before start_timeout.
+    /// plugin's REST server has reported its port. A port it picked itself (mqtt_port 0) can be
+    /// taken before Mosquitto listens on it (by the plugin's own server among others): then
+    /// Mosquitto exits with "Address already in use" and it starts again on another, up to 5
+    /// times. Throws std::runtime_error with the broker's log when it exits or is not ready
+    /// before start_timeout.
     void start();
     /// SIGTERM, then waits up to 15 s (SIGKILL after). Returns true when the broker exited with
     /// status 0. Does nothing (returns true) when not running.
@@ -71,6 +77,7 @@ public:
     [[nodiscard]] const std::string& work_dir() const { return work_dir_; }
 
 private:
+    bool launch();
     BrokerOptions options_;
     std::string work_dir_;
     bool temporary_dir_ = false;
