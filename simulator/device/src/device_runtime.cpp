@@ -134,7 +134,13 @@ DeviceRuntime::~DeviceRuntime() {
 }
 
 void DeviceRuntime::start() {
-    impl_->host_->post([impl = impl_] { impl->start(); });
+    // Weak: the host's queue must not keep the device alive (on the sim host the queue belongs
+    // to the device, and a run that ended before the start ran leaked both).
+    impl_->host_->post([weak = std::weak_ptr<Impl>(impl_)] {
+        if (auto impl = weak.lock()) {
+            impl->start();
+        }
+    });
 }
 void DeviceRuntime::stop() {
     impl_->stop();
