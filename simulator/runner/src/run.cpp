@@ -16,10 +16,7 @@ using std::chrono::milliseconds;
 Run::Run(const Scenario& scenario, const RunnerOptions& options, ScenarioReport& report)
     : scenario_(scenario), options_(options), report_(report) {
     if (options_.flash_cut) {
-        cut_thing_ = options_.flash_cut->thing;
-        if (cut_thing_.empty() && !scenario_.devices.empty()) {
-            cut_thing_ = scenario_.devices.front().thing_prefix + "0";
-        }
+        cut_thing_ = cut_device(scenario_, options_.flash_cut->thing);
     }
 }
 

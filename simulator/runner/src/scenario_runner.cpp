@@ -172,6 +172,11 @@ std::string to_string(const FlashCut& cut) {
     return std::to_string(cut.operation) + (cut.torn ? ":torn" : ":before");
 }
 
+std::string cut_device(const Scenario& scenario, const std::string& thing) {
+    return thing.empty() && !scenario.devices.empty() ? scenario.devices.front().thing_prefix + "0"
+                                                      : thing;
+}
+
 std::string flash_cut_problem(const Scenario& scenario, const std::string& thing) {
     const auto things = scenario.thing_names(DeviceSelector{});
     if (std::find(things.begin(), things.end(), thing) == things.end()) {

@@ -340,9 +340,7 @@ SweepReport run_sweep(const Scenario& scenario, const SweepOptions& options,
     base.stack = sim;
     base.update_invariants = true;
     report.seed = base.seed.value_or(scenario.seed);
-    report.thing = options.thing.empty() && !scenario.devices.empty()
-                       ? scenario.devices.front().thing_prefix + "0"
-                       : options.thing;
+    report.thing = cut_device(scenario, options.thing);
     if (const std::string problem = flash_cut_problem(scenario, report.thing); !problem.empty()) {
         throw std::invalid_argument(problem);
     }

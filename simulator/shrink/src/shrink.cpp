@@ -95,8 +95,7 @@ public:
             const FlashCut& cut = *options_.cut;
             YAML::Node fault;
             fault["kind"] = "power_cut";
-            fault["devices"] =
-                cut.thing.empty() ? original.devices.front().thing_prefix + "0" : cut.thing;
+            fault["devices"] = cut_device(original, cut.thing);
             fault["at_op"] = cut.operation - 1;
             fault["torn"] = cut.torn;
             fault["off_for"] = format_duration(cut.off_for);

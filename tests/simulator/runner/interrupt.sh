@@ -23,18 +23,8 @@ done
 broker=$(pgrep -P "$pid" mosquitto)
 workdir=$(ps -o args= -p "$broker" | grep -o '/tmp/fota-run-[A-Za-z0-9]*' | head -1)
 kill -INT "$pid"
-tries=0
-while kill -0 "$pid" 2>/dev/null; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 300 ]; then
-        echo "interrupt.sh: fota-sim run did not stop within 30 s of SIGINT" >&2
-        kill -9 "$pid"
-        exit 1
-    fi
-    sleep 0.1
-done
-wait "$pid"
-code=$?
+. "$(dirname "$0")/wait_stopped.sh"
+wait_stopped interrupt.sh "$pid"
 cat "$out"
 fail=0
 if [ "$code" -ne 2 ]; then

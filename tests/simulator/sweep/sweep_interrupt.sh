@@ -23,18 +23,8 @@ until grep -q ' cases, ' "$out"; do
 done
 workers=$(pgrep -P "$pid")
 kill -INT $workers "$pid" 2>/dev/null
-tries=0
-while kill -0 "$pid" 2>/dev/null; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 300 ]; then
-        echo "sweep_interrupt.sh: fota-sim sweep did not stop within 30 s of SIGINT" >&2
-        kill -9 "$pid" $workers
-        exit 1
-    fi
-    sleep 0.1
-done
-wait "$pid"
-code=$?
+. "$(dirname "$0")/../runner/wait_stopped.sh"
+wait_stopped sweep_interrupt.sh "$pid" $workers
 cat "$out"
 fail=0
 if [ "$code" -ne 2 ]; then

@@ -42,6 +42,8 @@ struct FlashCut {
 std::string parse_cut_at(std::string_view text, FlashCut& cut);
 /// The form parse_cut_at reads.
 std::string to_string(const FlashCut& cut);
+/// The device a cut is made on: `thing`, or the scenario's first device when it is empty.
+std::string cut_device(const Scenario& scenario, const std::string& thing);
 /// Why a flash cut cannot be made on device `thing` of scenario ("<file>:<line>: ..."), or
 /// empty: the thing must be one of the scenario's, and no step may arm a flash fault plan of its
 /// own on it (flash_fault, power_cut at_phase swapping): a flash holds one plan.
