@@ -82,20 +82,11 @@ json FleetReport::to_json() const {
                                {"observed", limit.observed},
                                {"passed", limit.passed}});
     }
-    return {{"format", kFormat},
-            {"version", kVersion},
-            {"run_id", run_id},
-            {"stack", stack},
-            {"started_at", started_at},
-            {"wall_s", wall_s},
-            {"stopped_by", stopped_by},
-            {"config", config},
-            {"job_ids", job_ids},
-            {"executions", executions},
-            {"jobs", jobs},
-            {"shards", shards_json},
-            {"metrics", metrics.to_json()},
-            {"limits", limits_json}};
+    return {{"format", kFormat},        {"version", kVersion},          {"run_id", run_id},
+            {"stack", stack},           {"started_at", started_at},     {"wall_s", wall_s},
+            {"duration_s", duration_s}, {"stopped_by", stopped_by},     {"config", config},
+            {"job_ids", job_ids},       {"executions", executions},     {"jobs", jobs},
+            {"shards", shards_json},    {"metrics", metrics.to_json()}, {"limits", limits_json}};
 }
 
 std::optional<FleetReport> FleetReport::from_json(const json& value, std::string& error) {
@@ -114,12 +105,13 @@ std::optional<FleetReport> FleetReport::from_json(const json& value, std::string
         report.stack = value.at("stack").get<std::string>();
         report.started_at = value.at("started_at").get<std::string>();
         report.wall_s = value.at("wall_s").get<double>();
+        report.duration_s = value.at("duration_s").get<double>();
         report.stopped_by = value.at("stopped_by").get<std::string>();
         report.config = value.at("config");
         report.job_ids = value.at("job_ids").get<std::vector<std::string>>();
     } catch (const json::exception&) {
-        error = "a fleet report needs run_id, stack, started_at, wall_s, stopped_by (strings and "
-                "a number), config and job_ids";
+        error = "a fleet report needs run_id, stack, started_at, wall_s, duration_s, stopped_by, "
+                "config and job_ids";
         return std::nullopt;
     }
     if (!read_counts(value, "executions", report.executions, error) ||
@@ -174,6 +166,7 @@ std::optional<FleetReport> merge_reports(const std::vector<FleetReport>& shards,
         }
         merged.started_at = std::min(merged.started_at, shard.started_at);
         merged.wall_s = std::max(merged.wall_s, shard.wall_s);
+        merged.duration_s = std::max(merged.duration_s, shard.duration_s);
         if (shard.stopped_by != "done") {
             merged.stopped_by = shard.stopped_by; // the run stopped short if any shard did
         }

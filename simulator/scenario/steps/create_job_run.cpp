@@ -1,5 +1,7 @@
 // Step create_job, executed: CreateJob with the job document, targets and configs the step asks
 // for (parsed in create_job.cpp).
+#include "scenario/steps/create_job_run.hpp"
+
 #include "runner/src/run_context.hpp"
 
 #include "scenario/job_document.hpp"
@@ -70,11 +72,12 @@ void add_job_configs(const CreateJobStep& job, json& body) {
 
 } // namespace
 
-bool run_create_job(RunContext& run, const CreateJobStep& job, const Step&) {
-    const Firmware* firmware = run.scenario().find_firmware(job.firmware);
-    const json document = build_job_document(job, *firmware, run.published().at(job.firmware));
+json create_job_request(const CreateJobStep& job, const Firmware& firmware,
+                        const PublishedFirmware& published,
+                        const std::vector<std::string>& things) {
+    const json document = build_job_document(job, firmware, published);
     json targets = json::array();
-    for (const std::string& thing : run.scenario().thing_names(job.targets)) {
+    for (const std::string& thing : things) {
         targets.push_back(thing_arn(thing));
     }
     json body = {{"targets", targets}, {"document", document.dump()}};
@@ -93,6 +96,13 @@ bool run_create_job(RunContext& run, const CreateJobStep& job, const Step&) {
         body["timeoutConfig"] = {{"inProgressTimeoutInMinutes", *job.in_progress_timeout_minutes}};
     }
     add_job_configs(job, body);
+    return body;
+}
+
+bool run_create_job(RunContext& run, const CreateJobStep& job, const Step&) {
+    const Firmware* firmware = run.scenario().find_firmware(job.firmware);
+    const json body = create_job_request(job, *firmware, run.published().at(job.firmware),
+                                         run.scenario().thing_names(job.targets));
     run.stack().call("create_job", {{"jobId", job.job_id}, {"body", body}});
     run.note_job(job.job_id);
     return true;

@@ -19,7 +19,8 @@ RealTimeStack::~RealTimeStack() {
 
 std::unique_ptr<StackDevice> RealTimeStack::make_device(const StackDevice::Options& options,
                                                         StackDevice::EventHandler on_event) {
-    const std::string flash_file = work_dir_ + "/" + options.thing + ".flash";
+    const std::string flash_file =
+        options.in_memory_flash ? std::string() : work_dir_ + "/" + options.thing + ".flash";
     DeviceOptions device = device_options(options, device_endpoints(), flash_file);
     add_credentials(device);
     auto runtime = std::make_unique<DeviceRuntime>(io_, std::move(device));

@@ -42,7 +42,10 @@ struct FleetReport {
     std::string run_id;
     std::string stack;      ///< embedded, url, sim
     std::string started_at; ///< ISO 8601 UTC
-    double wall_s = 0;      ///< from the first device's start to the end of the run
+    double wall_s = 0;      ///< real time the run took (stack start to the end)
+    /// From the first device's start to the end on the stack's clock (virtual time on sim):
+    /// what rates are per.
+    double duration_s = 0;
     std::string stopped_by; ///< "done", "timeout", "interrupted", "aborted", "error: ..."
     /// The run's options as given (count, rate, profile, image size, rollout, abort, ...).
     nlohmann::json config = nlohmann::json::object();

@@ -72,6 +72,9 @@ public:
         bool clean_session = true;
         std::uint64_t seed = 1;
         std::string record_file; ///< record the core's inputs and outputs here (empty: no)
+        /// The flash in memory rather than in <work_dir>/<thing>.flash (fota-sim fleet: pages
+        /// shared between devices, nothing written to disk); the sim stack's always is.
+        bool in_memory_flash = false;
         /// A flash fault plan armed at the first power-on (DeviceOptions::first_power_on_faults).
         std::string first_power_on_faults;
         std::chrono::milliseconds first_power_on_off_for{0};

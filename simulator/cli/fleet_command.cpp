@@ -1,0 +1,257 @@
+// fota-sim fleet: a load test (fota/sim/fleet.hpp). N devices through one update on a stack,
+// with per-phase latencies, errors and a timeline; a live progress line, a summary, JSON and HTML
+// reports, Prometheus metrics while it runs. Exit code: 0 when the run ended (every device done
+// or failed, or the job aborted) within its limits, 1 when a limit failed or the run timed out,
+// 2 when it could not run (a bad flag, a stack that does not start) or was interrupted.
+#include "cli/command_registry.hpp"
+
+#if __has_include("fota/sim/fleet.hpp") && __has_include("fota/sim/sweep.hpp")
+#include "cli/cli_options.hpp"
+#include "cli/fleet_output.hpp"
+#include "fota/sim/fleet.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace fota::sim {
+namespace {
+
+using fleet::FleetOptions;
+using fleet::FleetReport;
+
+struct FleetCommandOptions {
+    std::string stack = "embedded";
+    std::string control_url;
+    std::string mqtt_url;
+    std::string object_url;
+    std::string bucket = "firmware";
+    std::string profile = "seed";
+    std::optional<std::chrono::milliseconds> timeout;
+    std::vector<std::string> max_p99;
+    std::optional<double> max_failure_rate;
+    std::optional<double> abort_percent;
+    std::string json;
+    std::string html;
+    std::uint16_t metrics_port = 0;
+    bool metrics = false;
+    std::string log_level = "warn";
+};
+
+// --max-p99 PHASE=DURATION into options; the error, or empty.
+std::string parse_p99_limits(const std::vector<std::string>& limits, FleetOptions& options) {
+    for (const std::string& limit : limits) {
+        const auto equals = limit.find('=');
+        const auto phase = fleet::phase_from_string(limit.substr(0, equals));
+        const auto duration =
+            equals == std::string::npos ? std::nullopt : parse_duration(limit.substr(equals + 1));
+        if (!phase || !duration) {
+            std::string phases;
+            for (std::size_t p = 0; p < fleet::kPhaseCount; ++p) {
+                phases += (p == 0 ? "" : ", ") +
+                          std::string(fleet::to_string(static_cast<fleet::Phase>(p)));
+            }
+            return "--max-p99 '" + limit + "' must be PHASE=DURATION with PHASE one of " + phases +
+                   " and DURATION " + std::string(kDurationForms);
+        }
+        options.max_p99.emplace_back(*phase, *duration);
+    }
+    return {};
+}
+
+// The stack from --stack or the three URLs; the error, or empty.
+std::string stack_config(const FleetCommandOptions& cli, FleetOptions& options) {
+    if (!cli.control_url.empty()) {
+        options.stack.kind = StackKind::url;
+        options.stack.control_url = cli.control_url;
+        options.stack.mqtt_url = cli.mqtt_url;
+        options.stack.object_url = cli.object_url;
+        options.stack.bucket = cli.bucket;
+        return {};
+    }
+    if (cli.stack == "sim") {
+        options.stack.kind = StackKind::sim;
+    } else if (cli.stack == "embedded" || cli.stack == "embedded-tls") {
+        options.stack.kind = StackKind::embedded;
+        options.stack.tls = cli.stack == "embedded-tls";
+    } else {
+        return "--stack must be embedded, embedded-tls or sim (or give --control-url, "
+               "--mqtt-url and --object-url for a running stack)";
+    }
+    return {};
+}
+
+int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
+    if (const std::string error = stack_config(cli, options); !error.empty()) {
+        std::cerr << "fota-sim fleet: " << error << "\n";
+        return 2;
+    }
+    if (const std::string error = parse_p99_limits(cli.max_p99, options); !error.empty()) {
+        std::cerr << "fota-sim fleet: " << error << "\n";
+        return 2;
+    }
+    spdlog::set_level(spdlog::level::from_str(cli.log_level));
+    options.verified = cli.profile == "verified";
+    options.max_failure_rate = cli.max_failure_rate.value_or(0.0);
+    options.abort_threshold_percent = cli.abort_percent;
+    if (cli.timeout) {
+        options.timeout = *cli.timeout;
+    }
+    std::optional<InterruptScope> interrupts;
+    interrupts.emplace();
+    options.interrupted = &InterruptScope::flag();
+    options.stack_options.interrupted = &InterruptScope::flag();
+    options.stack_options.seed = options.seed;
+
+    cli::FleetOutput output(isatty(STDERR_FILENO) != 0, cli.html, cli.metrics, cli.metrics_port);
+    options.on_progress = [&output](const FleetReport& report, bool final) {
+        output.progress(report, final);
+    };
+    std::cerr << "fota-sim fleet: " << options.count << " device(s) on the "
+              << (options.stack.kind == StackKind::url ? "url" : cli.stack) << " stack, image "
+              << options.image_size << " bytes, profile " << cli.profile << " ...\n";
+    FleetReport report;
+    try {
+        output.start();
+        report = fleet::run_fleet(options);
+    } catch (const std::exception& e) {
+        output.clear();
+        std::cerr << "fota-sim fleet: " << e.what() << "\n";
+        return 2;
+    }
+    interrupts.reset();
+    std::cout << cli::fleet_summary(report);
+    if (!output.write_reports(report, cli.json)) {
+        return 2;
+    }
+    if (report.stopped_by == "interrupted") {
+        return 2;
+    }
+    return report.limits_passed() && report.stopped_by != "timeout" ? 0 : 1;
+}
+
+void add_fleet_command(CLI::App& app) {
+    auto cli = std::make_shared<FleetCommandOptions>();
+    auto options = std::make_shared<FleetOptions>();
+    CLI::App* command = app.add_subcommand(
+        "fleet", "Load test: N devices through one update on a stack, with per-phase latencies "
+                 "(p50/p90/p99/max), errors and a timeline; JSON and HTML reports, Prometheus "
+                 "metrics while running; exit 1 past a limit");
+    command->add_option("--count", options->count, "Devices of the whole fleet")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000}))
+        ->capture_default_str();
+    command
+        ->add_option("--stack", cli->stack,
+                     "embedded (a private Mosquitto and object server), embedded-tls, or sim "
+                     "(virtual time)")
+        ->capture_default_str();
+    auto* control = command->add_option("--control-url", cli->control_url,
+                                        "A running stack (fota-sim cloud): its control plane");
+    auto* mqtt = command->add_option("--mqtt-url", cli->mqtt_url, "... its broker (mqtt://H:P)");
+    auto* objects =
+        command->add_option("--object-url", cli->object_url, "... its object server (http://H:P)");
+    control->needs(mqtt)->needs(objects);
+    mqtt->needs(control);
+    objects->needs(control);
+    command->add_option("--bucket", cli->bucket, "The object server's bucket (with --object-url)")
+        ->capture_default_str();
+    command->add_option("--thing-prefix", options->thing_prefix, "Things are PREFIX<index>")
+        ->capture_default_str();
+    command
+        ->add_option("--rate", options->rate,
+                     "Devices started per second (0: all at once); the job comes once all are "
+                     "connected")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
+    command->add_option("--image-size", options->image_size, "Bytes of each firmware image")
+        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{400 * 1024}))
+        ->capture_default_str();
+    command->add_option("--profile", cli->profile, "Core profile: seed or verified")
+        ->check(CLI::IsMember({"seed", "verified"}))
+        ->capture_default_str();
+    command->add_option("--seed", options->seed, "Seed of the devices and the images")
+        ->capture_default_str();
+    command->add_flag("--job-first", options->job_first,
+                      "Create the job before the devices start (they find it at boot)");
+    command
+        ->add_option("--max-per-minute", options->maximum_per_minute,
+                     "Job rollout: jobExecutionsRolloutConfig.maximumPerMinute (1..1000)")
+        ->check(CLI::Range(1u, 1000u));
+    command
+        ->add_option("--abort-percent", cli->abort_percent,
+                     "Job abortConfig: cancel the job once this % of executions FAILED")
+        ->check(CLI::Range(0.0, 100.0));
+    command
+        ->add_option("--abort-min", options->abort_min_executed,
+                     "abortConfig minNumberOfExecutedThings")
+        ->capture_default_str();
+    command
+        ->add_option("--failing", options->failing_percent,
+                     "Percent of devices whose update fails (their secondary slot cannot be "
+                     "erased), spread evenly")
+        ->check(CLI::Range(0.0, 100.0));
+    command
+        ->add_option_function<std::string>("--timeout", duration_flag("--timeout", cli->timeout),
+                                           "Stop the run after this long (default 30m)")
+        ->type_name("DURATION");
+    command
+        ->add_option("--max-failure-rate", cli->max_failure_rate,
+                     "Exit 1 when more than this fraction (0..1) of devices did not end with "
+                     "the update done (default 0)")
+        ->check(CLI::Range(0.0, 1.0));
+    command
+        ->add_option("--max-p99", cli->max_p99,
+                     "Exit 1 when a phase's p99 is above DURATION (PHASE=DURATION, repeatable; "
+                     "phases: connect, job_received, first_byte, download, apply, reboot, "
+                     "confirmed, end_to_end)")
+        ->type_name("PHASE=DURATION");
+    command->add_option("--shard-index", options->shard_index,
+                        "Run only this shard's devices (of --shard-count) and a job of its own");
+    command->add_option("--shard-count", options->shard_count, "Shards of the fleet")
+        ->check(CLI::Range(1u, 10'000u));
+    command->add_option("--run-id", options->run_id,
+                        "Names the run and its jobs (shards of one run share it)");
+    command->add_option("--work-dir", options->work_dir, "The run's folder (default: a temp one)");
+    command
+        ->add_option("--threads", options->stack_options.threads,
+                     "Threads running the devices (real-time stacks)")
+        ->check(CLI::Range(1u, 64u))
+        ->capture_default_str();
+    command
+        ->add_option("--log-level", cli->log_level,
+                     "Device logs: trace, debug, info, warn, error, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    command->add_option("--json", cli->json, "Write the JSON report here");
+    command->add_option("--html", cli->html, "Write the HTML report here");
+    command
+        ->add_option_function<std::uint16_t>(
+            "--metrics-port",
+            [cli](std::uint16_t port) {
+                cli->metrics = true;
+                cli->metrics_port = port;
+            },
+            "Serve Prometheus metrics on 127.0.0.1:PORT/metrics while running (0: pick one; "
+            "printed)")
+        ->type_name("PORT");
+    command->callback([cli, options] {
+        const int code = run_fleet_command(*cli, *options);
+        if (code != 0) {
+            throw CLI::RuntimeError(code);
+        }
+    });
+}
+
+} // namespace
+
+FOTA_REGISTER_COMMAND("fleet", add_fleet_command);
+
+} // namespace fota::sim
+
+#endif
