@@ -41,7 +41,7 @@ struct FleetCommandOptions {
     std::string html;
     std::uint16_t metrics_port = 0;
     bool metrics = false;
-    std::string log_level = "warn";
+    std::string log_level = "off";
 };
 
 // --max-p99 PHASE=DURATION into options; the error, or empty.

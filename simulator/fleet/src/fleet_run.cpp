@@ -131,6 +131,7 @@ private:
     std::size_t next_start_ = 0;
     std::int64_t epoch_ms_ = 0;
     RunTime first_start_{0};
+    json config_ = json::object();
     std::string job_id_;
     std::string job_status_;
     std::map<std::string, std::uint64_t> executions_;
@@ -179,6 +180,24 @@ void FleetRun::prepare() {
     scenario_ = fleet_scenario(options_);
     images_ = runner::prepare_firmware(scenario_, options_.seed, work_dir_);
     published_ = runner::publish_firmware(scenario_, images_, *stack_);
+    config_ = {{"count", options_.count},
+               {"image_size", options_.image_size},
+               {"image_bytes", images_.bytes.at(kUpdate).size()},
+               {"profile", options_.verified ? "verified" : "seed"},
+               {"rate", options_.rate},
+               {"seed", options_.seed},
+               {"job_first", options_.job_first},
+               {"failing_percent", options_.failing_percent},
+               {"shard_index", options_.shard_index},
+               {"shard_count", options_.shard_count},
+               {"timeout_s", std::chrono::duration<double>(options_.timeout).count()}};
+    if (options_.maximum_per_minute) {
+        config_["maximum_per_minute"] = *options_.maximum_per_minute;
+    }
+    if (options_.abort_threshold_percent) {
+        config_["abort_threshold_percent"] = *options_.abort_threshold_percent;
+        config_["abort_min_executed"] = options_.abort_min_executed;
+    }
     job_id_ = options_.shard_count > 1
                   ? options_.run_id + "-" + std::to_string(options_.shard_index)
                   : options_.run_id;
@@ -296,6 +315,7 @@ FleetReport FleetRun::snapshot() {
     report.wall_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start_).count();
     report.duration_s = static_cast<double>((stack_->now() - first_start_).count()) / 1000.0;
+    report.config = config_;
     report.job_ids = {job_id_};
     report.executions = executions_;
     if (!job_status_.empty()) {
@@ -347,7 +367,7 @@ FleetReport FleetRun::run() {
     const RunTime first_start = first_start_;
     const RunTime deadline = first_start + options_.timeout;
     auto last_progress = std::chrono::steady_clock::now();
-    auto last_job_read = last_progress;
+    RunTime last_job_read = first_start;
     std::optional<RunTime> job_ended_at;
     std::string stopped_by;
     while (stopped_by.empty()) {
@@ -360,9 +380,10 @@ FleetReport FleetRun::run() {
         stack_->wait_for(milliseconds(100));
         stack_->check_alive();
         const auto wall_now = std::chrono::steady_clock::now();
-        if (!job_status_.empty() && wall_now - last_job_read >= std::chrono::seconds(1)) {
+        // The job's status every second of the stack's time (virtual on sim).
+        if (!job_status_.empty() && stack_->now() - last_job_read >= std::chrono::seconds(1)) {
             read_job();
-            last_job_read = wall_now;
+            last_job_read = stack_->now();
             if (job_status_ != "IN_PROGRESS" && !job_ended_at) {
                 job_ended_at = stack_->now();
             }

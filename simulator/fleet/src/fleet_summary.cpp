@@ -92,6 +92,11 @@ std::string summary_text(const FleetReport& report) {
            std::to_string(m.failed) + " failed, " +
            std::to_string(m.devices - std::min(m.devices, m.succeeded + m.failed)) +
            " unfinished\n";
+    for (const auto& [status, n] : report.jobs) {
+        out += "  job" + std::string(report.jobs.size() > 1 ? "s         " : "         ") +
+               std::to_string(n) + " " + status +
+               (status == "CANCELED" ? " (cancelled by its abortConfig or a user)" : "") + "\n";
+    }
     if (!report.executions.empty()) {
         out += "  executions ";
         for (const auto& [status, n] : report.executions) {

@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""fota-sim fleet and fota-sim report merge through the CLI, one case per CTest.
+
+Usage: fleet_cli_test.py FOTA_SIM CASE
+
+Cases:
+  sim          300 devices on sim: every count and histogram agrees with the devices; the same
+               seed gives the same metrics twice (virtual time)
+  embedded     40 devices on the embedded stack (a private Mosquitto): all updated, bytes exact
+  abort        a fleet with half its devices failing: with abortConfig the job is CANCELED after
+               the threshold and most devices never get it; without it every device runs it and
+               the run exits 1 (failure rate above the default 0)
+  limits       --max-p99 below the observed p99 exits 1 and names the limit; above, exits 0
+  bad-flags    bad --max-p99, --shard-index past --shard-count, a merge of another run: exit 2
+  shards       `fota-sim cloud` and 3 shard processes against it at once (as Kubernetes would
+               run them), merged with `fota-sim report merge`; the merge agrees with the shards
+               exactly and with an unsharded run of the same fleet in every count
+"""
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+FOTA = sys.argv[1]
+CASE = sys.argv[2]
+TMP = tempfile.mkdtemp(prefix="fleet-cli-")
+PHASES = ["connect", "job_received", "first_byte", "download", "apply", "reboot", "confirmed",
+          "end_to_end"]
+
+
+def fail(message):
+    print("FAIL: " + message)
+    sys.exit(1)
+
+
+def check(condition, message):
+    if not condition:
+        fail(message)
+
+
+def fleet(*args, expect=0, name="report"):
+    path = os.path.join(TMP, name + ".json")
+    command = [FOTA, "fleet", "--json", path] + [str(a) for a in args]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    print("$ " + " ".join(command) + "\n" + result.stdout + result.stderr)
+    check(result.returncode == expect,
+          "exit %d, expected %d" % (result.returncode, expect))
+    report = None
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as f:
+            report = json.load(f)
+    return report, result.stdout + result.stderr
+
+
+def check_consistent(report, devices):
+    """Every count of a report of `devices` devices that all updated agrees with the others."""
+    m = report["metrics"]
+    check(m["devices"] == devices, "devices %d != %d" % (m["devices"], devices))
+    check(m["succeeded"] == devices, "succeeded %d != %d" % (m["succeeded"], devices))
+    check(m["failed"] == 0, "failed %d" % m["failed"])
+    check(report["executions"].get("SUCCEEDED") == devices,
+          "executions %s" % report["executions"])
+    for phase in PHASES:
+        h = m["phases"][phase]
+        check(h["count"] == devices, "phase %s count %d" % (phase, h["count"]))
+        check(sum(n for _, n in h["buckets"]) == h["count"], "phase %s buckets" % phase)
+        check(h["min_ms"] <= h["p50_ms"] <= h["p90_ms"] <= h["p99_ms"] <= h["max_ms"],
+              "phase %s quantiles out of order: %s" % (phase, h))
+    for milestone in ["started", "connected", "job", "downloaded", "rebooted", "done"]:
+        total = sum(m["timeline"]["milestones"][milestone])
+        check(total == devices, "timeline %s holds %d" % (milestone, total))
+    check(sum(m["timeline"]["milestones"]["failed"]) == 0, "timeline failed")
+    image = report["config"].get("image_size", 65536)
+    check(m["download_bytes"] >= devices * image,
+          "downloaded %d bytes for %d devices" % (m["download_bytes"], devices))
+    check(report["stopped_by"] == "done", "stopped by " + report["stopped_by"])
+
+
+def case_sim():
+    first, _ = fleet("--stack", "sim", "--count", 300, "--seed", 7, name="first")
+    check_consistent(first, 300)
+    second, _ = fleet("--stack", "sim", "--count", 300, "--seed", 7, name="second")
+    check(first["metrics"] == second["metrics"], "the same seed gave other metrics on sim")
+    check(first["executions"] == second["executions"], "executions differ between runs")
+
+
+def case_embedded():
+    report, _ = fleet("--count", 40, "--image-size", 32768, "--timeout", "3m")
+    check_consistent(report, 40)
+    check(report["stack"] == "embedded", "stack " + report["stack"])
+    # 32 KiB images in 4 KiB Range requests: 8 requests a device and its bytes, once each.
+    check(report["metrics"]["download_bytes"] == 40 * report["config"]["image_bytes"],
+          "downloaded %d bytes" % report["metrics"]["download_bytes"])
+
+
+def case_abort():
+    common = ["--stack", "sim", "--count", 100, "--failing", 50, "--max-per-minute", 20]
+    aborted, out = fleet(*common, "--abort-percent", 20, "--abort-min", 10,
+                         "--max-failure-rate", 1, name="aborted")
+    check(aborted["stopped_by"] == "aborted", "stopped by " + aborted["stopped_by"])
+    check(aborted["jobs"] == {"CANCELED": 1}, "jobs %s" % aborted["jobs"])
+    executed = aborted["executions"].get("SUCCEEDED", 0) + aborted["executions"].get("FAILED", 0)
+    check(10 <= executed < 100, "%d executions ran before the abort" % executed)
+    check(aborted["metrics"]["failed"] * 100 >= 20 * executed, "abort below its threshold")
+    check("job         1 CANCELED" in out, "the summary does not show the cancelled job")
+    check(aborted["metrics"]["errors"].get("failed:flash_erase_failed", 0) ==
+          aborted["metrics"]["failed"], "error classes %s" % aborted["metrics"]["errors"])
+
+    everyone, out = fleet(*common, expect=1, name="everyone")
+    check(everyone["stopped_by"] == "done", "stopped by " + everyone["stopped_by"])
+    check(everyone["executions"].get("FAILED") == 50 and
+          everyone["executions"].get("SUCCEEDED") == 50, "executions %s" % everyone["executions"])
+    check(re.search(r"limit +failure_rate: 0\.500 above 0\.000 +FAILED", out),
+          "the failed limit is not in the summary")
+
+
+def case_limits():
+    report, out = fleet("--stack", "sim", "--count", 20, "--max-p99", "end_to_end=1ms",
+                        expect=1, name="tight")
+    verdict = [l for l in report["limits"] if l["name"] == "p99:end_to_end"]
+    check(len(verdict) == 1 and not verdict[0]["passed"], "limits %s" % report["limits"])
+    check("p99:end_to_end" in out and "FAILED" in out, "the summary does not name the limit")
+    report, _ = fleet("--stack", "sim", "--count", 20, "--max-p99", "end_to_end=10m",
+                      "--max-p99", "download=1m", name="loose")
+    check(all(l["passed"] for l in report["limits"]) and len(report["limits"]) == 3,
+          "limits %s" % report["limits"])
+
+
+def case_bad_flags():
+    _, out = fleet("--stack", "sim", "--max-p99", "warp=1s", expect=2, name="b1")
+    check("--max-p99 'warp=1s' must be PHASE=DURATION" in out, "no reason given")
+    _, out = fleet("--stack", "sim", "--shard-index", 3, "--shard-count", 2, expect=2, name="b2")
+    check("--shard-index must be below --shard-count" in out, "no reason given")
+    _, out = fleet("--stack", "moon", expect=2, name="b3")
+    check("--stack must be embedded, embedded-tls or sim" in out, "no reason given")
+    a, _ = fleet("--stack", "sim", "--count", 4, "--run-id", "A", name="a")
+    b, _ = fleet("--stack", "sim", "--count", 4, "--run-id", "B", name="b")
+    result = subprocess.run([FOTA, "report", "merge", os.path.join(TMP, "a.json"),
+                             os.path.join(TMP, "b.json")], capture_output=True, text=True)
+    check(result.returncode == 2 and "reports of different runs: 'A' and 'B'" in result.stderr,
+          "merge of two runs: exit %d, %s" % (result.returncode, result.stderr))
+    with open(os.path.join(TMP, "broken.json"), "w", encoding="utf-8") as f:
+        f.write('{"format": "fota-sim-fleet-report", "version": 1, "run_id": 3}')
+    result = subprocess.run([FOTA, "report", "merge", os.path.join(TMP, "broken.json")],
+                            capture_output=True, text=True)
+    check(result.returncode == 2 and "broken.json: a fleet report needs" in result.stderr,
+          "broken report: exit %d, %s" % (result.returncode, result.stderr))
+
+
+def start_cloud():
+    log = open(os.path.join(TMP, "cloud.log"), "w+", encoding="utf-8")
+    cloud = subprocess.Popen([FOTA, "cloud", "--bucket", "firmware"], stdout=log,
+                             stderr=subprocess.STDOUT)
+    deadline = time.time() + 30
+    while True:
+        log.seek(0)
+        text = log.read()
+        if "Stop with Ctrl-C" in text:
+            break
+        if cloud.poll() is not None or time.time() > deadline:
+            fail("fota-sim cloud did not start:\n" + text)
+        time.sleep(0.1)
+    urls = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in ("mqtt", "control-plane", "object-server"):
+            urls[parts[0]] = parts[1]
+    return cloud, urls
+
+
+def case_shards():
+    cloud, urls = start_cloud()
+    try:
+        stack = ["--control-url", urls["control-plane"], "--mqtt-url", urls["mqtt"],
+                 "--object-url", urls["object-server"], "--count", 30, "--timeout", "3m",
+                 "--image-size", 16384]
+        shards = []
+        for index in range(3):
+            path = os.path.join(TMP, "shard-%d.json" % index)
+            command = [FOTA, "fleet", *map(str, stack), "--shard-index", str(index), "--shard-count", "3",
+                       "--run-id", "sharded", "--json", path]
+            shards.append((subprocess.Popen(command, stdout=subprocess.PIPE,
+                                            stderr=subprocess.STDOUT, text=True), path))
+        reports = []
+        for process, path in shards:
+            out, _ = process.communicate(timeout=600)
+            print(out)
+            check(process.returncode == 0, "a shard exited %d" % process.returncode)
+            with open(path, encoding="utf-8") as f:
+                reports.append(json.load(f))
+        merged_path = os.path.join(TMP, "merged.json")
+        result = subprocess.run([FOTA, "report", "merge", *(p for _, p in shards), "--json",
+                                 merged_path], capture_output=True, text=True)
+        print(result.stdout + result.stderr)
+        check(result.returncode == 0, "merge exited %d" % result.returncode)
+        with open(merged_path, encoding="utf-8") as f:
+            merged = json.load(f)
+        check_consistent(merged, 30)
+        check(sorted(merged["job_ids"]) == ["sharded-0", "sharded-1", "sharded-2"],
+              "jobs %s" % merged["job_ids"])
+        check([s["index"] for s in merged["shards"]] == [0, 1, 2], "shards %s" % merged["shards"])
+        # Merged, not averaged: every bucket of every phase is the sum of the shards' buckets.
+        for phase in PHASES:
+            buckets = {}
+            for report in reports:
+                for low, n in report["metrics"]["phases"][phase]["buckets"]:
+                    buckets[low] = buckets.get(low, 0) + n
+            got = {low: n for low, n in merged["metrics"]["phases"][phase]["buckets"]}
+            check(got == buckets, "phase %s buckets are not the shards' sum" % phase)
+            check(merged["metrics"]["phases"][phase]["max_ms"] ==
+                  max(r["metrics"]["phases"][phase]["max_ms"] for r in reports), "max")
+        # The same fleet unsharded against the same cloud: the same counts.
+        whole, _ = fleet(*stack, "--run-id", "whole", name="whole")
+        for key in ["devices", "succeeded", "failed", "download_bytes", "http_requests"]:
+            check(whole["metrics"][key] == merged["metrics"][key],
+                  "%s: unsharded %s, merged %s" % (key, whole["metrics"][key],
+                                                  merged["metrics"][key]))
+        check(whole["executions"] == merged["executions"], "executions differ")
+        for phase in PHASES:
+            check(whole["metrics"]["phases"][phase]["count"] ==
+                  merged["metrics"]["phases"][phase]["count"], "phase %s count" % phase)
+    finally:
+        cloud.send_signal(signal.SIGINT)
+        try:
+            cloud.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cloud.kill()
+
+
+CASES = {"sim": case_sim, "embedded": case_embedded, "abort": case_abort, "limits": case_limits,
+         "bad-flags": case_bad_flags, "shards": case_shards}
+if CASE not in CASES:
+    fail("unknown case %s (cases: %s)" % (CASE, ", ".join(CASES)))
+CASES[CASE]()
+print("PASS: " + CASE)
