@@ -42,6 +42,7 @@ struct FleetCommandOptions {
     std::uint16_t metrics_port = 0;
     bool metrics = false;
     std::string log_level = "off";
+    bool progress_json = false;
 };
 
 // --max-p99 PHASE=DURATION into options; the error, or empty.
@@ -109,13 +110,30 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
     options.stack_options.interrupted = &InterruptScope::flag();
     options.stack_options.seed = options.seed;
 
-    cli::FleetOutput output(isatty(STDERR_FILENO) != 0, cli.html, cli.metrics, cli.metrics_port);
-    options.on_progress = [&output](const FleetReport& report, bool final) {
+    if (options.workers == 0) {
+        options.workers =
+            options.stack.kind == StackKind::embedded && !options.stack.tls &&
+                    options.shard_count == 1
+                ? fleet::default_workers(options.count, static_cast<unsigned>(std::max(
+                                                            1L, sysconf(_SC_NPROCESSORS_ONLN))))
+                : 1;
+    }
+    cli::FleetOutput output(isatty(STDERR_FILENO) != 0 && !cli.progress_json, cli.html, cli.metrics,
+                            cli.metrics_port);
+    options.on_progress = [&output, &cli](const FleetReport& report, bool final) {
+        if (cli.progress_json) {
+            if (!final) {
+                std::cout << report.to_json().dump() << std::endl;
+            }
+            return;
+        }
         output.progress(report, final);
     };
     std::cerr << "fota-sim fleet: " << options.count << " device(s) on the "
               << (options.stack.kind == StackKind::url ? "url" : cli.stack) << " stack, image "
-              << options.image_size << " bytes, profile " << cli.profile << " ...\n";
+              << options.image_size << " bytes, profile " << cli.profile
+              << (options.workers > 1 ? ", " + std::to_string(options.workers) + " workers" : "")
+              << " ...\n";
     FleetReport report;
     try {
         output.start();
@@ -126,7 +144,7 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
         return 2;
     }
     interrupts.reset();
-    std::cout << cli::fleet_summary(report);
+    (cli.progress_json ? std::cerr : std::cout) << cli::fleet_summary(report);
     if (!output.write_reports(report, cli.json)) {
         return 2;
     }
@@ -136,6 +154,127 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
     return report.limits_passed() && report.stopped_by != "timeout" ? 0 : 1;
 }
 
+// The fleet, its stack and its devices.
+void add_fleet_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& options) {
+    command->add_option("--count", options.count, "Devices of the whole fleet")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000}))
+        ->capture_default_str();
+    command
+        ->add_option("--stack", cli.stack,
+                     "embedded (a private Mosquitto and object server), embedded-tls, or sim "
+                     "(virtual time)")
+        ->capture_default_str();
+    auto* control = command->add_option("--control-url", cli.control_url,
+                                        "A running stack (fota-sim cloud): its control plane");
+    auto* mqtt = command->add_option("--mqtt-url", cli.mqtt_url, "... its broker (mqtt://H:P)");
+    auto* objects =
+        command->add_option("--object-url", cli.object_url, "... its object server (http://H:P)");
+    control->needs(mqtt)->needs(objects);
+    mqtt->needs(control);
+    objects->needs(control);
+    command->add_option("--bucket", cli.bucket, "The object server's bucket (with --object-url)")
+        ->capture_default_str();
+    command->add_option("--thing-prefix", options.thing_prefix, "Things are PREFIX<index>")
+        ->capture_default_str();
+    command
+        ->add_option("--rate", options.rate,
+                     "Devices started per second (0: all at once); the job comes once all are "
+                     "connected")
+        ->check(CLI::Range(0.0, 1e6))
+        ->capture_default_str();
+    command->add_option("--image-size", options.image_size, "Bytes of each firmware image")
+        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{400 * 1024}))
+        ->capture_default_str();
+    command->add_option("--profile", cli.profile, "Core profile: seed or verified")
+        ->check(CLI::IsMember({"seed", "verified"}))
+        ->capture_default_str();
+    command->add_option("--seed", options.seed, "Seed of the devices and the images")
+        ->capture_default_str();
+    command
+        ->add_option("--failing", options.failing_percent,
+                     "Percent of devices whose update fails (their secondary slot cannot be "
+                     "erased), spread evenly")
+        ->check(CLI::Range(0.0, 100.0));
+    command
+        ->add_option("--workers", options.workers,
+                     "Worker processes running the devices against the embedded stack (0: one "
+                     "per " +
+                         std::to_string(fleet::kDevicesPerWorker) +
+                         " devices, at most one per core)")
+        ->check(CLI::Range(0u, 256u))
+        ->capture_default_str();
+    command->add_option("--shard-index", options.shard_index,
+                        "Run only this shard's devices (of --shard-count) and a job of its own");
+    command->add_option("--shard-count", options.shard_count, "Shards of the fleet")
+        ->check(CLI::Range(1u, 10'000u));
+    command->add_option("--run-id", options.run_id,
+                        "Names the run and its jobs (shards of one run share it)");
+    command->add_option("--work-dir", options.work_dir,
+                        "The run's folder (default: a temp one, removed after the run)");
+    command
+        ->add_option("--threads", options.stack_options.threads,
+                     "Threads running the devices (real-time stacks)")
+        ->check(CLI::Range(1u, 64u))
+        ->capture_default_str();
+}
+
+// The job: when, its rollout and abort configs; and when the run stops.
+void add_job_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& options) {
+    command->add_flag("--job-first", options.job_first,
+                      "Create the job before the devices start (they find it at boot)");
+    command
+        ->add_option("--max-per-minute", options.maximum_per_minute,
+                     "Job rollout: jobExecutionsRolloutConfig.maximumPerMinute (1..1000)")
+        ->check(CLI::Range(1u, 1000u));
+    command
+        ->add_option("--abort-percent", cli.abort_percent,
+                     "Job abortConfig: cancel the job once this % of executions FAILED")
+        ->check(CLI::Range(0.0, 100.0));
+    command
+        ->add_option("--abort-min", options.abort_min_executed,
+                     "abortConfig minNumberOfExecutedThings")
+        ->capture_default_str();
+    command
+        ->add_option_function<std::string>("--timeout", duration_flag("--timeout", cli.timeout),
+                                           "Stop the run after this long (default 30m)")
+        ->type_name("DURATION");
+}
+
+// Limits and outputs.
+void add_output_flags(CLI::App* command, FleetCommandOptions& cli) {
+    command
+        ->add_option("--max-failure-rate", cli.max_failure_rate,
+                     "Exit 1 when more than this fraction (0..1) of devices did not end with "
+                     "the update done (default 0)")
+        ->check(CLI::Range(0.0, 1.0));
+    command
+        ->add_option("--max-p99", cli.max_p99,
+                     "Exit 1 when a phase's p99 is above DURATION (PHASE=DURATION, repeatable; "
+                     "phases: connect, job_received, first_byte, download, apply, reboot, "
+                     "confirmed, end_to_end)")
+        ->type_name("PHASE=DURATION");
+    command
+        ->add_option("--log-level", cli.log_level,
+                     "Device logs: trace, debug, info, warn, error, off")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+        ->capture_default_str();
+    command->add_option("--json", cli.json, "Write the JSON report here");
+    command->add_option("--html", cli.html, "Write the HTML report here");
+    command
+        ->add_option_function<std::uint16_t>(
+            "--metrics-port",
+            [&cli](std::uint16_t port) {
+                cli.metrics = true;
+                cli.metrics_port = port;
+            },
+            "Serve Prometheus metrics on 127.0.0.1:PORT/metrics while running (0: pick one; "
+            "printed)")
+        ->type_name("PORT");
+    // A worker of --workers: its snapshot as one JSON line a second on stdout, for the process
+    // that started it; the summary goes to stderr.
+    command->add_flag("--progress-json", cli.progress_json)->group("");
+}
+
 void add_fleet_command(CLI::App& app) {
     auto cli = std::make_shared<FleetCommandOptions>();
     auto options = std::make_shared<FleetOptions>();
@@ -143,103 +282,9 @@ void add_fleet_command(CLI::App& app) {
         "fleet", "Load test: N devices through one update on a stack, with per-phase latencies "
                  "(p50/p90/p99/max), errors and a timeline; JSON and HTML reports, Prometheus "
                  "metrics while running; exit 1 past a limit");
-    command->add_option("--count", options->count, "Devices of the whole fleet")
-        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000}))
-        ->capture_default_str();
-    command
-        ->add_option("--stack", cli->stack,
-                     "embedded (a private Mosquitto and object server), embedded-tls, or sim "
-                     "(virtual time)")
-        ->capture_default_str();
-    auto* control = command->add_option("--control-url", cli->control_url,
-                                        "A running stack (fota-sim cloud): its control plane");
-    auto* mqtt = command->add_option("--mqtt-url", cli->mqtt_url, "... its broker (mqtt://H:P)");
-    auto* objects =
-        command->add_option("--object-url", cli->object_url, "... its object server (http://H:P)");
-    control->needs(mqtt)->needs(objects);
-    mqtt->needs(control);
-    objects->needs(control);
-    command->add_option("--bucket", cli->bucket, "The object server's bucket (with --object-url)")
-        ->capture_default_str();
-    command->add_option("--thing-prefix", options->thing_prefix, "Things are PREFIX<index>")
-        ->capture_default_str();
-    command
-        ->add_option("--rate", options->rate,
-                     "Devices started per second (0: all at once); the job comes once all are "
-                     "connected")
-        ->check(CLI::Range(0.0, 1e6))
-        ->capture_default_str();
-    command->add_option("--image-size", options->image_size, "Bytes of each firmware image")
-        ->check(CLI::Range(std::uint64_t{4096}, std::uint64_t{400 * 1024}))
-        ->capture_default_str();
-    command->add_option("--profile", cli->profile, "Core profile: seed or verified")
-        ->check(CLI::IsMember({"seed", "verified"}))
-        ->capture_default_str();
-    command->add_option("--seed", options->seed, "Seed of the devices and the images")
-        ->capture_default_str();
-    command->add_flag("--job-first", options->job_first,
-                      "Create the job before the devices start (they find it at boot)");
-    command
-        ->add_option("--max-per-minute", options->maximum_per_minute,
-                     "Job rollout: jobExecutionsRolloutConfig.maximumPerMinute (1..1000)")
-        ->check(CLI::Range(1u, 1000u));
-    command
-        ->add_option("--abort-percent", cli->abort_percent,
-                     "Job abortConfig: cancel the job once this % of executions FAILED")
-        ->check(CLI::Range(0.0, 100.0));
-    command
-        ->add_option("--abort-min", options->abort_min_executed,
-                     "abortConfig minNumberOfExecutedThings")
-        ->capture_default_str();
-    command
-        ->add_option("--failing", options->failing_percent,
-                     "Percent of devices whose update fails (their secondary slot cannot be "
-                     "erased), spread evenly")
-        ->check(CLI::Range(0.0, 100.0));
-    command
-        ->add_option_function<std::string>("--timeout", duration_flag("--timeout", cli->timeout),
-                                           "Stop the run after this long (default 30m)")
-        ->type_name("DURATION");
-    command
-        ->add_option("--max-failure-rate", cli->max_failure_rate,
-                     "Exit 1 when more than this fraction (0..1) of devices did not end with "
-                     "the update done (default 0)")
-        ->check(CLI::Range(0.0, 1.0));
-    command
-        ->add_option("--max-p99", cli->max_p99,
-                     "Exit 1 when a phase's p99 is above DURATION (PHASE=DURATION, repeatable; "
-                     "phases: connect, job_received, first_byte, download, apply, reboot, "
-                     "confirmed, end_to_end)")
-        ->type_name("PHASE=DURATION");
-    command->add_option("--shard-index", options->shard_index,
-                        "Run only this shard's devices (of --shard-count) and a job of its own");
-    command->add_option("--shard-count", options->shard_count, "Shards of the fleet")
-        ->check(CLI::Range(1u, 10'000u));
-    command->add_option("--run-id", options->run_id,
-                        "Names the run and its jobs (shards of one run share it)");
-    command->add_option("--work-dir", options->work_dir, "The run's folder (default: a temp one)");
-    command
-        ->add_option("--threads", options->stack_options.threads,
-                     "Threads running the devices (real-time stacks)")
-        ->check(CLI::Range(1u, 64u))
-        ->capture_default_str();
-    command
-        ->add_option("--log-level", cli->log_level,
-                     "Device logs: trace, debug, info, warn, error, off")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
-        ->capture_default_str();
-    command->add_option("--json", cli->json, "Write the JSON report here");
-    command->add_option("--html", cli->html, "Write the HTML report here");
-    command
-        ->add_option_function<std::uint16_t>(
-            "--metrics-port",
-            [cli](std::uint16_t port) {
-                cli->metrics = true;
-                cli->metrics_port = port;
-            },
-            "Serve Prometheus metrics on 127.0.0.1:PORT/metrics while running (0: pick one; "
-            "printed)")
-        ->type_name("PORT");
+    add_fleet_flags(command, *cli, *options);
+    add_job_flags(command, *cli, *options);
+    add_output_flags(command, *cli);
     command->callback([cli, options] {
         const int code = run_fleet_command(*cli, *options);
         if (code != 0) {

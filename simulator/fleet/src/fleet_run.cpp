@@ -425,6 +425,12 @@ std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t count, std::ui
     return {count * index / shard_count, count * (index + 1) / shard_count};
 }
 
+std::uint32_t default_workers(std::uint64_t count, unsigned cores) {
+    const auto wanted =
+        static_cast<std::uint32_t>((count + kDevicesPerWorker - 1) / kDevicesPerWorker);
+    return std::max(1u, std::min(wanted, std::max(1u, cores)));
+}
+
 FleetReport run_fleet(const FleetOptions& options) {
     if (options.count == 0) {
         throw std::invalid_argument("the fleet needs at least one device (--count)");
@@ -448,8 +454,34 @@ FleetReport run_fleet(const FleetOptions& options) {
                                           : stamp.substr(0, stamp.size() - 1) + "-" +
                                                 std::to_string(options.seed));
     }
+    const bool own_work_dir = resolved.work_dir.empty();
+    if (own_work_dir) {
+        resolved.work_dir =
+            (std::filesystem::temp_directory_path() / ("fota-sim-" + resolved.run_id)).string();
+    }
+    // A folder made here goes with a run that ended; after an error it stays (its logs).
+    const auto finish = [&](FleetReport report) {
+        if (own_work_dir) {
+            std::error_code ignored;
+            std::filesystem::remove_all(resolved.work_dir, ignored);
+        }
+        return report;
+    };
+    if (resolved.workers > 1) {
+        if (options.stack.kind != StackKind::embedded || options.stack.tls ||
+            options.shard_count > 1) {
+            throw std::invalid_argument(
+                "--workers runs local worker processes against the embedded stack (not "
+                "embedded-tls, sim, a url stack or a shard: run one fota-sim fleet per shard "
+                "there)");
+        }
+        if (resolved.workers > options.count) {
+            resolved.workers = static_cast<std::uint32_t>(options.count);
+        }
+        return finish(run_fleet_workers(resolved));
+    }
     FleetRun run(resolved);
-    return run.run();
+    return finish(run.run());
 }
 
 void check_limits(const FleetOptions& options, FleetReport& report) {

@@ -12,6 +12,9 @@ Cases:
                the run exits 1 (failure rate above the default 0)
   limits       --max-p99 below the observed p99 exits 1 and names the limit; above, exits 0
   bad-flags    bad --max-p99, --shard-index past --shard-count, a merge of another run: exit 2
+  workers      --workers 2 on the embedded stack: two worker processes, one report
+  interrupt    SIGINT to a fleet with workers mid-run: exit 2, the report written (stopped by
+               "interrupted"), no worker left running
   shards       `fota-sim cloud` and 3 shard processes against it at once (as Kubernetes would
                run them), merged with `fota-sim report merge`; the merge agrees with the shards
                exactly and with an unsharded run of the same fleet in every count
@@ -151,6 +154,54 @@ def case_bad_flags():
           "broken report: exit %d, %s" % (result.returncode, result.stderr))
 
 
+def case_workers():
+    report, out = fleet("--count", 40, "--workers", 2, "--image-size", 16384, "--timeout", "3m")
+    check_consistent(report, 40)
+    check([s["index"] for s in report["shards"]] == [0, 1], "shards %s" % report["shards"])
+    check([s["devices"] for s in report["shards"]] == [20, 20], "shards %s" % report["shards"])
+    check(report["jobs"] == {"COMPLETED": 2}, "jobs %s" % report["jobs"])
+    check("2 workers" in out and "2 processes" in out, "the workers are not in the output")
+
+
+def workers_of(run_id):
+    """Processes whose command line names this run (the workers get --run-id)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                args = f.read().split(b"\0")
+        except OSError:
+            continue
+        if run_id.encode() in args and b"--progress-json" in args:
+            found.append(int(pid))
+    return found
+
+
+def case_interrupt():
+    path = os.path.join(TMP, "interrupted.json")
+    command = [FOTA, "fleet", "--count", 40, "--workers", 2, "--rate", 4, "--run-id",
+               "interrupted-run", "--json", path, "--timeout", "5m"]
+    process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while len(workers_of("interrupted-run")) < 2:
+        check(time.time() < deadline and process.poll() is None, "the workers did not start")
+        time.sleep(0.1)
+    time.sleep(2)
+    process.send_signal(signal.SIGINT)
+    out, _ = process.communicate(timeout=120)
+    print(out)
+    check(process.returncode == 2, "exit %d after SIGINT, expected 2" % process.returncode)
+    with open(path, encoding="utf-8") as f:
+        report = json.load(f)
+    check(report["stopped_by"] == "interrupted", "stopped by " + report["stopped_by"])
+    check(0 < report["metrics"]["started"] < 40, "started %d" % report["metrics"]["started"])
+    check(len(report["shards"]) == 2, "shards %s" % report["shards"])
+    check(workers_of("interrupted-run") == [], "workers left: %s" % workers_of("interrupted-run"))
+
+
 def start_cloud():
     log = open(os.path.join(TMP, "cloud.log"), "w+", encoding="utf-8")
     cloud = subprocess.Popen([FOTA, "cloud", "--bucket", "firmware"], stdout=log,
@@ -232,7 +283,8 @@ def case_shards():
 
 
 CASES = {"sim": case_sim, "embedded": case_embedded, "abort": case_abort, "limits": case_limits,
-         "bad-flags": case_bad_flags, "shards": case_shards}
+         "bad-flags": case_bad_flags, "shards": case_shards, "workers": case_workers,
+         "interrupt": case_interrupt}
 if CASE not in CASES:
     fail("unknown case %s (cases: %s)" % (CASE, ", ".join(CASES)))
 CASES[CASE]()

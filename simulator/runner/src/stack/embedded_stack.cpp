@@ -120,6 +120,19 @@ void EmbeddedStack::add_object_fault(const cloud::ObjectFault& fault) {
     object_server_->add_fault(fault);
 }
 
+std::optional<StackConfig> EmbeddedStack::url_config() const {
+    if (tls_ || !broker_ || !object_server_) {
+        return std::nullopt;
+    }
+    StackConfig config;
+    config.kind = StackKind::url;
+    config.control_url = broker_->control_endpoint();
+    config.mqtt_url = broker_->mqtt_uri();
+    config.object_url = object_server_->endpoint();
+    config.bucket = bucket();
+    return config;
+}
+
 std::string EmbeddedStack::object_endpoint() const {
     return object_server_ ? object_server_->endpoint() : std::string();
 }

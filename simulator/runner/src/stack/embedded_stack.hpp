@@ -43,6 +43,10 @@ public:
     std::string object_endpoint() const override;
     std::string bucket() const override { return "firmware"; }
 
+    /// The broker's, control plane's and object server's URLs (not with tls: the certificates
+    /// are this process's).
+    std::optional<StackConfig> url_config() const override;
+
     bool can_restart_broker() const override { return true; }
     /// Same ports, same work folder (and so the same SQLite state): for the devices it is the
     /// broker going away and coming back.

@@ -38,6 +38,9 @@ struct FleetOptions {
 
     std::uint32_t shard_index = 0;
     std::uint32_t shard_count = 1;
+    /// Local worker processes (embedded stack only): each runs count/workers devices as a shard
+    /// of this run against the stack this process starts. 0: chosen from the cores and count.
+    std::uint32_t workers = 1;
 
     double rate = 0; ///< devices started per second (0: all at once)
     std::uint64_t image_size = 64 * 1024;
@@ -75,12 +78,23 @@ struct FleetOptions {
 std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t count, std::uint32_t index,
                                                     std::uint32_t shard_count);
 
-/// Runs the fleet. Throws StackError (the stack did not start or died) or std::invalid_argument
-/// (options that cannot work, with what to change). Limits are checked into report.limits.
+/// The workers a fleet of `count` devices gets by default on `cores` cores: one process up to
+/// kDevicesPerWorker devices (where one process stops scaling, bench/fleet), then one per
+/// kDevicesPerWorker up to one per core.
+inline constexpr std::uint64_t kDevicesPerWorker = 2500;
+std::uint32_t default_workers(std::uint64_t count, unsigned cores);
+
+/// Runs the fleet (over local workers when options.workers > 1). Throws StackError (the stack did
+/// not start or died) or std::invalid_argument (options that cannot work, with what to change).
+/// Limits are checked into report.limits.
 FleetReport run_fleet(const FleetOptions& options);
 
 /// Checks options.max_failure_rate and options.max_p99 against report.metrics into
 /// report.limits (replacing what is there).
 void check_limits(const FleetOptions& options, FleetReport& report);
+
+/// The part of run_fleet that starts the embedded stack and the worker processes
+/// (fleet_workers.cpp); options.run_id and work_dir are set.
+FleetReport run_fleet_workers(const FleetOptions& options);
 
 } // namespace fota::sim::fleet

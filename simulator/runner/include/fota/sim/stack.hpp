@@ -209,6 +209,9 @@ public:
     virtual std::optional<std::chrono::system_clock::time_point> virtual_epoch() const {
         return std::nullopt;
     }
+    /// How another process reaches this running stack (a url stack's config: fota-sim fleet's
+    /// worker processes); nullopt when it cannot be reached from outside (sim, MQTT over TLS).
+    virtual std::optional<StackConfig> url_config() const { return std::nullopt; }
 };
 
 /// What stacks are made with (from RunnerOptions).
