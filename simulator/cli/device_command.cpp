@@ -6,6 +6,7 @@
 #if __has_include("fota/sim/device_runtime.hpp")
 #include "fota/cloud/tls/tls_folder.hpp"
 #include "fota/sim/device_runtime.hpp"
+#include "fota/sim/process_stats.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -13,8 +14,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <spdlog/spdlog.h>
-
-#include <sys/resource.h>
 
 #include <atomic>
 #include <chrono>
@@ -82,31 +81,6 @@ bool parse_endpoint(const std::string& endpoint, bool tls, std::string& host, st
 [[noreturn]] void usage_error(const std::string& message) {
     std::cerr << "fota-sim device: " << message << "\n";
     throw CLI::RuntimeError(2);
-}
-
-long peak_rss_kib() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return usage.ru_maxrss;
-}
-
-double cpu_seconds() {
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) {
-        return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
-    };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-std::size_t thread_count() {
-    std::size_t threads = 0;
-    std::error_code ec;
-    for (auto it = std::filesystem::directory_iterator("/proc/self/task", ec);
-         !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
-        ++threads;
-    }
-    return threads;
 }
 
 // --endpoint, parsed.
@@ -401,8 +375,8 @@ private:
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
             spdlog::info("all {} device(s) run {} (confirmed) after {:.1f} s; cpu "
                          "{:.1f} s; peak RSS {} KiB; {} threads",
-                         devices_.size(), cli_.until_version, wall, cpu_seconds(), peak_rss_kib(),
-                         thread_count());
+                         devices_.size(), cli_.until_version, wall, process_cpu_seconds(),
+                         process_peak_rss_kib(), process_thread_count());
             stop_all(0);
             return false;
         }
@@ -432,6 +406,7 @@ int run_devices(const DeviceCommandOptions& cli) {
     spdlog::set_level(spdlog::level::from_str(cli.log_level));
     const Endpoint endpoint = check_command_line(cli);
     const DeviceOptions base = base_device_options(cli, endpoint);
+    raise_open_file_limit(5 * std::max<std::size_t>(cli.count, 1) + 1024);
     Fleet fleet(cli, fleet_device_options(cli, base));
     return fleet.run();
 }

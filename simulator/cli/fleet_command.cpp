@@ -9,6 +9,7 @@
 #include "cli/cli_options.hpp"
 #include "cli/fleet_output.hpp"
 #include "fota/sim/fleet.hpp"
+#include "fota/sim/process_stats.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -117,6 +118,13 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
                 ? fleet::default_workers(options.count, static_cast<unsigned>(std::max(
                                                             1L, sysconf(_SC_NPROCESSORS_ONLN))))
                 : 1;
+    }
+    // The devices of this process and, with workers, the broker's connections to all of them.
+    const std::uint64_t wanted = 5 * options.count + 1024;
+    if (const std::uint64_t limit = raise_open_file_limit(wanted); limit < wanted) {
+        std::cerr << "fota-sim fleet: warning: " << options.count << " devices need about "
+                  << wanted << " open files and the limit is " << limit
+                  << " (ulimit -n); devices past it will fail to connect\n";
     }
     cli::FleetOutput output(isatty(STDERR_FILENO) != 0 && !cli.progress_json, cli.html, cli.metrics,
                             cli.metrics_port);
@@ -282,6 +290,7 @@ void add_fleet_command(CLI::App& app) {
         "fleet", "Load test: N devices through one update on a stack, with per-phase latencies "
                  "(p50/p90/p99/max), errors and a timeline; JSON and HTML reports, Prometheus "
                  "metrics while running; exit 1 past a limit");
+    options->workers = 0; // chosen from the cores and the count unless given
     add_fleet_flags(command, *cli, *options);
     add_job_flags(command, *cli, *options);
     add_output_flags(command, *cli);

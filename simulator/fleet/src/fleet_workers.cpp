@@ -50,18 +50,46 @@ struct Worker {
 std::vector<std::string> worker_arguments(const FleetOptions& options, const StackConfig& stack,
                                           std::uint32_t index, const std::string& report_file) {
     const std::uint32_t k = options.workers;
-    std::vector<std::string> args = {
-        "fleet", "--control-url", stack.control_url, "--mqtt-url", stack.mqtt_url,
-        "--object-url", stack.object_url, "--bucket", stack.bucket,
-        "--count", std::to_string(options.count), "--shard-index", std::to_string(index),
-        "--shard-count", std::to_string(k), "--run-id", options.run_id,
-        "--thing-prefix", options.thing_prefix, "--image-size", std::to_string(options.image_size),
-        "--profile", options.verified ? "verified" : "seed", "--seed", std::to_string(options.seed),
-        "--rate", number_text(options.rate / k), "--failing", number_text(options.failing_percent),
-        "--timeout", std::to_string(options.timeout.count()) + "ms",
-        "--threads", std::to_string(options.stack_options.threads),
-        "--max-failure-rate", "1", "--json", report_file, "--progress-json",
-        "--work-dir", options.work_dir + "/worker-" + std::to_string(index)};
+    std::vector<std::string> args = {"fleet",
+                                     "--control-url",
+                                     stack.control_url,
+                                     "--mqtt-url",
+                                     stack.mqtt_url,
+                                     "--object-url",
+                                     stack.object_url,
+                                     "--bucket",
+                                     stack.bucket,
+                                     "--count",
+                                     std::to_string(options.count),
+                                     "--shard-index",
+                                     std::to_string(index),
+                                     "--shard-count",
+                                     std::to_string(k),
+                                     "--run-id",
+                                     options.run_id,
+                                     "--thing-prefix",
+                                     options.thing_prefix,
+                                     "--image-size",
+                                     std::to_string(options.image_size),
+                                     "--profile",
+                                     options.verified ? "verified" : "seed",
+                                     "--seed",
+                                     std::to_string(options.seed),
+                                     "--rate",
+                                     number_text(options.rate / k),
+                                     "--failing",
+                                     number_text(options.failing_percent),
+                                     "--timeout",
+                                     std::to_string(options.timeout.count()) + "ms",
+                                     "--threads",
+                                     std::to_string(options.stack_options.threads),
+                                     "--max-failure-rate",
+                                     "1",
+                                     "--json",
+                                     report_file,
+                                     "--progress-json",
+                                     "--work-dir",
+                                     options.work_dir + "/worker-" + std::to_string(index)};
     if (options.job_first) {
         args.emplace_back("--job-first");
     }
@@ -236,7 +264,8 @@ FleetReport run_fleet_workers(const FleetOptions& options) {
         throw StackError("the workers' reports do not merge: " + error);
     }
     merged->stack = "embedded";
-    merged->wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    merged->wall_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     merged->config["workers"] = options.workers;
     merged->config.erase("shard_index");
     merged->config["shard_count"] = 1;

@@ -107,27 +107,46 @@ using Event = std::variant<StatusEvent, HeaderEvent, BodyEvent, DoneEvent, Error
 class CurlHttpClient::Impl : public std::enable_shared_from_this<CurlHttpClient::Impl> {
 public:
     Impl(Strand strand, HttpClientOptions options)
-        : strand_(std::move(strand)), options_(std::move(options)), timer_(strand_) {
+        : strand_(std::move(strand)), options_(std::move(options)), timer_(strand_),
+          idle_timer_(strand_) {
         global_init_once();
+    }
+
+    ~Impl() { shutdown(); }
+
+    void shutdown() {
+        closed_ = true;
+        remove_all_transfers();
+        release_multi();
+    }
+
+    // The multi handle is made for the first request after an idle time (release_multi).
+    bool ensure_multi() {
+        idle_timer_.cancel();
+        if (multi_ != nullptr) {
+            return true;
+        }
         multi_ = curl_multi_init();
+        if (multi_ == nullptr) {
+            return false;
+        }
         curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &Impl::socket_callback);
         curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
         curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &Impl::timer_callback);
         curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
         curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS,
                           static_cast<long>(options_.max_cached_connections));
+        ++stats_.multi_handles_made;
+        return true;
     }
 
-    ~Impl() { shutdown(); }
-
-    void shutdown() {
+    // Closes the cached connections (through close_socket_callback) and the multi handle.
+    void release_multi() {
+        idle_timer_.cancel();
         if (multi_ == nullptr) {
             return;
         }
-        closed_ = true;
-        remove_all_transfers();
         timer_.cancel();
-        // Cleanup closes the cached connections through close_socket_callback.
         curl_multi_cleanup(multi_);
         multi_ = nullptr;
         for (auto& [fd, watch] : sockets_) {
@@ -136,8 +155,26 @@ public:
         sockets_.clear();
     }
 
+    // With no transfer left, the multi handle goes after release_idle_after_ms unless a request
+    // comes first.
+    void release_when_idle() {
+        if (!transfers_.empty() || multi_ == nullptr || closed_ ||
+            options_.release_idle_after_ms == 0) {
+            return;
+        }
+        idle_timer_.expires_after(std::chrono::milliseconds(options_.release_idle_after_ms));
+        idle_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self || self->closed_ || !self->transfers_.empty() ||
+                self->dispatch_depth_ > 0) {
+                return;
+            }
+            self->release_multi();
+        });
+    }
+
     std::uint64_t start(const HttpRequestSpec& request, HttpHandlers handlers) {
-        if (closed_) {
+        if (closed_ || !ensure_multi()) {
             return 0;
         }
         auto transfer = std::make_unique<Transfer>();
@@ -196,6 +233,7 @@ public:
         }
         if (!ok || curl_multi_add_handle(multi_, easy) != CURLM_OK) {
             destroy_transfer(*transfer);
+            release_when_idle();
             return 0;
         }
         ++stats_.requests_started;
@@ -290,6 +328,7 @@ private:
             retired_.push_back(std::move(it->second));
         }
         transfers_.erase(it);
+        release_when_idle();
     }
 
     // --- curl callbacks (they run inside curl_multi_socket_action, on the strand) ---
@@ -430,6 +469,9 @@ private:
     }
 
     void socket_action(curl_socket_t fd, int events) {
+        if (multi_ == nullptr) {
+            return; // released while this wait was on its way
+        }
         int running = 0;
         curl_multi_socket_action(multi_, fd, events, &running);
         collect_finished();
@@ -537,6 +579,7 @@ private:
     Strand strand_;
     HttpClientOptions options_;
     boost::asio::steady_timer timer_;
+    boost::asio::steady_timer idle_timer_; ///< release_when_idle
     CURLM* multi_ = nullptr;
     bool closed_ = false;
     std::uint64_t next_id_ = 1;

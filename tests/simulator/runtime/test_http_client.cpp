@@ -8,6 +8,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -120,6 +121,69 @@ TEST_CASE("Range requests in sequence reuse one connection and reassemble the bl
     CHECK(server.connections() == 1);
     CHECK(client.stats().requests_started == expected_requests);
     CHECK(client.stats().body_bytes == blob.size());
+}
+
+namespace {
+std::size_t open_descriptors() {
+    std::size_t count = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator("/proc/self/fd")) {
+        ++count;
+    }
+    return count;
+}
+} // namespace
+
+TEST_CASE("An idle client lets go of its connection and libcurl's descriptors; the next request "
+          "works",
+          "[http]") {
+    const std::string blob = make_blob(10'000);
+    RangeHttpServer server(blob);
+    boost::asio::io_context io;
+    auto strand = boost::asio::make_strand(io);
+    HttpClientOptions options;
+    options.release_idle_after_ms = 100;
+    CurlHttpClient client(strand, options);
+    const auto fetch = [&] {
+        Outcome outcome;
+        HttpRequestSpec request;
+        request.url = server.url("/fw.bin");
+        boost::asio::post(strand, [&] { REQUIRE(client.start(request, record(outcome)) != 0); });
+        REQUIRE(run_until(io, [&] { return outcome.finished(); }));
+        CHECK(outcome.body == blob);
+    };
+    fetch();
+    // Just done: the connection kept for reuse, and libcurl's wake-up socket pair.
+    const std::size_t busy = open_descriptors();
+    CHECK(client.stats().multi_handles_made == 1);
+    // Idle: all three closed (the in-process server's end of the connection is its own).
+    REQUIRE(run_until(io, [&] { return open_descriptors() + 3 <= busy; }));
+    fetch();
+    // A new multi handle and a new connection: the first was closed, not kept for reuse.
+    CHECK(client.stats().multi_handles_made == 2);
+    CHECK(client.stats().connections_opened == 2);
+    CHECK(server.connections() == 2);
+}
+
+TEST_CASE("Without an idle release the connection is kept for reuse", "[http]") {
+    RangeHttpServer server(make_blob(1000));
+    boost::asio::io_context io;
+    auto strand = boost::asio::make_strand(io);
+    HttpClientOptions options;
+    options.release_idle_after_ms = 0;
+    CurlHttpClient client(strand, options);
+    for (int i = 0; i < 2; ++i) {
+        Outcome outcome;
+        HttpRequestSpec request;
+        request.url = server.url("/fw.bin");
+        boost::asio::post(strand, [&] { REQUIRE(client.start(request, record(outcome)) != 0); });
+        REQUIRE(run_until(io, [&] { return outcome.finished(); }));
+        // Longer than the default release time would be: the connection stays.
+        const auto pause_until = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+        run_until(io, [&] { return std::chrono::steady_clock::now() > pause_until; });
+    }
+    CHECK(client.stats().multi_handles_made == 1);
+    CHECK(client.stats().connections_opened == 1);
 }
 
 TEST_CASE("Events arrive in order: status, headers, body, done", "[http]") {

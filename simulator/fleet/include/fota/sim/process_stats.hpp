@@ -29,6 +29,30 @@ inline double process_cpu_seconds(bool children = false) {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+/// Raises this process's limit of open files (inherited by the processes it starts) to at least
+/// `wanted` when it can: the soft limit up to the hard one, and the hard one too where the
+/// process may (root). Each device holds about four descriptors (MQTT, HTTP, and libcurl's
+/// wake-up socket pair), so a fleet meets the usual 1,024 or 20,000 early. Returns the limit now.
+inline std::uint64_t raise_open_file_limit(std::uint64_t wanted) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return 0;
+    }
+    if (limit.rlim_cur >= wanted) {
+        return limit.rlim_cur;
+    }
+    if (limit.rlim_max < wanted) {
+        rlimit raised = {static_cast<rlim_t>(wanted), static_cast<rlim_t>(wanted)};
+        if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+            return wanted;
+        }
+    }
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+    getrlimit(RLIMIT_NOFILE, &limit);
+    return limit.rlim_cur;
+}
+
 /// Threads of this process now.
 inline std::size_t process_thread_count() {
     std::size_t threads = 0;

@@ -33,6 +33,10 @@ struct HttpClientOptions {
     bool verify_tls = true;       ///< verify the server certificate and host name
     std::uint32_t connect_timeout_ms = 10'000;
     std::uint32_t max_cached_connections = 2; ///< idle connections kept for reuse
+    /// With no request for this long, the client lets go of its connections and of libcurl's
+    /// multi handle (two descriptors of its own, buffers): an idle device holds no HTTP
+    /// descriptor (fota-sim fleet: 10,000 devices in a 20,000-descriptor limit). 0: never.
+    std::uint32_t release_idle_after_ms = 3'000;
 };
 
 /// One request. The strings are copied by start().
@@ -62,6 +66,7 @@ struct HttpClientStats {
     std::uint64_t requests_started = 0;
     std::uint64_t connections_opened = 0; ///< new TCP connections (reuse keeps this low)
     std::uint64_t body_bytes = 0;
+    std::uint64_t multi_handles_made = 0; ///< one more after each idle release
 };
 
 } // namespace fota::sim
