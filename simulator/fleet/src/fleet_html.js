@@ -288,7 +288,7 @@
         hi = Math.max(hi, bucketTo(buckets[buckets.length - 1][0]));
       }
     }
-    const f = frame(svg, { left: 70, right: 200, top: 14, bottom: 42 });
+    const f = frame(svg, { left: 70, right: 250, top: 14, bottom: 42 });
     if (!drawn.length) {
       noData(svg, f, 'No phase has samples.');
       return;
