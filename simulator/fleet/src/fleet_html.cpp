@@ -156,7 +156,8 @@ std::string header(const FleetReport& report) {
         {"shards", std::to_string(report.shards.size())},
         {"jobs", std::to_string(report.job_ids.size())}};
     for (const auto& [name, value] : facts) {
-        out += "<div><dt>" + name + "</dt><dd>" + value + "</dd></div>";
+        out.append("<div><dt>").append(name).append("</dt><dd>").append(value);
+        out += "</dd></div>";
     }
     return out + "</dl>\n</header>\n";
 }
@@ -200,10 +201,10 @@ std::string plots() {
     out += "<div class=\"phase-grid\">\n";
     for (std::size_t p = 0; p < kPhaseCount; ++p) {
         const std::string name(to_string(static_cast<Phase>(p)));
-        out += "<div class=\"plot-card small\"><h3>" + name +
-               "</h3><svg class=\"plot plot-phase\" data-phase=\"" + name +
-               "\" viewBox=\"0 0 460 200\" role=\"img\" aria-label=\"" + name +
-               " latency histogram\"></svg></div>\n";
+        out.append("<div class=\"plot-card small\"><h3>").append(name);
+        out.append("</h3><svg class=\"plot plot-phase\" data-phase=\"").append(name);
+        out.append("\" viewBox=\"0 0 460 200\" role=\"img\" aria-label=\"").append(name);
+        out += " latency histogram\"></svg></div>\n";
     }
     return out + "</div>\n";
 }
@@ -235,6 +236,7 @@ std::string counts_table(const std::map<std::string, std::uint64_t>& counts, std
     std::stable_sort(sorted.begin(), sorted.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });
     std::vector<std::vector<std::string>> rows;
+    rows.reserve(sorted.size());
     for (const auto& [name, n] : sorted) {
         rows.push_back({html_text(name), grouped(n), percent_text(n, total)});
     }

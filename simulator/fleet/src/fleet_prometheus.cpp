@@ -128,8 +128,7 @@ void counts_family(Exposition& out, std::string_view name, std::string_view type
 }
 
 void latency_histograms(Exposition& out, const FleetMetrics& metrics) {
-    constexpr std::string_view name = "fota_fleet_phase_latency_seconds";
-    out.family(name, "histogram",
+    out.family("fota_fleet_phase_latency_seconds", "histogram",
                "Latency of each phase of an update, one sample per device that completed it");
     for (std::size_t p = 0; p < kPhaseCount; ++p) {
         const Histogram& h = metrics.phases[p];

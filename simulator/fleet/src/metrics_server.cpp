@@ -33,6 +33,7 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr std::chrono::seconds kMetricsIdleTimeout{60};
+constexpr std::uint32_t kMetricsRequestLimit = 16 * 1024; // headers, and a body a scrape lacks
 
 class MetricsSession : public std::enable_shared_from_this<MetricsSession> {
 public:
@@ -55,8 +56,8 @@ public:
 private:
     void read() {
         parser_.emplace();
-        parser_->header_limit(16 * 1024);
-        parser_->body_limit(16 * 1024); // a scrape has no body
+        parser_->header_limit(kMetricsRequestLimit);
+        parser_->body_limit(kMetricsRequestLimit);
         stream_.expires_after(kMetricsIdleTimeout);
         bhttp::async_read(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&MetricsSession::on_read, shared_from_this()));

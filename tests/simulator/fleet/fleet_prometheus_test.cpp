@@ -133,6 +133,29 @@ TEST_CASE("the server answers GET /metrics with the source's text, 404 elsewhere
     CHECK_THROWS(request(port, bhttp::verb::get, "/metrics")); // nothing listens any more
 }
 
+TEST_CASE("one kept-alive connection serves scrape after scrape; HEAD has no body") {
+    std::atomic<int> scrapes{0};
+    MetricsServer server({}, [&] { return "x " + std::to_string(++scrapes) + "\n"; });
+    net::io_context io;
+    net::ip::tcp::socket socket(io);
+    socket.connect({net::ip::make_address("127.0.0.1"), server.port()});
+    boost::beast::flat_buffer buffer;
+    for (const auto& [method, body] :
+         {std::pair{bhttp::verb::get, "x 1\n"}, std::pair{bhttp::verb::head, ""},
+          std::pair{bhttp::verb::get, "x 3\n"}}) {
+        bhttp::request<bhttp::string_body> req(method, "/metrics", 11);
+        req.set(bhttp::field::host, "127.0.0.1");
+        bhttp::write(socket, req);
+        bhttp::response_parser<bhttp::string_body> parser;
+        parser.skip(method == bhttp::verb::head);
+        bhttp::read(socket, buffer, parser);
+        CHECK(parser.get().result_int() == 200);
+        CHECK(parser.get().keep_alive());
+        CHECK(parser.get().body() == body);
+    }
+    CHECK(scrapes == 3);
+}
+
 TEST_CASE("a source that throws answers 500 with its message") {
     MetricsServer server({}, []() -> std::string { throw std::runtime_error("snapshot busy"); });
     const auto response = request(server.port(), bhttp::verb::get, "/metrics");
