@@ -135,8 +135,10 @@ def check_dom(dom_text, report):
 
 
 def dump_dom(chromium, html_path, profile):
-    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-               "--no-default-browser-check", "--user-data-dir=" + os.path.join(profile, "user"),
+    # --no-sandbox: CI runs as root; --disable-dev-shm-usage: a container's small /dev/shm.
+    command = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+               "--no-first-run", "--no-default-browser-check",
+               "--user-data-dir=" + os.path.join(profile, "user"),
                "--crash-dumps-dir=" + os.path.join(profile, "crash"),
                "--virtual-time-budget=5000", "--dump-dom", "file://" + os.path.abspath(html_path)]
     env = dict(os.environ, HOME=profile, XDG_CONFIG_HOME=os.path.join(profile, "config"),
