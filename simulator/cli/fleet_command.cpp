@@ -131,7 +131,9 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
     options.on_progress = [&output, &cli](const FleetReport& report, bool final) {
         if (cli.progress_json) {
             if (!final) {
-                std::cout << report.to_json().dump() << std::endl;
+                std::cout << report.to_json().dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace)
+                          << std::endl;
             }
             return;
         }

@@ -2,12 +2,17 @@
 // stderr (rewritten in place on a terminal, a plain line every 10 s otherwise), the reports.
 #pragma once
 
+#include "fota/sim/fleet_html.hpp"
+#include "fota/sim/fleet_prometheus.hpp"
 #include "fota/sim/fleet_report.hpp"
 #include "fota/sim/fleet_summary.hpp"
+#include "fota/sim/metrics_server.hpp"
 
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <memory>
+#include <mutex>
 #include <string>
 
 namespace fota::sim::cli {
@@ -35,15 +40,27 @@ public:
         : terminal_(terminal), html_(std::move(html)), metrics_(metrics),
           metrics_port_(metrics_port) {}
 
-    /// Starts what serves while the run goes (Prometheus metrics).
+    /// Starts what serves while the run goes (Prometheus metrics); throws when the port cannot
+    /// be listened on.
     void start() {
-        if (metrics_) {
-            (void)metrics_port_;
-            throw std::runtime_error("--metrics-port: not built into this fota-sim yet");
+        if (!metrics_) {
+            return;
         }
+        fleet::MetricsServerOptions options;
+        options.port = metrics_port_;
+        server_ = std::make_unique<fleet::MetricsServer>(options, [this] {
+            const std::lock_guard lock(metrics_mutex_);
+            return metrics_text_;
+        });
+        std::cerr << "fota-sim: Prometheus metrics at " << server_->url() << "\n";
     }
 
     void progress(const fleet::FleetReport& snapshot, bool final) {
+        if (server_) {
+            std::string text = fleet::prometheus_text(snapshot);
+            const std::lock_guard lock(metrics_mutex_);
+            metrics_text_ = std::move(text);
+        }
         if (final) {
             clear();
             return;
@@ -67,15 +84,13 @@ public:
 
     /// The JSON (when json is not empty) and HTML reports; false when one cannot be written.
     bool write_reports(const fleet::FleetReport& report, const std::string& json) {
-        if (!json.empty() &&
-            !write_text_file(json, report.to_json().dump(2) + "\n", "JSON report")) {
+        // A run id given on the command line may hold bytes that are not UTF-8.
+        const std::string text =
+            report.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+        if (!json.empty() && !write_text_file(json, text + "\n", "JSON report")) {
             return false;
         }
-        if (!html_.empty()) {
-            std::cerr << "fota-sim: --html: not built into this fota-sim yet\n";
-            return false;
-        }
-        return true;
+        return html_.empty() || write_text_file(html_, fleet::render_html(report), "HTML report");
     }
 
 private:
@@ -85,6 +100,9 @@ private:
     std::uint16_t metrics_port_;
     bool shown_ = false;
     std::chrono::steady_clock::time_point last_line_{};
+    std::mutex metrics_mutex_;
+    std::string metrics_text_ = "# no snapshot yet\n";
+    std::unique_ptr<fleet::MetricsServer> server_;
 };
 
 } // namespace fota::sim::cli

@@ -15,6 +15,8 @@ Cases:
   workers      --workers 2 on the embedded stack: two worker processes, one report
   interrupt    SIGINT to a fleet with workers mid-run: exit 2, the report written (stopped by
                "interrupted"), no worker left running
+  metrics      --metrics-port 0 on a running fleet: scraped while it runs and parsed strictly
+               (scrape_metrics.py); --html writes the page
   shards       `fota-sim cloud` and 3 shard processes against it at once (as Kubernetes would
                run them), merged with `fota-sim report merge`; the merge agrees with the shards
                exactly and with an unsharded run of the same fleet in every count
@@ -202,6 +204,49 @@ def case_interrupt():
     check(workers_of("interrupted-run") == [], "workers left: %s" % workers_of("interrupted-run"))
 
 
+def case_metrics():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import scrape_metrics  # the strict exposition parser of the MetricsServer test
+    import urllib.request
+    html = os.path.join(TMP, "run.html")
+    command = [FOTA, "fleet", "--count", 20, "--rate", 5, "--image-size", 16384,
+               "--metrics-port", 0, "--html", html, "--json", os.path.join(TMP, "m.json")]
+    process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    url = None
+    for line in process.stderr:
+        match = re.search(r"Prometheus metrics at (http://\S+)", line)
+        if match:
+            url = match.group(1)
+            break
+    check(url is not None, "no metrics URL printed")
+    scrapes = []
+    while process.poll() is None:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                scrapes.append(response.read().decode())
+        except OSError:
+            pass  # the run ended between poll() and the scrape
+        time.sleep(0.5)
+    out = process.stdout.read() + process.stderr.read()
+    print(out)
+    check(process.returncode == 0, "exit %d" % process.returncode)
+    check(len(scrapes) >= 2, "%d scrapes while running" % len(scrapes))
+    started = []
+    for text in scrapes:
+        if text.startswith("# no snapshot yet"):
+            continue
+        families = scrape_metrics.parse_exposition(text)
+        started.append(scrape_metrics.value_of(families, "fota_fleet_milestone_devices_total",
+                                               "fota_fleet_milestone_devices_total",
+                                               milestone="started"))
+    check(len(started) >= 2 and started == sorted(started) and started[0] < 20,
+          "devices started, scrape by scrape: %s" % started)
+    with open(html, encoding="utf-8") as f:
+        page = f.read()
+    check("<svg" in page or "data-drawn" in page, "the HTML report has no plot")
+
+
 def start_cloud():
     log = open(os.path.join(TMP, "cloud.log"), "w+", encoding="utf-8")
     cloud = subprocess.Popen([FOTA, "cloud", "--bucket", "firmware"], stdout=log,
@@ -284,7 +329,7 @@ def case_shards():
 
 CASES = {"sim": case_sim, "embedded": case_embedded, "abort": case_abort, "limits": case_limits,
          "bad-flags": case_bad_flags, "shards": case_shards, "workers": case_workers,
-         "interrupt": case_interrupt}
+         "interrupt": case_interrupt, "metrics": case_metrics}
 if CASE not in CASES:
     fail("unknown case %s (cases: %s)" % (CASE, ", ".join(CASES)))
 CASES[CASE]()
