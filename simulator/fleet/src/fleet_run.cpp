@@ -384,19 +384,16 @@ FleetReport FleetRun::run() {
         if (!job_status_.empty() && stack_->now() - last_job_read >= std::chrono::seconds(1)) {
             read_job();
             last_job_read = stack_->now();
-            if (job_status_ != "IN_PROGRESS" && !job_ended_at) {
+            if (!job_ended_at && job_ends_run(job_status_)) {
                 job_ended_at = stack_->now();
             }
         }
-        if (settled()) {
-            stopped_by = "done";
-        } else if (job_ended_at && stack_->now() - *job_ended_at > std::chrono::seconds(5)) {
-            stopped_by = job_status_ == "CANCELED" ? "aborted" : "job " + job_status_;
-        } else if (stack_->now() >= deadline) {
-            stopped_by = "timeout";
-        } else if (interrupted()) {
-            stopped_by = "interrupted";
-        }
+        StopState state;
+        state.settled = settled();
+        state.job_ended_for = job_ended_at ? stack_->now() - *job_ended_at : RunTime(-1);
+        state.past_deadline = stack_->now() >= deadline;
+        state.interrupted = interrupted();
+        stopped_by = stop_reason(state);
         if (options_.on_progress && wall_now - last_progress >= std::chrono::seconds(1)) {
             last_progress = wall_now;
             options_.on_progress(snapshot(), false);
@@ -423,6 +420,26 @@ FleetReport FleetRun::run() {
 std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t count, std::uint32_t index,
                                                     std::uint32_t shard_count) {
     return {count * index / shard_count, count * (index + 1) / shard_count};
+}
+
+bool job_ends_run(const std::string& job_status) {
+    // A cancelled job (its abortConfig) ends the run; a COMPLETED one does not: its devices may
+    // still be rebooting into the update and confirming it (the seed profile reports SUCCEEDED
+    // before its reboot), and the run waits for them.
+    return job_status == "CANCELED";
+}
+
+std::string stop_reason(const StopState& state) {
+    if (state.settled) {
+        return "done";
+    }
+    if (state.job_ended_for > std::chrono::seconds(5)) {
+        return "aborted"; // the devices had a moment to notice the cancellation
+    }
+    if (state.past_deadline) {
+        return "timeout";
+    }
+    return state.interrupted ? "interrupted" : "";
 }
 
 std::uint32_t default_workers(std::uint64_t count, unsigned cores) {

@@ -78,6 +78,19 @@ struct FleetOptions {
 std::pair<std::uint64_t, std::uint64_t> shard_range(std::uint64_t count, std::uint32_t index,
                                                     std::uint32_t shard_count);
 
+/// Whether a job in this status ends the run (only a cancelled one: an abort).
+bool job_ends_run(const std::string& job_status);
+
+/// What the run loop knows when it decides whether to stop.
+struct StopState {
+    bool settled = false;                        ///< every device done or failed
+    std::chrono::milliseconds job_ended_for{-1}; ///< since job_ends_run (negative: not ended)
+    bool past_deadline = false;
+    bool interrupted = false;
+};
+/// Why the run stops now ("done", "aborted", "timeout", "interrupted"), or empty to go on.
+std::string stop_reason(const StopState& state);
+
 /// The workers a fleet of `count` devices gets by default on `cores` cores: one process up to
 /// kDevicesPerWorker devices (where one process stops scaling, bench/fleet), then one per
 /// kDevicesPerWorker up to one per core.
