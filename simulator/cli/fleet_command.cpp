@@ -119,11 +119,17 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
                                                             1L, sysconf(_SC_NPROCESSORS_ONLN))))
                 : 1;
     }
-    // The devices of this process and, with workers, the broker's connections to all of them.
-    const std::uint64_t wanted = 5 * options.count + 1024;
+    // Descriptors: a device of this process holds up to four (MQTT, an HTTP connection and
+    // libcurl's wake-up pair) and the in-process object server one; with workers, this process
+    // holds only the object server's and Mosquitto (which inherits the limit) one a device plus
+    // its short-lived shadow connections.
+    const auto [first, last] =
+        fleet::shard_range(options.count, options.shard_index, options.shard_count);
+    const std::uint64_t devices = last - first;
+    const std::uint64_t wanted = (options.workers > 1 ? devices + devices / 2 : 5 * devices) + 1024;
     if (const std::uint64_t limit = raise_open_file_limit(wanted); limit < wanted) {
-        std::cerr << "fota-sim fleet: warning: " << options.count << " devices need about "
-                  << wanted << " open files and the limit is " << limit
+        std::cerr << "fota-sim fleet: warning: " << devices << " devices need about " << wanted
+                  << " open files and the limit is " << limit
                   << " (ulimit -n); devices past it will fail to connect\n";
     }
     cli::FleetOutput output(isatty(STDERR_FILENO) != 0 && !cli.progress_json, cli.html, cli.metrics,

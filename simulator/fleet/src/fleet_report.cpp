@@ -164,7 +164,10 @@ std::optional<FleetReport> merge_reports(const std::vector<FleetReport>& shards,
             error = "reports of different runs: '" + merged.run_id + "' and '" + shard.run_id + "'";
             return std::nullopt;
         }
-        merged.started_at = std::min(merged.started_at, shard.started_at);
+        if (merged.started_at.empty() ||
+            (!shard.started_at.empty() && shard.started_at < merged.started_at)) {
+            merged.started_at = shard.started_at; // a shard that died early may have none
+        }
         merged.wall_s = std::max(merged.wall_s, shard.wall_s);
         merged.duration_s = std::max(merged.duration_s, shard.duration_s);
         if (shard.stopped_by != "done") {

@@ -445,7 +445,7 @@ std::string stop_reason(const StopState& state) {
 std::uint32_t default_workers(std::uint64_t count, unsigned cores) {
     const auto wanted =
         static_cast<std::uint32_t>((count + kDevicesPerWorker - 1) / kDevicesPerWorker);
-    return std::max(1u, std::min(wanted, std::max(1u, cores)));
+    return std::max(1u, std::min(wanted, kWorkersPerCore * std::max(1u, cores)));
 }
 
 FleetReport run_fleet(const FleetOptions& options) {

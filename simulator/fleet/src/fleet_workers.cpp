@@ -239,24 +239,42 @@ FleetReport run_fleet_workers(const FleetOptions& options) {
         }
     }
     std::vector<FleetReport> shards;
-    std::string failures;
-    for (Worker& w : workers) {
+    std::size_t lost = 0;
+    for (std::uint32_t i = 0; i < workers.size(); ++i) {
+        Worker& w = workers[i];
         waitpid(w.pid, &w.status, 0);
         std::ifstream in(w.report_file);
         const json value = json::parse(in, nullptr, false);
         std::string error;
-        auto report = FleetReport::from_json(value, error);
-        if (!report) {
-            failures += "\nworker " + w.report_file + " wrote no report (exit status " +
-                        std::to_string(WIFEXITED(w.status) ? WEXITSTATUS(w.status) : -1) +
-                        "); its log " + w.log_file + " ends:\n" + tail_of_file(w.log_file);
+        if (auto report = FleetReport::from_json(value, error)) {
+            shards.push_back(std::move(*report));
             continue;
         }
-        shards.push_back(std::move(*report));
+        // A worker that died (Paho's receive thread has crashed under load) costs its devices,
+        // not the run: they count as unfinished, and the report says which worker and why.
+        ++lost;
+        const std::string how = WIFSIGNALED(w.status)
+                                    ? "killed by signal " + std::to_string(WTERMSIG(w.status))
+                                    : "exit status " + std::to_string(WEXITSTATUS(w.status));
+        std::fprintf(stderr,
+                     "fota-sim fleet: worker %u (%s) wrote no report; its log %s ends:\n%s\n", i,
+                     how.c_str(), w.log_file.c_str(), tail_of_file(w.log_file).c_str());
+        FleetReport placeholder = w.snapshot.value_or(FleetReport{});
+        const auto [first, last] = shard_range(options.count, i, options.workers);
+        placeholder.run_id = options.run_id;
+        placeholder.stopped_by = "error: worker " + std::to_string(i) + " " + how;
+        placeholder.metrics.devices = last - first;
+        placeholder.metrics.errors["worker_died"] += 1;
+        ShardReport shard;
+        shard.index = i;
+        shard.count = options.workers;
+        shard.devices = last - first;
+        placeholder.shards = {shard};
+        shards.push_back(std::move(placeholder));
     }
     stack->stop();
-    if (!failures.empty()) {
-        throw StackError("fleet workers failed:" + failures);
+    if (lost == workers.size()) {
+        throw StackError("every fleet worker failed (see their logs above)");
     }
     std::string error;
     auto merged = merge_reports(shards, error);

@@ -15,6 +15,8 @@ Cases:
   workers      --workers 2 on the embedded stack: two worker processes, one report
   interrupt    SIGINT to a fleet with workers mid-run: exit 2, the report written (stopped by
                "interrupted"), no worker left running
+  worker-dies  a worker killed mid-run: the others finish, the report is written with its
+               devices unfinished and the worker named; exit 1
   metrics      --metrics-port 0 on a running fleet: scraped while it runs and parsed strictly
                (scrape_metrics.py); --html writes the page
   shards       `fota-sim cloud` and 3 shard processes against it at once (as Kubernetes would
@@ -204,6 +206,33 @@ def case_interrupt():
     check(workers_of("interrupted-run") == [], "workers left: %s" % workers_of("interrupted-run"))
 
 
+def case_worker_dies():
+    path = os.path.join(TMP, "died.json")
+    command = [FOTA, "fleet", "--count", 20, "--workers", 2, "--rate", 4, "--image-size", 16384,
+               "--run-id", "dying-run", "--json", path, "--timeout", "3m"]
+    process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 60
+    while len(workers_of("dying-run")) < 2:
+        check(time.time() < deadline and process.poll() is None, "the workers did not start")
+        time.sleep(0.1)
+    victim = max(workers_of("dying-run"))
+    os.kill(victim, signal.SIGKILL)
+    out, _ = process.communicate(timeout=300)
+    print(out)
+    check(process.returncode == 1, "exit %d, expected 1 (a limit failed)" % process.returncode)
+    check("killed by signal 9" in out, "the dead worker is not named")
+    with open(path, encoding="utf-8") as f:
+        report = json.load(f)
+    m = report["metrics"]
+    check(m["devices"] == 20, "devices %d" % m["devices"])
+    check(m["errors"].get("worker_died") == 1, "errors %s" % m["errors"])
+    check(report["stopped_by"].startswith("error: worker ") and "signal 9" in report["stopped_by"],
+          "stopped by " + report["stopped_by"])
+    check(m["succeeded"] >= 10 and m["succeeded"] < 20, "succeeded %d" % m["succeeded"])
+    check(len(report["shards"]) == 2, "shards %s" % report["shards"])
+
+
 def case_metrics():
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import scrape_metrics  # the strict exposition parser of the MetricsServer test
@@ -329,7 +358,7 @@ def case_shards():
 
 CASES = {"sim": case_sim, "embedded": case_embedded, "abort": case_abort, "limits": case_limits,
          "bad-flags": case_bad_flags, "shards": case_shards, "workers": case_workers,
-         "interrupt": case_interrupt, "metrics": case_metrics}
+         "interrupt": case_interrupt, "metrics": case_metrics, "worker-dies": case_worker_dies}
 if CASE not in CASES:
     fail("unknown case %s (cases: %s)" % (CASE, ", ".join(CASES)))
 CASES[CASE]()
