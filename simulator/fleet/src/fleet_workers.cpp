@@ -179,6 +179,46 @@ std::string tail_of_file(const std::string& path) {
     return text.size() > 2000 ? "..." + text.substr(text.size() - 2000) : text;
 }
 
+// Waits for every worker and reads its report; a worker without one (it died) becomes a shard
+// of unfinished devices that names it, and counts in `lost`.
+std::vector<FleetReport> collect_reports(std::vector<Worker>& workers, const FleetOptions& options,
+                                         std::size_t& lost) {
+    std::vector<FleetReport> shards;
+    for (std::uint32_t i = 0; i < workers.size(); ++i) {
+        Worker& w = workers[i];
+        waitpid(w.pid, &w.status, 0);
+        std::ifstream in(w.report_file);
+        const json value = json::parse(in, nullptr, false);
+        std::string error;
+        if (auto report = FleetReport::from_json(value, error)) {
+            shards.push_back(std::move(*report));
+            continue;
+        }
+        // A worker that died (Paho's receive thread has crashed under load) costs its devices,
+        // not the run: they count as unfinished, and the report says which worker and why.
+        ++lost;
+        const std::string how = WIFSIGNALED(w.status)
+                                    ? "killed by signal " + std::to_string(WTERMSIG(w.status))
+                                    : "exit status " + std::to_string(WEXITSTATUS(w.status));
+        std::fprintf(stderr,
+                     "fota-sim fleet: worker %u (%s) wrote no report; its log %s ends:\n%s\n", i,
+                     how.c_str(), w.log_file.c_str(), tail_of_file(w.log_file).c_str());
+        FleetReport placeholder = w.snapshot.value_or(FleetReport{});
+        const auto [first, last] = shard_range(options.count, i, options.workers);
+        placeholder.run_id = options.run_id;
+        placeholder.stopped_by = "error: worker " + std::to_string(i) + " " + how;
+        placeholder.metrics.devices = last - first;
+        placeholder.metrics.errors["worker_died"] += 1;
+        ShardReport shard;
+        shard.index = i;
+        shard.count = options.workers;
+        shard.devices = last - first;
+        placeholder.shards = {shard};
+        shards.push_back(std::move(placeholder));
+    }
+    return shards;
+}
+
 } // namespace
 
 FleetReport run_fleet_workers(const FleetOptions& options) {
@@ -238,40 +278,8 @@ FleetReport run_fleet_workers(const FleetOptions& options) {
             }
         }
     }
-    std::vector<FleetReport> shards;
     std::size_t lost = 0;
-    for (std::uint32_t i = 0; i < workers.size(); ++i) {
-        Worker& w = workers[i];
-        waitpid(w.pid, &w.status, 0);
-        std::ifstream in(w.report_file);
-        const json value = json::parse(in, nullptr, false);
-        std::string error;
-        if (auto report = FleetReport::from_json(value, error)) {
-            shards.push_back(std::move(*report));
-            continue;
-        }
-        // A worker that died (Paho's receive thread has crashed under load) costs its devices,
-        // not the run: they count as unfinished, and the report says which worker and why.
-        ++lost;
-        const std::string how = WIFSIGNALED(w.status)
-                                    ? "killed by signal " + std::to_string(WTERMSIG(w.status))
-                                    : "exit status " + std::to_string(WEXITSTATUS(w.status));
-        std::fprintf(stderr,
-                     "fota-sim fleet: worker %u (%s) wrote no report; its log %s ends:\n%s\n", i,
-                     how.c_str(), w.log_file.c_str(), tail_of_file(w.log_file).c_str());
-        FleetReport placeholder = w.snapshot.value_or(FleetReport{});
-        const auto [first, last] = shard_range(options.count, i, options.workers);
-        placeholder.run_id = options.run_id;
-        placeholder.stopped_by = "error: worker " + std::to_string(i) + " " + how;
-        placeholder.metrics.devices = last - first;
-        placeholder.metrics.errors["worker_died"] += 1;
-        ShardReport shard;
-        shard.index = i;
-        shard.count = options.workers;
-        shard.devices = last - first;
-        placeholder.shards = {shard};
-        shards.push_back(std::move(placeholder));
-    }
+    std::vector<FleetReport> shards = collect_reports(workers, options, lost);
     stack->stop();
     if (lost == workers.size()) {
         throw StackError("every fleet worker failed (see their logs above)");
