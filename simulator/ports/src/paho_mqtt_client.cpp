@@ -1,5 +1,7 @@
 #include "fota/sim/paho_mqtt_client.hpp"
 #include "fota/sim/mqtt_session_rules.hpp"
+#include "fota/sim/paho_connect_waker.hpp"
+#include "fota/sim/paho_tcp_nodelay.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -168,7 +170,10 @@ private:
 
     struct ConnectListener final : mqtt::iaction_listener {
         std::shared_ptr<Relay> relay;
+        // Taken while the connect is pending, so that Paho's receive thread is woken.
+        PahoConnectWaker::Hold pending;
         void on_success(const mqtt::token& token) override {
+            pending.release();
             bool session_present = false;
             try {
                 session_present = token.get_connect_response().is_session_present();
@@ -179,6 +184,7 @@ private:
                 [session_present](Impl& impl) { impl.on_connect_success(session_present); });
         }
         void on_failure(const mqtt::token& token) override {
+            pending.release();
             const int code = token.get_return_code();
             relay->post([code](Impl& impl) { impl.on_connect_failure(code); });
         }
@@ -212,6 +218,7 @@ private:
             return;
         }
         const std::uint64_t generation = ++generation_;
+        enable_paho_tcp_nodelay();
         try {
             paho_ = std::make_unique<Paho>(server_uri(), options_.client_id, generation);
         } catch (const mqtt::exception& error) {
@@ -258,6 +265,7 @@ private:
             connect.set_ssl(std::move(tls));
         }
         try {
+            paho_->listener.pending.take();
             paho_->client.connect(connect, nullptr, paho_->listener);
         } catch (const mqtt::exception& error) {
             on_connect_failure(error.get_return_code());
@@ -350,6 +358,7 @@ private:
             return;
         }
         paho_->relay->detach();
+        paho_->listener.pending.release();
         std::shared_ptr<Paho> doomed(std::move(paho_));
         auto grave = std::make_shared<boost::asio::steady_timer>(strand_);
         grave->expires_after(kPahoDestroyGrace);

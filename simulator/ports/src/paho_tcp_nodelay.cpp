@@ -1,0 +1,60 @@
+#include "fota/sim/paho_tcp_nodelay.hpp"
+
+#include <MQTTAsync.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
+#include <atomic>
+#include <charconv>
+#include <cstring>
+#include <mutex>
+#include <string_view>
+
+namespace fota::sim {
+
+namespace {
+
+std::atomic<std::uint64_t> sockets_set{0};
+
+// Runs on Paho's threads under Paho's log lock, for every trace line at its default level: a
+// search in a short string, nothing more, except for the one line per new socket.
+void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
+    if (message == nullptr) {
+        return;
+    }
+    constexpr std::string_view marker = "New socket ";
+    const char* found = std::strstr(message, marker.data());
+    if (found == nullptr) {
+        return;
+    }
+    const char* digits = found + marker.size();
+    int fd = -1;
+    const auto [end, error] = std::from_chars(digits, digits + std::strlen(digits), fd);
+    if (error != std::errc() || end == digits || fd < 0) {
+        return;
+    }
+    const int on = 1;
+    if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) {
+        ++sockets_set;
+    }
+}
+
+} // namespace
+
+void enable_paho_tcp_nodelay() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        // The default level (the lowest that still names new sockets), set in case the library
+        // was built with another.
+        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
+        MQTTAsync_setTraceCallback(&on_paho_trace);
+    });
+}
+
+std::uint64_t paho_sockets_without_nagle() {
+    return sockets_set.load();
+}
+
+} // namespace fota::sim
