@@ -34,6 +34,9 @@ constexpr std::array<std::uint8_t, 4> kConnack{0x20, 0x02, 0x00, 0x00};
 constexpr std::array<std::uint8_t, 2> kPingresp{0xD0, 0x00};
 
 std::atomic<bool> enabled{true};
+// Connects pending in the process (holds taken); changed under pending_mutex, read anywhere.
+std::mutex pending_mutex;
+std::atomic<std::uint64_t> pending_connects{0};
 
 class Waker {
 public:
@@ -42,6 +45,7 @@ public:
         acceptor_.open(loopback.protocol());
         acceptor_.bind(loopback);
         acceptor_.listen(1);
+        const std::uint16_t port = acceptor_.local_endpoint().port();
         acceptor_.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
             on_accept(ec, std::move(socket));
         });
@@ -49,32 +53,27 @@ public:
             ::pthread_setname_np(::pthread_self(), "paho-waker");
             io_.run();
         });
-        connect_client(acceptor_.local_endpoint().port());
+        connect_client(port);
     }
 
     // Never destroyed (see instance()): Paho's receive thread outlives every static.
     ~Waker() = delete;
 
-    void add_pending() {
-        if (pending_.fetch_add(1) == 0) {
-            net::post(io_, [this] { start_waking(); });
-        }
+    /// Wakes Paho every kWakeInterval from now until no connect is pending.
+    void start() {
+        net::post(io_, [this] { start_waking(); });
     }
 
-    void remove_pending() { pending_.fetch_sub(1); }
-
-    PahoConnectWaker::Stats stats() const {
-        PahoConnectWaker::Stats stats;
+    void add_to(PahoConnectWaker::Stats& stats) const {
         stats.wakes = wakes_.load();
-        stats.pending = pending_.load();
         stats.linked = linked_.load();
         stats.waking = waking_.load();
-        return stats;
     }
 
 private:
     void connect_client(std::uint16_t port) {
-        enable_paho_tcp_nodelay(); // a PINGRESP must not wait for an ACK either
+        // Created on a first pending connect: its socket gets TCP_NODELAY too (a PINGRESP must
+        // not wait for an ACK either).
         try {
             client_ = std::make_unique<mqtt::async_client>(
                 "tcp://127.0.0.1:" + std::to_string(port), "fota-sim-paho-waker",
@@ -119,7 +118,7 @@ private:
     }
 
     void wake() {
-        if (pending_.load() == 0) {
+        if (pending_connects.load() == 0 || !enabled.load()) {
             waking_ = false;
             return;
         }
@@ -144,7 +143,6 @@ private:
     net::steady_timer timer_{io_};
     std::thread thread_;
     std::unique_ptr<mqtt::async_client> client_;
-    std::atomic<std::uint64_t> pending_{0};
     std::atomic<std::uint64_t> wakes_{0};
     std::atomic<bool> linked_{false};
     std::atomic<bool> waking_{false}; // written on io_'s thread only
@@ -153,10 +151,11 @@ private:
 };
 
 std::mutex instance_mutex;
-Waker* instance_pointer = nullptr;
+Waker* instance_pointer = nullptr; // under instance_mutex
 
 // Created on first use; deliberately leaked: it must outlive every Paho client, and Paho's
-// threads run until the process exits.
+// threads run until the process exits. Never called under pending_mutex: creating it calls into
+// Paho, whose receive thread releases holds (pending_mutex) while it holds its own lock.
 Waker* instance() {
     const std::lock_guard lock(instance_mutex);
     if (instance_pointer == nullptr) {
@@ -169,11 +168,6 @@ Waker* instance() {
     return instance_pointer;
 }
 
-Waker* existing_instance() {
-    const std::lock_guard lock(instance_mutex);
-    return instance_pointer;
-}
-
 } // namespace
 
 PahoConnectWaker::Hold::~Hold() {
@@ -181,17 +175,26 @@ PahoConnectWaker::Hold::~Hold() {
 }
 
 void PahoConnectWaker::Hold::take() {
-    if (!enabled.load() || held_.load()) {
+    if (held_.exchange(true)) {
         return;
     }
-    if (Waker* waker = instance(); waker != nullptr && !held_.exchange(true)) {
-        waker->add_pending();
+    Waker* waker = enabled.load() ? instance() : nullptr;
+    const std::lock_guard lock(pending_mutex);
+    if (pending_connects.fetch_add(1) == 0) {
+        watch_new_paho_sockets(true);
+        if (waker != nullptr) {
+            waker->start();
+        }
     }
 }
 
 void PahoConnectWaker::Hold::release() {
-    if (held_.exchange(false)) {
-        existing_instance()->remove_pending();
+    if (!held_.exchange(false)) {
+        return;
+    }
+    const std::lock_guard lock(pending_mutex);
+    if (pending_connects.fetch_sub(1) == 1) {
+        watch_new_paho_sockets(false);
     }
 }
 
@@ -200,8 +203,13 @@ void PahoConnectWaker::set_enabled(bool on) {
 }
 
 PahoConnectWaker::Stats PahoConnectWaker::stats() {
-    const Waker* waker = existing_instance();
-    return waker != nullptr ? waker->stats() : Stats{};
+    Stats stats;
+    stats.pending = pending_connects.load();
+    const std::lock_guard lock(instance_mutex);
+    if (instance_pointer != nullptr) {
+        instance_pointer->add_to(stats);
+    }
+    return stats;
 }
 
 } // namespace fota::sim

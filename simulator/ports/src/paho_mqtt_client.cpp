@@ -1,7 +1,6 @@
 #include "fota/sim/paho_mqtt_client.hpp"
 #include "fota/sim/mqtt_session_rules.hpp"
 #include "fota/sim/paho_connect_waker.hpp"
-#include "fota/sim/paho_tcp_nodelay.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -170,7 +169,8 @@ private:
 
     struct ConnectListener final : mqtt::iaction_listener {
         std::shared_ptr<Relay> relay;
-        // Taken while the connect is pending, so that Paho's receive thread is woken.
+        // Taken while the connect is pending: Paho's receive thread is woken, and the socket it
+        // creates gets TCP_NODELAY.
         PahoConnectWaker::Hold pending;
         void on_success(const mqtt::token& token) override {
             pending.release();
@@ -218,7 +218,6 @@ private:
             return;
         }
         const std::uint64_t generation = ++generation_;
-        enable_paho_tcp_nodelay();
         try {
             paho_ = std::make_unique<Paho>(server_uri(), options_.client_id, generation);
         } catch (const mqtt::exception& error) {

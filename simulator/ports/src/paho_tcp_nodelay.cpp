@@ -43,14 +43,11 @@ void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
 
 } // namespace
 
-void enable_paho_tcp_nodelay() {
+void watch_new_paho_sockets(bool on) {
     static std::once_flag once;
-    std::call_once(once, [] {
-        // The default level (the lowest that still names new sockets), set in case the library
-        // was built with another.
-        MQTTAsync_setTraceLevel(MQTTASYNC_TRACE_MINIMUM);
-        MQTTAsync_setTraceCallback(&on_paho_trace);
-    });
+    std::call_once(once, [] { MQTTAsync_setTraceCallback(&on_paho_trace); });
+    // MINIMUM is the highest level that still names new sockets.
+    MQTTAsync_setTraceLevel(on ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
 }
 
 std::uint64_t paho_sockets_without_nagle() {

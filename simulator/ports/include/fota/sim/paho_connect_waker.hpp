@@ -29,8 +29,8 @@ public:
         Hold(const Hold&) = delete;
         Hold& operator=(const Hold&) = delete;
 
-        /// Counts a pending connect (starts the waker on first use); nothing when disabled or
-        /// already taken.
+        /// Counts a pending connect (starts the waker on first use, unless disabled, and the
+        /// watch for Paho's new sockets, paho_tcp_nodelay.hpp); nothing when already taken.
         void take();
         /// Idempotent.
         void release();
@@ -46,8 +46,8 @@ public:
         bool waking = false;       ///< the waker is writing PINGRESPs (a connect is pending)
     };
 
-    /// On by default. Off: take() counts nothing, so connects pay Paho's polls again (the
-    /// baseline of the test and benchmark); holds taken before stay counted until released.
+    /// On by default. Off: nothing wakes Paho, so connects pay its polls again (the baseline of
+    /// the test); new sockets still get TCP_NODELAY.
     static void set_enabled(bool enabled);
     static Stats stats();
 };

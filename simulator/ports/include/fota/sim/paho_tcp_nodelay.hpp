@@ -9,9 +9,13 @@
 
 namespace fota::sim {
 
-/// Installs the trace callback once for the process (Paho has one); safe from any thread.
-/// Replaces any other Paho trace callback of the process (there is none in fota-sim).
-void enable_paho_tcp_nodelay();
+/// On: every socket Paho creates from now on gets TCP_NODELAY (Paho's trace level is its default
+/// and the callback reads its lines). Off: Paho's level is ERROR, so it formats no trace line at
+/// all (at its default level it formats several per packet; read by the callback, each also costs
+/// a localtime call). PahoConnectWaker::Hold turns it on while any connect is pending, which is
+/// when Paho creates sockets. Process-wide, any thread; replaces any other Paho trace callback
+/// (fota-sim has none).
+void watch_new_paho_sockets(bool on);
 
 /// Sockets of Paho's clients given TCP_NODELAY so far in this process.
 std::uint64_t paho_sockets_without_nagle();
