@@ -72,8 +72,7 @@ public:
 
 private:
     void connect_client(std::uint16_t port) {
-        // Created on a first pending connect: its socket gets TCP_NODELAY too (a PINGRESP must
-        // not wait for an ACK either).
+        await_new_paho_socket(); // not needed (it never sends after CONNECT), but counted
         try {
             client_ = std::make_unique<mqtt::async_client>(
                 "tcp://127.0.0.1:" + std::to_string(port), "fota-sim-paho-waker",
@@ -178,10 +177,10 @@ void PahoConnectWaker::Hold::take() {
     if (held_.exchange(true)) {
         return;
     }
+    await_new_paho_socket();
     Waker* waker = enabled.load() ? instance() : nullptr;
     const std::lock_guard lock(pending_mutex);
     if (pending_connects.fetch_add(1) == 0) {
-        watch_new_paho_sockets(true);
         if (waker != nullptr) {
             waker->start();
         }
@@ -194,7 +193,7 @@ void PahoConnectWaker::Hold::release() {
     }
     const std::lock_guard lock(pending_mutex);
     if (pending_connects.fetch_sub(1) == 1) {
-        watch_new_paho_sockets(false);
+        stop_awaiting_paho_sockets();
     }
 }
 

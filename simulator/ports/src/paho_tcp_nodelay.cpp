@@ -18,8 +18,18 @@ namespace {
 
 std::atomic<std::uint64_t> sockets_set{0};
 
-// Runs on Paho's threads under Paho's log lock, for every trace line at its default level: a
-// search in a short string, nothing more, except for the one line per new socket.
+// Sockets Paho is about to create (connects started whose socket it has not named yet). Paho
+// traces (and formats every line) only while there are some.
+std::mutex awaited_mutex;
+std::uint64_t awaited = 0;
+
+void set_trace_level(bool on) {
+    // MINIMUM is the highest level that still names new sockets; at ERROR Paho formats nothing.
+    MQTTAsync_setTraceLevel(on ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
+}
+
+// Runs on Paho's threads under Paho's log lock, for every trace line while a socket is awaited:
+// a search in a short string, nothing more, except for the one line per new socket.
 void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
     if (message == nullptr) {
         return;
@@ -39,15 +49,27 @@ void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
     if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) {
         ++sockets_set;
     }
+    const std::lock_guard lock(awaited_mutex);
+    if (awaited > 0 && --awaited == 0) {
+        set_trace_level(false);
+    }
 }
 
 } // namespace
 
-void watch_new_paho_sockets(bool on) {
+void await_new_paho_socket() {
     static std::once_flag once;
     std::call_once(once, [] { MQTTAsync_setTraceCallback(&on_paho_trace); });
-    // MINIMUM is the highest level that still names new sockets.
-    MQTTAsync_setTraceLevel(on ? MQTTASYNC_TRACE_MINIMUM : MQTTASYNC_TRACE_ERROR);
+    const std::lock_guard lock(awaited_mutex);
+    if (awaited++ == 0) {
+        set_trace_level(true);
+    }
+}
+
+void stop_awaiting_paho_sockets() {
+    const std::lock_guard lock(awaited_mutex);
+    awaited = 0;
+    set_trace_level(false);
 }
 
 std::uint64_t paho_sockets_without_nagle() {

@@ -29,8 +29,8 @@ public:
         Hold(const Hold&) = delete;
         Hold& operator=(const Hold&) = delete;
 
-        /// Counts a pending connect (starts the waker on first use, unless disabled, and the
-        /// watch for Paho's new sockets, paho_tcp_nodelay.hpp); nothing when already taken.
+        /// Counts a pending connect (starts the waker on first use, unless disabled) and awaits
+        /// its socket (TCP_NODELAY, paho_tcp_nodelay.hpp); nothing when already taken.
         void take();
         /// Idempotent.
         void release();

@@ -9,13 +9,14 @@
 
 namespace fota::sim {
 
-/// On: every socket Paho creates from now on gets TCP_NODELAY (Paho's trace level is its default
-/// and the callback reads its lines). Off: Paho's level is ERROR, so it formats no trace line at
-/// all (at its default level it formats several per packet; read by the callback, each also costs
-/// a localtime call). PahoConnectWaker::Hold turns it on while any connect is pending, which is
-/// when Paho creates sockets. Process-wide, any thread; replaces any other Paho trace callback
+/// The next socket Paho creates gets TCP_NODELAY: call it before a connect. Paho traces at its
+/// default level (the highest that still names new sockets) until every awaited socket is named,
+/// and at ERROR otherwise, when it formats no trace line at all (at its default level it formats
+/// several per packet). Process-wide, any thread; replaces any other Paho trace callback
 /// (fota-sim has none).
-void watch_new_paho_sockets(bool on);
+void await_new_paho_socket();
+/// No socket is awaited any more (no connect is pending: a failed one may have made none).
+void stop_awaiting_paho_sockets();
 
 /// Sockets of Paho's clients given TCP_NODELAY so far in this process.
 std::uint64_t paho_sockets_without_nagle();
