@@ -34,12 +34,12 @@ void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
     if (message == nullptr) {
         return;
     }
-    constexpr std::string_view marker = "New socket ";
-    const char* found = std::strstr(message, marker.data());
+    constexpr std::string_view kMarker = "New socket ";
+    const char* found = std::strstr(message, kMarker.data());
     if (found == nullptr) {
         return;
     }
-    const char* digits = found + marker.size();
+    const char* digits = found + kMarker.size();
     int fd = -1;
     const auto [end, error] = std::from_chars(digits, digits + std::strlen(digits), fd);
     if (error != std::errc() || end == digits || fd < 0) {
