@@ -6,7 +6,6 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#include <atomic>
 #include <charconv>
 #include <cstring>
 #include <mutex>
@@ -15,8 +14,6 @@
 namespace fota::sim {
 
 namespace {
-
-std::atomic<std::uint64_t> sockets_set{0};
 
 // Sockets Paho is about to create (connects started whose socket it has not named yet). Paho
 // traces (and formats every line) only while there are some.
@@ -46,9 +43,7 @@ void on_paho_trace(enum MQTTASYNC_TRACE_LEVELS, char* message) {
         return;
     }
     const int on = 1;
-    if (::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) == 0) {
-        ++sockets_set;
-    }
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on); // fails only for a non-TCP fd
     const std::lock_guard lock(awaited_mutex);
     if (awaited > 0 && --awaited == 0) {
         set_trace_level(false);
@@ -70,10 +65,6 @@ void stop_awaiting_paho_sockets() {
     const std::lock_guard lock(awaited_mutex);
     awaited = 0;
     set_trace_level(false);
-}
-
-std::uint64_t paho_sockets_without_nagle() {
-    return sockets_set.load();
 }
 
 } // namespace fota::sim

@@ -5,8 +5,6 @@
 // port <port>", at its default level, before it connects); the callback sets TCP_NODELAY there.
 #pragma once
 
-#include <cstdint>
-
 namespace fota::sim {
 
 /// The next socket Paho creates gets TCP_NODELAY: call it before a connect. Paho traces at its
@@ -17,8 +15,5 @@ namespace fota::sim {
 void await_new_paho_socket();
 /// No socket is awaited any more (no connect is pending: a failed one may have made none).
 void stop_awaiting_paho_sockets();
-
-/// Sockets of Paho's clients given TCP_NODELAY so far in this process.
-std::uint64_t paho_sockets_without_nagle();
 
 } // namespace fota::sim
