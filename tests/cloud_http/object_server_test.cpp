@@ -12,7 +12,14 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
+#include <optional>
 #include <thread>
 
 using fota::cloud::ObjectFault;
@@ -106,7 +113,52 @@ timed_get(const std::string& url) {
 
 const http::Credentials test_credentials{"AKIDFOTATEST", "fota-test-secret", ""};
 
+/// TCP_NODELAY of this process's socket whose peer is 127.0.0.1:peer_port (the server's side of
+/// a client connection), or nothing when there is none (yet).
+std::optional<bool> nodelay_of_socket_with_peer(std::uint16_t peer_port) {
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+        int fd = -1;
+        try {
+            fd = std::stoi(entry.path().filename().string());
+        } catch (const std::exception&) {
+            continue;
+        }
+        struct stat info {};
+        sockaddr_in peer{};
+        socklen_t peer_size = sizeof peer;
+        if (::fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode) ||
+            ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 ||
+            peer.sin_family != AF_INET || ntohs(peer.sin_port) != peer_port) {
+            continue;
+        }
+        int nodelay = 0;
+        socklen_t size = sizeof nodelay;
+        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size) == 0) {
+            return nodelay != 0;
+        }
+    }
+    return std::nullopt;
+}
+
 } // namespace
+
+TEST_CASE("object server: Nagle off on its connections (a body must not wait for an ACK)") {
+    // A response is its head, then its body, written apart: with Nagle on, the body waited for
+    // the client's delayed ACK of the head, about 40 ms per 4 KiB Range request.
+    Harness h;
+    namespace net = boost::asio;
+    net::io_context io;
+    net::ip::tcp::socket client(io);
+    client.connect({net::ip::make_address("127.0.0.1"), h.server->port()});
+    const std::uint16_t client_port = client.local_endpoint().port();
+    std::optional<bool> nodelay;
+    CHECK(eventually([&] {
+        nodelay = nodelay_of_socket_with_peer(client_port);
+        return nodelay.value_or(false);
+    }));
+    INFO("the server's side of the connection " << (nodelay ? "was found" : "was not found"));
+    CHECK(nodelay == std::optional<bool>(true));
+}
 
 TEST_CASE("object server: PUT, GET, HEAD, DELETE over HTTP") {
     Harness h;

@@ -279,6 +279,10 @@ private:
             socket.set_option(net::socket_base::linger(true, 0), ignored);
             socket.close(ignored);
         } else if (!ec) {
+            // A response is a head and then the body in separate writes: with Nagle on, the body
+            // waits for the client's delayed ACK of the head (about 40 ms per Range request).
+            beast::error_code ignored;
+            socket.set_option(tcp::no_delay(true), ignored);
             auto session = std::make_shared<Session>(std::move(socket), store_, idle_timeout_);
             {
                 std::lock_guard lock(connections_->mutex);

@@ -1,5 +1,6 @@
 #include "fota/sim/paho_mqtt_client.hpp"
 #include "fota/sim/mqtt_session_rules.hpp"
+#include "fota/sim/paho_connect_waker.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -168,7 +169,11 @@ private:
 
     struct ConnectListener final : mqtt::iaction_listener {
         std::shared_ptr<Relay> relay;
+        // Taken while the connect is pending: Paho's receive thread is woken, and the socket it
+        // creates gets TCP_NODELAY.
+        PahoConnectWaker::Hold pending;
         void on_success(const mqtt::token& token) override {
+            pending.release();
             bool session_present = false;
             try {
                 session_present = token.get_connect_response().is_session_present();
@@ -179,6 +184,7 @@ private:
                 [session_present](Impl& impl) { impl.on_connect_success(session_present); });
         }
         void on_failure(const mqtt::token& token) override {
+            pending.release();
             const int code = token.get_return_code();
             relay->post([code](Impl& impl) { impl.on_connect_failure(code); });
         }
@@ -258,6 +264,7 @@ private:
             connect.set_ssl(std::move(tls));
         }
         try {
+            paho_->listener.pending.take();
             paho_->client.connect(connect, nullptr, paho_->listener);
         } catch (const mqtt::exception& error) {
             on_connect_failure(error.get_return_code());
@@ -350,6 +357,7 @@ private:
             return;
         }
         paho_->relay->detach();
+        paho_->listener.pending.release();
         std::shared_ptr<Paho> doomed(std::move(paho_));
         auto grave = std::make_shared<boost::asio::steady_timer>(strand_);
         grave->expires_after(kPahoDestroyGrace);

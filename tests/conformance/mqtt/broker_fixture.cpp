@@ -62,6 +62,7 @@ Broker::Broker() {
     port_ = free_port();
     std::ofstream config(folder_ + "/mosquitto.conf");
     config << "listener " << port_ << " 127.0.0.1\n"
+           << "set_tcp_nodelay true\n" // as the product's broker (broker_process.cpp)
            << "allow_anonymous true\n"
            << "persistence false\n"
            << "user root\n"

@@ -187,6 +187,7 @@ MosquittoProcess::MosquittoProcess(const fs::path& work_dir, const Tls* tls,
            << "allow_anonymous true\n"
            << "log_type all\n"
            << "user root\n"
+           << "set_tcp_nodelay true\n" // as the product's broker (broker_process.cpp)
            << "listener " << port_ << " 127.0.0.1\n";
     if (tls != nullptr) {
         config << "cafile " << tls->ca_cert.string() << "\n"
