@@ -92,10 +92,11 @@ struct StopState {
 std::string stop_reason(const StopState& state);
 
 /// The workers a fleet of `count` devices gets by default on `cores` cores: one per
-/// kDevicesPerWorker devices, at most kWorkersPerCore per core. Paho's cost per message grows
-/// with the clients of one process, so more processes than cores still pay (bench/fleet: 4,000
-/// devices on 2 cores took 74 s in one process, 37 s in two, 27 s in four).
-inline constexpr std::uint64_t kDevicesPerWorker = 1000;
+/// kDevicesPerWorker devices, at most kWorkersPerCore per core. Paho's receive thread polls
+/// every socket of its process for each packet it reads, so its cost per message grows with the
+/// clients of one process and more processes than cores still pay (bench/fleet: 1,000 devices
+/// on 2 cores took 5.4 s p50 end to end and 13 s of CPU in one process, 3.8 s and 6.7 s in four).
+inline constexpr std::uint64_t kDevicesPerWorker = 250;
 inline constexpr unsigned kWorkersPerCore = 4;
 std::uint32_t default_workers(std::uint64_t count, unsigned cores);
 
