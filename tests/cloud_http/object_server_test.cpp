@@ -1,4 +1,5 @@
 // The object server through real HTTP on loopback (libcurl as the client).
+#include "common/tcp_nodelay.hpp"
 #include "http_client.hpp"
 
 #include "fota/cloud/http/sigv4.hpp"
@@ -11,11 +12,6 @@
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -113,33 +109,6 @@ timed_get(const std::string& url) {
 
 const http::Credentials test_credentials{"AKIDFOTATEST", "fota-test-secret", ""};
 
-/// TCP_NODELAY of this process's socket whose peer is 127.0.0.1:peer_port (the server's side of
-/// a client connection), or nothing when there is none (yet).
-std::optional<bool> nodelay_of_socket_with_peer(std::uint16_t peer_port) {
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        int fd = -1;
-        try {
-            fd = std::stoi(entry.path().filename().string());
-        } catch (const std::exception&) {
-            continue;
-        }
-        struct stat info {};
-        sockaddr_in peer{};
-        socklen_t peer_size = sizeof peer;
-        if (::fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode) ||
-            ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 ||
-            peer.sin_family != AF_INET || ntohs(peer.sin_port) != peer_port) {
-            continue;
-        }
-        int nodelay = 0;
-        socklen_t size = sizeof nodelay;
-        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size) == 0) {
-            return nodelay != 0;
-        }
-    }
-    return std::nullopt;
-}
-
 } // namespace
 
 TEST_CASE("object server: Nagle off on its connections (a body must not wait for an ACK)") {
@@ -153,7 +122,8 @@ TEST_CASE("object server: Nagle off on its connections (a body must not wait for
     const std::uint16_t client_port = client.local_endpoint().port();
     std::optional<bool> nodelay;
     CHECK(eventually([&] {
-        nodelay = nodelay_of_socket_with_peer(client_port);
+        const std::vector<bool> found = fota::test::nodelay_of_sockets_with_peer(client_port);
+        nodelay = found.empty() ? std::nullopt : std::optional<bool>(found.front());
         return nodelay.value_or(false);
     }));
     INFO("the server's side of the connection " << (nodelay ? "was found" : "was not found"));

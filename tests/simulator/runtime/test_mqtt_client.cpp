@@ -1,17 +1,13 @@
 // The Paho-based MQTT session against a real Mosquitto started by the test: publish/subscribe,
 // reconnection after a loss or a broker restart, the device-side faults, and mutual TLS with a
 // certificate the broker requires (and a wrong one it refuses).
+#include "common/tcp_nodelay.hpp"
 #include "fota/sim/paho_mqtt_client.hpp"
 #include "support/test_support.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <boost/asio/post.hpp>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 
 #include <filesystem>
 #include <string>
@@ -65,33 +61,6 @@ void on_strand(boost::asio::io_context& io, Strand& strand, const std::function<
     REQUIRE(run_until(io, [&] { return done; }));
 }
 
-// TCP_NODELAY of each of this process's TCP sockets connected to 127.0.0.1:port.
-std::vector<bool> nodelay_of_sockets_to(std::uint16_t port) {
-    std::vector<bool> found;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-        int fd = -1;
-        try {
-            fd = std::stoi(entry.path().filename().string());
-        } catch (const std::exception&) {
-            continue;
-        }
-        struct stat info {};
-        sockaddr_in peer{};
-        socklen_t peer_size = sizeof peer;
-        if (::fstat(fd, &info) != 0 || !S_ISSOCK(info.st_mode) ||
-            ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_size) != 0 ||
-            peer.sin_family != AF_INET || ntohs(peer.sin_port) != port) {
-            continue;
-        }
-        int nodelay = 0;
-        socklen_t size = sizeof nodelay;
-        if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &nodelay, &size) == 0) {
-            found.push_back(nodelay != 0);
-        }
-    }
-    return found;
-}
-
 } // namespace
 
 TEST_CASE("Paho's sockets have Nagle off (no wait for the broker's delayed ACK)", "[mqtt]") {
@@ -104,7 +73,7 @@ TEST_CASE("Paho's sockets have Nagle off (no wait for the broker's delayed ACK)"
     on_strand(io, strand, [&] { client->start(); });
     REQUIRE(run_until(io, [&] { return seen.connects == 1; }));
     // Paho leaves Nagle on: a publish right after Paho's PUBACK waited ~40 ms for an ACK.
-    const std::vector<bool> nodelay = nodelay_of_sockets_to(broker.port());
+    const std::vector<bool> nodelay = fota::test::nodelay_of_sockets_with_peer(broker.port());
     REQUIRE(nodelay.size() == 1);
     CHECK(nodelay.front());
     on_strand(io, strand, [&] { client->stop(); });
