@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -473,8 +474,16 @@ FleetReport run_fleet(const FleetOptions& options) {
     }
     const bool own_work_dir = resolved.work_dir.empty();
     if (own_work_dir) {
-        resolved.work_dir =
-            (std::filesystem::temp_directory_path() / ("fota-sim-" + resolved.run_id)).string();
+        // A folder of this run's own: two runs with the same id (the same seed on sim) at once
+        // must not share one, since each removes its folder when it ends.
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / ("fota-sim-" + resolved.run_id + "-XXXXXX"))
+                .string();
+        if (mkdtemp(pattern.data()) == nullptr) {
+            throw std::invalid_argument("cannot make a work folder like " + pattern +
+                                        " (give one with --work-dir)");
+        }
+        resolved.work_dir = pattern;
     }
     // A folder made here goes with a run that ended; after an error it stays (its logs).
     const auto finish = [&](FleetReport report) {

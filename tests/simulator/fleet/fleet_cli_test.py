@@ -11,6 +11,8 @@ Cases:
                the threshold and most devices never get it; without it every device runs it and
                the run exits 1 (failure rate above the default 0)
   limits       --max-p99 below the observed p99 exits 1 and names the limit; above, exits 0
+  concurrent   four runs with the same seed at once on sim (the same run id): each has its own
+               work folder, all pass (they shared one, and the first to end removed it)
   bad-flags    bad --max-p99, --shard-index past --shard-count, a merge of another run: exit 2
   workers      --workers 2 on the embedded stack: two worker processes, one report
   interrupt    SIGINT to a fleet with workers mid-run: exit 2, the report written (stopped by
@@ -135,6 +137,23 @@ def case_limits():
                       "--max-p99", "download=1m", name="loose")
     check(all(l["passed"] for l in report["limits"]) and len(report["limits"]) == 3,
           "limits %s" % report["limits"])
+
+
+def case_concurrent():
+    runs = []
+    for i in range(4):
+        path = os.path.join(TMP, "same-%d.json" % i)
+        command = [FOTA, "fleet", "--stack", "sim", "--count", 60 + 20 * i, "--json", path]
+        runs.append((subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True), path, 60 + 20 * i))
+    for process, path, count in runs:
+        out, _ = process.communicate(timeout=300)
+        print(out)
+        check(process.returncode == 0, "a run exited %d" % process.returncode)
+        with open(path, encoding="utf-8") as f:
+            report = json.load(f)
+        check(report["run_id"] == "fleet-1", "run id " + report["run_id"])
+        check_consistent(report, count)
 
 
 def case_bad_flags():
@@ -357,7 +376,7 @@ def case_shards():
 
 
 CASES = {"sim": case_sim, "embedded": case_embedded, "abort": case_abort, "limits": case_limits,
-         "bad-flags": case_bad_flags, "shards": case_shards, "workers": case_workers,
+         "bad-flags": case_bad_flags, "concurrent": case_concurrent, "shards": case_shards, "workers": case_workers,
          "interrupt": case_interrupt, "metrics": case_metrics, "worker-dies": case_worker_dies}
 if CASE not in CASES:
     fail("unknown case %s (cases: %s)" % (CASE, ", ".join(CASES)))
