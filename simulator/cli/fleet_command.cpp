@@ -228,6 +228,11 @@ void add_fleet_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& 
     command->add_option("--work-dir", options.work_dir,
                         "The run's folder (default: a temp one, removed after the run)");
     command
+        ->add_option("--broker-env", options.stack_options.broker_environment,
+                     "NAME=VALUE for the embedded stack's Mosquitto (repeatable; e.g. a "
+                     "sanitizer's LD_PRELOAD)")
+        ->type_name("NAME=VALUE");
+    command
         ->add_option("--threads", options.stack_options.threads,
                      "Threads running the devices (real-time stacks)")
         ->check(CLI::Range(1u, 64u))

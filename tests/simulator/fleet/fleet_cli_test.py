@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """fota-sim fleet and fota-sim report merge through the CLI, one case per CTest.
 
-Usage: fleet_cli_test.py FOTA_SIM CASE
+Usage: fleet_cli_test.py FOTA_SIM CASE [BROKER_ARG...]
+
+BROKER_ARGs go to every command that starts Mosquitto (`fota-sim cloud`, a fleet on the embedded
+stack): in a sanitizer build, `--broker-env LD_PRELOAD=...` for the sanitized plugin.
 
 Cases:
   sim          300 devices on sim: every count and histogram agrees with the devices; the same
@@ -36,6 +39,7 @@ import time
 
 FOTA = sys.argv[1]
 CASE = sys.argv[2]
+BROKER_ARGS = sys.argv[3:]
 TMP = tempfile.mkdtemp(prefix="fleet-cli-")
 PHASES = ["connect", "job_received", "first_byte", "download", "apply", "reboot", "confirmed",
           "end_to_end"]
@@ -54,6 +58,8 @@ def check(condition, message):
 def fleet(*args, expect=0, name="report"):
     path = os.path.join(TMP, name + ".json")
     command = [FOTA, "fleet", "--json", path] + [str(a) for a in args]
+    if "--stack" not in args and "--control-url" not in args:
+        command += BROKER_ARGS  # the embedded stack starts Mosquitto
     result = subprocess.run(command, capture_output=True, text=True, timeout=600)
     print("$ " + " ".join(command) + "\n" + result.stdout + result.stderr)
     check(result.returncode == expect,
@@ -205,7 +211,7 @@ def workers_of(run_id):
 def case_interrupt():
     path = os.path.join(TMP, "interrupted.json")
     command = [FOTA, "fleet", "--count", 40, "--workers", 2, "--rate", 4, "--run-id",
-               "interrupted-run", "--json", path, "--timeout", "5m"]
+               "interrupted-run", "--json", path, "--timeout", "5m"] + BROKER_ARGS
     process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60
@@ -228,7 +234,7 @@ def case_interrupt():
 def case_worker_dies():
     path = os.path.join(TMP, "died.json")
     command = [FOTA, "fleet", "--count", 20, "--workers", 2, "--rate", 4, "--image-size", 16384,
-               "--run-id", "dying-run", "--json", path, "--timeout", "3m"]
+               "--run-id", "dying-run", "--json", path, "--timeout", "3m"] + BROKER_ARGS
     process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60
@@ -258,7 +264,7 @@ def case_metrics():
     import urllib.request
     html = os.path.join(TMP, "run.html")
     command = [FOTA, "fleet", "--count", 20, "--rate", 5, "--image-size", 16384,
-               "--metrics-port", 0, "--html", html, "--json", os.path.join(TMP, "m.json")]
+               "--metrics-port", 0, "--html", html, "--json", os.path.join(TMP, "m.json")] + BROKER_ARGS
     process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
     url = None
@@ -297,7 +303,7 @@ def case_metrics():
 
 def start_cloud():
     log = open(os.path.join(TMP, "cloud.log"), "w+", encoding="utf-8")
-    cloud = subprocess.Popen([FOTA, "cloud", "--bucket", "firmware"], stdout=log,
+    cloud = subprocess.Popen([FOTA, "cloud", "--bucket", "firmware"] + BROKER_ARGS, stdout=log,
                              stderr=subprocess.STDOUT)
     deadline = time.time() + 30
     while True:
