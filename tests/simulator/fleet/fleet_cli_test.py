@@ -208,16 +208,22 @@ def workers_of(run_id):
     return found
 
 
-def case_interrupt():
-    path = os.path.join(TMP, "interrupted.json")
-    command = [FOTA, "fleet", "--count", 40, "--workers", 2, "--rate", 4, "--run-id",
-               "interrupted-run", "--json", path, "--timeout", "5m"] + BROKER_ARGS
+def start_with_two_workers(run_id, path, *args):
+    """A fleet of two workers on the embedded stack, once both workers run."""
+    command = [FOTA, "fleet", "--workers", 2, "--rate", 4, "--run-id", run_id, "--json", path,
+               *args] + BROKER_ARGS
     process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 60
-    while len(workers_of("interrupted-run")) < 2:
+    while len(workers_of(run_id)) < 2:
         check(time.time() < deadline and process.poll() is None, "the workers did not start")
         time.sleep(0.1)
+    return process
+
+
+def case_interrupt():
+    path = os.path.join(TMP, "interrupted.json")
+    process = start_with_two_workers("interrupted-run", path, "--count", 40, "--timeout", "5m")
     time.sleep(2)
     process.send_signal(signal.SIGINT)
     out, _ = process.communicate(timeout=120)
@@ -233,14 +239,8 @@ def case_interrupt():
 
 def case_worker_dies():
     path = os.path.join(TMP, "died.json")
-    command = [FOTA, "fleet", "--count", 20, "--workers", 2, "--rate", 4, "--image-size", 16384,
-               "--run-id", "dying-run", "--json", path, "--timeout", "3m"] + BROKER_ARGS
-    process = subprocess.Popen([str(c) for c in command], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 60
-    while len(workers_of("dying-run")) < 2:
-        check(time.time() < deadline and process.poll() is None, "the workers did not start")
-        time.sleep(0.1)
+    process = start_with_two_workers("dying-run", path, "--count", 20, "--image-size", 16384,
+                                     "--timeout", "3m")
     victim = max(workers_of("dying-run"))
     os.kill(victim, signal.SIGKILL)
     out, _ = process.communicate(timeout=300)
