@@ -10,7 +10,9 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <fstream>
 #include <functional>
+#include <iostream>
 #include <optional>
 #include <string>
 
@@ -42,6 +44,23 @@ inline bool parse_range(const std::string& text, std::uint64_t lowest, std::uint
     };
     return dots != std::string::npos && number(text.substr(0, dots), first) &&
            number(text.substr(dots + 2), last) && first >= lowest && first <= last;
+}
+
+/// Writes a report file with `write`; false, and "<command>: cannot write the <what> to <path>"
+/// on stderr, when it cannot.
+inline bool write_output_file(const std::string& command, const std::string& path,
+                              const std::string& what,
+                              const std::function<void(std::ostream&)>& write) {
+    std::ofstream out(path, std::ios::binary);
+    if (out) {
+        write(out);
+        out.close();
+    }
+    if (!out) {
+        std::cerr << command << ": cannot write the " << what << " to " << path << "\n";
+        return false;
+    }
+    return true;
 }
 
 /// While one lives, Ctrl-C and SIGTERM set flag() instead of ending the process (the run in hand

@@ -160,7 +160,7 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
         return 2;
     }
     interrupts.reset();
-    (cli.progress_json ? std::cerr : std::cout) << cli::fleet_summary(report);
+    (cli.progress_json ? std::cerr : std::cout) << fleet::summary_text(report);
     if (!output.write_reports(report, cli.json)) {
         return 2;
     }

@@ -2,6 +2,7 @@
 // stderr (rewritten in place on a terminal, a plain line every 10 s otherwise), the reports.
 #pragma once
 
+#include "cli/cli_options.hpp"
 #include "fota/sim/fleet_html.hpp"
 #include "fota/sim/fleet_prometheus.hpp"
 #include "fota/sim/fleet_report.hpp"
@@ -16,23 +17,6 @@
 #include <string>
 
 namespace fota::sim::cli {
-
-inline std::string fleet_summary(const fleet::FleetReport& report) {
-    return fleet::summary_text(report);
-}
-
-/// Writes text to path; false (and why on stderr) when it cannot.
-inline bool write_text_file(const std::string& path, const std::string& text,
-                            const std::string& what) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) {
-        std::cerr << "fota-sim: cannot write the " << what << " to " << path << "\n";
-        return false;
-    }
-    return true;
-}
 
 class FleetOutput {
 public:
@@ -87,10 +71,13 @@ public:
         // A run id given on the command line may hold bytes that are not UTF-8.
         const std::string text =
             report.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
-        if (!json.empty() && !write_text_file(json, text + "\n", "JSON report")) {
+        if (!json.empty() && !write_output_file("fota-sim", json, "JSON report",
+                                                [&](std::ostream& out) { out << text << "\n"; })) {
             return false;
         }
-        return html_.empty() || write_text_file(html_, fleet::render_html(report), "HTML report");
+        return html_.empty() ||
+               write_output_file("fota-sim", html_, "HTML report",
+                                 [&](std::ostream& out) { out << fleet::render_html(report); });
     }
 
 private:

@@ -59,7 +59,7 @@ int run_merge(const MergeOptions& cli) {
         std::cerr << "fota-sim report merge: " << error << "\n";
         return 2;
     }
-    std::cout << cli::fleet_summary(*merged);
+    std::cout << fleet::summary_text(*merged);
     cli::FleetOutput output(false, cli.html, false, 0);
     return output.write_reports(*merged, cli.json) ? 0 : 2;
 }

@@ -54,19 +54,6 @@ struct RunCommandOptions {
     std::optional<std::chrono::milliseconds> settle;
 };
 
-bool write_file(const std::string& path, const std::string& what,
-                const std::function<void(std::ostream&)>& write) {
-    std::ofstream out(path);
-    if (out) {
-        write(out);
-    }
-    if (!out) {
-        std::cerr << "fota-sim run: cannot write the " << what << " to " << path << "\n";
-        return false;
-    }
-    return true;
-}
-
 /// "A..B" with A <= B and at most kMaxSeeds seeds; the error message, or empty.
 constexpr std::uint64_t kMaxSeeds = 1'000'000;
 
@@ -182,13 +169,13 @@ int run_files(const RunCommandOptions& cli) {
     write_terminal_summary(std::cout, reports, isatty(STDOUT_FILENO) != 0);
     bool written = true;
     if (!cli.junit.empty()) {
-        written = write_file(cli.junit, "JUnit XML",
-                             [&](std::ostream& out) { write_junit_xml(out, reports); }) &&
+        written = write_output_file("fota-sim run", cli.junit, "JUnit XML",
+                                    [&](std::ostream& out) { write_junit_xml(out, reports); }) &&
                   written;
     }
     if (!cli.json.empty()) {
-        written = write_file(cli.json, "JSON report",
-                             [&](std::ostream& out) { write_json_report(out, reports); }) &&
+        written = write_output_file("fota-sim run", cli.json, "JSON report",
+                                    [&](std::ostream& out) { write_json_report(out, reports); }) &&
                   written;
     }
     const int code = exit_code(reports);
