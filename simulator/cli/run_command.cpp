@@ -46,6 +46,8 @@ struct RunCommandOptions {
     std::string mqtt_url;
     std::string object_url;
     std::string bucket;
+    std::string region;          ///< --stack aws
+    std::string role_arn;        ///< --stack aws
     std::string record_dir;      ///< record every device's core here (fota-sim replay)
     std::optional<FlashCut> cut; ///< --cut-at (with --cut-device, --cut-off-for)
     std::string cut_device;
@@ -115,8 +117,15 @@ int run_files(const RunCommandOptions& cli) {
     options.verbose = cli.verbose;
     if (!cli.stack.empty()) {
         StackConfig stack;
-        stack.kind = cli.stack == "sim" ? StackKind::sim : StackKind::embedded;
+        stack.kind = cli.stack == "sim"   ? StackKind::sim
+                     : cli.stack == "aws" ? StackKind::aws
+                                          : StackKind::embedded;
         stack.tls = cli.stack == "embedded-tls";
+        if (stack.kind == StackKind::aws) {
+            stack.bucket = cli.bucket;
+            stack.region = cli.region;
+            stack.role_arn = cli.role_arn;
+        }
         options.stack = stack;
     }
     if (!cli.control_url.empty()) {
@@ -224,6 +233,19 @@ void add_cut_options(CLI::App& command, const std::shared_ptr<RunCommandOptions>
         ->type_name("DURATION");
 }
 
+// --bucket (a running stack's or stack aws's), --region and --role-arn (stack aws).
+void add_bucket_and_aws_options(CLI::App& command, const std::shared_ptr<RunCommandOptions>& cli) {
+    command.add_option("--bucket", cli->bucket,
+                       "The bucket for the images: with --control-url the object server's "
+                       "(default firmware); with --stack aws an S3 bucket of the account "
+                       "(required; the run's images go under fota-sim/<run id>/)");
+    command.add_option("--region", cli->region,
+                       "--stack aws: the region (default: AWS_REGION, or the profile's)");
+    command.add_option("--role-arn", cli->role_arn,
+                       "--stack aws: the IAM role AWS IoT presigns S3 URLs with for jobs "
+                       "that use presignedUrlConfig (default: the runner presigns them)");
+}
+
 void add_run_command(CLI::App& app) {
     auto cli = std::make_shared<RunCommandOptions>();
     CLI::App* command = app.add_subcommand(
@@ -268,9 +290,11 @@ void add_run_command(CLI::App& app) {
                       ->add_option("--stack", cli->stack,
                                    "Run every file on this stack instead of its own: embedded "
                                    "(private Mosquitto, real time), embedded-tls (the same, "
-                                   "MQTT over TLS with a certificate per thing) or sim (one "
-                                   "thread, virtual time, reproducible from the seed)")
-                      ->check(CLI::IsMember({"embedded", "embedded-tls", "sim"}));
+                                   "MQTT over TLS with a certificate per thing), sim (one "
+                                   "thread, virtual time, reproducible from the seed) or aws "
+                                   "(an AWS account: credentials, region and endpoints as the "
+                                   "AWS CLI finds them; needs --bucket)")
+                      ->check(CLI::IsMember({"embedded", "embedded-tls", "sim", "aws"}));
     const auto url = [](const char* schemes) {
         return CLI::Validator(
             [schemes](std::string& value) {
@@ -296,14 +320,21 @@ void add_run_command(CLI::App& app) {
         command
             ->add_option("--object-url", cli->object_url, "... its object server, http://host:port")
             ->check(url(" http "));
-    command
-        ->add_option("--bucket", cli->bucket,
-                     "... the object server's bucket for the images (default firmware)")
-        ->needs(control);
+    add_bucket_and_aws_options(*command, cli);
     control->needs(mqtt)->needs(objects)->excludes(stack);
     mqtt->needs(control);
     objects->needs(control);
     command->callback([cli, seed] {
+        if (!cli->bucket.empty() && cli->control_url.empty() && cli->stack != "aws") {
+            throw CLI::ValidationError("--bucket", "needs --control-url or --stack aws");
+        }
+        if ((!cli->region.empty() || !cli->role_arn.empty()) && cli->stack != "aws") {
+            throw CLI::ValidationError("--region and --role-arn", "need --stack aws");
+        }
+        if (cli->stack == "aws" && cli->bucket.empty()) {
+            throw CLI::ValidationError("--stack aws", "needs --bucket (an S3 bucket of the "
+                                                      "account for the images)");
+        }
         cli->seed_given = seed->count() > 0;
         const int code = run_files(*cli);
         if (code != 0) {

@@ -38,6 +38,17 @@ struct StackConfig {
     /// aws: the S3 bucket the firmware images are uploaded to (required); url: the object
     /// server's bucket (default "firmware")
     std::string bucket;
+    /// aws: overrides of what the AWS CLI's settings give (see runner/src/stack/aws_settings.hpp):
+    /// the profile, the devices' MQTT endpoint (host[:port]), the IoT control plane, IoT data
+    /// plane and S3 endpoints (https URLs; a local stack's), a CA bundle trusted instead of the
+    /// system's, and the IAM role presignedUrlConfig names (empty: the runner presigns URLs).
+    std::string profile;
+    std::string endpoint;
+    std::string iot_url;
+    std::string iot_data_url;
+    std::string s3_url;
+    std::string ca_file;
+    std::string role_arn;
     /// embedded: MQTT over TLS like AWS IoT (a CA, the server's and each thing's certificate
     /// made at start; the client id must be its certificate's CN; cloud/README.md)
     bool tls = false;

@@ -180,10 +180,11 @@ private:
             }
             return;
         }
-        if (!r_.expect_map(
-                node, "'stack'",
-                {"kind", "control_url", "mqtt_url", "object_url", "region", "bucket", "tls"},
-                {"kind"})) {
+        if (!r_.expect_map(node, "'stack'",
+                           {"kind", "control_url", "mqtt_url", "object_url", "region", "bucket",
+                            "tls", "profile", "endpoint", "iot_url", "iot_data_url", "s3_url",
+                            "ca_file", "role_arn"},
+                           {"kind"})) {
             return;
         }
         const auto kind =
@@ -240,9 +241,24 @@ private:
                 stack.tls = *value;
             }
         }
-        if (allowed("region", stack.kind == StackKind::aws)) {
-            if (auto text = r_.string(node["region"], "'region' in 'stack'")) {
-                stack.region = *text;
+        // aws: texts, and the endpoint overrides (URLs, the others)
+        for (const auto& [key, field] :
+             {std::pair<const char*, std::string*>{"region", &stack.region},
+              {"profile", &stack.profile},
+              {"endpoint", &stack.endpoint},
+              {"ca_file", &stack.ca_file},
+              {"role_arn", &stack.role_arn},
+              {"iot_url", &stack.iot_url},
+              {"iot_data_url", &stack.iot_data_url},
+              {"s3_url", &stack.s3_url}}) {
+            if (!allowed(key, stack.kind == StackKind::aws)) {
+                continue;
+            }
+            if (std::string_view(key).size() > 4 &&
+                std::string_view(key).substr(std::string_view(key).size() - 4) == "_url") {
+                url(key, *field, " https ");
+            } else if (auto text = r_.string(node[key], std::string("'") + key + "' in 'stack'")) {
+                *field = *text;
             }
         }
         if (allowed("bucket", stack.kind == StackKind::aws || stack.kind == StackKind::url)) {

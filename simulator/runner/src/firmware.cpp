@@ -109,20 +109,12 @@ std::string object_key(const Scenario& scenario, const std::string& firmware_id)
 
 std::map<std::string, PublishedFirmware>
 publish_firmware(const Scenario& scenario, const FirmwareImages& images, Stack& stack) {
-    const auto endpoint = host_and_port(stack.object_endpoint());
-    const std::string host = endpoint->first + ":" + std::to_string(endpoint->second);
-    const std::string bucket = stack.bucket();
     std::map<std::string, PublishedFirmware> published;
     for (const Firmware& f : scenario.firmware) {
         const std::string key = object_key(scenario, f.id);
         const std::string& bytes = images.bytes.at(f.id);
         stack.put_object(key, bytes);
-        PublishedFirmware p;
-        p.protocol = "http";
-        p.host = host;
-        p.path = bucket + "/" + key;
-        p.url = "http://" + host + "/" + p.path;
-        p.s3_url = "https://s3.us-east-1.amazonaws.com/" + bucket + "/" + key;
+        PublishedFirmware p = stack.locate_object(key);
         p.sha256 = sha256_hex(bytes);
         published[f.id] = p;
     }

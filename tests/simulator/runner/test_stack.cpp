@@ -8,6 +8,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -49,15 +51,26 @@ expect:
 
 } // namespace
 
-TEST_CASE("make_stack: stack aws is not supported yet", "[runner][stack]") {
+TEST_CASE("make_stack: stack aws without credentials says where it looked", "[runner][stack]") {
+    // The process's AWS settings, emptied for this test.
+    for (const char* name :
+         {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"}) {
+        ::unsetenv(name);
+    }
+    ::setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials", 1);
+    ::setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
     StackConfig config;
     config.kind = StackKind::aws;
+    config.bucket = "b";
+    config.region = "eu-west-1";
     try {
         (void)make_stack(config, StackOptions{});
         FAIL("no error");
-    } catch (const StackUnsupported& e) {
-        CHECK(std::string(e.what()) == "stack 'aws'");
-        CHECK(e.line == 0);
+    } catch (const StackConfigError& e) {
+        const std::string what = e.what();
+        CHECK(what.find("no AWS credentials") != std::string::npos);
+        CHECK(what.find("/nonexistent/credentials") != std::string::npos);
+        CHECK(what.find("profile 'default'") != std::string::npos);
     }
 }
 

@@ -1,5 +1,6 @@
 // make_stack (the one switch on StackKind), the Stack defaults, and the URL parsing the stacks
 // share.
+#include "aws_stack.hpp"
 #include "embedded_stack.hpp"
 #include "sim_stack.hpp"
 #include "url_stack.hpp"
@@ -33,9 +34,23 @@ std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions&
     case StackKind::sim:
         return std::make_unique<stacks::SimStack>(options);
     case StackKind::aws:
-        break;
+        return std::make_unique<stacks::AwsStack>(config, options);
     }
-    throw StackUnsupported("stack 'aws'", 0);
+    throw StackUnsupported("stack kind " + std::to_string(static_cast<int>(config.kind)), 0);
+}
+
+PublishedFirmware Stack::locate_object(const std::string& key) const {
+    const auto endpoint = host_and_port(object_endpoint());
+    if (!endpoint) {
+        throw StackError("the object endpoint " + object_endpoint() + " has no host:port");
+    }
+    PublishedFirmware p;
+    p.protocol = "http";
+    p.host = endpoint->first + ":" + std::to_string(endpoint->second);
+    p.path = bucket() + "/" + key;
+    p.url = "http://" + p.host + "/" + p.path;
+    p.s3_url = "https://s3.us-east-1.amazonaws.com/" + bucket() + "/" + key;
+    return p;
 }
 
 std::vector<std::pair<std::string, std::string>> stack_run_options(const StackConfig& config) {

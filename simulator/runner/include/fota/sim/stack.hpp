@@ -5,14 +5,15 @@
 //
 // Implementations: `embedded` (a private Mosquitto with the fota plugin and the object server in
 // this process) and `url` (a running `fota-sim cloud`), both in real time on one io_context, and
-// `sim` (the same cloud code and device runtime in one thread on a virtual clock); see
-// src/stack/. Stack `aws` is not supported yet.
+// `sim` (the same cloud code and device runtime in one thread on a virtual clock), and `aws` (an
+// AWS account, or a local stack that answers as one, through AWS's REST APIs); see src/stack/.
 //
 // Threads: the runner calls a Stack and its devices from one thread. Device events arrive on the
 // stack's own threads (real time) or inside wait_until (a stack with a virtual clock); now() may
 // be called from an event handler too.
 #pragma once
 
+#include "scenario/job_document.hpp"
 #include "scenario/scenario.hpp"
 
 #include "fota/cloud/object_server.hpp" // cloud::ObjectFault
@@ -186,6 +187,10 @@ public:
     virtual std::string object_endpoint() const = 0;
     /// The bucket the firmware objects go to.
     virtual std::string bucket() const = 0;
+    /// Where a device finds what put_object(key) stored, for job documents (sha256 left
+    /// empty). The default: http, object_endpoint()'s host:port, path <bucket>/<key>, and an
+    /// s3_url in us-east-1 for the presigned-URL placeholder.
+    virtual PublishedFirmware locate_object(const std::string& key) const;
 
     // ---- broker ----
     virtual bool can_restart_broker() const = 0;
