@@ -109,8 +109,13 @@ void AwsStack::start(const std::string& work_dir) {
         account_.set_data_url("https://" + mqtt_host_);
     }
     iot_data_url_ = account_.data_url();
+    // Devices reach the data plane with their certificate: on AWS that is port 8443.
+    device_shadow_url_ = s.iot_data_url.empty() || s.iot_data_url == "https://" + mqtt_host_
+                             ? "https://" + mqtt_host_ + ":8443"
+                             : s.iot_data_url;
     note("devices connect to mqtts://" + mqtt_host_ + ":" + std::to_string(mqtt_port_) +
-         ", shadows at " + iot_data_url_);
+         " and report to the shadow at " + device_shadow_url_ + "; the runner reads shadows at " +
+         iot_data_url_);
     account_.create_policy(run_id_);
     policy_created_ = true;
     started_ = true;
@@ -405,7 +410,7 @@ void AwsStack::restart_broker(std::chrono::milliseconds /*down_for*/) {
 }
 
 DeviceEndpoints AwsStack::device_endpoints() const {
-    return {mqtt_host_, mqtt_port_, iot_data_url_};
+    return {mqtt_host_, mqtt_port_, device_shadow_url_};
 }
 
 void AwsStack::add_credentials(DeviceOptions& device) {

@@ -75,7 +75,8 @@ private:
     std::string run_id_;
     std::string mqtt_host_;
     std::uint16_t mqtt_port_ = 8883;
-    std::string iot_data_url_;
+    std::string iot_data_url_;      ///< the runner's (SigV4) shadow calls
+    std::string device_shadow_url_; ///< the devices' (client certificate) shadow reports
     bool started_ = false;
     bool stopped_ = false;
     bool policy_created_ = false;
