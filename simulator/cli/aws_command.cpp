@@ -33,7 +33,8 @@ int run_cleanup(const CleanupOptions& cli) {
     config.region = cli.region;
     config.profile = cli.profile;
     try {
-        stacks::AwsAccount account(stacks::resolve_aws_settings(config, stacks::process_environment()));
+        stacks::AwsAccount account(
+            stacks::resolve_aws_settings(config, stacks::process_environment()));
         (void)account.data_url();
         const auto left = stacks::cleanup_aws_run(account, cli.run_id, [](const std::string& line) {
             std::cout << line << "\n" << std::flush;

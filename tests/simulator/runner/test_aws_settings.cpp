@@ -97,7 +97,8 @@ TEST_CASE("parse_aws_ini: a broken line is refused with its file and line", "[ru
     CHECK(message("[default]\nregion eu-west-1\n") ==
           "/home/u/.aws/config:2: expected key = value; got 'region eu-west-1'");
     CHECK(message("region = x\n") == "/home/u/.aws/config:1: key 'region' outside any [section]");
-    CHECK(message("[default\n") == "/home/u/.aws/config:1: a section must be [name]; got '[default'");
+    CHECK(message("[default\n") ==
+          "/home/u/.aws/config:1: a section must be [name]; got '[default'");
     CHECK(message("[]\n") == "/home/u/.aws/config:1: a section must be [name]; got '[]'");
 }
 
@@ -116,12 +117,12 @@ TEST_CASE("resolve_aws_settings: the environment's keys before the profile's", "
     CHECK(from_files.iot_data_url.empty()); // from DescribeEndpoint at start
     CHECK(from_files.ca_file.empty());
 
-    const AwsSettings from_env = resolve_aws_settings(
-        aws_config(), env_of({{"HOME", h},
-                              {"AWS_ACCESS_KEY_ID", "ENVKEY"},
-                              {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
-                              {"AWS_SESSION_TOKEN", "TOKEN"},
-                              {"AWS_REGION", "us-west-2"}}));
+    const AwsSettings from_env =
+        resolve_aws_settings(aws_config(), env_of({{"HOME", h},
+                                                   {"AWS_ACCESS_KEY_ID", "ENVKEY"},
+                                                   {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
+                                                   {"AWS_SESSION_TOKEN", "TOKEN"},
+                                                   {"AWS_REGION", "us-west-2"}}));
     CHECK(from_env.credentials.access_key_id == "ENVKEY");
     CHECK(from_env.credentials.session_token == "TOKEN");
     CHECK(from_env.credentials_source == "environment (AWS_ACCESS_KEY_ID)");
@@ -141,8 +142,8 @@ TEST_CASE("resolve_aws_settings: a named profile from both files, the stack's ke
                   "[profile other]\nregion = sa-east-1\n"
                   "aws_access_key_id = OTHERKEY\naws_secret_access_key = OTHERSECRET\n");
     const std::string h = home.dir.string();
-    const AwsSettings ci = resolve_aws_settings(aws_config(),
-                                                env_of({{"HOME", h}, {"AWS_PROFILE", "ci"}}));
+    const AwsSettings ci =
+        resolve_aws_settings(aws_config(), env_of({{"HOME", h}, {"AWS_PROFILE", "ci"}}));
     CHECK(ci.profile == "ci");
     CHECK(ci.credentials.access_key_id == "CIKEY");
     CHECK(ci.region == "ap-south-1");
@@ -154,8 +155,8 @@ TEST_CASE("resolve_aws_settings: a named profile from both files, the stack's ke
     StackConfig config = aws_config();
     config.profile = "other";
     config.region = "eu-central-1";
-    const AwsSettings other = resolve_aws_settings(config, env_of({{"HOME", h},
-                                                                   {"AWS_PROFILE", "ci"}}));
+    const AwsSettings other =
+        resolve_aws_settings(config, env_of({{"HOME", h}, {"AWS_PROFILE", "ci"}}));
     CHECK(other.profile == "other");
     CHECK(other.credentials.access_key_id == "OTHERKEY"); // keys in the config file count too
     CHECK(other.credentials_source == h + "/.aws/config [profile other]");
@@ -201,7 +202,8 @@ TEST_CASE("resolve_aws_settings: what is missing is said, with where it was look
     CHECK(no_keys.find("no AWS credentials") != std::string::npos);
     CHECK(no_keys.find("~/.aws/credentials") != std::string::npos);
 
-    const auto keys = env_of({{"HOME", h}, {"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}});
+    const auto keys =
+        env_of({{"HOME", h}, {"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}});
     CHECK(error_of(aws_config(), keys).find("stack aws: no region") == 0);
 
     StackConfig no_bucket = aws_config();

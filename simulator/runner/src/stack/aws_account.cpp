@@ -182,10 +182,9 @@ ThingCertificate AwsAccount::create_certificate(const std::string& thing,
     client_.json_call(AwsService::iot, settings_.iot_url, "PUT",
                       "/target-policies/" + encode_segment(policy_name(run_id)),
                       {{"target", c.arn}});
-    const AwsReply attached =
-        client_.send(AwsService::iot, settings_.iot_url, "PUT",
-                     "/things/" + encode_segment(thing) + "/principals", {},
-                     {{"x-amzn-principal", c.arn}});
+    const AwsReply attached = client_.send(AwsService::iot, settings_.iot_url, "PUT",
+                                           "/things/" + encode_segment(thing) + "/principals", {},
+                                           {{"x-amzn-principal", c.arn}});
     if (!attached.ok()) {
         throw StackError("AttachThingPrincipal " + thing + " " + c.arn + ": " +
                          attached.describe());
@@ -315,8 +314,8 @@ std::string AwsAccount::delete_job(const std::string& job_id, std::chrono::secon
             return {};
         }
         if (std::chrono::steady_clock::now() >= until) {
-            return "DeleteJob " + job_id + ": still there after " +
-                   std::to_string(wait.count()) + " s";
+            return "DeleteJob " + job_id + ": still there after " + std::to_string(wait.count()) +
+                   " s";
         }
         std::this_thread::sleep_for(seconds(1));
     }
@@ -343,10 +342,10 @@ std::string AwsAccount::delete_thing(const std::string& thing, const std::string
     for (const std::string& arn : principals) {
         const std::string id = arn.substr(arn.rfind('/') + 1);
         const bool certificate = arn.find(":cert/") != std::string::npos;
-        append(problems, outcome("DetachThingPrincipal " + thing + " " + arn,
-                                 client_.send(AwsService::iot, settings_.iot_url, "DELETE",
-                                              path + "/principals", {},
-                                              {{"x-amzn-principal", arn}})));
+        append(problems,
+               outcome("DetachThingPrincipal " + thing + " " + arn,
+                       client_.send(AwsService::iot, settings_.iot_url, "DELETE",
+                                    path + "/principals", {}, {{"x-amzn-principal", arn}})));
         if (!certificate) {
             continue;
         }
@@ -367,10 +366,9 @@ std::string AwsAccount::delete_thing(const std::string& thing, const std::string
                                                              "?forceDelete=true");
                                  })));
     }
-    append(problems,
-           outcome("DeleteThingShadow " + thing,
-                   client_.send(AwsService::iot_data, settings_.iot_data_url, "DELETE",
-                                path + "/shadow")));
+    append(problems, outcome("DeleteThingShadow " + thing,
+                             client_.send(AwsService::iot_data, settings_.iot_data_url, "DELETE",
+                                          path + "/shadow")));
     append(problems, outcome("DeleteThing " + thing, with_retries([&] {
                                  return client_.send(AwsService::iot, settings_.iot_url, "DELETE",
                                                      path);
@@ -386,8 +384,8 @@ std::string AwsAccount::delete_policy(const std::string& run_id) const {
 }
 
 std::string AwsAccount::delete_object(const std::string& full_key) const {
-    const std::string target = "/" + encode_segment(settings_.bucket) + "/" +
-                               cloud::http::aws_uri_encode(full_key, false);
+    const std::string target =
+        "/" + encode_segment(settings_.bucket) + "/" + cloud::http::aws_uri_encode(full_key, false);
     return outcome("S3 DeleteObject " + full_key,
                    client_.send(AwsService::s3, settings_.s3_url, "DELETE", target));
 }

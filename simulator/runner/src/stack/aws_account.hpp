@@ -58,8 +58,7 @@ public:
     /// that exists without this run's attribute is an error (StackError).
     std::string create_thing(const std::string& thing, const std::string& run_id) const;
     /// CreateKeysAndCertificate (active), attached to the run's policy and to thing.
-    ThingCertificate create_certificate(const std::string& thing,
-                                        const std::string& run_id) const;
+    ThingCertificate create_certificate(const std::string& thing, const std::string& run_id) const;
     /// S3 PutObject of <bucket>/<object_key(run_id, key)>.
     void put_object(const std::string& run_id, const std::string& key,
                     const std::string& bytes) const;

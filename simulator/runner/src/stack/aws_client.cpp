@@ -120,9 +120,8 @@ AwsClient::AwsClient(cloud::http::Credentials credentials, std::string region, s
     : credentials_(std::move(credentials)), region_(std::move(region)),
       ca_file_(std::move(ca_file)) {}
 
-AwsReply AwsClient::send(AwsService service, const std::string& base_url,
-                         const std::string& method, const std::string& target,
-                         const std::string& body,
+AwsReply AwsClient::send(AwsService service, const std::string& base_url, const std::string& method,
+                         const std::string& target, const std::string& body,
                          std::vector<cloud::http::HttpHeader> headers) const {
     static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     const std::string what = std::string(method) + " " + base_url + target;
@@ -205,8 +204,8 @@ json AwsClient::json_call(AwsService service, const std::string& base_url,
     }
     json parsed = json::parse(reply.body, nullptr, false);
     if (parsed.is_discarded()) {
-        throw StackError(method + " " + base_url + target + ": the answer is not JSON: " +
-                         reply.body.substr(0, 200));
+        throw StackError(method + " " + base_url + target +
+                         ": the answer is not JSON: " + reply.body.substr(0, 200));
     }
     return parsed;
 }

@@ -142,7 +142,8 @@ IniFile parse_aws_ini(const std::string& text, const std::string& file) {
 AwsSettings resolve_aws_settings(const StackConfig& config, const EnvironmentLookup& env) {
     const auto var = [&](const char* name) { return env(name).value_or(""); };
     AwsSettings s;
-    s.profile = first_of({config.profile, var("AWS_PROFILE"), var("AWS_DEFAULT_PROFILE"), "default"});
+    s.profile =
+        first_of({config.profile, var("AWS_PROFILE"), var("AWS_DEFAULT_PROFILE"), "default"});
     const ProfileKeys profile = read_profile(s.profile, env);
 
     const std::string env_key = var("AWS_ACCESS_KEY_ID");
@@ -176,8 +177,8 @@ AwsSettings resolve_aws_settings(const StackConfig& config, const EnvironmentLoo
     const std::string any = first_of({var("AWS_ENDPOINT_URL"), profile.get("endpoint_url")});
     s.iot_url = strip_slashes(first_of({config.iot_url, var("AWS_ENDPOINT_URL_IOT"), any,
                                         "https://iot." + s.region + ".amazonaws.com"}));
-    s.iot_data_url = strip_slashes(
-        first_of({config.iot_data_url, var("AWS_ENDPOINT_URL_IOT_DATA_PLANE"), any}));
+    s.iot_data_url =
+        strip_slashes(first_of({config.iot_data_url, var("AWS_ENDPOINT_URL_IOT_DATA_PLANE"), any}));
     s.s3_url = strip_slashes(first_of({config.s3_url, var("AWS_ENDPOINT_URL_S3"), any,
                                        "https://s3." + s.region + ".amazonaws.com"}));
     s.mqtt_endpoint = config.endpoint;

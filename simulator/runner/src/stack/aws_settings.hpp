@@ -48,7 +48,7 @@ struct AwsSettings {
     /// A PEM bundle trusted for every HTTPS and MQTT connection instead of the system's (a local
     /// stack's CA); empty: the system's store (which holds Amazon's roots).
     std::string ca_file;
-    std::string bucket; ///< the images' S3 bucket (the stack needs one; cleanup may not)
+    std::string bucket;   ///< the images' S3 bucket (the stack needs one; cleanup may not)
     std::string role_arn; ///< presignedUrlConfig's role; empty: the runner presigns URLs itself
 };
 

@@ -130,7 +130,8 @@ void AwsStack::remove_leftovers(const std::vector<std::string>& job_ids,
             continue;
         }
         if (run->empty()) {
-            throw StackError("job " + job + " already exists in the account and was not made by "
+            throw StackError("job " + job +
+                             " already exists in the account and was not made by "
                              "fota-sim; fota-sim changes no job it did not make: rename the "
                              "scenario's job or delete it");
         }
@@ -247,8 +248,8 @@ json AwsStack::run_op(const std::string& op, const json& args, bool allow_error)
         target = "/jobs/" + encode_segment(text(args, "jobId"));
     } else if (op == "cancel_job") {
         method = "PUT";
-        target = "/jobs/" + encode_segment(text(args, "jobId")) + "/cancel?force=" +
-                 flag(args, "force");
+        target =
+            "/jobs/" + encode_segment(text(args, "jobId")) + "/cancel?force=" + flag(args, "force");
         body = args.value("body", json::object()).dump();
     } else if (op == "delete_job") {
         method = "DELETE";
@@ -314,8 +315,8 @@ json AwsStack::create_job(const json& args) {
         std::lock_guard lock(mutex_);
         json targets = json::array();
         for (const json& target : body.value("targets", json::array())) {
-            const std::string name = target.get<std::string>().substr(
-                target.get<std::string>().rfind('/') + 1);
+            const std::string name =
+                target.get<std::string>().substr(target.get<std::string>().rfind('/') + 1);
             const auto it = thing_arns_.find(name);
             if (it == thing_arns_.end()) {
                 throw StackError("create_job " + job + ": thing " + name +
@@ -343,7 +344,8 @@ json AwsStack::create_job(const json& args) {
                 if (end == std::string::npos) {
                     break;
                 }
-                const std::string s3_url = document.substr(at + open.size(), end - at - open.size());
+                const std::string s3_url =
+                    document.substr(at + open.size(), end - at - open.size());
                 const std::string ours = account_.settings().s3_url + "/" +
                                          encode_segment(bucket()) + "/" +
                                          AwsAccount::object_key(run_id_, "");
@@ -385,9 +387,9 @@ void AwsStack::add_object_fault(const cloud::ObjectFault& /*fault*/) {
 
 PublishedFirmware AwsStack::locate_object(const std::string& key) const {
     const AwsSettings& s = account_.settings();
-    const std::string path = "/" + encode_segment(s.bucket) + "/" +
-                             cloud::http::aws_uri_encode(AwsAccount::object_key(run_id_, key),
-                                                         false);
+    const std::string path =
+        "/" + encode_segment(s.bucket) + "/" +
+        cloud::http::aws_uri_encode(AwsAccount::object_key(run_id_, key), false);
     const auto [host, base_path] = host_and_target(s.s3_url + "/");
     cloud::http::PresignRequest request;
     request.scheme = "https";
