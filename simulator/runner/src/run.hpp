@@ -35,6 +35,10 @@ public:
     void finish_report();
     /// Stops the stack and removes the run's files. Idempotent.
     void teardown();
+    /// The stack's stop_log() once torn down (empty before).
+    std::string stop_log() const {
+        return torn_down_ && stack_ ? stack_->stop_log() : std::string();
+    }
     /// Since the run started, on the stack's clock (zero before the stack is made).
     RunTime elapsed() const;
 

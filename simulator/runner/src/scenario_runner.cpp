@@ -242,6 +242,7 @@ ScenarioReport run_scenario(const Scenario& scenario, const RunnerOptions& optio
             report.log += std::string("report: ") + e.what() + "\n";
         }
         run.teardown();
+        report.log += run.stop_log();
         report.seconds = std::chrono::duration<double>(run.elapsed()).count();
     }
     return report;

@@ -182,17 +182,17 @@ void AwsStack::stop() {
     for (const std::string& key : objects_) {
         keep(account_.delete_object(key));
     }
-    notes_ += "deleted what run " + run_id_ + " created: " + std::to_string(jobs_.size()) +
-              " jobs, " + std::to_string(thing_arns_.size()) + " things and certificates, " +
-              (policy_created_ ? "1 policy, " : "") + std::to_string(objects_.size()) +
-              " objects\n";
+    stop_notes_ += "deleted what run " + run_id_ + " created: " + std::to_string(jobs_.size()) +
+                   " jobs, " + std::to_string(thing_arns_.size()) + " things and certificates, " +
+                   (policy_created_ ? "1 policy, " : "") + std::to_string(objects_.size()) +
+                   " objects\n";
     if (!left.empty()) {
         std::string text = "run " + run_id_ + " left these behind (`fota-sim aws cleanup --run " +
                            run_id_ + "` tries again):";
         for (const std::string& problem : left) {
             text += "\n  " + problem;
         }
-        notes_ += text + "\n";
+        stop_notes_ += text + "\n";
         spdlog::error("{}", text);
     }
 }
@@ -200,6 +200,11 @@ void AwsStack::stop() {
 std::string AwsStack::log() const {
     std::lock_guard lock(mutex_);
     return notes_.empty() ? std::string() : "---- aws ----\n" + notes_;
+}
+
+std::string AwsStack::stop_log() const {
+    std::lock_guard lock(mutex_);
+    return stop_notes_.empty() ? std::string() : "---- aws: after the run ----\n" + stop_notes_;
 }
 
 void AwsStack::note(const std::string& line) {

@@ -40,6 +40,7 @@ public:
     void stop() override;
     void check_alive() override {}
     std::string log() const override;
+    std::string stop_log() const override;
 
     nlohmann::json call(const std::string& op, const nlohmann::json& args,
                         bool allow_error) override;
@@ -87,6 +88,7 @@ private:
     std::vector<std::string> jobs_;
     std::vector<std::string> objects_; ///< full keys
     std::string notes_;
+    std::string stop_notes_;
 };
 
 } // namespace fota::sim::stacks

@@ -32,10 +32,11 @@ struct HttpClientOptions {
     std::string client_key_file;  ///< PEM private key of client_cert_file
     bool verify_tls = true;       ///< verify the server certificate and host name
     std::uint32_t connect_timeout_ms = 10'000;
-    std::uint32_t max_cached_connections = 2; ///< idle connections kept for reuse
-    /// With no request for this long, the client lets go of its connections and of libcurl's
-    /// multi handle (two descriptors of its own, buffers): an idle device holds no HTTP
-    /// descriptor (fota-sim fleet: 10,000 devices in a 20,000-descriptor limit). 0: never.
+    /// Idle connections kept for reuse (the first client of an io_context sets it for all).
+    std::uint32_t max_cached_connections = 2;
+    /// With no request for this long, the client lets go of its connections (their pool): an
+    /// idle device holds no HTTP descriptor (fota-sim fleet: 10,000 devices in a
+    /// 20,000-descriptor limit). 0: never. (The multi handle is the io_context's, one for all.)
     std::uint32_t release_idle_after_ms = 3'000;
 };
 
@@ -66,7 +67,7 @@ struct HttpClientStats {
     std::uint64_t requests_started = 0;
     std::uint64_t connections_opened = 0; ///< new TCP connections (reuse keeps this low)
     std::uint64_t body_bytes = 0;
-    std::uint64_t multi_handles_made = 0; ///< one more after each idle release
+    std::uint64_t connection_pools_made = 0; ///< one more after each idle release
 };
 
 } // namespace fota::sim

@@ -168,6 +168,8 @@ public:
     /// The stack's own log for the report, with a title line ("---- mosquitto log ----");
     /// empty when there is none.
     virtual std::string log() const = 0;
+    /// What stop() had to say (stack aws: what it deleted, what it could not); empty by default.
+    virtual std::string stop_log() const { return {}; }
 
     // ---- control plane: the ops of `$fota/control` (create_job, describe_job_execution,
     // ---- get_thing_shadow, the cloud faults, ...)
