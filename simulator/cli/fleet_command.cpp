@@ -33,6 +33,7 @@ struct FleetCommandOptions {
     std::string mqtt_url;
     std::string object_url;
     std::string bucket = "firmware";
+    std::string region; ///< --stack aws
     std::string profile = "seed";
     std::optional<std::chrono::milliseconds> timeout;
     std::vector<std::string> max_p99;
@@ -82,9 +83,16 @@ std::string stack_config(const FleetCommandOptions& cli, FleetOptions& options) 
     } else if (cli.stack == "embedded" || cli.stack == "embedded-tls") {
         options.stack.kind = StackKind::embedded;
         options.stack.tls = cli.stack == "embedded-tls";
+    } else if (cli.stack == "aws") {
+        options.stack.kind = StackKind::aws;
+        options.stack.bucket = cli.bucket;
+        options.stack.region = cli.region;
     } else {
-        return "--stack must be embedded, embedded-tls or sim (or give --control-url, "
+        return "--stack must be embedded, embedded-tls, sim or aws (or give --control-url, "
                "--mqtt-url and --object-url for a running stack)";
+    }
+    if (!cli.region.empty() && options.stack.kind != StackKind::aws) {
+        return "--region needs --stack aws";
     }
     return {};
 }
@@ -177,8 +185,9 @@ void add_fleet_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& 
         ->capture_default_str();
     command
         ->add_option("--stack", cli.stack,
-                     "embedded (a private Mosquitto and object server), embedded-tls, or sim "
-                     "(virtual time)")
+                     "embedded (a private Mosquitto and object server), embedded-tls, sim "
+                     "(virtual time) or aws (an AWS account as the AWS CLI finds it, or a local "
+                     "stack through AWS_ENDPOINT_URL; one process, AWS's API rates apply)")
         ->capture_default_str();
     auto* control = command->add_option("--control-url", cli.control_url,
                                         "A running stack (fota-sim cloud): its control plane");
@@ -188,8 +197,12 @@ void add_fleet_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& 
     control->needs(mqtt)->needs(objects);
     mqtt->needs(control);
     objects->needs(control);
-    command->add_option("--bucket", cli.bucket, "The object server's bucket (with --object-url)")
+    command
+        ->add_option("--bucket", cli.bucket,
+                     "The object server's bucket (with --object-url), or the S3 bucket (--stack "
+                     "aws)")
         ->capture_default_str();
+    command->add_option("--region", cli.region, "--stack aws: the region (default: AWS_REGION)");
     command->add_option("--thing-prefix", options.thing_prefix, "Things are PREFIX<index>")
         ->capture_default_str();
     command

@@ -456,9 +456,6 @@ FleetReport run_fleet(const FleetOptions& options) {
     if (options.shard_count == 0 || options.shard_index >= options.shard_count) {
         throw std::invalid_argument("--shard-index must be below --shard-count");
     }
-    if (options.stack.kind == StackKind::aws) {
-        throw std::invalid_argument("stack aws is not supported by fota-sim fleet yet");
-    }
     FleetOptions resolved = options;
     if (resolved.run_id.empty()) {
         // On sim the same seed makes the same run; elsewhere the time keeps runs on one stack
