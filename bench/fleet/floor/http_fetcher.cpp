@@ -1,0 +1,174 @@
+// libcurl multi on its own thread (http_fetcher.hpp).
+#include "http_fetcher.hpp"
+
+#include <stdexcept>
+
+namespace fota::bench::floor {
+
+struct HttpFetcher::Request {
+    CURL* easy = nullptr;
+    curl_slist* headers = nullptr;
+    std::string url;
+    std::string request_body;
+    HttpResult result;
+    Done done;
+    char error[CURL_ERROR_SIZE] = {};
+
+    ~Request() {
+        curl_slist_free_all(headers);
+        if (easy != nullptr) {
+            curl_easy_cleanup(easy);
+        }
+    }
+};
+
+namespace {
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+    static_cast<HttpResult*>(user)->body.append(data, size * count);
+    return size * count;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+    const std::string_view line(data, size * count);
+    constexpr std::string_view kName = "content-range:";
+    if (line.size() > kName.size()) {
+        std::string lower(line.substr(0, kName.size()));
+        for (char& c : lower) {
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        if (lower == kName) {
+            std::string_view value = line.substr(kName.size());
+            while (!value.empty() && (value.front() == ' ')) {
+                value.remove_prefix(1);
+            }
+            while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) {
+                value.remove_suffix(1);
+            }
+            static_cast<HttpResult*>(user)->content_range = std::string(value);
+        }
+    }
+    return size * count;
+}
+
+} // namespace
+
+HttpFetcher::HttpFetcher() : multi_(curl_multi_init()) {
+    if (multi_ == nullptr) {
+        throw std::runtime_error("curl_multi_init failed");
+    }
+    thread_ = std::thread([this] { run(); });
+}
+
+HttpFetcher::~HttpFetcher() {
+    {
+        const std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    curl_multi_wakeup(multi_);
+    thread_.join();
+    curl_multi_cleanup(multi_);
+}
+
+void HttpFetcher::get_range(std::string url, std::uint64_t first, std::uint64_t last, Done done) {
+    auto request = std::make_unique<Request>();
+    request->url = std::move(url);
+    request->done = std::move(done);
+    request->easy = curl_easy_init();
+    const std::string range = std::to_string(first) + "-" + std::to_string(last);
+    curl_easy_setopt(request->easy, CURLOPT_RANGE, range.c_str()); // curl copies it
+    submit(std::move(request));
+}
+
+void HttpFetcher::post_json(std::string url, std::string body, Done done) {
+    auto request = std::make_unique<Request>();
+    request->url = std::move(url);
+    request->request_body = std::move(body);
+    request->done = std::move(done);
+    request->easy = curl_easy_init();
+    request->headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    curl_easy_setopt(request->easy, CURLOPT_HTTPHEADER, request->headers);
+    curl_easy_setopt(request->easy, CURLOPT_POSTFIELDS, request->request_body.c_str());
+    curl_easy_setopt(request->easy, CURLOPT_POSTFIELDSIZE,
+                     static_cast<long>(request->request_body.size()));
+    submit(std::move(request));
+}
+
+void HttpFetcher::submit(std::unique_ptr<Request> request) {
+    if (request->easy == nullptr) {
+        throw std::runtime_error("curl_easy_init failed");
+    }
+    CURL* easy = request->easy;
+    curl_easy_setopt(easy, CURLOPT_URL, request->url.c_str());
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &request->result);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &request->result);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, request->error);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, request.get());
+    {
+        const std::lock_guard lock(mutex_);
+        pending_.push_back(std::move(request));
+    }
+    curl_multi_wakeup(multi_);
+}
+
+void HttpFetcher::start_pending() {
+    std::vector<std::unique_ptr<Request>> pending;
+    {
+        const std::lock_guard lock(mutex_);
+        pending.swap(pending_);
+    }
+    for (auto& request : pending) {
+        curl_multi_add_handle(multi_, request->easy);
+        in_flight_.insert(request.release()); // owned here until finish_done
+        ++requests_;
+    }
+}
+
+void HttpFetcher::finish_done() {
+    int left = 0;
+    while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+        if (message->msg != CURLMSG_DONE) {
+            continue;
+        }
+        Request* raw = nullptr;
+        curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, &raw);
+        in_flight_.erase(raw);
+        std::unique_ptr<Request> request(raw);
+        const CURLcode code = message->data.result;
+        curl_multi_remove_handle(multi_, request->easy);
+        if (code == CURLE_OK) {
+            curl_easy_getinfo(request->easy, CURLINFO_RESPONSE_CODE, &request->result.status);
+        } else {
+            request->result.error =
+                request->error[0] != 0 ? request->error : curl_easy_strerror(code);
+        }
+        request->done(std::move(request->result));
+    }
+}
+
+void HttpFetcher::run() {
+    for (;;) {
+        {
+            const std::lock_guard lock(mutex_);
+            if (stopping_) {
+                break;
+            }
+        }
+        start_pending();
+        int running = 0;
+        curl_multi_perform(multi_, &running);
+        finish_done();
+        curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
+    }
+    // What is still in the multi is dropped with its callback.
+    for (Request* raw : in_flight_) {
+        const std::unique_ptr<Request> request(raw);
+        curl_multi_remove_handle(multi_, request->easy);
+    }
+    in_flight_.clear();
+}
+
+} // namespace fota::bench::floor

@@ -1,0 +1,59 @@
+// The floor's HTTP side: libcurl multi on one thread of its own for every client (the shadow
+// report's POST and the image's Range GETs). A finished request's result is handed to its
+// callback on that thread; the callback posts it where it belongs (the clients' io_context).
+#pragma once
+
+#include <curl/curl.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace fota::bench::floor {
+
+struct HttpResult {
+    long status = 0;           ///< the HTTP status; 0 when the transfer failed
+    std::string error;         ///< curl's message when it failed
+    std::string body;          ///< the response body
+    std::string content_range; ///< the Content-Range header's value, if any
+};
+
+class HttpFetcher {
+public:
+    using Done = std::function<void(HttpResult)>;
+
+    HttpFetcher();
+    ~HttpFetcher(); ///< ends the thread; callbacks of unfinished requests are not called
+    HttpFetcher(const HttpFetcher&) = delete;
+    HttpFetcher& operator=(const HttpFetcher&) = delete;
+
+    /// GET url with "Range: bytes=first-last".
+    void get_range(std::string url, std::uint64_t first, std::uint64_t last, Done done);
+    /// POST body (application/json) to url.
+    void post_json(std::string url, std::string body, Done done);
+
+    std::uint64_t requests() const { return requests_; }
+
+private:
+    struct Request;
+    void submit(std::unique_ptr<Request> request);
+    void run();
+    void start_pending();
+    void finish_done();
+
+    CURLM* multi_ = nullptr;
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<Request>> pending_; ///< submitted, not yet in the multi
+    bool stopping_ = false;
+    std::uint64_t requests_ = 0;             ///< written on the fetcher's thread only
+    std::unordered_set<Request*> in_flight_; ///< in the multi (the fetcher's thread only)
+    std::thread thread_;
+};
+
+} // namespace fota::bench::floor
