@@ -97,6 +97,8 @@ private:
     void create_job();
     std::map<std::string, std::uint64_t> read_executions();
     json report(const std::map<std::string, std::uint64_t>& executions, double process_wall_s);
+    void add_phases(const ClientRecord& r,
+                    std::map<std::string, std::vector<double>>& phases) const;
 
     const FloorOptions& options_;
     std::unique_ptr<sim::Stack> stack_;
@@ -238,10 +240,31 @@ json FloorRun::run() {
     return report(executions, ms_between(process_start, Clock::now()) / 1000);
 }
 
+void FloorRun::add_phases(const ClientRecord& r,
+                          std::map<std::string, std::vector<double>>& phases) const {
+    const auto add = [&](const char* phase, std::optional<Clock::time_point> from,
+                         std::optional<Clock::time_point> to) {
+        if (from && to) {
+            phases[phase].push_back(ms_between(*from, *to));
+        }
+    };
+    add("connect", r.started, r.connected);
+    if (r.connected && job_created_) {
+        add("job_received", std::max(*r.connected, *job_created_), r.job_taken);
+        add("end_to_end", std::max(r.started, *job_created_), r.reconnected);
+    }
+    add("first_byte", r.job_taken, r.first_byte);
+    add("download", r.first_byte, r.downloaded);
+    add("apply", r.downloaded, r.succeeded);
+    add("reboot_confirmed", r.succeeded, r.reconnected);
+}
+
 json FloorRun::report(const std::map<std::string, std::uint64_t>& executions,
                       double process_wall_s) {
-    std::vector<double> connect_ms;
-    std::vector<double> end_to_end_ms;
+    // The fleet's phases (simulator/fleet/include/fota/sim/fleet_metrics.hpp) where the floor
+    // has them; the fleet's reboot and confirmed are one phase here (SUCCEEDED accepted to the
+    // CONNACK after the reboot: the shadow report and the connect).
+    std::map<std::string, std::vector<double>> phases;
     std::map<std::string, std::uint64_t> failures;
     std::uint64_t connected = 0, jobs = 0, succeeded = 0, confirmed = 0, finished = 0;
     std::uint64_t full_image = 0, download_bytes = 0, http_requests = 0, sent = 0, received = 0;
@@ -262,13 +285,14 @@ json FloorRun::report(const std::map<std::string, std::uint64_t>& executions,
         if (!r.failure.empty()) {
             ++failures[r.failure.substr(0, 120)];
         }
-        if (r.connected) {
-            connect_ms.push_back(ms_between(r.started, *r.connected));
-        }
-        if (r.reconnected && job_created_) {
-            end_to_end_ms.push_back(ms_between(std::max(r.started, *job_created_), *r.reconnected));
+        add_phases(r, phases);
+        if (r.reconnected) {
             last_done = std::max(last_done.value_or(*r.reconnected), *r.reconnected);
         }
+    }
+    json latency_ms = json::object();
+    for (auto& [phase, samples] : phases) {
+        latency_ms[phase] = latency_summary(std::move(samples));
     }
     const double cpu_all = sim::process_cpu_seconds();
     const double cpu_children = sim::process_cpu_seconds(true);
@@ -304,9 +328,7 @@ json FloorRun::report(const std::map<std::string, std::uint64_t>& executions,
           {"mosquitto", cpu_children},
           {"total", cpu_all + cpu_children}}},
         {"peak_rss_kib", sim::process_peak_rss_kib()},
-        {"latency_ms",
-         {{"connect", latency_summary(connect_ms)},
-          {"end_to_end", latency_summary(end_to_end_ms)}}},
+        {"latency_ms", latency_ms},
     };
 }
 

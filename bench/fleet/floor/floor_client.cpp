@@ -257,10 +257,14 @@ void FloorClient::on_fragment(const HttpResult& result, std::uint64_t first, std
         return;
     }
     record_.download_bytes += result.body.size();
+    if (!record_.first_byte) {
+        record_.first_byte = Clock::now();
+    }
     if (record_.download_bytes < image_size_) {
         fetch_next_fragment();
         return;
     }
+    record_.downloaded = Clock::now();
     step_ = Step::applying;
     publish_update("IN_PROGRESS", "apply_firmware");
 }

@@ -38,6 +38,8 @@ struct ClientRecord {
     Clock::time_point started;
     std::optional<Clock::time_point> connected;   ///< first CONNACK
     std::optional<Clock::time_point> job_taken;   ///< the execution arrived
+    std::optional<Clock::time_point> first_byte;  ///< the first Range response complete
+    std::optional<Clock::time_point> downloaded;  ///< the last one complete
     std::optional<Clock::time_point> succeeded;   ///< SUCCEEDED accepted
     std::optional<Clock::time_point> reconnected; ///< CONNACK after the reboot: done
     bool finished = false;                        ///< the last $next/get answered after the reboot
