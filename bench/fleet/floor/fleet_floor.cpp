@@ -45,6 +45,7 @@ struct FloorOptions {
     std::chrono::seconds timeout{1800};
     std::string json_file;
     std::string work_dir;
+    unsigned threads = 2; ///< client groups: an io_context thread and a libcurl thread each
     sim::StackOptions stack_options;
 };
 
@@ -108,8 +109,15 @@ private:
     std::string job_id_;
     ClientSettings settings_;
     ClientEvents events_;
-    asio::io_context io_;
-    std::unique_ptr<HttpFetcher> http_;
+    /// Clients in groups (client i in group i % groups): one io_context, its thread and one
+    /// HttpFetcher (a thread too) each, so the floor may use the cores as the fleet's workers do.
+    struct Group {
+        asio::io_context io;
+        std::unique_ptr<HttpFetcher> http;
+        std::vector<FloorClient*> clients;
+        std::thread thread;
+    };
+    std::vector<std::unique_ptr<Group>> groups_;
     std::vector<std::unique_ptr<FloorClient>> clients_;
     std::size_t next_start_ = 0;
     std::optional<Clock::time_point> first_start_;
@@ -117,6 +125,7 @@ private:
     std::atomic<std::uint64_t> connected_{0};
     std::atomic<std::uint64_t> ended_{0};
     double cpu_before_stop_ = 0;
+    std::uint64_t http_connections_ = 0;
     std::string stopped_by_;
 };
 
@@ -144,12 +153,20 @@ void FloorRun::prepare() {
 void FloorRun::make_clients() {
     events_.connected = [this] { ++connected_; };
     events_.ended = [this] { ++ended_; };
-    http_ = std::make_unique<HttpFetcher>();
+    const unsigned group_count = std::max(1u, options_.threads);
+    for (unsigned g = 0; g < group_count; ++g) {
+        auto group = std::make_unique<Group>();
+        group->http =
+            std::make_unique<HttpFetcher>(static_cast<long>(options_.count / group_count) + 16);
+        groups_.push_back(std::move(group));
+    }
     std::vector<json> things;
     for (std::uint64_t index = 0; index < options_.count; ++index) {
         const std::string thing = options_.thing_prefix + std::to_string(index);
-        clients_.push_back(std::make_unique<FloorClient>(io_, *http_, settings_, events_, thing,
-                                                         options_.seed * 1'000'003u + index));
+        Group& group = *groups_[index % group_count];
+        clients_.push_back(std::make_unique<FloorClient>(
+            group.io, *group.http, settings_, events_, thing, options_.seed * 1'000'003u + index));
+        group.clients.push_back(clients_.back().get());
         things.push_back({{"thingName", thing}});
     }
     stack_->call_many("create_thing", things);
@@ -163,7 +180,7 @@ void FloorRun::start_due_clients(double seconds) {
     }
     for (; next_start_ < due; ++next_start_) {
         FloorClient* client = clients_[next_start_].get();
-        asio::post(io_, [client] { client->start(); });
+        asio::post(groups_[next_start_ % groups_.size()]->io, [client] { client->start(); });
     }
 }
 
@@ -199,24 +216,39 @@ json FloorRun::run() {
     const auto process_start = Clock::now();
     prepare();
     make_clients();
-    auto guard = asio::make_work_guard(io_);
-    std::thread io_thread([this] { io_.run(); });
+    std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+    for (auto& group : groups_) {
+        guards.push_back(asio::make_work_guard(group->io));
+        group->thread = std::thread([&io = group->io] { io.run(); });
+    }
     first_start_ = Clock::now();
     const auto deadline = *first_start_ + options_.timeout;
     auto last_keep_alive = Clock::now();
+    auto last_progress = Clock::now();
     while (stopped_by_.empty()) {
         const auto now = Clock::now();
         start_due_clients(std::chrono::duration<double>(now - *first_start_).count());
-        if (!job_created_ && next_start_ == clients_.size() && connected_ == clients_.size()) {
+        // The job once every client is connected (or failed), or half the time is gone.
+        if (!job_created_ && next_start_ == clients_.size() &&
+            (connected_ + ended_ >= clients_.size() ||
+             now - *first_start_ > options_.timeout / 2)) {
             create_job();
+        }
+        if (now - last_progress > std::chrono::seconds(10)) {
+            last_progress = now;
+            std::cerr << "fota-fleet-floor: " << next_start_ << " started, " << connected_
+                      << " connected, " << ended_ << " ended, job "
+                      << (job_created_ ? "created" : "not yet") << "\n";
         }
         if (now - last_keep_alive > std::chrono::seconds(5)) {
             last_keep_alive = now;
-            asio::post(io_, [this, now] {
-                for (auto& client : clients_) {
-                    client->keep_alive(now);
-                }
-            });
+            for (auto& group : groups_) {
+                asio::post(group->io, [&group = *group, now] {
+                    for (FloorClient* client : group.clients) {
+                        client->keep_alive(now);
+                    }
+                });
+            }
         }
         if (ended_ == clients_.size()) {
             stopped_by_ = "done";
@@ -227,14 +259,19 @@ json FloorRun::run() {
         }
     }
     const auto executions = job_created_ ? read_executions() : decltype(read_executions()){};
-    asio::post(io_, [this] {
-        for (auto& client : clients_) {
-            client->close();
-        }
-    });
-    guard.reset();
-    io_thread.join();
-    http_.reset();
+    for (auto& group : groups_) {
+        asio::post(group->io, [&group = *group] {
+            for (FloorClient* client : group.clients) {
+                client->close();
+            }
+        });
+    }
+    guards.clear();
+    for (auto& group : groups_) {
+        group->thread.join();
+        http_connections_ += group->http->connections();
+        group->http.reset();
+    }
     cpu_before_stop_ = sim::process_cpu_seconds();
     stack_->stop();
     return report(executions, ms_between(process_start, Clock::now()) / 1000);
@@ -303,6 +340,7 @@ json FloorRun::report(const std::map<std::string, std::uint64_t>& executions,
           {"rate", options_.rate},
           {"image_bytes", image_bytes},
           {"fragment_size", settings_.fragment_size},
+          {"client_threads", groups_.size()},
           {"seed", options_.seed}}},
         {"clients",
          {{"count", clients_.size()},
@@ -316,6 +354,7 @@ json FloorRun::report(const std::map<std::string, std::uint64_t>& executions,
         {"executions", executions},
         {"download_bytes", download_bytes},
         {"http_requests", http_requests},
+        {"http_connections", http_connections_},
         {"mqtt_packets_sent", sent},
         {"mqtt_packets_received", received},
         {"wall_s", last_done ? ms_between(*first_start_, *last_done) / 1000 : 0.0},
@@ -352,6 +391,9 @@ int run_command(int argc, char** argv) {
     app.add_option("--work-dir", options.work_dir, "The stack's folder (made when empty)");
     app.add_option("--threads", options.stack_options.threads,
                    "Threads of the stack's io_context (the object server)")
+        ->capture_default_str();
+    app.add_option("--client-threads", options.threads,
+                   "Client groups, each an io_context thread (MQTT) and a libcurl thread")
         ->capture_default_str();
     app.add_option("--plugin", options.stack_options.plugin,
                    "libfota_mosquitto_plugin.so (else FOTA_MOSQUITTO_PLUGIN or fota-sim's search)");

@@ -53,10 +53,11 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 } // namespace
 
-HttpFetcher::HttpFetcher() : multi_(curl_multi_init()) {
+HttpFetcher::HttpFetcher(long max_connections) : multi_(curl_multi_init()) {
     if (multi_ == nullptr) {
         throw std::runtime_error("curl_multi_init failed");
     }
+    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, max_connections);
     thread_ = std::thread([this] { run(); });
 }
 
@@ -123,7 +124,6 @@ void HttpFetcher::start_pending() {
     for (auto& request : pending) {
         curl_multi_add_handle(multi_, request->easy);
         in_flight_.insert(request.release()); // owned here until finish_done
-        ++requests_;
     }
 }
 
@@ -139,6 +139,9 @@ void HttpFetcher::finish_done() {
         std::unique_ptr<Request> request(raw);
         const CURLcode code = message->data.result;
         curl_multi_remove_handle(multi_, request->easy);
+        long connects = 0;
+        curl_easy_getinfo(request->easy, CURLINFO_NUM_CONNECTS, &connects);
+        connections_ += static_cast<std::uint64_t>(connects);
         if (code == CURLE_OK) {
             curl_easy_getinfo(request->easy, CURLINFO_RESPONSE_CODE, &request->result.status);
         } else {

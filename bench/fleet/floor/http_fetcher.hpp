@@ -28,7 +28,10 @@ class HttpFetcher {
 public:
     using Done = std::function<void(HttpResult)>;
 
-    HttpFetcher();
+    /// max_connections: idle connections the multi keeps for reuse (curl's default, four per
+    /// transfer in progress, makes a new connection for most requests of a big run; each
+    /// device keeps its own, so the floor keeps one a client).
+    explicit HttpFetcher(long max_connections);
     ~HttpFetcher(); ///< ends the thread; callbacks of unfinished requests are not called
     HttpFetcher(const HttpFetcher&) = delete;
     HttpFetcher& operator=(const HttpFetcher&) = delete;
@@ -38,7 +41,8 @@ public:
     /// POST body (application/json) to url.
     void post_json(std::string url, std::string body, Done done);
 
-    std::uint64_t requests() const { return requests_; }
+    /// New connections made so far (CURLINFO_NUM_CONNECTS summed); read after the run.
+    std::uint64_t connections() const { return connections_; }
 
 private:
     struct Request;
@@ -51,7 +55,7 @@ private:
     std::mutex mutex_;
     std::vector<std::unique_ptr<Request>> pending_; ///< submitted, not yet in the multi
     bool stopping_ = false;
-    std::uint64_t requests_ = 0;             ///< written on the fetcher's thread only
+    std::uint64_t connections_ = 0;          ///< written on the fetcher's thread only
     std::unordered_set<Request*> in_flight_; ///< in the multi (the fetcher's thread only)
     std::thread thread_;
 };
