@@ -4,6 +4,7 @@
 // starts (the runner's embedded stack: Mosquitto with the plugin, the object server in this
 // process), with the same arrival rate and one job for all created the same way once all are
 // connected. Prints a JSON report: counts, per-client latencies, wall time and CPU.
+#include "cloud_process.hpp"
 #include "floor_client.hpp"
 #include "http_fetcher.hpp"
 
@@ -45,6 +46,8 @@ struct FloorOptions {
     std::chrono::seconds timeout{1800};
     std::string json_file;
     std::string work_dir;
+    std::string
+        fota_sim; ///< run the stack as `<fota_sim> cloud`, a child process (else in process)
     unsigned threads = 2; ///< client groups: an io_context thread and a libcurl thread each
     sim::StackOptions stack_options;
 };
@@ -102,6 +105,7 @@ private:
                     std::map<std::string, std::vector<double>>& phases) const;
 
     const FloorOptions& options_;
+    std::unique_ptr<CloudProcess> cloud_;
     std::unique_ptr<sim::Stack> stack_;
     sim::Scenario scenario_;
     sim::runner::FirmwareImages images_;
@@ -130,9 +134,19 @@ private:
 };
 
 void FloorRun::prepare() {
-    stack_ = sim::make_stack(sim::StackConfig{}, options_.stack_options);
-    stack_->start(options_.work_dir);
-    const std::optional<sim::StackConfig> urls = stack_->url_config();
+    std::optional<sim::StackConfig> urls;
+    if (options_.fota_sim.empty()) {
+        stack_ = sim::make_stack(sim::StackConfig{}, options_.stack_options);
+        stack_->start(options_.work_dir);
+        urls = stack_->url_config();
+    } else {
+        cloud_ = std::make_unique<CloudProcess>(options_.fota_sim, options_.stack_options.plugin,
+                                                options_.stack_options.broker_environment,
+                                                options_.work_dir);
+        urls = cloud_->config();
+        stack_ = sim::make_stack(*urls, options_.stack_options);
+        stack_->start(options_.work_dir + "/url-stack");
+    }
     if (!urls) {
         throw std::runtime_error("the embedded stack gave no URLs");
     }
@@ -274,6 +288,9 @@ json FloorRun::run() {
     }
     cpu_before_stop_ = sim::process_cpu_seconds();
     stack_->stop();
+    if (cloud_) {
+        cloud_->stop();
+    }
     return report(executions, ms_between(process_start, Clock::now()) / 1000);
 }
 
@@ -364,7 +381,7 @@ json FloorRun::report(const std::map<std::string, std::uint64_t>& executions,
         {"cpu_s",
          {{"floor", cpu_before_stop_},
           {"floor_at_exit", cpu_all},
-          {"mosquitto", cpu_children},
+          {"children", cpu_children},
           {"total", cpu_all + cpu_children}}},
         {"peak_rss_kib", sim::process_peak_rss_kib()},
         {"latency_ms", latency_ms},
@@ -397,6 +414,8 @@ int run_command(int argc, char** argv) {
         ->capture_default_str();
     app.add_option("--plugin", options.stack_options.plugin,
                    "libfota_mosquitto_plugin.so (else FOTA_MOSQUITTO_PLUGIN or fota-sim's search)");
+    app.add_option("--fota-sim", options.fota_sim,
+                   "Run the stack as `FOTA_SIM cloud`, a process of its own (else in process)");
     app.add_option("--broker-env", options.stack_options.broker_environment,
                    "NAME=value for Mosquitto (a sanitizer's preload)");
     CLI11_PARSE(app, argc, argv);
@@ -415,6 +434,7 @@ int run_command(int argc, char** argv) {
         }
         options.work_dir = pattern;
     }
+    std::filesystem::create_directories(options.work_dir);
     // Descriptors: one MQTT socket and one HTTP connection a client here, one a client in
     // Mosquitto (which inherits the limit), plus the object server's side.
     sim::raise_open_file_limit(4 * options.count + 1024);

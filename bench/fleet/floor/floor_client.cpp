@@ -236,11 +236,12 @@ void FloorClient::fetch_next_fragment() {
     const std::uint64_t first = record_.download_bytes;
     const std::uint64_t last = std::min(first + settings_.fragment_size, image_size_) - 1;
     ++record_.http_requests;
-    http_.get_range(url_, first, last, [this, first, last](HttpResult result) {
-        asio::post(io_, [this, first, last, result = std::move(result)] {
-            on_fragment(result, first, last);
-        });
-    });
+    http_.get_range(url_, first, last, last + 1 == image_size_,
+                    [this, first, last](HttpResult result) {
+                        asio::post(io_, [this, first, last, result = std::move(result)] {
+                            on_fragment(result, first, last);
+                        });
+                    });
 }
 
 void FloorClient::on_fragment(const HttpResult& result, std::uint64_t first, std::uint64_t last) {

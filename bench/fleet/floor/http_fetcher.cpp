@@ -71,13 +71,15 @@ HttpFetcher::~HttpFetcher() {
     curl_multi_cleanup(multi_);
 }
 
-void HttpFetcher::get_range(std::string url, std::uint64_t first, std::uint64_t last, Done done) {
+void HttpFetcher::get_range(std::string url, std::uint64_t first, std::uint64_t last,
+                            bool close_after, Done done) {
     auto request = std::make_unique<Request>();
     request->url = std::move(url);
     request->done = std::move(done);
     request->easy = curl_easy_init();
     const std::string range = std::to_string(first) + "-" + std::to_string(last);
     curl_easy_setopt(request->easy, CURLOPT_RANGE, range.c_str()); // curl copies it
+    curl_easy_setopt(request->easy, CURLOPT_FORBID_REUSE, close_after ? 1L : 0L);
     submit(std::move(request));
 }
 
@@ -89,6 +91,7 @@ void HttpFetcher::post_json(std::string url, std::string body, Done done) {
     request->easy = curl_easy_init();
     request->headers = curl_slist_append(nullptr, "Content-Type: application/json");
     curl_easy_setopt(request->easy, CURLOPT_HTTPHEADER, request->headers);
+    curl_easy_setopt(request->easy, CURLOPT_FORBID_REUSE, 1L);
     curl_easy_setopt(request->easy, CURLOPT_POSTFIELDS, request->request_body.c_str());
     curl_easy_setopt(request->easy, CURLOPT_POSTFIELDSIZE,
                      static_cast<long>(request->request_body.size()));

@@ -36,9 +36,11 @@ public:
     HttpFetcher(const HttpFetcher&) = delete;
     HttpFetcher& operator=(const HttpFetcher&) = delete;
 
-    /// GET url with "Range: bytes=first-last".
-    void get_range(std::string url, std::uint64_t first, std::uint64_t last, Done done);
-    /// POST body (application/json) to url.
+    /// GET url with "Range: bytes=first-last"; the connection is closed after it when
+    /// close_after (a device lets its idle connection go, 3 s after its last request).
+    void get_range(std::string url, std::uint64_t first, std::uint64_t last, bool close_after,
+                   Done done);
+    /// POST body (application/json) to url, on a connection closed after it.
     void post_json(std::string url, std::string body, Done done);
 
     /// New connections made so far (CURLINFO_NUM_CONNECTS summed); read after the run.

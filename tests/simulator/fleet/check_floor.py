@@ -6,6 +6,7 @@ device's Range requests, had SUCCEEDED accepted, rebooted and reconnected; the c
 every execution SUCCEEDED. Not timed: latencies are printed, never checked.
 
     check_floor.py --tool build/dev/bench/fleet/floor/fota-fleet-floor --plugin PLUGIN --count 20
+        [--fota-sim build/dev/simulator/fota-sim]
 """
 import argparse
 import copy
@@ -62,6 +63,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--tool", required=True)
     parser.add_argument("--plugin", required=True)
+    parser.add_argument("--fota-sim", help="run the stack as `fota-sim cloud` (as run_floor.py)")
     parser.add_argument("--count", type=int, default=20)
     parser.add_argument("--broker-env", action="append", default=[])
     options = parser.parse_args()
@@ -70,6 +72,8 @@ def main():
         command = [options.tool, "--count", str(options.count), "--rate", "100",
                    "--image-size", "20000", "--plugin", options.plugin, "--json", report_file,
                    "--timeout", "120", "--work-dir", os.path.join(work, "stack")]
+        if options.fota_sim:
+            command += ["--fota-sim", options.fota_sim]
         for env in options.broker_env:
             command += ["--broker-env", env]
         run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
