@@ -1,6 +1,13 @@
 // libcurl multi on its own thread (http_fetcher.hpp).
 #include "http_fetcher.hpp"
 
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+
 #include <stdexcept>
 
 namespace fota::bench::floor {
@@ -58,6 +65,19 @@ HttpFetcher::HttpFetcher(long max_connections) : multi_(curl_multi_init()) {
         throw std::runtime_error("curl_multi_init failed");
     }
     curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, max_connections);
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (epoll_fd_ < 0 || wake_fd_ < 0) {
+        throw std::runtime_error("cannot make the HTTP thread's epoll set");
+    }
+    epoll_event wake_event{};
+    wake_event.events = EPOLLIN;
+    wake_event.data.fd = wake_fd_;
+    epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
     thread_ = std::thread([this] { run(); });
 }
 
@@ -66,9 +86,11 @@ HttpFetcher::~HttpFetcher() {
         const std::lock_guard lock(mutex_);
         stopping_ = true;
     }
-    curl_multi_wakeup(multi_);
+    wake();
     thread_.join();
     curl_multi_cleanup(multi_);
+    close(wake_fd_);
+    close(epoll_fd_);
 }
 
 void HttpFetcher::get_range(std::string url, std::uint64_t first, std::uint64_t last,
@@ -115,7 +137,12 @@ void HttpFetcher::submit(std::unique_ptr<Request> request) {
         const std::lock_guard lock(mutex_);
         pending_.push_back(std::move(request));
     }
-    curl_multi_wakeup(multi_);
+    wake();
+}
+
+void HttpFetcher::wake() {
+    const std::uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
 }
 
 void HttpFetcher::start_pending() {
@@ -155,7 +182,39 @@ void HttpFetcher::finish_done() {
     }
 }
 
+int HttpFetcher::on_socket(CURL*, curl_socket_t socket, int what, void* user, void* assigned) {
+    auto* self = static_cast<HttpFetcher*>(user);
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+        return 0;
+    }
+    epoll_event event{};
+    event.events =
+        ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    event.data.fd = socket;
+    if (assigned == nullptr) {
+        curl_multi_assign(self->multi_, socket, self);
+        if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, socket, &event) == 0) {
+            return 0;
+        }
+    }
+    epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, socket, &event);
+    return 0;
+}
+
+int HttpFetcher::on_timer(CURLM*, long timeout_ms, void* user) {
+    auto* self = static_cast<HttpFetcher*>(user);
+    self->timer_due_ =
+        timeout_ms < 0 ? std::optional<std::chrono::steady_clock::time_point>()
+                       : std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    return 0;
+}
+
 void HttpFetcher::run() {
+    // curl_multi_socket_action on epoll: each wake-up costs the sockets that are ready, not
+    // every socket of the multi (curl_multi_poll and _perform go through all of them).
+    std::array<epoll_event, 256> events{};
+    int running = 0;
     for (;;) {
         {
             const std::lock_guard lock(mutex_);
@@ -164,10 +223,32 @@ void HttpFetcher::run() {
             }
         }
         start_pending();
-        int running = 0;
-        curl_multi_perform(multi_, &running);
+        int wait_ms = 1000;
+        if (timer_due_) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *timer_due_ - std::chrono::steady_clock::now());
+            wait_ms = static_cast<int>(std::clamp<long long>(left.count(), 0, 1000));
+        }
+        const int ready =
+            epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
+        for (int i = 0; i < ready; ++i) {
+            const int fd = events[static_cast<std::size_t>(i)].data.fd;
+            const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
+            if (fd == wake_fd_) {
+                std::uint64_t count = 0;
+                (void)!read(wake_fd_, &count, sizeof count);
+                continue;
+            }
+            const int flags = ((what & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
+                              ((what & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                              ((what & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(multi_, fd, flags, &running);
+        }
+        if (timer_due_ && std::chrono::steady_clock::now() >= *timer_due_) {
+            timer_due_.reset();
+            curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
         finish_done();
-        curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
     }
     // What is still in the multi is dropped with its callback.
     for (Request* raw : in_flight_) {

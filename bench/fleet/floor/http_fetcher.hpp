@@ -1,15 +1,18 @@
-// The floor's HTTP side: libcurl multi on one thread of its own for every client (the shadow
-// report's POST and the image's Range GETs). A finished request's result is handed to its
-// callback on that thread; the callback posts it where it belongs (the clients' io_context).
+// The floor's HTTP side: libcurl multi on one thread of its own (curl_multi_socket_action on
+// epoll) for a group of clients (the shadow report's POST and the image's Range GETs). A finished
+// request's result is handed to its callback on that thread; the callback posts it where it belongs
+// (the clients' io_context).
 #pragma once
 
 #include <curl/curl.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -52,8 +55,14 @@ private:
     void run();
     void start_pending();
     void finish_done();
+    void wake();
+    static int on_socket(CURL* easy, curl_socket_t socket, int what, void* user, void* assigned);
+    static int on_timer(CURLM* multi, long timeout_ms, void* user);
 
     CURLM* multi_ = nullptr;
+    int epoll_fd_ = -1;
+    int wake_fd_ = -1; ///< an eventfd: a request was submitted, or the fetcher stops
+    std::optional<std::chrono::steady_clock::time_point> timer_due_; ///< curl's timeout
     std::mutex mutex_;
     std::vector<std::unique_ptr<Request>> pending_; ///< submitted, not yet in the multi
     bool stopping_ = false;
