@@ -170,16 +170,16 @@ void FloorRun::make_clients() {
     const unsigned group_count = std::max(1u, options_.threads);
     for (unsigned g = 0; g < group_count; ++g) {
         auto group = std::make_unique<Group>();
-        group->http =
-            std::make_unique<HttpFetcher>(static_cast<long>(options_.count / group_count) + 16);
+        group->http = std::make_unique<HttpFetcher>(options_.count / group_count + 1);
         groups_.push_back(std::move(group));
     }
     std::vector<json> things;
     for (std::uint64_t index = 0; index < options_.count; ++index) {
         const std::string thing = options_.thing_prefix + std::to_string(index);
         Group& group = *groups_[index % group_count];
-        clients_.push_back(std::make_unique<FloorClient>(
-            group.io, *group.http, settings_, events_, thing, options_.seed * 1'000'003u + index));
+        clients_.push_back(std::make_unique<FloorClient>(group.io, *group.http, settings_, events_,
+                                                         thing, options_.seed * 1'000'003u + index,
+                                                         group.clients.size()));
         group.clients.push_back(clients_.back().get());
         things.push_back({{"thingName", thing}});
     }

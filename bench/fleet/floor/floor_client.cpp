@@ -36,9 +36,10 @@ std::string document_url(const json& document) {
 } // namespace
 
 FloorClient::FloorClient(asio::io_context& io, HttpFetcher& http, const ClientSettings& settings,
-                         const ClientEvents& events, std::string thing, std::uint64_t seed)
+                         const ClientEvents& events, std::string thing, std::uint64_t seed,
+                         std::size_t slot)
     : io_(io), http_(http), settings_(settings), events_(events), thing_(std::move(thing)),
-      token_state_(seed * 0x9e3779b97f4a7c15ull + 1) {}
+      token_state_(seed * 0x9e3779b97f4a7c15ull + 1), slot_(slot) {}
 
 void FloorClient::start() {
     record_.started = Clock::now();
@@ -51,7 +52,7 @@ void FloorClient::report_shadow() {
     const std::string body =
         R"({"state":{"reported":{"nrf_cloud_app_fw_version":")" + version + R"("}}})";
     ++record_.http_requests;
-    http_.post_json(settings_.shadow_base_url + "/things/" + thing_ + "/shadow", body,
+    http_.post_json(slot_, settings_.shadow_base_url + "/things/" + thing_ + "/shadow", body,
                     [this](HttpResult result) {
                         asio::post(io_, [this, result = std::move(result)] {
                             if (result.status != 200) {
@@ -236,7 +237,7 @@ void FloorClient::fetch_next_fragment() {
     const std::uint64_t first = record_.download_bytes;
     const std::uint64_t last = std::min(first + settings_.fragment_size, image_size_) - 1;
     ++record_.http_requests;
-    http_.get_range(url_, first, last, last + 1 == image_size_,
+    http_.get_range(slot_, url_, first, last, last + 1 == image_size_,
                     [this, first, last](HttpResult result) {
                         asio::post(io_, [this, first, last, result = std::move(result)] {
                             on_fragment(result, first, last);

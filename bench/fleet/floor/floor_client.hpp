@@ -59,7 +59,8 @@ struct ClientEvents {
 class FloorClient {
 public:
     FloorClient(boost::asio::io_context& io, HttpFetcher& http, const ClientSettings& settings,
-                const ClientEvents& events, std::string thing, std::uint64_t seed);
+                const ClientEvents& events, std::string thing, std::uint64_t seed,
+                std::size_t slot); ///< slot: the client's place in its group (its HTTP multi)
 
     /// Boots: the shadow report, then the connect. On the io_context's thread.
     void start();
@@ -109,6 +110,7 @@ private:
     const ClientEvents& events_;
     std::string thing_;
     std::uint64_t token_state_;
+    std::size_t slot_;
     /// One MQTT connection; handlers hold it, so the DISCONNECT of a reboot still goes out
     /// while the next boot makes a new one.
     struct Connection {

@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 
 #include <stdexcept>
 
 namespace fota::bench::floor {
 
 struct HttpFetcher::Request {
+    Shard* shard = nullptr;
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
     std::string url;
@@ -60,11 +62,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 
 } // namespace
 
-HttpFetcher::HttpFetcher(long max_connections) : multi_(curl_multi_init()) {
-    if (multi_ == nullptr) {
-        throw std::runtime_error("curl_multi_init failed");
-    }
-    curl_multi_setopt(multi_, CURLMOPT_MAXCONNECTS, max_connections);
+HttpFetcher::HttpFetcher(std::size_t clients) {
     epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
     wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (epoll_fd_ < 0 || wake_fd_ < 0) {
@@ -72,12 +70,26 @@ HttpFetcher::HttpFetcher(long max_connections) : multi_(curl_multi_init()) {
     }
     epoll_event wake_event{};
     wake_event.events = EPOLLIN;
-    wake_event.data.fd = wake_fd_;
+    wake_event.data.u64 = std::numeric_limits<std::uint64_t>::max();
     epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake_event);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
-    curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer);
-    curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+    const std::size_t count =
+        std::max<std::size_t>(1, (clients + kClientsPerMulti - 1) / kClientsPerMulti);
+    for (std::size_t i = 0; i < count; ++i) {
+        auto shard = std::make_unique<Shard>();
+        shard->owner = this;
+        shard->index = static_cast<std::uint32_t>(i);
+        shard->multi = curl_multi_init();
+        if (shard->multi == nullptr) {
+            throw std::runtime_error("curl_multi_init failed");
+        }
+        curl_multi_setopt(shard->multi, CURLMOPT_MAXCONNECTS,
+                          static_cast<long>(kClientsPerMulti) + 4);
+        curl_multi_setopt(shard->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+        curl_multi_setopt(shard->multi, CURLMOPT_SOCKETDATA, shard.get());
+        curl_multi_setopt(shard->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+        curl_multi_setopt(shard->multi, CURLMOPT_TIMERDATA, shard.get());
+        shards_.push_back(std::move(shard));
+    }
     thread_ = std::thread([this] { run(); });
 }
 
@@ -88,13 +100,15 @@ HttpFetcher::~HttpFetcher() {
     }
     wake();
     thread_.join();
-    curl_multi_cleanup(multi_);
+    for (auto& shard : shards_) {
+        curl_multi_cleanup(shard->multi);
+    }
     close(wake_fd_);
     close(epoll_fd_);
 }
 
-void HttpFetcher::get_range(std::string url, std::uint64_t first, std::uint64_t last,
-                            bool close_after, Done done) {
+void HttpFetcher::get_range(std::size_t slot, std::string url, std::uint64_t first,
+                            std::uint64_t last, bool close_after, Done done) {
     auto request = std::make_unique<Request>();
     request->url = std::move(url);
     request->done = std::move(done);
@@ -102,10 +116,10 @@ void HttpFetcher::get_range(std::string url, std::uint64_t first, std::uint64_t 
     const std::string range = std::to_string(first) + "-" + std::to_string(last);
     curl_easy_setopt(request->easy, CURLOPT_RANGE, range.c_str()); // curl copies it
     curl_easy_setopt(request->easy, CURLOPT_FORBID_REUSE, close_after ? 1L : 0L);
-    submit(std::move(request));
+    submit(slot, std::move(request));
 }
 
-void HttpFetcher::post_json(std::string url, std::string body, Done done) {
+void HttpFetcher::post_json(std::size_t slot, std::string url, std::string body, Done done) {
     auto request = std::make_unique<Request>();
     request->url = std::move(url);
     request->request_body = std::move(body);
@@ -117,13 +131,14 @@ void HttpFetcher::post_json(std::string url, std::string body, Done done) {
     curl_easy_setopt(request->easy, CURLOPT_POSTFIELDS, request->request_body.c_str());
     curl_easy_setopt(request->easy, CURLOPT_POSTFIELDSIZE,
                      static_cast<long>(request->request_body.size()));
-    submit(std::move(request));
+    submit(slot, std::move(request));
 }
 
-void HttpFetcher::submit(std::unique_ptr<Request> request) {
+void HttpFetcher::submit(std::size_t slot, std::unique_ptr<Request> request) {
     if (request->easy == nullptr) {
         throw std::runtime_error("curl_easy_init failed");
     }
+    request->shard = shards_[(slot / kClientsPerMulti) % shards_.size()].get();
     CURL* easy = request->easy;
     curl_easy_setopt(easy, CURLOPT_URL, request->url.c_str());
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
@@ -152,14 +167,14 @@ void HttpFetcher::start_pending() {
         pending.swap(pending_);
     }
     for (auto& request : pending) {
-        curl_multi_add_handle(multi_, request->easy);
+        curl_multi_add_handle(request->shard->multi, request->easy);
         in_flight_.insert(request.release()); // owned here until finish_done
     }
 }
 
-void HttpFetcher::finish_done() {
+void HttpFetcher::finish_done(Shard& shard) {
     int left = 0;
-    while (CURLMsg* message = curl_multi_info_read(multi_, &left)) {
+    while (CURLMsg* message = curl_multi_info_read(shard.multi, &left)) {
         if (message->msg != CURLMSG_DONE) {
             continue;
         }
@@ -168,7 +183,7 @@ void HttpFetcher::finish_done() {
         in_flight_.erase(raw);
         std::unique_ptr<Request> request(raw);
         const CURLcode code = message->data.result;
-        curl_multi_remove_handle(multi_, request->easy);
+        curl_multi_remove_handle(shard.multi, request->easy);
         long connects = 0;
         curl_easy_getinfo(request->easy, CURLINFO_NUM_CONNECTS, &connects);
         connections_ += static_cast<std::uint64_t>(connects);
@@ -183,31 +198,52 @@ void HttpFetcher::finish_done() {
 }
 
 int HttpFetcher::on_socket(CURL*, curl_socket_t socket, int what, void* user, void* assigned) {
-    auto* self = static_cast<HttpFetcher*>(user);
+    auto* shard = static_cast<Shard*>(user);
+    const int epoll_fd = shard->owner->epoll_fd_;
     if (what == CURL_POLL_REMOVE) {
-        epoll_ctl(self->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+        epoll_ctl(epoll_fd, EPOLL_CTL_DEL, socket, nullptr);
         return 0;
     }
     epoll_event event{};
     event.events =
         ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
-    event.data.fd = socket;
+    // The shard in the high half, the socket in the low.
+    event.data.u64 =
+        (static_cast<std::uint64_t>(shard->index) << 32) | static_cast<std::uint32_t>(socket);
     if (assigned == nullptr) {
-        curl_multi_assign(self->multi_, socket, self);
-        if (epoll_ctl(self->epoll_fd_, EPOLL_CTL_ADD, socket, &event) == 0) {
+        curl_multi_assign(shard->multi, socket, shard);
+        if (epoll_ctl(epoll_fd, EPOLL_CTL_ADD, socket, &event) == 0) {
             return 0;
         }
     }
-    epoll_ctl(self->epoll_fd_, EPOLL_CTL_MOD, socket, &event);
+    epoll_ctl(epoll_fd, EPOLL_CTL_MOD, socket, &event);
     return 0;
 }
 
 int HttpFetcher::on_timer(CURLM*, long timeout_ms, void* user) {
-    auto* self = static_cast<HttpFetcher*>(user);
-    self->timer_due_ =
+    auto* shard = static_cast<Shard*>(user);
+    shard->timer_due =
         timeout_ms < 0 ? std::optional<std::chrono::steady_clock::time_point>()
                        : std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     return 0;
+}
+
+void HttpFetcher::run_due_timers(int& wait_ms) {
+    int running = 0;
+    wait_ms = 1000;
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& shard : shards_) {
+        if (shard->timer_due && now >= *shard->timer_due) {
+            shard->timer_due.reset();
+            curl_multi_socket_action(shard->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+        finish_done(*shard);
+        if (shard->timer_due) {
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*shard->timer_due - now);
+            wait_ms = std::min(wait_ms, static_cast<int>(std::max<long long>(left.count(), 0)));
+        }
+    }
 }
 
 void HttpFetcher::run() {
@@ -215,6 +251,7 @@ void HttpFetcher::run() {
     // every socket of the multi (curl_multi_poll and _perform go through all of them).
     std::array<epoll_event, 256> events{};
     int running = 0;
+    int wait_ms = 0;
     for (;;) {
         {
             const std::lock_guard lock(mutex_);
@@ -223,37 +260,29 @@ void HttpFetcher::run() {
             }
         }
         start_pending();
-        int wait_ms = 1000;
-        if (timer_due_) {
-            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                *timer_due_ - std::chrono::steady_clock::now());
-            wait_ms = static_cast<int>(std::clamp<long long>(left.count(), 0, 1000));
-        }
+        run_due_timers(wait_ms);
         const int ready =
             epoll_wait(epoll_fd_, events.data(), static_cast<int>(events.size()), wait_ms);
         for (int i = 0; i < ready; ++i) {
-            const int fd = events[static_cast<std::size_t>(i)].data.fd;
-            const std::uint32_t what = events[static_cast<std::size_t>(i)].events;
-            if (fd == wake_fd_) {
+            const epoll_event& event = events[static_cast<std::size_t>(i)];
+            if (event.data.u64 == std::numeric_limits<std::uint64_t>::max()) {
                 std::uint64_t count = 0;
                 (void)!read(wake_fd_, &count, sizeof count);
                 continue;
             }
-            const int flags = ((what & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
-                              ((what & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
-                              ((what & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
-            curl_multi_socket_action(multi_, fd, flags, &running);
+            Shard& shard = *shards_[event.data.u64 >> 32];
+            const auto fd = static_cast<int>(event.data.u64 & 0xffffffffu);
+            const int flags = ((event.events & EPOLLIN) != 0 ? CURL_CSELECT_IN : 0) |
+                              ((event.events & EPOLLOUT) != 0 ? CURL_CSELECT_OUT : 0) |
+                              ((event.events & (EPOLLERR | EPOLLHUP)) != 0 ? CURL_CSELECT_ERR : 0);
+            curl_multi_socket_action(shard.multi, fd, flags, &running);
+            finish_done(shard);
         }
-        if (timer_due_ && std::chrono::steady_clock::now() >= *timer_due_) {
-            timer_due_.reset();
-            curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
-        }
-        finish_done();
     }
     // What is still in the multi is dropped with its callback.
     for (Request* raw : in_flight_) {
         const std::unique_ptr<Request> request(raw);
-        curl_multi_remove_handle(multi_, request->easy);
+        curl_multi_remove_handle(request->shard->multi, request->easy);
     }
     in_flight_.clear();
 }

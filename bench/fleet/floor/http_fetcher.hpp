@@ -31,38 +31,48 @@ class HttpFetcher {
 public:
     using Done = std::function<void(HttpResult)>;
 
-    /// max_connections: idle connections the multi keeps for reuse (curl's default, four per
-    /// transfer in progress, makes a new connection for most requests of a big run; each
-    /// device keeps its own, so the floor keeps one a client).
-    explicit HttpFetcher(long max_connections);
+    /// Clients are spread over multis of at most kClientsPerMulti (slot = the client's index):
+    /// libcurl's work per request grows with the handles and connections of its multi (at
+    /// 5,000 clients in one multi, a third of the floor's CPU was libcurl's), and each device
+    /// has a multi of its own. Each multi keeps an idle connection per client for reuse.
+    explicit HttpFetcher(std::size_t clients);
     ~HttpFetcher(); ///< ends the thread; callbacks of unfinished requests are not called
     HttpFetcher(const HttpFetcher&) = delete;
     HttpFetcher& operator=(const HttpFetcher&) = delete;
 
     /// GET url with "Range: bytes=first-last"; the connection is closed after it when
     /// close_after (a device lets its idle connection go, 3 s after its last request).
-    void get_range(std::string url, std::uint64_t first, std::uint64_t last, bool close_after,
-                   Done done);
+    void get_range(std::size_t slot, std::string url, std::uint64_t first, std::uint64_t last,
+                   bool close_after, Done done);
     /// POST body (application/json) to url, on a connection closed after it.
-    void post_json(std::string url, std::string body, Done done);
+    void post_json(std::size_t slot, std::string url, std::string body, Done done);
+
+    static constexpr std::size_t kClientsPerMulti = 64;
 
     /// New connections made so far (CURLINFO_NUM_CONNECTS summed); read after the run.
     std::uint64_t connections() const { return connections_; }
 
 private:
     struct Request;
-    void submit(std::unique_ptr<Request> request);
+    /// One multi and curl's timeout for it.
+    struct Shard {
+        HttpFetcher* owner = nullptr;
+        std::uint32_t index = 0;
+        CURLM* multi = nullptr;
+        std::optional<std::chrono::steady_clock::time_point> timer_due;
+    };
+    void submit(std::size_t slot, std::unique_ptr<Request> request);
     void run();
     void start_pending();
-    void finish_done();
+    void finish_done(Shard& shard);
+    void run_due_timers(int& wait_ms);
     void wake();
     static int on_socket(CURL* easy, curl_socket_t socket, int what, void* user, void* assigned);
     static int on_timer(CURLM* multi, long timeout_ms, void* user);
 
-    CURLM* multi_ = nullptr;
+    std::vector<std::unique_ptr<Shard>> shards_;
     int epoll_fd_ = -1;
     int wake_fd_ = -1; ///< an eventfd: a request was submitted, or the fetcher stops
-    std::optional<std::chrono::steady_clock::time_point> timer_due_; ///< curl's timeout
     std::mutex mutex_;
     std::vector<std::unique_ptr<Request>> pending_; ///< submitted, not yet in the multi
     bool stopping_ = false;
