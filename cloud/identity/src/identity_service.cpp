@@ -140,6 +140,18 @@ std::optional<std::string> IdentityService::certificate_of_arn(const std::string
     return arn.substr(prefix.size());
 }
 
+ControlResult IdentityService::describe_endpoint(const std::string& endpoint_type) const {
+    if (!endpoint_type.empty() && endpoint_type != "iot:Data-ATS" && endpoint_type != "iot:Data") {
+        return invalid("endpointType '" + endpoint_type +
+                       "' is not served by fota-sim (iot:Data-ATS or iot:Data)");
+    }
+    if (options_.mqtt_endpoint.empty()) {
+        return ControlResult::failure("InternalFailureException", 500,
+                                      "the broker's address is not known to the control plane");
+    }
+    return ControlResult::success(json{{"endpointAddress", options_.mqtt_endpoint}});
+}
+
 // ---- certificates ------------------------------------------------------------------------------
 
 ControlResult IdentityService::create_keys_and_certificate(bool set_as_active, std::int64_t now) {

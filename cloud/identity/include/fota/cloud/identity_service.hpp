@@ -25,6 +25,8 @@ struct IdentityOptions {
     /// Makes a key pair and a client certificate signed by the stack's CA. Empty: the stack has
     /// no CA key, and CreateKeysAndCertificate answers InvalidRequestException.
     std::function<tls::Credentials()> issue_certificate;
+    /// DescribeEndpoint's endpointAddress (the broker's "host:port"); empty: unknown.
+    std::string mqtt_endpoint;
     /// True when thing exists (the Jobs service's registry); AttachThingPrincipal needs it.
     std::function<bool(const std::string& thing)> thing_exists;
 };
@@ -34,6 +36,8 @@ public:
     /// Loads the saved certificates and policies from store (which must outlive the service).
     IdentityService(KvStore& store, IdentityOptions options);
 
+    /// GET /endpoint?endpointType=iot:Data-ATS|iot:Data (others: InvalidRequestException)
+    [[nodiscard]] ControlResult describe_endpoint(const std::string& endpoint_type) const;
     /// POST /keys-and-certificate?setAsActive=
     ControlResult create_keys_and_certificate(bool set_as_active, std::int64_t now);
     /// GET /certificates/{id}
