@@ -125,8 +125,10 @@ TEST_CASE("fota-sim cloud --tls: HTTPS, SigV4 required, AWS IoT identity calls, 
 
     SECTION("S3 over HTTPS") {
         fota::test::write_file(aws.dir() + "/app.bin", std::string(70000, 'A'));
-        parse_output(aws.run({"s3", "cp", aws.dir() + "/app.bin", "s3://firmware/app.bin",
-                              "--endpoint-url", objects}));
+        const auto copied = aws.run(
+            {"s3", "cp", aws.dir() + "/app.bin", "s3://firmware/app.bin", "--endpoint-url", objects});
+        INFO(copied.err);
+        REQUIRE(copied.exit_code == 0);
         const auto listed =
             aws.run({"s3", "ls", "s3://firmware/", "--endpoint-url", objects});
         INFO(listed.err);
