@@ -71,11 +71,8 @@ cloud::BrokerOptions broker_options(const CloudOptions& options, const std::stri
     broker_options.extra_environment = options.broker_environment;
     broker_options.plugin_options["object_endpoint"] = object_endpoint;
     if (tls != nullptr) {
-        broker_options.tls = cloud::BrokerTls{tls->ca_file(),
-                                              tls->server_certificate_file(),
-                                              tls->server_key_file(),
-                                              tls->ca_key_file(),
-                                              true};
+        broker_options.tls = cloud::BrokerTls{tls->ca_file(), tls->server_certificate_file(),
+                                              tls->server_key_file(), tls->ca_key_file(), true};
     }
     if (credentials) {
         broker_options.plugin_options["access_key_id"] = credentials->access_key_id;
@@ -218,6 +215,32 @@ std::unique_ptr<cloud::tls::TlsFolder> open_tls_folder(const CloudOptions& optio
     }
 }
 
+// What a user (and docker compose, and the tests) reads: the endpoints, and with --tls the CA
+// and the credentials file.
+void print_endpoints(const cloud::BrokerProcess& broker, const cloud::ObjectServer& objects,
+                     const cloud::tls::TlsFolder* tls, const std::string& credentials_file,
+                     const std::string& access_key_id) {
+    std::cout << "fota-sim cloud is running\n"
+              << "  mqtt           " << broker.mqtt_uri() << "\n"
+              << "  control-plane  " << broker.control_endpoint()
+              << "   (aws iot / aws iot-data --endpoint-url)\n"
+              << "  object-server  " << objects.endpoint()
+              << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
+              << "  state          " << broker.work_dir() << "\n";
+    if (tls != nullptr) {
+        std::cout << "  tls            " << tls->dir()
+                  << "   (MQTT needs a client certificate; client id = its CN)\n"
+                  << "    ca           " << tls->ca_file() << "\n"
+                  << "    things       " << tls->things_dir()
+                  << "/<thing>.crt, .key   (fota-sim device --cert-dir " << tls->dir() << ")\n"
+                  << "  credentials    " << credentials_file
+                  << "   (AWS_SHARED_CREDENTIALS_FILE; AWS_CA_BUNDLE=" << tls->ca_file()
+                  << "; every request SigV4-signed)\n"
+                  << "  access-key-id  " << access_key_id << "\n";
+    }
+    std::cout << "Stop with Ctrl-C or SIGTERM.\n" << std::flush;
+}
+
 void run_cloud(const CloudOptions& options) {
     if (!options.tls &&
         (!options.tls_dir.empty() || !options.tls_things.empty() || !options.tls_fleets.empty())) {
@@ -268,8 +291,8 @@ void run_cloud(const CloudOptions& options) {
     object_config.credentials = credentials;
     if (tls) {
         try {
-            object_config.tls = cloud::http::make_server_tls_context(
-                tls->server_certificate_file(), tls->server_key_file());
+            object_config.tls = cloud::http::make_server_tls_context(tls->server_certificate_file(),
+                                                                     tls->server_key_file());
         } catch (const std::exception& e) {
             fail(std::string("--tls: ") + e.what());
         }
@@ -293,25 +316,8 @@ void run_cloud(const CloudOptions& options) {
         fail(std::string("mosquitto: ") + e.what());
     }
 
-    std::cout << "fota-sim cloud is running\n"
-              << "  mqtt           " << broker.mqtt_uri() << "\n"
-              << "  control-plane  " << broker.control_endpoint()
-              << "   (aws iot / aws iot-data --endpoint-url)\n"
-              << "  object-server  " << objects.endpoint()
-              << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
-              << "  state          " << broker.work_dir() << "\n";
-    if (tls) {
-        std::cout << "  tls            " << tls->dir()
-                  << "   (MQTT needs a client certificate; client id = its CN)\n"
-                  << "    ca           " << tls->ca_file() << "\n"
-                  << "    things       " << tls->things_dir()
-                  << "/<thing>.crt, .key   (fota-sim device --cert-dir " << tls->dir() << ")\n"
-                  << "  credentials    " << credentials_file
-                  << "   (AWS_SHARED_CREDENTIALS_FILE; AWS_CA_BUNDLE=" << tls->ca_file()
-                  << "; every request SigV4-signed)\n"
-                  << "  access-key-id  " << credentials->access_key_id << "\n";
-    }
-    std::cout << "Stop with Ctrl-C or SIGTERM.\n" << std::flush;
+    print_endpoints(broker, objects, tls.get(), credentials_file,
+                    credentials ? credentials->access_key_id : "");
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     int exit_code = serve(io, signals, broker, objects);

@@ -103,9 +103,9 @@ struct Dispatcher {
                 return respond(control_response(*error));
             }
         }
-        ControlRoute route =
-            route_control_request(request.method, request.target, request.body,
-                                  verdict.scope.service, request.header("x-amzn-principal").value_or(""));
+        ControlRoute route = route_control_request(request.method, request.target, request.body,
+                                                   verdict.scope.service,
+                                                   request.header("x-amzn-principal").value_or(""));
         if (route.error) {
             return respond(control_response(*route.error));
         }

@@ -49,8 +49,7 @@ using TlsStream = net::ssl::stream<beast::tcp_stream>;
 
 /// One connection; Stream is beast::tcp_stream (HTTP) or TlsStream (HTTPS: handshake first).
 template <class Stream>
-class RestSession : public Connection,
-                    public std::enable_shared_from_this<RestSession<Stream>> {
+class RestSession : public Connection, public std::enable_shared_from_this<RestSession<Stream>> {
 public:
     static constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
 
@@ -85,8 +84,9 @@ private:
         parser_->body_limit(shared_->config.max_body_size);
         parser_->header_limit(64 * 1024);
         beast::get_lowest_layer(stream_).expires_after(shared_->config.idle_timeout);
-        bhttp::async_read(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&RestSession::on_read, this->shared_from_this()));
+        bhttp::async_read(
+            stream_, buffer_, *parser_,
+            beast::bind_front_handler(&RestSession::on_read, this->shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
@@ -140,14 +140,14 @@ private:
         message->body() = std::move(response.body);
         message->keep_alive(keep_alive_);
         message->prepare_payload();
-        bhttp::async_write(stream_, *message,
-                           [self = this->shared_from_this(), message](beast::error_code ec,
-                                                                      std::size_t) {
-                               if (ec || !self->keep_alive_) {
-                                   return self->shutdown();
-                               }
-                               self->read();
-                           });
+        bhttp::async_write(
+            stream_, *message,
+            [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
+                if (ec || !self->keep_alive_) {
+                    return self->shutdown();
+                }
+                self->read();
+            });
     }
 
     void shutdown() {

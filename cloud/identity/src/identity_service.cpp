@@ -50,8 +50,8 @@ std::string policy_document_error(const std::string& text) {
     if (!document.contains("Statement")) {
         return "the policy document has no Statement";
     }
-    const json statements =
-        document["Statement"].is_array() ? document["Statement"] : json::array({document["Statement"]});
+    const json statements = document["Statement"].is_array() ? document["Statement"]
+                                                             : json::array({document["Statement"]});
     if (statements.empty()) {
         return "the policy document's Statement is empty";
     }
@@ -119,9 +119,10 @@ void IdentityService::save(const Certificate& c) {
 }
 
 void IdentityService::save(const Policy& p) {
-    store_.put("policy", p.name,
-               json{{"document", p.document}, {"created", p.created}, {"targets", string_set(p.targets)}}
-                   .dump());
+    store_.put(
+        "policy", p.name,
+        json{{"document", p.document}, {"created", p.created}, {"targets", string_set(p.targets)}}
+            .dump());
 }
 
 std::string IdentityService::certificate_arn(const std::string& id) const {
@@ -165,15 +166,15 @@ ControlResult IdentityService::create_keys_and_certificate(bool set_as_active, s
         return ControlResult::failure("InternalFailureException", 500,
                                       "the new certificate could not be read back");
     }
-    Certificate certificate{*id, credentials.certificate_pem, set_as_active ? "ACTIVE" : "INACTIVE",
-                            now, now, {}};
+    Certificate certificate{
+        *id, credentials.certificate_pem, set_as_active ? "ACTIVE" : "INACTIVE", now, now, {}};
     save(certificate);
     certificates_[*id] = certificate;
-    return ControlResult::success(
-        json{{"certificateArn", certificate_arn(*id)},
-             {"certificateId", *id},
-             {"certificatePem", credentials.certificate_pem},
-             {"keyPair", {{"PublicKey", *public_key}, {"PrivateKey", credentials.private_key_pem}}}});
+    return ControlResult::success(json{
+        {"certificateArn", certificate_arn(*id)},
+        {"certificateId", *id},
+        {"certificatePem", credentials.certificate_pem},
+        {"keyPair", {{"PublicKey", *public_key}, {"PrivateKey", credentials.private_key_pem}}}});
 }
 
 ControlResult IdentityService::describe_certificate(const std::string& id) const {
@@ -199,8 +200,7 @@ ControlResult IdentityService::describe_certificate(const std::string& id) const
 }
 
 ControlResult IdentityService::update_certificate(const std::string& id,
-                                                  const std::string& new_status,
-                                                  std::int64_t now) {
+                                                  const std::string& new_status, std::int64_t now) {
     if (!is_certificate_id(id)) {
         return invalid("certificateId must be 64 lowercase hex characters");
     }
@@ -270,9 +270,9 @@ ControlResult IdentityService::create_policy(const std::string& name, const json
         return invalid("CreatePolicy needs policyDocument, a string holding a JSON document");
     }
     if (policies_.count(name) != 0) {
-        return ControlResult::failure("ResourceAlreadyExistsException", 409,
-                                      "Policy cannot be created - name already exists (name=" +
-                                          name + ")");
+        return ControlResult::failure(
+            "ResourceAlreadyExistsException", 409,
+            "Policy cannot be created - name already exists (name=" + name + ")");
     }
     const std::string document = body["policyDocument"];
     if (const std::string error = policy_document_error(document); !error.empty()) {
@@ -328,8 +328,8 @@ ControlResult IdentityService::policy_target(const std::string& name, const json
     }
     const auto id = certificate_of_arn(target);
     if (!id) {
-        return invalid("target must be a certificate ARN (" + certificate_arn("<id>") +
-                       "), not '" + target + "'");
+        return invalid("target must be a certificate ARN (" + certificate_arn("<id>") + "), not '" +
+                       target + "'");
     }
     if (certificates_.count(*id) == 0) {
         return not_found("The certificate " + *id + " does not exist");
@@ -439,8 +439,9 @@ bool IdentityService::has_principals(const std::string& thing) const {
                        [&](const auto& entry) { return entry.second.things.count(thing) != 0; });
 }
 
-std::optional<std::string> IdentityService::connect_refusal(const std::string& client_id,
-                                                            const std::string& certificate_id) const {
+std::optional<std::string>
+IdentityService::connect_refusal(const std::string& client_id,
+                                 const std::string& certificate_id) const {
     const auto it = certificates_.find(certificate_id);
     if (it == certificates_.end()) {
         return std::nullopt;

@@ -25,10 +25,10 @@
 #include <exception>
 #include <fstream>
 #include <functional>
-#include <sstream>
-#include <stdexcept>
 #include <memory>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
 extern "C" {

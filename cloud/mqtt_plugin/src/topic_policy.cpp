@@ -118,7 +118,8 @@ std::string connect_refusal(std::string_view client_id,
     }
     if (!is_valid_thing_name(*certificate_cn)) {
         return "the certificate's CN '" + *certificate_cn +
-               "' is no thing name, and the certificate is not registered (CreateKeysAndCertificate)";
+               "' is no thing name, and the certificate is not registered "
+               "(CreateKeysAndCertificate)";
     }
     if (client_id != *certificate_cn) {
         return "client id '" + std::string(client_id) + "' is not the certificate's thing '" +

@@ -111,8 +111,9 @@ private:
     }
 
     void read_body() {
-        bhttp::async_read(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&StreamSession::on_request, this->shared_from_this()));
+        bhttp::async_read(
+            stream_, buffer_, *parser_,
+            beast::bind_front_handler(&StreamSession::on_request, this->shared_from_this()));
     }
 
     void on_read_error(beast::error_code ec) {
@@ -275,8 +276,7 @@ public:
              std::shared_ptr<Connections> connections, std::chrono::seconds idle_timeout,
              http::TlsContext tls)
         : io_(io), acceptor_(net::make_strand(io)), store_(std::move(store)),
-          connections_(std::move(connections)), idle_timeout_(idle_timeout), tls_(std::move(tls)) {
-    }
+          connections_(std::move(connections)), idle_timeout_(idle_timeout), tls_(std::move(tls)) {}
 
     void open(const std::string& address, std::uint16_t port) {
         const tcp::endpoint endpoint(net::ip::make_address(address), port);
@@ -288,8 +288,9 @@ public:
     }
 
     void accept() {
-        acceptor_.async_accept(net::make_strand(io_),
-                               beast::bind_front_handler(&Listener::on_accept, this->shared_from_this()));
+        acceptor_.async_accept(
+            net::make_strand(io_),
+            beast::bind_front_handler(&Listener::on_accept, this->shared_from_this()));
     }
 
     void close() {

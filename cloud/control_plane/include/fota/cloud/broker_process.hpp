@@ -78,7 +78,7 @@ public:
     [[nodiscard]] std::string mqtt_uri() const; ///< "tcp://address:port" ("ssl://" with TLS)
     /// "http://address:port" ("https://" with tls->https)
     [[nodiscard]] std::string control_endpoint() const;
-    [[nodiscard]] std::string log() const;              ///< the broker's log so far
+    [[nodiscard]] std::string log() const; ///< the broker's log so far
     [[nodiscard]] const std::string& work_dir() const { return work_dir_; }
 
 private:

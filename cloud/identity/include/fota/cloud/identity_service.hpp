@@ -77,8 +77,8 @@ public:
     /// nullopt: the certificate is not one of ours (the caller applies its own rule); "": the
     /// client may connect as client_id (the certificate is ACTIVE and thing client_id is attached
     /// to it); otherwise why it may not.
-    [[nodiscard]] std::optional<std::string> connect_refusal(const std::string& client_id,
-                                                             const std::string& certificate_id) const;
+    [[nodiscard]] std::optional<std::string>
+    connect_refusal(const std::string& client_id, const std::string& certificate_id) const;
 
     [[nodiscard]] std::string certificate_arn(const std::string& id) const;
 
@@ -103,7 +103,7 @@ private:
     [[nodiscard]] std::optional<std::string> certificate_of_arn(const std::string& arn) const;
     [[nodiscard]] std::string policy_arn(const std::string& name) const;
     ControlResult policy_target(const std::string& name, const nlohmann::json& body,
-                                Policy*& policy, std::string& certificate) ;
+                                Policy*& policy, std::string& certificate);
 
     KvStore& store_;
     IdentityOptions options_;
