@@ -76,7 +76,8 @@ void write_config(const BrokerOptions& options, const std::string& work_dir,
         }
         if (options.tls->https) {
             config << "plugin_opt_https_certificate " << options.tls->certificate_file << "\n"
-                   << "plugin_opt_https_key " << options.tls->key_file << "\n";
+                   << "plugin_opt_https_key " << options.tls->key_file << "\n"
+                   << "plugin_opt_https_client_ca " << options.tls->ca_file << "\n";
         }
     }
     if (!config) {

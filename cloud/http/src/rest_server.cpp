@@ -15,6 +15,10 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -47,6 +51,24 @@ struct Shared {
 
 using TlsStream = net::ssl::stream<beast::tcp_stream>;
 
+// The client's certificate as PEM when it presented one that verified; else empty.
+std::string peer_certificate_pem(TlsStream& stream) {
+    SSL* ssl = stream.native_handle();
+    X509* certificate = SSL_get1_peer_certificate(ssl);
+    std::string pem;
+    if (certificate != nullptr && SSL_get_verify_result(ssl) == X509_V_OK) {
+        BIO* bio = BIO_new(BIO_s_mem());
+        if (bio != nullptr && PEM_write_bio_X509(bio, certificate) == 1) {
+            char* data = nullptr;
+            const long size = BIO_get_mem_data(bio, &data);
+            pem.assign(data, static_cast<std::size_t>(size));
+        }
+        BIO_free(bio);
+    }
+    X509_free(certificate);
+    return pem;
+}
+
 /// One connection; Stream is beast::tcp_stream (HTTP) or TlsStream (HTTPS: handshake first).
 template <class Stream>
 class RestSession : public Connection, public std::enable_shared_from_this<RestSession<Stream>> {
@@ -61,13 +83,14 @@ public:
         net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
             if constexpr (is_tls) {
                 beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
-                self->stream_.async_handshake(net::ssl::stream_base::server,
-                                              [self](beast::error_code ec) {
-                                                  if (ec) {
-                                                      return self->shutdown();
-                                                  }
-                                                  self->read();
-                                              });
+                self->stream_.async_handshake(
+                    net::ssl::stream_base::server, [self](beast::error_code ec) {
+                        if (ec) {
+                            return self->shutdown();
+                        }
+                        self->client_certificate_pem_ = peer_certificate_pem(self->stream_);
+                        self->read();
+                    });
             } else {
                 self->read();
             }
@@ -113,6 +136,7 @@ private:
             r.headers.push_back({std::string(field.name_string()), std::string(field.value())});
         }
         r.body = std::move(request.body());
+        r.client_certificate_pem = client_certificate_pem_;
         beast::get_lowest_layer(stream_).expires_never();
         // The responder owns the connection until it is called (or dropped unanswered, which
         // closes the connection).
@@ -158,6 +182,7 @@ private:
     }
 
     Stream stream_;
+    std::string client_certificate_pem_; ///< verified at the handshake (HTTPS only)
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::shared_ptr<Shared> shared_;

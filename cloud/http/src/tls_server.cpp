@@ -8,8 +8,8 @@
 
 namespace fota::cloud::http {
 
-TlsContext make_server_tls_context(const std::string& certificate_file,
-                                   const std::string& key_file) {
+TlsContext make_server_tls_context(const std::string& certificate_file, const std::string& key_file,
+                                   const std::string& client_ca_file) {
     namespace ssl = boost::asio::ssl;
     auto context = std::make_shared<ssl::context>(ssl::context::tls_server);
     context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
@@ -31,6 +31,14 @@ TlsContext make_server_tls_context(const std::string& certificate_file,
     if (SSL_CTX_check_private_key(context->native_handle()) != 1) {
         throw std::runtime_error("the TLS key " + key_file + " is not the key of " +
                                  certificate_file);
+    }
+    if (!client_ca_file.empty()) {
+        context->load_verify_file(client_ca_file, ec);
+        if (ec) {
+            throw std::runtime_error("cannot use the client CA " + client_ca_file + ": " +
+                                     ec.message());
+        }
+        context->set_verify_mode(ssl::verify_peer);
     }
     return context;
 }
