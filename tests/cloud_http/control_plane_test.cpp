@@ -484,3 +484,33 @@ TEST_CASE("control plane and object server: HTTPS with the TLS folder's server c
     objects.stop();
     thread.join();
 }
+
+TEST_CASE("control plane over HTTPS: a device's client certificate instead of SigV4, for its own "
+          "shadow only") {
+    TempTls tls;
+    const http::Credentials credentials{"AKIDEXAMPLE", "secret", ""};
+    Plane p(credentials, {},
+            http::make_server_tls_context(tls.folder->server_certificate_file(),
+                                          tls.folder->server_key_file(), tls.folder->ca_file()));
+    const auto dev1 = tls.folder->thing("dev1");
+    const auto ca_file = tls.folder->ca_file();
+    auto as_dev1 = [&](const std::string& method, const std::string& path,
+                       const std::string& body = {}) {
+        return http_request(method, p.plane->endpoint() + path, {}, body, 20000, ca_file,
+                            dev1.certificate, dev1.private_key);
+    };
+    auto r = as_dev1("POST", "/things/dev1/shadow", R"({"state":{"reported":{"v":"1.0.0"}}})");
+    INFO(r.body);
+    CHECK(r.status == 200);
+    CHECK(as_dev1("GET", "/things/dev1/shadow").status == 200);
+    r = as_dev1("GET", "/things/dev2/shadow");
+    CHECK(r.status == 403);
+    CHECK(r.headers.at("x-amzn-errortype") == "ForbiddenException");
+    r = as_dev1("GET", "/things");
+    CHECK(r.status == 403);
+    CHECK(r.headers.at("x-amzn-errortype") == "ForbiddenException");
+    // Without a certificate (and unsigned) nothing is allowed.
+    r = http_request("GET", p.plane->endpoint() + "/things/dev1/shadow", {}, {}, 20000, ca_file);
+    CHECK(r.status == 403);
+    CHECK(r.headers.at("x-amzn-errortype") == "MissingAuthenticationTokenException");
+}
