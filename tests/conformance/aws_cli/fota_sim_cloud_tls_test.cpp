@@ -145,6 +145,22 @@ TEST_CASE("fota-sim cloud --tls: HTTPS, SigV4 required, AWS IoT identity calls, 
         CHECK("ssl://" + endpoint.at("endpointAddress").get<std::string>() == mqtt_uri);
 
         parse_output(iot({"create-thing", "--thing-name", "dev1"}));
+        // iot-data, signed, over HTTPS.
+        std::vector<std::string> update{"iot-data",
+                                        "update-thing-shadow",
+                                        "--thing-name",
+                                        "dev1",
+                                        "--payload",
+                                        R"({"state":{"reported":{"v":"1"}}})",
+                                        aws.dir() + "/shadow.json",
+                                        "--endpoint-url",
+                                        control};
+        if (aws.is_v2()) {
+            update.insert(update.end(), {"--cli-binary-format", "raw-in-base64-out"});
+        }
+        const auto shadow = aws.run(update);
+        INFO(shadow.err);
+        CHECK(shadow.exit_code == 0);
         parse_output(iot({"create-thing", "--thing-name", "dev2"}));
         const json keys = parse_output(iot({"create-keys-and-certificate", "--set-as-active"}));
         const std::string id = keys.at("certificateId");
