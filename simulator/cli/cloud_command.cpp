@@ -23,6 +23,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -98,6 +99,30 @@ cloud::http::Credentials make_credentials() {
         secret += secret_chars[random() % 64];
     }
     return {akid, secret, ""};
+}
+
+// The [default] key pair of an earlier start's DIR/credentials, so a kept TLS folder keeps its key.
+std::optional<cloud::http::Credentials> read_credentials_file(const std::string& dir) {
+    std::ifstream in(dir + "/credentials");
+    std::string line;
+    cloud::http::Credentials credentials;
+    while (std::getline(in, line)) {
+        const auto equals = line.find(" = ");
+        if (equals == std::string::npos) {
+            continue;
+        }
+        const std::string name = line.substr(0, equals);
+        const std::string value = line.substr(equals + 3);
+        if (name == "aws_access_key_id") {
+            credentials.access_key_id = value;
+        } else if (name == "aws_secret_access_key") {
+            credentials.secret_access_key = value;
+        }
+    }
+    if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+        return std::nullopt;
+    }
+    return credentials;
 }
 
 // DIR/credentials, the AWS shared-credentials format (AWS_SHARED_CREDENTIALS_FILE), mode 0600.
@@ -229,7 +254,8 @@ void print_endpoints(const cloud::BrokerProcess& broker, const cloud::ObjectServ
               << "  state          " << broker.work_dir() << "\n";
     if (tls != nullptr) {
         std::cout << "  tls            " << tls->dir()
-                  << "   (MQTT needs a client certificate; client id = its CN)\n"
+                  << "   (MQTT needs a client certificate; client id = its CN, or a thing "
+                     "attached to it)\n"
                   << "    ca           " << tls->ca_file() << "\n"
                   << "    things       " << tls->things_dir()
                   << "/<thing>.crt, .key   (fota-sim device --cert-dir " << tls->dir() << ")\n"
@@ -275,9 +301,13 @@ void run_cloud(const CloudOptions& options) {
             }
         }
     } remove_tls_dir{temporary_tls_dir};
-    // Under --tls, as on AWS, every request is signed: with the given key, or one made now.
+    // Under --tls, as on AWS, every request is signed: with the given key, else the folder's from
+    // an earlier start, else one made now.
     std::string credentials_file;
     if (tls) {
+        if (!credentials) {
+            credentials = read_credentials_file(tls->dir());
+        }
         if (!credentials) {
             credentials = make_credentials();
         }
@@ -368,8 +398,8 @@ void add_cloud_command(CLI::App& app) {
                       "Like AWS IoT: MQTT over TLS only (a client certificate signed by the "
                       "stack's CA; the client id must be its CN or a thing attached to it), the "
                       "control plane and the object server over HTTPS, every request SigV4-signed "
-                      "(without --access-key-id a key pair is made and written to "
-                      "<tls-dir>/credentials)");
+                      "(without --access-key-id: the key pair of <tls-dir>/credentials, made and "
+                      "written there at the first start)");
     command
         ->add_option("--tls-dir", options->tls_dir,
                      "Keep the CA, the server's and the things' certificates here (default: "

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -240,4 +241,24 @@ TEST_CASE("fota-sim cloud --tls: HTTPS, SigV4 required, AWS IoT identity calls, 
     }
 
     CHECK(cloud.stop_with(SIGTERM) == 0);
+}
+
+TEST_CASE("fota-sim cloud --tls: a kept TLS folder keeps its key pair across starts") {
+    char pattern[] = "/tmp/fota-sim-cloud-tls-dir-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    const std::string dir = pattern;
+    std::string first_key;
+    {
+        fota::test::CloudProcess cloud({"--tls", "--tls-dir", dir});
+        first_key = cloud.endpoint("access-key-id");
+        REQUIRE(first_key.rfind("AKIA", 0) == 0);
+        CHECK(cloud.stop_with(SIGTERM) == 0);
+    }
+    {
+        fota::test::CloudProcess cloud({"--tls", "--tls-dir", dir});
+        CHECK(cloud.endpoint("access-key-id") == first_key);
+        CHECK(cloud.stop_with(SIGTERM) == 0);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
 }
