@@ -514,3 +514,17 @@ TEST_CASE("control plane over HTTPS: a device's client certificate instead of Si
     CHECK(r.status == 403);
     CHECK(r.headers.at("x-amzn-errortype") == "MissingAuthenticationTokenException");
 }
+
+TEST_CASE("control plane: ListThings filters by attributeName/attributeValue") {
+    Plane p;
+    const json run_a{{"attributePayload", {{"attributes", {{"fota-sim-run", "a"}}}}}};
+    const json run_b{{"attributePayload", {{"attributes", {{"fota-sim-run", "b"}}}}}};
+    REQUIRE(p.call("POST", "/things/dev1", run_a.dump()).status == 200);
+    REQUIRE(p.call("POST", "/things/dev2", run_b.dump()).status == 200);
+    REQUIRE(p.call("POST", "/things/dev3", "{}").status == 200);
+    auto r = p.call("GET", "/things?attributeName=fota-sim-run&attributeValue=a");
+    REQUIRE(r.status == 200);
+    REQUIRE(body_of(r)["things"].size() == 1);
+    CHECK(body_of(r)["things"][0]["thingName"] == "dev1");
+    CHECK(body_of(p.call("GET", "/things"))["things"].size() == 3);
+}

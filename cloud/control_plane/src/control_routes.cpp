@@ -68,6 +68,8 @@ std::optional<std::string> list_query(const Query& q, ListQuery& out) {
     out.status = q.get("status");
     out.next_token = q.get("nextToken").value_or("");
     out.job_id = q.get("jobId");
+    out.attribute_name = q.get("attributeName");
+    out.attribute_value = q.get("attributeValue").value_or("");
     if (const auto max = q.get("maxResults")) {
         std::int64_t v = 0;
         if (!parse_int64(*max, v) || v < 1 || v > 250) {

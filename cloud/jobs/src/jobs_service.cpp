@@ -139,6 +139,10 @@ ControlResult JobsService::list_things(const ListQuery& query) const {
     const State& s = *state_;
     std::vector<const Thing*> all;
     for (const auto& [name, thing] : s.things) {
+        if (query.attribute_name &&
+            thing.attributes.value(*query.attribute_name, json()) != query.attribute_value) {
+            continue;
+        }
         all.push_back(&thing);
     }
     const auto [begin, end, token] = page_bounds(all.size(), query);

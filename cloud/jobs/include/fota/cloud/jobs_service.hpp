@@ -66,7 +66,7 @@ public:
                                std::int64_t now);
     /// GET /things/{thingName}
     [[nodiscard]] ControlResult describe_thing(const std::string& thing_name) const;
-    /// GET /things
+    /// GET /things[?attributeName=&attributeValue=]
     [[nodiscard]] ControlResult list_things(const ListQuery& query) const;
     /// DELETE /things/{thingName}[?expectedVersion=]: succeeds for a thing that does not exist
     /// (as AWS); VersionConflictException when expected_version is not the thing's version. Its
