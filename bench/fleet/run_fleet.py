@@ -11,14 +11,19 @@ Prints wall time, CPU seconds, peak RSS (total and per device), thread count, an
     bench/fleet/run_fleet.py --build build/dev --count 1000
 """
 import argparse
+import configparser
 import datetime
+import hashlib
+import hmac
 import json
 import os
 import re
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 
@@ -39,12 +44,46 @@ def wait_endpoints(cloud, log_file, deadline):
     return None
 
 
-def http(method, url, body=None, content_type="application/json"):
+# With --tls the stack speaks HTTPS (its CA) and wants every request SigV4-signed with the key
+# pair it wrote to <tls-dir>/credentials: set by main() then.
+TLS = {"context": None, "credentials": None}
+
+
+def sigv4_headers(method, url, data, service):
+    """AWS Signature Version 4 headers for a request without a query string (the stack's own
+    verifier checks them as AWS would)."""
+    access_key, secret = TLS["credentials"]
+    parts = urllib.parse.urlsplit(url)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    amz_date, day = now.strftime("%Y%m%dT%H%M%SZ"), now.strftime("%Y%m%d")
+    payload_hash = hashlib.sha256(data or b"").hexdigest()
+    headers = {"host": parts.netloc, "x-amz-content-sha256": payload_hash, "x-amz-date": amz_date}
+    signed = ";".join(sorted(headers))
+    canonical = "\n".join([method, parts.path or "/", "",
+                           "".join(f"{k}:{headers[k]}\n" for k in sorted(headers)), signed,
+                           payload_hash])
+    scope = f"{day}/us-east-1/{service}/aws4_request"
+    to_sign = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope,
+                         hashlib.sha256(canonical.encode()).hexdigest()])
+    key = ("AWS4" + secret).encode()
+    for part in (day, "us-east-1", service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={access_key}/{scope}, "
+                                f"SignedHeaders={signed}, Signature={signature}")
+    del headers["host"]
+    return headers
+
+
+def http(method, url, body=None, content_type="application/json", service="iot"):
     data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
     request = urllib.request.Request(url, data=data, method=method)
     if data is not None:
         request.add_header("Content-Type", content_type)
-    with urllib.request.urlopen(request, timeout=60) as response:
+    if TLS["credentials"]:
+        for name, value in sigv4_headers(method, url, data, service).items():
+            request.add_header(name, value)
+    with urllib.request.urlopen(request, timeout=60, context=TLS["context"]) as response:
         text = response.read()
         return json.loads(text) if text else None
 
@@ -85,8 +124,8 @@ def main():
     parser.add_argument("--record", metavar="DIR",
                         help="record every device's core to DIR/<thing>.jsonl (fota-sim replay)")
     parser.add_argument("--tls", action="store_true",
-                        help="the cloud with --tls (a certificate per thing) and the devices with "
-                             "--cert-dir")
+                        help="the cloud with --tls (a certificate per thing; HTTPS and SigV4 with "
+                             "the key pair it writes) and the devices with --cert-dir")
     parser.add_argument("--perf", action="store_true",
                         help="profile fota-sim with perf record (report: perf report -i LOGS/perf.data)")
     options = parser.parse_args()
@@ -108,14 +147,22 @@ def main():
             sys.exit(f"the local stack did not start; see {work}/cloud.log")
         mqtt_port, control_port, object_port = (ports["mqtt"], ports["control-plane"],
                                                 ports["object-server"])
-        control_base = f"http://127.0.0.1:{control_port}"
-        object_url = f"http://127.0.0.1:{object_port}/firmware/app_update.bin"
+        scheme = "https" if options.tls else "http"
+        control_base = f"{scheme}://127.0.0.1:{control_port}"
+        object_url = f"{scheme}://127.0.0.1:{object_port}/firmware/app_update.bin"
+        if options.tls:
+            tls_dir = os.path.join(work, "cloud", "tls")
+            TLS["context"] = ssl.create_default_context(cafile=os.path.join(tls_dir, "ca.crt"))
+            ini = configparser.ConfigParser()
+            ini.read(os.path.join(tls_dir, "credentials"))
+            TLS["credentials"] = (ini["default"]["aws_access_key_id"],
+                                  ini["default"]["aws_secret_access_key"])
 
         image = os.path.join(work, "app_update.bin")
         subprocess.run([fota_sim, "mkimage", "--version", "2.0.0", "--size", options.image_size,
                         "--seed", "7", "--out", image], check=True)
         image_bytes = open(image, "rb").read()
-        http("PUT", object_url, image_bytes, "application/octet-stream")
+        http("PUT", object_url, image_bytes, "application/octet-stream", service="s3")
 
         width = len(str(options.count - 1))
         things = [f"dev-{i:0{width}d}" for i in range(options.count)]
@@ -144,13 +191,19 @@ def main():
         if connect_wait is None:
             connect_wait = 5 + options.count / 100
         time.sleep(connect_wait)
+        # Over TLS the object server wants signed requests: the devices get a presigned URL.
+        url = (object_url if not options.tls else
+               "${aws:iot:s3-presigned-url:https://s3.us-east-1.amazonaws.com/firmware/"
+               "app_update.bin}")
         document = {"operation": "app_fw_update", "fwversion": "v2.0.0",
-                    "size": len(image_bytes), "location": {"url": object_url}}
+                    "size": len(image_bytes), "location": {"url": url}}
         arns = [f"arn:aws:iot:us-east-1:123456789012:thing/{t}" for t in things]
+        job = {"targets": arns, "document": json.dumps(document)}
+        if options.tls:
+            job["presignedUrlConfig"] = {"roleArn": "arn:aws:iam::123456789012:role/fota",
+                                         "expiresInSec": 3600}
         job_created = time.time()
-        control(control_base, "create_job",
-                {"jobId": "fleet-2-0-0",
-                 "body": {"targets": arns, "document": json.dumps(document)}})
+        control(control_base, "create_job", {"jobId": "fleet-2-0-0", "body": job})
         code = devices.wait()
         finished = time.time()
         device_log.close()

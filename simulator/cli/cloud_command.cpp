@@ -17,12 +17,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -69,7 +73,7 @@ cloud::BrokerOptions broker_options(const CloudOptions& options, const std::stri
     broker_options.plugin_options["object_endpoint"] = object_endpoint;
     if (tls != nullptr) {
         broker_options.tls = cloud::BrokerTls{tls->ca_file(), tls->server_certificate_file(),
-                                              tls->server_key_file()};
+                                              tls->server_key_file(), tls->ca_key_file(), true};
     }
     if (credentials) {
         broker_options.plugin_options["access_key_id"] = credentials->access_key_id;
@@ -78,6 +82,65 @@ cloud::BrokerOptions broker_options(const CloudOptions& options, const std::stri
         broker_options.plugin_options["object_secret_access_key"] = credentials->secret_access_key;
     }
     return broker_options;
+}
+
+// A key pair for --tls without --access-key-id: AWS's shapes (AKIA + 16, 40 characters of secret).
+cloud::http::Credentials make_credentials() {
+    static constexpr char upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    static constexpr char secret_chars[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::random_device random; // the kernel's random source: these guard the stack's API
+    std::string akid = "AKIA";
+    std::string secret;
+    for (int i = 0; i < 16; ++i) {
+        akid += upper[random() % 32];
+    }
+    for (int i = 0; i < 40; ++i) {
+        secret += secret_chars[random() % 64];
+    }
+    return {akid, secret, ""};
+}
+
+// The [default] key pair of an earlier start's DIR/credentials, so a kept TLS folder keeps its key.
+std::optional<cloud::http::Credentials> read_credentials_file(const std::string& dir) {
+    std::ifstream in(dir + "/credentials");
+    std::string line;
+    cloud::http::Credentials credentials;
+    while (std::getline(in, line)) {
+        const auto equals = line.find(" = ");
+        if (equals == std::string::npos) {
+            continue;
+        }
+        const std::string name = line.substr(0, equals);
+        const std::string value = line.substr(equals + 3);
+        if (name == "aws_access_key_id") {
+            credentials.access_key_id = value;
+        } else if (name == "aws_secret_access_key") {
+            credentials.secret_access_key = value;
+        }
+    }
+    if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
+        return std::nullopt;
+    }
+    return credentials;
+}
+
+// DIR/credentials, the AWS shared-credentials format (AWS_SHARED_CREDENTIALS_FILE), mode 0600.
+std::string write_credentials_file(const std::string& dir,
+                                   const cloud::http::Credentials& credentials) {
+    const std::string path = dir + "/credentials";
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const std::string text = "[default]\naws_access_key_id = " + credentials.access_key_id +
+                             "\naws_secret_access_key = " + credentials.secret_access_key + "\n";
+    const bool written = fd >= 0 && ::fchmod(fd, 0600) == 0 &&
+                         ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (fd >= 0) {
+        ::close(fd);
+    }
+    if (!written) {
+        fail("cannot write " + path);
+    }
+    return path;
 }
 
 // Serves until one of `signals` arrives or the broker dies on its own; returns the exit code.
@@ -177,6 +240,33 @@ std::unique_ptr<cloud::tls::TlsFolder> open_tls_folder(const CloudOptions& optio
     }
 }
 
+// What a user (and docker compose, and the tests) reads: the endpoints, and with --tls the CA
+// and the credentials file.
+void print_endpoints(const cloud::BrokerProcess& broker, const cloud::ObjectServer& objects,
+                     const cloud::tls::TlsFolder* tls, const std::string& credentials_file,
+                     const std::string& access_key_id) {
+    std::cout << "fota-sim cloud is running\n"
+              << "  mqtt           " << broker.mqtt_uri() << "\n"
+              << "  control-plane  " << broker.control_endpoint()
+              << "   (aws iot / aws iot-data --endpoint-url)\n"
+              << "  object-server  " << objects.endpoint()
+              << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
+              << "  state          " << broker.work_dir() << "\n";
+    if (tls != nullptr) {
+        std::cout << "  tls            " << tls->dir()
+                  << "   (MQTT needs a client certificate; client id = its CN, or a thing "
+                     "attached to it)\n"
+                  << "    ca           " << tls->ca_file() << "\n"
+                  << "    things       " << tls->things_dir()
+                  << "/<thing>.crt, .key   (fota-sim device --cert-dir " << tls->dir() << ")\n"
+                  << "  credentials    " << credentials_file
+                  << "   (AWS_SHARED_CREDENTIALS_FILE; AWS_CA_BUNDLE=" << tls->ca_file()
+                  << "; every request SigV4-signed)\n"
+                  << "  access-key-id  " << access_key_id << "\n";
+    }
+    std::cout << "Stop with Ctrl-C or SIGTERM.\n" << std::flush;
+}
+
 void run_cloud(const CloudOptions& options) {
     if (!options.tls &&
         (!options.tls_dir.empty() || !options.tls_things.empty() || !options.tls_fleets.empty())) {
@@ -197,22 +287,6 @@ void run_cloud(const CloudOptions& options) {
             cloud::http::Credentials{options.access_key_id, options.secret_access_key, ""};
     }
 
-    boost::asio::io_context io;
-    cloud::ObjectServerConfig object_config;
-    object_config.address = options.address;
-    object_config.port = options.object_port;
-    object_config.credentials = credentials;
-    cloud::ObjectServer objects(io, object_config);
-    try {
-        objects.start();
-    } catch (const std::exception& e) {
-        fail("object server: cannot listen on " + options.address + ":" +
-             std::to_string(options.object_port) + ": " + e.what());
-    }
-    for (const auto& bucket : options.buckets) {
-        objects.create_bucket(bucket);
-    }
-
     std::string temporary_tls_dir;
     std::unique_ptr<cloud::tls::TlsFolder> tls;
     if (options.tls) {
@@ -227,6 +301,42 @@ void run_cloud(const CloudOptions& options) {
             }
         }
     } remove_tls_dir{temporary_tls_dir};
+    // Under --tls, as on AWS, every request is signed: with the given key, else the folder's from
+    // an earlier start, else one made now.
+    std::string credentials_file;
+    if (tls) {
+        if (!credentials) {
+            credentials = read_credentials_file(tls->dir());
+        }
+        if (!credentials) {
+            credentials = make_credentials();
+        }
+        credentials_file = write_credentials_file(tls->dir(), *credentials);
+    }
+
+    boost::asio::io_context io;
+    cloud::ObjectServerConfig object_config;
+    object_config.address = options.address;
+    object_config.port = options.object_port;
+    object_config.credentials = credentials;
+    if (tls) {
+        try {
+            object_config.tls = cloud::http::make_server_tls_context(tls->server_certificate_file(),
+                                                                     tls->server_key_file());
+        } catch (const std::exception& e) {
+            fail(std::string("--tls: ") + e.what());
+        }
+    }
+    cloud::ObjectServer objects(io, object_config);
+    try {
+        objects.start();
+    } catch (const std::exception& e) {
+        fail("object server: cannot listen on " + options.address + ":" +
+             std::to_string(options.object_port) + ": " + e.what());
+    }
+    for (const auto& bucket : options.buckets) {
+        objects.create_bucket(bucket);
+    }
 
     cloud::BrokerProcess broker(
         broker_options(options, plugin, objects.endpoint(), credentials, tls.get()));
@@ -236,21 +346,8 @@ void run_cloud(const CloudOptions& options) {
         fail(std::string("mosquitto: ") + e.what());
     }
 
-    std::cout << "fota-sim cloud is running\n"
-              << "  mqtt           " << broker.mqtt_uri() << "\n"
-              << "  control-plane  " << broker.control_endpoint()
-              << "   (aws iot / aws iot-data --endpoint-url)\n"
-              << "  object-server  " << objects.endpoint()
-              << "   (aws s3 --endpoint-url; faults and counters under /_fota/)\n"
-              << "  state          " << broker.work_dir() << "\n";
-    if (tls) {
-        std::cout << "  tls            " << tls->dir()
-                  << "   (MQTT needs a client certificate; client id = its CN)\n"
-                  << "    ca           " << tls->ca_file() << "\n"
-                  << "    things       " << tls->things_dir()
-                  << "/<thing>.crt, .key   (fota-sim device --cert-dir " << tls->dir() << ")\n";
-    }
-    std::cout << "Stop with Ctrl-C or SIGTERM.\n" << std::flush;
+    print_endpoints(broker, objects, tls.get(), credentials_file,
+                    credentials ? credentials->access_key_id : "");
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
     int exit_code = serve(io, signals, broker, objects);
@@ -298,8 +395,11 @@ void add_cloud_command(CLI::App& app) {
                         "NAME=value added to the broker's environment (repeatable; e.g. "
                         "LD_PRELOAD for a sanitized plugin)");
     command->add_flag("--tls", options->tls,
-                      "MQTT over TLS only, like AWS IoT: a client certificate signed by the "
-                      "stack's CA required, the client id must be its CN (the thing name)");
+                      "Like AWS IoT: MQTT over TLS only (a client certificate signed by the "
+                      "stack's CA; the client id must be its CN or a thing attached to it), the "
+                      "control plane and the object server over HTTPS, every request SigV4-signed "
+                      "(without --access-key-id: the key pair of <tls-dir>/credentials, made and "
+                      "written there at the first start)");
     command
         ->add_option("--tls-dir", options->tls_dir,
                      "Keep the CA, the server's and the things' certificates here (default: "

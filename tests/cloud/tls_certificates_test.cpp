@@ -4,6 +4,9 @@
 #include "fota/cloud/tls/tls_folder.hpp"
 
 #include <catch2/catch.hpp>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
 
 #include <sys/stat.h>
 
@@ -110,4 +113,39 @@ TEST_CASE("a TLS folder whose CA key is not the CA's says so") {
     const CertificateAuthority other = CertificateAuthority::create("another CA");
     std::ofstream(dir.path + "/ca.key") << other.credentials().private_key_pem;
     CHECK_THROWS_WITH(TlsFolder(dir.path), Catch::Contains("remove ca.crt and ca.key"));
+}
+
+TEST_CASE("a certificate's id is AWS's: the lowercase hex SHA-256 of its DER") {
+    const auto ca = CertificateAuthority::create("test CA");
+    const auto a = ca.issue_client("AWS IoT Certificate");
+    const auto b = ca.issue_client("AWS IoT Certificate");
+    const auto id = certificate_id_of_pem(a.certificate_pem);
+    REQUIRE(id);
+    CHECK(id->size() == 64);
+    CHECK(id->find_first_not_of("0123456789abcdef") == std::string::npos);
+    CHECK(certificate_id_of_pem(a.certificate_pem) == id);
+    CHECK(certificate_id_of_pem(b.certificate_pem) != id);
+    CHECK_FALSE(certificate_id_of_pem("not a certificate"));
+    // The same digest as OpenSSL's own command line computes: sha256 of the DER bytes.
+    BIO* bio =
+        BIO_new_mem_buf(a.certificate_pem.data(), static_cast<int>(a.certificate_pem.size()));
+    X509* x509 = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    unsigned char* der = nullptr;
+    const int size = i2d_X509(x509, &der);
+    REQUIRE(size > 0);
+    unsigned char digest[32];
+    SHA256(der, static_cast<std::size_t>(size), digest);
+    std::string hex;
+    for (unsigned char byte : digest) {
+        static constexpr char digits[] = "0123456789abcdef";
+        hex += digits[byte >> 4];
+        hex += digits[byte & 0xf];
+    }
+    CHECK(hex == *id);
+    OPENSSL_free(der);
+    X509_free(x509);
+    BIO_free(bio);
+    const auto public_key = public_key_pem_of_certificate(a.certificate_pem);
+    REQUIRE(public_key);
+    CHECK(public_key->rfind("-----BEGIN PUBLIC KEY-----", 0) == 0);
 }

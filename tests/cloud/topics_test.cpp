@@ -173,4 +173,7 @@ TEST_CASE("connect refusal: the client id must be the certificate's CN", "[polic
     CHECK_FALSE(connect_refusal("dev1", std::nullopt).empty());
     CHECK_FALSE(connect_refusal("", std::string("dev1")).empty());
     CHECK_FALSE(connect_refusal("dev1", std::string("dev1 ")).empty());
+    // A CreateKeysAndCertificate certificate's CN is no thing name: once the identity service no
+    // longer knows it (deleted), the CN rule must not let it connect under that CN.
+    CHECK_FALSE(connect_refusal("AWS IoT Certificate", std::string("AWS IoT Certificate")).empty());
 }

@@ -4,13 +4,16 @@
 
 #include "fota/cloud/control_plane.hpp"
 #include "fota/cloud/http/sigv4.hpp"
+#include "fota/cloud/http/uri.hpp"
 #include "fota/cloud/object_server.hpp"
 #include "fota/cloud/s3_presigner.hpp"
+#include "fota/cloud/tls/tls_folder.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
 #include <thread>
 
 using fota::cloud::CloudConfig;
@@ -26,12 +29,14 @@ namespace http = fota::cloud::http;
 namespace {
 
 struct Plane {
-    explicit Plane(std::optional<http::Credentials> credentials = std::nullopt)
-        : core(CloudConfig{}), backend(core, [] { return std::int64_t{1700000000}; }) {
+    explicit Plane(std::optional<http::Credentials> credentials = std::nullopt,
+                   const CloudConfig& cloud = {}, http::TlsContext tls = nullptr)
+        : core(cloud), backend(core, [] { return std::int64_t{1700000000}; }) {
         core.set_publisher(
             [this](const fota::cloud::OutboundMessage& m) { published.push_back(m); });
         ControlPlaneConfig config;
         config.credentials = std::move(credentials);
+        config.server.tls = std::move(tls);
         plane = std::make_unique<ControlPlane>(io, config, backend);
         plane->start();
         thread = std::thread([this] { io.run(); });
@@ -43,9 +48,9 @@ struct Plane {
         thread.join();
     }
     HttpResult call(const std::string& method, const std::string& path,
-                    const std::string& body = {}) {
-        return http_request(method, plane->endpoint() + path, {"Content-Type: application/json"},
-                            body);
+                    const std::string& body = {}, std::vector<std::string> headers = {}) {
+        headers.emplace_back("Content-Type: application/json");
+        return http_request(method, plane->endpoint() + path, headers, body);
     }
 
     CloudCore core;
@@ -237,14 +242,34 @@ TEST_CASE("control plane: router maps every documented call") {
         {"POST", "/things/dev1/shadow", "UpdateThingShadow"},
         {"DELETE", "/things/dev1/shadow", "DeleteThingShadow"},
         {"GET", "/api/things/shadow/ListNamedShadowsForThing/dev1", "ListNamedShadowsForThing"},
+        {"DELETE", "/things/dev1?expectedVersion=1", "DeleteThing"},
+        {"GET", "/endpoint?endpointType=iot%3AData-ATS", "DescribeEndpoint"},
+        {"POST", "/keys-and-certificate?setAsActive=true", "CreateKeysAndCertificate"},
+        {"GET", "/certificates/abc", "DescribeCertificate"},
+        {"PUT", "/certificates/abc?newStatus=INACTIVE", "UpdateCertificate"},
+        {"DELETE", "/certificates/abc?forceDelete=true", "DeleteCertificate"},
+        {"POST", "/policies/p", "CreatePolicy"},
+        {"GET", "/policies/p", "GetPolicy"},
+        {"DELETE", "/policies/p", "DeletePolicy"},
+        {"PUT", "/target-policies/p", "AttachPolicy"},
+        {"POST", "/target-policies/p", "DetachPolicy"},
+        {"POST", "/attached-policies/arn%3Aaws%3Aiot%3Aus-east-1%3A1%3Acert%2Fabc",
+         "ListAttachedPolicies"},
+        {"PUT", "/things/dev1/principals", "AttachThingPrincipal"},
+        {"DELETE", "/things/dev1/principals", "DetachThingPrincipal"},
+        {"GET", "/things/dev1/principals", "ListThingPrincipals"},
     };
     for (const auto& [method, target, operation] : calls) {
         INFO(method << " " << target);
-        const auto route = route_control_request(method, target, "", "");
+        const auto route = route_control_request(method, target, "", "", "arn:aws:iot:x");
         CHECK_FALSE(route.error.has_value());
         CHECK(route.operation == operation);
     }
     CHECK(route_control_request("GET", "/things/dev1/jobs/j", "", "iot-jobs-data").error);
+    // Attach/DetachThingPrincipal need the principal header.
+    const auto no_principal = route_control_request("PUT", "/things/dev1/principals", "", "");
+    REQUIRE(no_principal.error);
+    CHECK(no_principal.error->error->type == "InvalidRequestException");
 }
 
 TEST_CASE("S3 presigner: placeholders become stable, verifiable URLs for the object server") {
@@ -286,4 +311,220 @@ TEST_CASE("S3 presigner: placeholders become stable, verifiable URLs for the obj
     server.stop();
     io.stop();
     t.join();
+}
+
+namespace {
+
+// A TLS folder (CA, server certificate for localhost/127.0.0.1) in a temporary directory.
+struct TempTls {
+    TempTls() {
+        char pattern[] = "/tmp/fota-control-tls-XXXXXX";
+        REQUIRE(::mkdtemp(pattern) != nullptr);
+        dir = pattern;
+        folder = std::make_unique<fota::cloud::tls::TlsFolder>(dir);
+    }
+    ~TempTls() {
+        std::error_code ignored;
+        std::filesystem::remove_all(dir, ignored);
+    }
+    [[nodiscard]] http::TlsContext context() const {
+        return http::make_server_tls_context(folder->server_certificate_file(),
+                                             folder->server_key_file());
+    }
+    std::string dir;
+    std::unique_ptr<fota::cloud::tls::TlsFolder> folder;
+};
+
+CloudConfig config_with_ca(const fota::cloud::tls::CertificateAuthority& ca) {
+    CloudConfig config;
+    config.identity.issue_certificate = [ca] { return ca.issue_client("AWS IoT Certificate"); };
+    config.identity.mqtt_endpoint = "127.0.0.1:18883";
+    return config;
+}
+
+} // namespace
+
+TEST_CASE("control plane: identity calls (endpoint, certificates, policies, thing principals)") {
+    const auto ca = fota::cloud::tls::CertificateAuthority::create("test CA");
+    Plane p(std::nullopt, config_with_ca(ca));
+    REQUIRE(p.call("POST", "/things/dev1", "{}").status == 200);
+
+    auto r = p.call("GET", "/endpoint?endpointType=iot%3AData-ATS");
+    REQUIRE(r.status == 200);
+    CHECK(body_of(r)["endpointAddress"] == "127.0.0.1:18883");
+    CHECK(p.call("GET", "/endpoint?endpointType=iot%3ACredentialProvider").status == 400);
+
+    r = p.call("POST", "/keys-and-certificate?setAsActive=true");
+    REQUIRE(r.status == 200);
+    const json keys = body_of(r);
+    const std::string id = keys["certificateId"];
+    const std::string arn = keys["certificateArn"];
+    CHECK(fota::cloud::tls::certificate_id_of_pem(keys["certificatePem"]) == id);
+    CHECK(fota::cloud::tls::is_signed_by(keys["certificatePem"], ca.credentials().certificate_pem));
+    CHECK(arn == "arn:aws:iot:us-east-1:123456789012:cert/" + id);
+    CHECK(body_of(p.call("GET", "/certificates/" + id))["certificateDescription"]["status"] ==
+          "ACTIVE");
+    CHECK(p.call("GET", "/certificates/" + std::string(64, 'a')).status == 404);
+    CHECK(p.call("GET", "/certificates/xyz").status == 400);
+    CHECK(p.call("PUT", "/certificates/" + id + "?newStatus=ON").status == 400);
+
+    const std::string document =
+        R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iot:Connect","Resource":"*"}})";
+    const json create_policy{{"policyDocument", document}};
+    r = p.call("POST", "/policies/dev", create_policy.dump());
+    REQUIRE(r.status == 200);
+    CHECK(body_of(r)["policyVersionId"] == "1");
+    r = p.call("POST", "/policies/dev", create_policy.dump());
+    CHECK(r.status == 409);
+    CHECK(r.headers.at("x-amzn-errortype") == "ResourceAlreadyExistsException");
+    r = p.call("POST", "/policies/bad", json{{"policyDocument", "[1]"}}.dump());
+    CHECK(r.headers.at("x-amzn-errortype") == "MalformedPolicyException");
+    CHECK(body_of(p.call("GET", "/policies/dev"))["policyDocument"] == document);
+
+    const std::string target = json{{"target", arn}}.dump();
+    REQUIRE(p.call("PUT", "/target-policies/dev", target).status == 200);
+    r = p.call("POST", "/attached-policies/" + http::aws_uri_encode(arn, true));
+    REQUIRE(r.status == 200);
+    CHECK(body_of(r)["policies"][0]["policyName"] == "dev");
+    CHECK(p.call("DELETE", "/policies/dev").headers.at("x-amzn-errortype") ==
+          "DeleteConflictException");
+
+    const std::string principal = "x-amzn-principal: " + arn;
+    CHECK(p.call("PUT", "/things/nobody/principals", "", {principal}).status == 404);
+    REQUIRE(p.call("PUT", "/things/dev1/principals", "", {principal}).status == 200);
+    CHECK(body_of(p.call("GET", "/things/dev1/principals"))["principals"] == json::array({arn}));
+
+    // The CONNECT rule: the attached thing only, while ACTIVE.
+    auto& identity = p.core.identity();
+    CHECK(identity.connect_refusal("dev1", id) == std::string());
+    CHECK_FALSE(identity.connect_refusal("dev2", id).value_or("").empty());
+    CHECK_FALSE(identity.connect_refusal("dev1", std::string(64, 'b')).has_value());
+
+    r = p.call("DELETE", "/certificates/" + id);
+    CHECK(r.status == 406);
+    CHECK(r.headers.at("x-amzn-errortype") == "CertificateStateException");
+    CHECK(p.call("DELETE", "/things/dev1").headers.at("x-amzn-errortype") ==
+          "InvalidRequestException");
+    REQUIRE(p.call("PUT", "/certificates/" + id + "?newStatus=INACTIVE").status == 200);
+    CHECK(identity.connect_refusal("dev1", id).value_or("").find("INACTIVE") != std::string::npos);
+    CHECK(p.call("DELETE", "/certificates/" + id).headers.at("x-amzn-errortype") ==
+          "DeleteConflictException");
+    REQUIRE(p.call("DELETE", "/things/dev1/principals", "", {principal}).status == 200);
+    CHECK(p.call("DELETE", "/certificates/" + id).headers.at("x-amzn-errortype") ==
+          "DeleteConflictException"); // the policy
+    REQUIRE(p.call("POST", "/target-policies/dev", target).status == 200);
+    REQUIRE(p.call("DELETE", "/certificates/" + id).status == 200);
+    CHECK(p.call("GET", "/certificates/" + id).status == 404);
+    REQUIRE(p.call("DELETE", "/policies/dev").status == 200);
+    REQUIRE(p.call("DELETE", "/things/dev1").status == 200);
+    CHECK(p.call("GET", "/things/dev1").status == 404);
+    CHECK(p.call("DELETE", "/things/dev1").status == 200); // AWS: no error for a missing thing
+}
+
+TEST_CASE("control plane: CreateKeysAndCertificate without a CA is refused") {
+    Plane p;
+    const auto r = p.call("POST", "/keys-and-certificate?setAsActive=true");
+    CHECK(r.status == 400);
+    CHECK(r.headers.at("x-amzn-errortype") == "InvalidRequestException");
+}
+
+TEST_CASE("control plane: identity state survives a restart (KvStore)") {
+    char pattern[] = "/tmp/fota-identity-db-XXXXXX";
+    REQUIRE(::mkdtemp(pattern) != nullptr);
+    const std::string dir = pattern;
+    const auto ca = fota::cloud::tls::CertificateAuthority::create("test CA");
+    CloudConfig config = config_with_ca(ca);
+    config.database_path = dir + "/cloud.db";
+    std::string id;
+    {
+        CloudCore core(config);
+        REQUIRE(core.jobs().create_thing("dev1", json::object(), 1).ok());
+        const auto created = core.identity().create_keys_and_certificate(true, 1);
+        REQUIRE(created.ok());
+        id = created.body["certificateId"];
+        REQUIRE(
+            core.identity().attach_thing_principal("dev1", created.body["certificateArn"]).ok());
+    }
+    {
+        CloudCore core(config);
+        CHECK(core.identity().connect_refusal("dev1", id) == std::string());
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir, ignored);
+}
+
+TEST_CASE("control plane and object server: HTTPS with the TLS folder's server certificate") {
+    TempTls tls;
+    Plane p(std::nullopt, {}, tls.context());
+    REQUIRE(p.plane->endpoint().rfind("https://127.0.0.1:", 0) == 0);
+    const auto ca_file = tls.folder->ca_file();
+    auto r = http_request("POST", p.plane->endpoint() + "/things/dev1", {}, "{}", 20000, ca_file);
+    CHECK(r.status == 200);
+    // Plain HTTP to the HTTPS port gets no HTTP answer; a client without the CA refuses the server.
+    const std::string plain = "http://" + p.plane->endpoint().substr(8);
+    CHECK(http_request("GET", plain + "/things", {}, {}, 5000).status == 0);
+    CHECK(http_request("GET", p.plane->endpoint() + "/things", {}, {}, 5000).status == 0);
+
+    boost::asio::io_context io;
+    fota::cloud::ObjectServerConfig object_config;
+    object_config.tls = tls.context();
+    fota::cloud::ObjectServer objects(io, object_config);
+    objects.start();
+    std::thread thread([&io] { io.run(); });
+    objects.put_object("firmware", "app.bin", std::string(100000, 'x'));
+    CHECK(objects.endpoint().rfind("https://127.0.0.1:", 0) == 0);
+    const std::string url = objects.presign_get("firmware", "app.bin", std::chrono::seconds(60));
+    CHECK(url.rfind(objects.endpoint() + "/firmware/app.bin?", 0) == 0);
+    r = http_request("GET", url, {"Range: bytes=0-99"}, {}, 20000, ca_file);
+    CHECK(r.status == 206);
+    CHECK(r.body == std::string(100, 'x'));
+    r = http_request("GET", url, {}, {}, 20000, ca_file);
+    CHECK(r.status == 200);
+    CHECK(r.body.size() == 100000);
+    objects.stop();
+    thread.join();
+}
+
+TEST_CASE("control plane over HTTPS: a device's client certificate instead of SigV4, for its own "
+          "shadow only") {
+    TempTls tls;
+    const http::Credentials credentials{"AKIDEXAMPLE", "secret", ""};
+    Plane p(credentials, {},
+            http::make_server_tls_context(tls.folder->server_certificate_file(),
+                                          tls.folder->server_key_file(), tls.folder->ca_file()));
+    const auto dev1 = tls.folder->thing("dev1");
+    const auto ca_file = tls.folder->ca_file();
+    auto as_dev1 = [&](const std::string& method, const std::string& path,
+                       const std::string& body = {}) {
+        return http_request(method, p.plane->endpoint() + path, {}, body, 20000, ca_file,
+                            dev1.certificate, dev1.private_key);
+    };
+    auto r = as_dev1("POST", "/things/dev1/shadow", R"({"state":{"reported":{"v":"1.0.0"}}})");
+    INFO(r.body);
+    CHECK(r.status == 200);
+    CHECK(as_dev1("GET", "/things/dev1/shadow").status == 200);
+    r = as_dev1("GET", "/things/dev2/shadow");
+    CHECK(r.status == 403);
+    CHECK(r.headers.at("x-amzn-errortype") == "ForbiddenException");
+    r = as_dev1("GET", "/things");
+    CHECK(r.status == 403);
+    CHECK(r.headers.at("x-amzn-errortype") == "ForbiddenException");
+    // Without a certificate (and unsigned) nothing is allowed.
+    r = http_request("GET", p.plane->endpoint() + "/things/dev1/shadow", {}, {}, 20000, ca_file);
+    CHECK(r.status == 403);
+    CHECK(r.headers.at("x-amzn-errortype") == "MissingAuthenticationTokenException");
+}
+
+TEST_CASE("control plane: ListThings filters by attributeName/attributeValue") {
+    Plane p;
+    const json run_a{{"attributePayload", {{"attributes", {{"fota-sim-run", "a"}}}}}};
+    const json run_b{{"attributePayload", {{"attributes", {{"fota-sim-run", "b"}}}}}};
+    REQUIRE(p.call("POST", "/things/dev1", run_a.dump()).status == 200);
+    REQUIRE(p.call("POST", "/things/dev2", run_b.dump()).status == 200);
+    REQUIRE(p.call("POST", "/things/dev3", "{}").status == 200);
+    auto r = p.call("GET", "/things?attributeName=fota-sim-run&attributeValue=a");
+    REQUIRE(r.status == 200);
+    REQUIRE(body_of(r)["things"].size() == 1);
+    CHECK(body_of(r)["things"][0]["thingName"] == "dev1");
+    CHECK(body_of(p.call("GET", "/things"))["things"].size() == 3);
 }

@@ -1,5 +1,6 @@
 // Fuzzes the control plane's REST layer: "METHOD target\n body" -> router -> the real services on
-// an in-memory store -> the HTTP answer. Bad input must give an AWS error, never a crash.
+// an in-memory store -> the HTTP answer (identity calls included; without a CA,
+// CreateKeysAndCertificate is refused). Bad input must give an AWS error, never a crash.
 #include "fota/cloud/control_plane.hpp"
 
 #include <cstddef>
@@ -22,8 +23,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string method = input.substr(0, space);
     const std::string target = input.substr(space + 1, newline - space - 1);
     const std::string body = input.substr(newline + 1);
+    // The body doubles as the x-amzn-principal header (Attach/DetachThingPrincipal).
     for (const char* service : {"", "iot", "iotdata"}) {
-        auto route = fota::cloud::route_control_request(method, target, body, service);
+        auto route = fota::cloud::route_control_request(method, target, body, service, body);
         if (route.error) {
             (void)fota::cloud::control_response(*route.error);
             continue;

@@ -37,7 +37,9 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
 
 HttpResult http_request(const std::string& method, const std::string& url,
                         const std::vector<std::string>& headers, const std::string& body,
-                        long timeout_ms) {
+                        long timeout_ms, const std::string& ca_file,
+                        const std::string& client_certificate_file,
+                        const std::string& client_key_file) {
     HttpResult result;
     CURL* curl = curl_easy_init();
     curl_slist* list = nullptr;
@@ -52,6 +54,13 @@ HttpResult http_request(const std::string& method, const std::string& url,
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &result);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    if (!ca_file.empty()) {
+        curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
+    }
+    if (!client_certificate_file.empty()) {
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, client_certificate_file.c_str());
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, client_key_file.c_str());
+    }
     if (method == "HEAD") {
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
     } else if (method != "GET") {

@@ -19,6 +19,8 @@ struct HttpResult {
 /// Sends one request. `headers` are "Name: value" lines. HEAD sends no body and reads none.
 HttpResult http_request(const std::string& method, const std::string& url,
                         const std::vector<std::string>& headers = {}, const std::string& body = {},
-                        long timeout_ms = 20000);
+                        long timeout_ms = 20000, const std::string& ca_file = {},
+                        const std::string& client_certificate_file = {},
+                        const std::string& client_key_file = {});
 
 } // namespace fota::test

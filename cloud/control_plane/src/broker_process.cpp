@@ -67,8 +67,18 @@ void write_config(const BrokerOptions& options, const std::string& work_dir,
     for (const auto& [name, value] : options.plugin_options) {
         config << "plugin_opt_" << name << " " << value << "\n";
     }
+    config << "plugin_opt_mqtt_endpoint " << options.address << ":" << mqtt_port << "\n";
     if (options.tls) {
         config << "plugin_opt_thing_certificates true\n";
+        if (!options.tls->ca_key_file.empty()) {
+            config << "plugin_opt_ca_certificate " << options.tls->ca_file << "\n"
+                   << "plugin_opt_ca_key " << options.tls->ca_key_file << "\n";
+        }
+        if (options.tls->https) {
+            config << "plugin_opt_https_certificate " << options.tls->certificate_file << "\n"
+                   << "plugin_opt_https_key " << options.tls->key_file << "\n"
+                   << "plugin_opt_https_client_ca " << options.tls->ca_file << "\n";
+        }
     }
     if (!config) {
         throw std::runtime_error("cannot write " + work_dir + "/mosquitto.conf");
@@ -102,7 +112,8 @@ std::string BrokerProcess::mqtt_uri() const {
 }
 
 std::string BrokerProcess::control_endpoint() const {
-    return "http://" + options_.address + ":" + std::to_string(control_port_);
+    return (options_.tls && options_.tls->https ? "https://" : "http://") + options_.address + ":" +
+           std::to_string(control_port_);
 }
 
 std::string BrokerProcess::log() const {

@@ -1,5 +1,8 @@
 #include "fota/cloud/control_plane.hpp"
 
+#include "fota/cloud/http/uri.hpp"
+#include "fota/cloud/tls/certificates.hpp"
+#include "fota/cloud/topic_policy.hpp"
 #include "fota/cloud/work_queue.hpp"
 
 #include <nlohmann/json.hpp>
@@ -96,19 +99,64 @@ struct Dispatcher {
             };
         }
         const auto verdict = http::verify_sigv4(request, lookup, config.clock(), options);
-        const bool unsigned_ok =
-            verdict.status == http::SigV4Status::anonymous && !config.credentials;
+        const bool anonymous = verdict.status == http::SigV4Status::anonymous;
+        if (anonymous && config.credentials && !request.client_certificate_pem.empty()) {
+            return handle_device(request, std::move(respond));
+        }
+        const bool unsigned_ok = anonymous && !config.credentials;
         if (!unsigned_ok) {
             if (auto error = auth_error(verdict)) {
                 return respond(control_response(*error));
             }
         }
         ControlRoute route = route_control_request(request.method, request.target, request.body,
-                                                   verdict.scope.service);
+                                                   verdict.scope.service,
+                                                   request.header("x-amzn-principal").value_or(""));
         if (route.error) {
             return respond(control_response(*route.error));
         }
         backend.run(std::move(route.call),
+                    [respond](ControlResult result) { respond(control_response(result)); });
+    }
+
+    // A device authenticated by its TLS client certificate instead of SigV4 (AWS IoT's iot-data
+    // endpoint on port 8443): its own thing's shadow calls only, as the thing it may connect as
+    // over MQTT (a CreateKeysAndCertificate certificate: an ACTIVE one attached to the thing;
+    // another: CN = thing name).
+    void handle_device(const http::SigV4Request& request,
+                       const http::RestResponder& respond) const {
+        ControlRoute route =
+            route_control_request(request.method, request.target, request.body, "iotdata");
+        if (route.error) {
+            return respond(control_response(*route.error));
+        }
+        const auto segments = http::split_path(http::split_target(request.target).path);
+        const bool shadow_call = route.operation == "GetThingShadow" ||
+                                 route.operation == "UpdateThingShadow" ||
+                                 route.operation == "DeleteThingShadow";
+        if (!shadow_call || !segments || segments->size() < 2) {
+            return respond(control_response(ControlResult::failure(
+                "ForbiddenException", 403,
+                "A client certificate authorizes its own thing's shadow calls only; sign " +
+                    route.operation + " with SigV4")));
+        }
+        const std::string thing = (*segments)[1];
+        const std::string id =
+            tls::certificate_id_of_pem(request.client_certificate_pem).value_or("");
+        const auto common_name = tls::common_name_of_pem(request.client_certificate_pem);
+        ControlCall call = [thing, id, common_name,
+                            inner = std::move(route.call)](CloudCore& core, std::int64_t now) {
+            const auto registered = core.identity().connect_refusal(thing, id);
+            const std::string refusal =
+                registered ? *registered : connect_refusal(thing, common_name);
+            if (!refusal.empty()) {
+                return ControlResult::failure("ForbiddenException", 403,
+                                              "The client certificate may not act as thing " +
+                                                  thing + ": " + refusal);
+            }
+            return inner(core, now);
+        };
+        backend.run(std::move(call),
                     [respond](ControlResult result) { respond(control_response(result)); });
     }
 

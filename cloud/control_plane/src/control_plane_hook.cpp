@@ -6,6 +6,9 @@
 //   control_port 0                 port (0: a free one; "off": no REST server)
 //   control_port_file PATH         the bound port is written here (for launchers using port 0)
 //   access_key_id / secret_access_key   when both set, requests must be SigV4-signed with them
+//   https_certificate / https_key        when both set, HTTPS only (TLS 1.2+) with this PEM pair
+//   https_client_ca                      a device may authenticate with a client certificate of
+//                                        this CA instead of SigV4 (its own shadow calls only)
 //   object_endpoint http://127.0.0.1:9000   where presigned URLs point (empty: the URL's own host)
 //   object_access_key_id / object_secret_access_key   credentials of the object server
 //   object_region us-east-1
@@ -51,6 +54,12 @@ public:
         const std::string secret = option(options, "secret_access_key");
         if (!akid.empty() && !secret.empty()) {
             config.credentials = http::Credentials{akid, secret, ""};
+        }
+        const std::string https_certificate = option(options, "https_certificate");
+        const std::string https_key = option(options, "https_key");
+        if (!https_certificate.empty() && !https_key.empty()) {
+            config.server.tls = http::make_server_tls_context(https_certificate, https_key,
+                                                              option(options, "https_client_ca"));
         }
         plane_ = std::make_unique<ControlPlane>(io_, std::move(config), backend_);
         plane_->start(); // throws std::system_error with the reason when the port is taken

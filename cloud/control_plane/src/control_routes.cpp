@@ -68,6 +68,8 @@ std::optional<std::string> list_query(const Query& q, ListQuery& out) {
     out.status = q.get("status");
     out.next_token = q.get("nextToken").value_or("");
     out.job_id = q.get("jobId");
+    out.attribute_name = q.get("attributeName");
+    out.attribute_value = q.get("attributeValue").value_or("");
     if (const auto max = q.get("maxResults")) {
         std::int64_t v = 0;
         if (!parse_int64(*max, v) || v < 1 || v > 250) {
@@ -113,6 +115,7 @@ struct RouteRequest {
     const std::vector<std::string>& s;
     const Query& q;
     const std::string& body;
+    const std::string& principal; ///< the x-amzn-principal header
 };
 
 // ---- fota-sim's own JSON control API (fault knobs, and every call in one JSON form) -----------
@@ -176,6 +179,146 @@ ControlRoute describe_thing(const RouteRequest& r) {
     return make("DescribeThing", [thing](CloudCore& core, std::int64_t) {
         return core.jobs().describe_thing(thing);
     });
+}
+
+ControlRoute delete_thing(const RouteRequest& r) {
+    const std::string thing = r.s[1];
+    std::optional<std::int64_t> expected;
+    if (const auto v = r.q.get("expectedVersion")) {
+        std::int64_t n = 0;
+        if (!parse_int64(*v, n)) {
+            return invalid("expectedVersion must be a non-negative integer, not '" + *v + "'");
+        }
+        expected = n;
+    }
+    return make("DeleteThing", [thing, expected](CloudCore& core, std::int64_t) {
+        if (core.identity().has_principals(thing)) {
+            return ControlResult::failure("InvalidRequestException", 400,
+                                          "Cannot delete thing " + thing +
+                                              ": detach its principals first");
+        }
+        return core.jobs().delete_thing(thing, expected);
+    });
+}
+
+// ---- iot: identity (endpoint, certificates, policies, thing principals) -----------------------
+
+ControlRoute describe_endpoint(const RouteRequest& r) {
+    const std::string type = r.q.get("endpointType").value_or("");
+    return make("DescribeEndpoint", [type](CloudCore& core, std::int64_t) {
+        return core.identity().describe_endpoint(type);
+    });
+}
+
+ControlRoute create_keys_and_certificate(const RouteRequest& r) {
+    const bool active = r.q.flag("setAsActive");
+    return make("CreateKeysAndCertificate", [active](CloudCore& core, std::int64_t now) {
+        return core.identity().create_keys_and_certificate(active, now);
+    });
+}
+
+ControlRoute describe_certificate(const RouteRequest& r) {
+    const std::string id = r.s[1];
+    return make("DescribeCertificate", [id](CloudCore& core, std::int64_t) {
+        return core.identity().describe_certificate(id);
+    });
+}
+
+ControlRoute update_certificate(const RouteRequest& r) {
+    const std::string id = r.s[1];
+    const auto status = r.q.get("newStatus");
+    if (!status) {
+        return invalid("UpdateCertificate needs ?newStatus=ACTIVE|INACTIVE");
+    }
+    return make("UpdateCertificate", [id, status = *status](CloudCore& core, std::int64_t now) {
+        return core.identity().update_certificate(id, status, now);
+    });
+}
+
+ControlRoute delete_certificate(const RouteRequest& r) {
+    const std::string id = r.s[1];
+    const bool force = r.q.flag("forceDelete");
+    return make("DeleteCertificate", [id, force](CloudCore& core, std::int64_t) {
+        return core.identity().delete_certificate(id, force);
+    });
+}
+
+ControlRoute create_policy(const RouteRequest& r) {
+    const std::string name = r.s[1];
+    const auto b = json_body(r.body);
+    if (!b) {
+        return invalid("CreatePolicy: the body must be a JSON object");
+    }
+    return make("CreatePolicy", [name, b = *b](CloudCore& core, std::int64_t now) {
+        return core.identity().create_policy(name, b, now);
+    });
+}
+
+ControlRoute get_policy(const RouteRequest& r) {
+    const std::string name = r.s[1];
+    return make("GetPolicy",
+                [name](CloudCore& core, std::int64_t) { return core.identity().get_policy(name); });
+}
+
+ControlRoute delete_policy(const RouteRequest& r) {
+    const std::string name = r.s[1];
+    return make("DeletePolicy", [name](CloudCore& core, std::int64_t) {
+        return core.identity().delete_policy(name);
+    });
+}
+
+ControlRoute attach_policy(const RouteRequest& r) {
+    const std::string name = r.s[1];
+    const auto b = json_body(r.body);
+    if (!b) {
+        return invalid("AttachPolicy: the body must be a JSON object");
+    }
+    return make("AttachPolicy", [name, b = *b](CloudCore& core, std::int64_t) {
+        return core.identity().attach_policy(name, b);
+    });
+}
+
+ControlRoute detach_policy(const RouteRequest& r) {
+    const std::string name = r.s[1];
+    const auto b = json_body(r.body);
+    if (!b) {
+        return invalid("DetachPolicy: the body must be a JSON object");
+    }
+    return make("DetachPolicy", [name, b = *b](CloudCore& core, std::int64_t) {
+        return core.identity().detach_policy(name, b);
+    });
+}
+
+ControlRoute list_attached_policies(const RouteRequest& r) {
+    const std::string target = r.s[1];
+    return make("ListAttachedPolicies", [target](CloudCore& core, std::int64_t) {
+        return core.identity().list_attached_policies(target);
+    });
+}
+
+ControlRoute thing_principals(const RouteRequest& r) {
+    const std::string thing = r.s[1];
+    const std::string principal = r.principal;
+    if (r.method == "GET") {
+        return make("ListThingPrincipals", [thing](CloudCore& core, std::int64_t) {
+            return core.identity().list_thing_principals(thing);
+        });
+    }
+    if (principal.empty()) {
+        return invalid("the x-amzn-principal header (a certificate ARN) is required");
+    }
+    if (r.method == "PUT") {
+        return make("AttachThingPrincipal", [thing, principal](CloudCore& core, std::int64_t) {
+            return core.identity().attach_thing_principal(thing, principal);
+        });
+    }
+    if (r.method == "DELETE") {
+        return make("DetachThingPrincipal", [thing, principal](CloudCore& core, std::int64_t) {
+            return core.identity().detach_thing_principal(thing, principal);
+        });
+    }
+    return fail(405, "MethodNotAllowedException",
+                "The method " + r.method + " is not allowed on /things/" + thing + "/principals");
 }
 
 // ---- iot: job executions ---------------------------------------------------------------------
@@ -314,6 +457,19 @@ constexpr RouteEntry routes[] = {
     {"GET", "things", list_things},
     {"POST", "things/*", create_thing},
     {"GET", "things/*", describe_thing},
+    {"DELETE", "things/*", delete_thing},
+    {"", "things/*/principals", thing_principals},
+    {"GET", "endpoint", describe_endpoint},
+    {"POST", "keys-and-certificate", create_keys_and_certificate},
+    {"GET", "certificates/*", describe_certificate},
+    {"PUT", "certificates/*", update_certificate},
+    {"DELETE", "certificates/*", delete_certificate},
+    {"POST", "policies/*", create_policy},
+    {"GET", "policies/*", get_policy},
+    {"DELETE", "policies/*", delete_policy},
+    {"PUT", "target-policies/*", attach_policy},
+    {"POST", "target-policies/*", detach_policy},
+    {"POST", "attached-policies/*", list_attached_policies},
     {"GET", "things/*/jobs", list_executions_for_thing},
     {"GET", "things/*/jobs/*", describe_job_execution},
     {"PUT", "things/*/jobs/*/cancel", cancel_job_execution},
@@ -346,7 +502,8 @@ bool matches(std::string_view pattern, const std::vector<std::string>& segments)
 } // namespace
 
 ControlRoute route_control_request(const std::string& method, const std::string& target,
-                                   const std::string& body, const std::string& service) {
+                                   const std::string& body, const std::string& service,
+                                   const std::string& principal) {
     const auto parts = http::split_target(target);
     const auto segments = http::split_path(parts.path);
     const auto params = http::parse_query(parts.query);
@@ -359,7 +516,7 @@ ControlRoute route_control_request(const std::string& method, const std::string&
                     "Jobs MQTT API");
     }
     const Query q{*params};
-    const RouteRequest request{method, *segments, q, body};
+    const RouteRequest request{method, *segments, q, body, principal};
     for (const auto& route : routes) {
         if ((route.method.empty() || route.method == method) && matches(route.pattern, *segments)) {
             return route.handler(request);

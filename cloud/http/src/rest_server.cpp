@@ -1,9 +1,11 @@
 #include "fota/cloud/http/rest_server.hpp"
+#include "fota/cloud/http/tls_server.hpp"
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -13,9 +15,14 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <type_traits>
 
 namespace fota::cloud::http {
 
@@ -26,28 +33,72 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-class RestSession;
+/// A connection as stop() sees it, whatever its stream.
+class Connection {
+public:
+    virtual ~Connection() = default;
+    virtual void start() = 0;
+    virtual void close() = 0; ///< thread-safe
+};
 
 struct Shared {
     RestServerConfig config;
     RestHandler handler;
     std::mutex mutex;
-    std::vector<std::weak_ptr<RestSession>> sessions;
+    std::vector<std::weak_ptr<Connection>> sessions;
     bool stopped = false;
 };
 
-class RestSession : public std::enable_shared_from_this<RestSession> {
-public:
-    RestSession(tcp::socket socket, std::shared_ptr<Shared> shared)
-        : stream_(std::move(socket)), shared_(std::move(shared)) {}
+using TlsStream = net::ssl::stream<beast::tcp_stream>;
 
-    void start() {
-        net::dispatch(stream_.get_executor(),
-                      beast::bind_front_handler(&RestSession::read, shared_from_this()));
+// The client's certificate as PEM when it presented one that verified; else empty.
+std::string peer_certificate_pem(TlsStream& stream) {
+    SSL* ssl = stream.native_handle();
+    X509* certificate = SSL_get1_peer_certificate(ssl);
+    std::string pem;
+    if (certificate != nullptr && SSL_get_verify_result(ssl) == X509_V_OK) {
+        BIO* bio = BIO_new(BIO_s_mem());
+        if (bio != nullptr && PEM_write_bio_X509(bio, certificate) == 1) {
+            char* data = nullptr;
+            const long size = BIO_get_mem_data(bio, &data);
+            pem.assign(data, static_cast<std::size_t>(size));
+        }
+        BIO_free(bio);
+    }
+    X509_free(certificate);
+    return pem;
+}
+
+/// One connection; Stream is beast::tcp_stream (HTTP) or TlsStream (HTTPS: handshake first).
+template <class Stream>
+class RestSession : public Connection, public std::enable_shared_from_this<RestSession<Stream>> {
+public:
+    static constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
+
+    template <class... TlsArgs>
+    RestSession(tcp::socket socket, std::shared_ptr<Shared> shared, TlsArgs&... tls)
+        : stream_(std::move(socket), tls...), shared_(std::move(shared)) {}
+
+    void start() override {
+        net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+            if constexpr (is_tls) {
+                beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
+                self->stream_.async_handshake(
+                    net::ssl::stream_base::server, [self](beast::error_code ec) {
+                        if (ec) {
+                            return self->shutdown();
+                        }
+                        self->client_certificate_pem_ = peer_certificate_pem(self->stream_);
+                        self->read();
+                    });
+            } else {
+                self->read();
+            }
+        });
     }
 
-    void close() {
-        net::post(stream_.get_executor(), [self = shared_from_this()] { self->shutdown(); });
+    void close() override {
+        net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->shutdown(); });
     }
 
 private:
@@ -55,15 +106,17 @@ private:
         parser_.emplace();
         parser_->body_limit(shared_->config.max_body_size);
         parser_->header_limit(64 * 1024);
-        stream_.expires_after(shared_->config.idle_timeout);
-        bhttp::async_read(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&RestSession::on_read, shared_from_this()));
+        beast::get_lowest_layer(stream_).expires_after(shared_->config.idle_timeout);
+        bhttp::async_read(
+            stream_, buffer_, *parser_,
+            beast::bind_front_handler(&RestSession::on_read, this->shared_from_this()));
     }
 
     void on_read(beast::error_code ec, std::size_t) {
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
             ec == net::error::operation_aborted || ec == beast::error::timeout ||
-            ec == net::error::connection_reset || ec == bhttp::error::partial_message) {
+            ec == net::error::connection_reset || ec == bhttp::error::partial_message ||
+            ec == net::ssl::error::stream_truncated) {
             return shutdown();
         }
         if (ec) {
@@ -83,11 +136,12 @@ private:
             r.headers.push_back({std::string(field.name_string()), std::string(field.value())});
         }
         r.body = std::move(request.body());
-        stream_.expires_never();
+        r.client_certificate_pem = client_certificate_pem_;
+        beast::get_lowest_layer(stream_).expires_never();
         // The responder owns the connection until it is called (or dropped unanswered, which
         // closes the connection).
         auto answered = std::make_shared<std::atomic<bool>>(false);
-        RestResponder respond = [self = shared_from_this(), answered](RestResponse response) {
+        RestResponder respond = [self = this->shared_from_this(), answered](RestResponse response) {
             if (answered->exchange(true)) {
                 return;
             }
@@ -110,22 +164,25 @@ private:
         message->body() = std::move(response.body);
         message->keep_alive(keep_alive_);
         message->prepare_payload();
-        bhttp::async_write(stream_, *message,
-                           [self = shared_from_this(), message](beast::error_code ec, std::size_t) {
-                               if (ec || !self->keep_alive_) {
-                                   return self->shutdown();
-                               }
-                               self->read();
-                           });
+        bhttp::async_write(
+            stream_, *message,
+            [self = this->shared_from_this(), message](beast::error_code ec, std::size_t) {
+                if (ec || !self->keep_alive_) {
+                    return self->shutdown();
+                }
+                self->read();
+            });
     }
 
     void shutdown() {
         beast::error_code ec;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.socket().close(ec);
+        auto& socket = beast::get_lowest_layer(stream_).socket();
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
+    std::string client_certificate_pem_; ///< verified at the handshake (HTTPS only)
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::shared_ptr<Shared> shared_;
@@ -145,7 +202,14 @@ struct RestServer::Impl : std::enable_shared_from_this<RestServer::Impl> {
                 return;
             }
             if (!ec) {
-                auto session = std::make_shared<RestSession>(std::move(socket), self->shared);
+                std::shared_ptr<Connection> connection;
+                if (self->shared->config.tls) {
+                    connection = std::make_shared<RestSession<TlsStream>>(
+                        std::move(socket), self->shared, *self->shared->config.tls);
+                } else {
+                    connection = std::make_shared<RestSession<beast::tcp_stream>>(std::move(socket),
+                                                                                  self->shared);
+                }
                 {
                     std::lock_guard lock(self->shared->mutex);
                     if (self->shared->stopped) {
@@ -155,9 +219,9 @@ struct RestServer::Impl : std::enable_shared_from_this<RestServer::Impl> {
                     sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
                                                   [](const auto& w) { return w.expired(); }),
                                    sessions.end());
-                    sessions.push_back(session);
+                    sessions.push_back(connection);
                 }
-                session->start();
+                connection->start();
             }
             self->accept();
         });
@@ -205,7 +269,7 @@ void RestServer::stop() {
         beast::error_code ec;
         impl->acceptor.close(ec);
     });
-    std::vector<std::shared_ptr<RestSession>> open;
+    std::vector<std::shared_ptr<Connection>> open;
     {
         std::lock_guard lock(impl_->shared->mutex);
         impl_->shared->stopped = true;
@@ -226,7 +290,8 @@ std::uint16_t RestServer::port() const {
 }
 
 std::string RestServer::endpoint() const {
-    return "http://" + impl_->shared->config.address + ":" + std::to_string(port());
+    return std::string(impl_->shared->config.tls ? "https://" : "http://") +
+           impl_->shared->config.address + ":" + std::to_string(port());
 }
 
 } // namespace fota::cloud::http

@@ -114,10 +114,35 @@ ControlResult JobsService::describe_thing(const std::string& thing_name) const {
                                        {"version", it->second.version}});
 }
 
+ControlResult JobsService::delete_thing(const std::string& thing_name,
+                                        std::optional<std::int64_t> expected_version) {
+    State& s = *state_;
+    if (!is_valid_thing_name(thing_name)) {
+        return invalid_request("thingName must be 1-128 characters of [a-zA-Z0-9:_-]");
+    }
+    auto it = s.things.find(thing_name);
+    if (it == s.things.end()) {
+        return ControlResult::success(json::object());
+    }
+    if (expected_version && *expected_version != it->second.version) {
+        return ControlResult::failure("VersionConflictException", 409,
+                                      "The version of thing " + thing_name + " is " +
+                                          std::to_string(it->second.version) + ", not " +
+                                          std::to_string(*expected_version));
+    }
+    s.store.erase("jobs.thing", thing_name);
+    s.things.erase(it);
+    return ControlResult::success(json::object());
+}
+
 ControlResult JobsService::list_things(const ListQuery& query) const {
     const State& s = *state_;
     std::vector<const Thing*> all;
     for (const auto& [name, thing] : s.things) {
+        if (query.attribute_name &&
+            thing.attributes.value(*query.attribute_name, json()) != query.attribute_value) {
+            continue;
+        }
         all.push_back(&thing);
     }
     const auto [begin, end, token] = page_bounds(all.size(), query);

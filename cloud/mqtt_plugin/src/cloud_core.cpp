@@ -25,10 +25,21 @@ bool is_reply(const std::string& topic) {
     return ends_with(topic, "/accepted") || ends_with(topic, "/rejected");
 }
 
+IdentityOptions identity_options(const CloudConfig& config, const JobsService& jobs) {
+    IdentityOptions options = config.identity;
+    options.region = config.jobs.region;
+    options.account_id = config.jobs.account_id;
+    options.thing_exists = [&jobs](const std::string& thing) {
+        return jobs.describe_thing(thing).ok();
+    };
+    return options;
+}
+
 } // namespace
 
 CloudCore::CloudCore(const CloudConfig& config)
-    : store_(config.database_path), jobs_(store_, config.jobs), shadow_(store_) {
+    : store_(config.database_path), jobs_(store_, config.jobs), shadow_(store_),
+      identity_(store_, identity_options(config, jobs_)) {
     for (const auto& [key, value] : store_.load("core")) {
         if (key == "clock_offset") {
             clock_offset_ = std::stoll(value);

@@ -9,6 +9,10 @@
 //   plugin_opt_thing_certificates true           (a TLS listener with require_certificate: the
 //                                                 client id must be the certificate's CN, and a
 //                                                 client reaches its own thing's topics only)
+//   plugin_opt_ca_certificate, plugin_opt_ca_key  (the CA that signs CreateKeysAndCertificate's
+//                                                 certificates; a certificate made so connects
+//                                                 as the things attached to it while ACTIVE)
+//   plugin_opt_mqtt_endpoint host:port           (DescribeEndpoint's answer)
 //   plugin_opt_<other> ...                       (passed to the control plane, if linked)
 //
 // Events: MOSQ_EVT_BASIC_AUTH (with thing_certificates) refuses a CONNECT whose client id is not
@@ -19,8 +23,12 @@
 
 #include <ctime>
 #include <exception>
+#include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 
 extern "C" {
@@ -62,24 +70,58 @@ std::int64_t now_seconds() {
     return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-// At CONNECT (Mosquitto calls it for every client when a plugin registers it): the thing is its
-// certificate. The broker has already checked the certificate against its CA (require_certificate).
-int on_basic_auth(int /*event*/, void* event_data, void* /*userdata*/) {
+// At CONNECT (Mosquitto calls it for every client when a plugin registers it): a certificate made
+// by CreateKeysAndCertificate connects as a thing attached to it while ACTIVE; any other (the
+// per-thing certificates of the TLS folder) as the thing its CN names. The broker has already
+// checked the certificate against its CA (require_certificate).
+int on_basic_auth(int /*event*/, void* event_data, void* userdata) {
+    const auto* plugin = static_cast<const Plugin*>(userdata);
     auto* ed = static_cast<mosquitto_evt_basic_auth*>(event_data);
-    const char* client_id = mosquitto_client_id(ed->client);
+    const std::string client_id =
+        mosquitto_client_id(ed->client) != nullptr ? mosquitto_client_id(ed->client) : "";
     std::optional<std::string> common_name;
+    std::optional<std::string> registered_refusal;
     if (auto* certificate = static_cast<X509*>(mosquitto_client_certificate(ed->client))) {
         common_name = fota::cloud::tls::common_name(*certificate);
+        if (const auto id = fota::cloud::tls::certificate_id(*certificate)) {
+            registered_refusal = plugin->core->identity().connect_refusal(client_id, *id);
+        }
         X509_free(certificate);
     }
-    const std::string refusal =
-        fota::cloud::connect_refusal(client_id != nullptr ? client_id : "", common_name);
+    const std::string refusal = registered_refusal
+                                    ? *registered_refusal
+                                    : fota::cloud::connect_refusal(client_id, common_name);
     if (refusal.empty()) {
         return MOSQ_ERR_SUCCESS;
     }
     mosquitto_log_printf(MOSQ_LOG_NOTICE, "fota cloud: CONNECT from %s refused: %s",
                          mosquitto_client_address(ed->client), refusal.c_str());
     return MOSQ_ERR_AUTH;
+}
+
+std::string read_text_file(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (!in) {
+        throw std::runtime_error("cannot read " + path);
+    }
+    return text.str();
+}
+
+// CreateKeysAndCertificate's signer: the stack's CA (plugin_opt_ca_certificate, plugin_opt_ca_key),
+// or none when they are not given.
+std::function<fota::cloud::tls::Credentials()> certificate_issuer(const PluginOptions& options) {
+    const auto certificate = options.find("ca_certificate");
+    const auto key = options.find("ca_key");
+    if (certificate == options.end() || key == options.end()) {
+        return {};
+    }
+    const auto authority = fota::cloud::tls::CertificateAuthority::load(
+        {read_text_file(certificate->second), read_text_file(key->second)});
+    // AWS IoT's certificates carry this subject CN; it is no thing name, so the CN rule can never
+    // let one of them (once deleted) connect.
+    return [authority] { return authority.issue_client("AWS IoT Certificate"); };
 }
 
 int on_acl_check(int /*event*/, void* event_data, void* userdata) {
@@ -203,6 +245,10 @@ __attribute__((visibility("default"))) int mosquitto_plugin_init(mosquitto_plugi
         if (auto it = plugin_options.find("thing_certificates"); it != plugin_options.end()) {
             plugin->thing_certificates = it->second == "true";
         }
+        if (auto it = plugin_options.find("mqtt_endpoint"); it != plugin_options.end()) {
+            config.identity.mqtt_endpoint = it->second;
+        }
+        config.identity.issue_certificate = certificate_issuer(plugin_options);
         plugin->core = std::make_unique<CloudCore>(config);
         plugin->core->set_publisher(publish);
 #ifdef FOTA_HAVE_CONTROL_PLANE_HOOK

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "fota/cloud/identifiers.hpp"
 #include "fota/cloud/jobs_topic.hpp"
 #include "fota/cloud/shadow_topic.hpp"
 
@@ -114,6 +115,11 @@ std::string connect_refusal(std::string_view client_id,
                             const std::optional<std::string>& certificate_cn) {
     if (!certificate_cn) {
         return "no client certificate with a single subject CN";
+    }
+    if (!is_valid_thing_name(*certificate_cn)) {
+        return "the certificate's CN '" + *certificate_cn +
+               "' is no thing name, and the certificate is not registered "
+               "(CreateKeysAndCertificate)";
     }
     if (client_id != *certificate_cn) {
         return "client id '" + std::string(client_id) + "' is not the certificate's thing '" +

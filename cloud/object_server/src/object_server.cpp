@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
@@ -21,6 +22,7 @@
 #include <atomic>
 #include <mutex>
 #include <system_error>
+#include <type_traits>
 
 namespace fota::cloud {
 
@@ -29,21 +31,48 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = net::ip::tcp;
 
-class Session : public std::enable_shared_from_this<Session> {
+/// A connection as stop() sees it, whatever its stream.
+class Session {
 public:
-    Session(tcp::socket socket, std::shared_ptr<ObjectStore> store,
-            std::chrono::seconds idle_timeout)
-        : stream_(std::move(socket)), timer_(stream_.get_executor()), store_(std::move(store)),
-          idle_timeout_(idle_timeout) {}
+    virtual ~Session() = default;
+    virtual void start() = 0;
+    /// Thread-safe: closes the connection on its own executor.
+    virtual void close() = 0;
+};
 
-    void start() {
-        net::dispatch(stream_.get_executor(),
-                      beast::bind_front_handler(&Session::read_header, shared_from_this()));
+using TlsStream = net::ssl::stream<beast::tcp_stream>;
+
+/// One connection; Stream is beast::tcp_stream (HTTP) or TlsStream (HTTPS: handshake first).
+template <class Stream>
+class StreamSession : public Session, public std::enable_shared_from_this<StreamSession<Stream>> {
+public:
+    static constexpr bool is_tls = std::is_same_v<Stream, TlsStream>;
+
+    template <class... TlsArgs>
+    StreamSession(tcp::socket socket, std::shared_ptr<ObjectStore> store,
+                  std::chrono::seconds idle_timeout, TlsArgs&... tls)
+        : stream_(std::move(socket), tls...), timer_(stream_.get_executor()),
+          store_(std::move(store)), idle_timeout_(idle_timeout) {}
+
+    void start() override {
+        net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+            if constexpr (is_tls) {
+                beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(30));
+                self->stream_.async_handshake(net::ssl::stream_base::server,
+                                              [self](beast::error_code ec) {
+                                                  if (ec) {
+                                                      return self->shutdown();
+                                                  }
+                                                  self->read_header();
+                                              });
+            } else {
+                self->read_header();
+            }
+        });
     }
 
-    /// Thread-safe: closes the connection on its own executor.
-    void close() {
-        net::post(stream_.get_executor(), [self = shared_from_this()] { self->shutdown(); });
+    void close() override {
+        net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->shutdown(); });
     }
 
 private:
@@ -53,10 +82,10 @@ private:
         parser_.emplace();
         parser_->header_limit(64 * 1024);
         parser_->body_limit(store_->config().max_object_size);
-        stream_.expires_after(idle_timeout_);
+        beast::get_lowest_layer(stream_).expires_after(idle_timeout_);
         bhttp::async_read_header(
             stream_, buffer_, *parser_,
-            beast::bind_front_handler(&Session::on_header, shared_from_this()));
+            beast::bind_front_handler(&StreamSession::on_header, this->shared_from_this()));
     }
 
     void on_header(beast::error_code ec, std::size_t) {
@@ -70,7 +99,7 @@ private:
             })) {
             head_ = "HTTP/1.1 100 Continue\r\n\r\n";
             net::async_write(stream_, net::buffer(head_),
-                             [self = shared_from_this()](beast::error_code wec, std::size_t) {
+                             [self = this->shared_from_this()](beast::error_code wec, std::size_t) {
                                  if (wec) {
                                      return self->shutdown();
                                  }
@@ -82,8 +111,9 @@ private:
     }
 
     void read_body() {
-        bhttp::async_read(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&Session::on_request, shared_from_this()));
+        bhttp::async_read(
+            stream_, buffer_, *parser_,
+            beast::bind_front_handler(&StreamSession::on_request, this->shared_from_this()));
     }
 
     void on_read_error(beast::error_code ec) {
@@ -93,7 +123,8 @@ private:
         }
         if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
             ec == net::error::operation_aborted || ec == beast::error::timeout ||
-            ec == net::error::connection_reset || ec == bhttp::error::partial_message) {
+            ec == net::error::connection_reset || ec == bhttp::error::partial_message ||
+            ec == net::ssl::error::stream_truncated) {
             return shutdown();
         }
         // A request we cannot parse: say so, then hang up (we do not know where the next one
@@ -115,9 +146,9 @@ private:
         head_ = serialize_head(plan_);
         sent_ = 0;
         stalled_ = false;
-        stream_.expires_never();
+        beast::get_lowest_layer(stream_).expires_never();
         net::async_write(stream_, net::buffer(head_),
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                              if (ec) {
                                  self->record_end(false);
                                  return self->shutdown();
@@ -137,7 +168,7 @@ private:
             sent_ < plan_.length) {
             stalled_ = true;
             timer_.expires_after(plan_.stall_for);
-            timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+            timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
                 if (ec) {
                     self->record_end(false);
                     return self->shutdown();
@@ -164,7 +195,7 @@ private:
                     static_cast<double>(sent_ - throttle_base_) * 1e9 / static_cast<double>(rate)));
             if (due > std::chrono::steady_clock::now()) {
                 timer_.expires_at(due);
-                timer_.async_wait([self = shared_from_this(), chunk](beast::error_code ec) {
+                timer_.async_wait([self = this->shared_from_this(), chunk](beast::error_code ec) {
                     if (ec) {
                         self->record_end(false);
                         return self->shutdown();
@@ -180,7 +211,7 @@ private:
     void write_chunk(std::uint64_t chunk) {
         const char* data = plan_.body->data() + plan_.offset + sent_;
         net::async_write(stream_, net::buffer(data, static_cast<std::size_t>(chunk)),
-                         [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                              self->sent_ += n;
                              self->record_bytes(n);
                              if (ec) {
@@ -211,11 +242,12 @@ private:
     void shutdown() {
         beast::error_code ec;
         timer_.cancel();
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-        stream_.socket().close(ec);
+        auto& socket = beast::get_lowest_layer(stream_).socket();
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     net::steady_timer timer_;
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -241,9 +273,10 @@ struct Connections {
 class Listener : public std::enable_shared_from_this<Listener> {
 public:
     Listener(net::io_context& io, std::shared_ptr<ObjectStore> store,
-             std::shared_ptr<Connections> connections, std::chrono::seconds idle_timeout)
+             std::shared_ptr<Connections> connections, std::chrono::seconds idle_timeout,
+             http::TlsContext tls)
         : io_(io), acceptor_(net::make_strand(io)), store_(std::move(store)),
-          connections_(std::move(connections)), idle_timeout_(idle_timeout) {}
+          connections_(std::move(connections)), idle_timeout_(idle_timeout), tls_(std::move(tls)) {}
 
     void open(const std::string& address, std::uint16_t port) {
         const tcp::endpoint endpoint(net::ip::make_address(address), port);
@@ -255,12 +288,13 @@ public:
     }
 
     void accept() {
-        acceptor_.async_accept(net::make_strand(io_),
-                               beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+        acceptor_.async_accept(
+            net::make_strand(io_),
+            beast::bind_front_handler(&Listener::on_accept, this->shared_from_this()));
     }
 
     void close() {
-        net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        net::post(acceptor_.get_executor(), [self = this->shared_from_this()] {
             beast::error_code ec;
             self->acceptor_.close(ec);
         });
@@ -283,7 +317,14 @@ private:
             // waits for the client's delayed ACK of the head (about 40 ms per Range request).
             beast::error_code ignored;
             socket.set_option(tcp::no_delay(true), ignored);
-            auto session = std::make_shared<Session>(std::move(socket), store_, idle_timeout_);
+            std::shared_ptr<Session> session;
+            if (tls_) {
+                session = std::make_shared<StreamSession<TlsStream>>(std::move(socket), store_,
+                                                                     idle_timeout_, *tls_);
+            } else {
+                session = std::make_shared<StreamSession<beast::tcp_stream>>(std::move(socket),
+                                                                             store_, idle_timeout_);
+            }
             {
                 std::lock_guard lock(connections_->mutex);
                 if (connections_->stopped) {
@@ -305,6 +346,7 @@ private:
     std::shared_ptr<ObjectStore> store_;
     std::shared_ptr<Connections> connections_;
     std::chrono::seconds idle_timeout_;
+    http::TlsContext tls_;
     std::uint16_t bound_port_ = 0;
 };
 
@@ -316,7 +358,7 @@ ObjectStoreConfig ObjectServerConfig::store_config() const {
     c.region = region;
     c.clock = clock;
     c.max_object_size = max_object_size;
-    c.endpoint = "http://" + address + ":0";
+    c.endpoint = (tls ? "https://" : "http://") + address + ":0";
     return c;
 }
 
@@ -345,7 +387,7 @@ void ObjectServer::start() {
         return;
     }
     auto listener = std::make_shared<Listener>(impl_->io, impl_->store, impl_->connections,
-                                               impl_->config.idle_timeout);
+                                               impl_->config.idle_timeout, impl_->config.tls);
     listener->open(impl_->config.address, impl_->config.port);
     impl_->port = listener->port();
     impl_->store->set_endpoint(endpoint());
@@ -384,7 +426,8 @@ std::uint16_t ObjectServer::port() const {
 }
 
 std::string ObjectServer::endpoint() const {
-    return "http://" + impl_->config.address + ":" + std::to_string(port());
+    return std::string(impl_->config.tls ? "https://" : "http://") + impl_->config.address + ":" +
+           std::to_string(port());
 }
 
 ObjectStore& ObjectServer::store() {

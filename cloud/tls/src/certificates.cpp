@@ -272,3 +272,44 @@ bool is_signed_by(const std::string& certificate_pem, const std::string& ca_pem)
 }
 
 } // namespace fota::cloud::tls
+
+namespace fota::cloud::tls {
+
+std::optional<std::string> certificate_id(const x509_st& certificate) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (X509_digest(&certificate, EVP_sha256(), digest, &size) != 1) {
+        ERR_clear_error();
+        return std::nullopt;
+    }
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string id;
+    for (unsigned int i = 0; i < size; ++i) {
+        id += hex[digest[i] >> 4];
+        id += hex[digest[i] & 0xf];
+    }
+    return id;
+}
+
+std::optional<std::string> certificate_id_of_pem(const std::string& pem) {
+    CertPtr certificate = certificate_from_pem(pem);
+    if (!certificate) {
+        return std::nullopt;
+    }
+    return certificate_id(*certificate);
+}
+
+std::optional<std::string> public_key_pem_of_certificate(const std::string& pem) {
+    CertPtr certificate = certificate_from_pem(pem);
+    EVP_PKEY* key = certificate ? X509_get0_pubkey(certificate.get()) : nullptr;
+    BioPtr bio(BIO_new(BIO_s_mem()));
+    if (key == nullptr || !bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1) {
+        ERR_clear_error();
+        return std::nullopt;
+    }
+    char* data = nullptr;
+    const long size = BIO_get_mem_data(bio.get(), &data);
+    return std::string(data, static_cast<std::size_t>(size));
+}
+
+} // namespace fota::cloud::tls

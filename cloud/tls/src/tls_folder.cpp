@@ -90,6 +90,10 @@ TlsFolder::TlsFolder(std::string dir, std::vector<std::string> server_names,
                       authority_.issue_server(server_names, server_addresses));
 }
 
+std::string TlsFolder::ca_key_file() const {
+    return dir_ + "/ca.key";
+}
+
 std::string TlsFolder::ca_file() const {
     return dir_ + "/ca.crt";
 }

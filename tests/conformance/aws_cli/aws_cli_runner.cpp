@@ -65,6 +65,14 @@ AwsCli::AwsCli(std::string access_key_id, std::string secret_access_key) {
             "AWS_RETRY_MODE=standard"};
 }
 
+void AwsCli::set_environment(const std::string& name, const std::optional<std::string>& value) {
+    const std::string prefix = name + "=";
+    std::erase_if(env_, [&](const std::string& entry) { return entry.rfind(prefix, 0) == 0; });
+    if (value) {
+        env_.push_back(prefix + *value);
+    }
+}
+
 AwsCli::~AwsCli() {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

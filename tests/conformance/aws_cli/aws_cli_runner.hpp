@@ -2,6 +2,7 @@
 // dummy credentials and a private HOME/config so nothing on the machine leaks in.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ public:
     /// Runs `aws <args...>` (no shell), waiting at most timeout_seconds (then it is killed and
     /// exit_code is -1). stdout and stderr are captured.
     CommandResult run(const std::vector<std::string>& args, int timeout_seconds = 120) const;
+
+    /// Sets (or, with nullopt, removes) an environment variable of the CLI's runs, e.g.
+    /// AWS_CA_BUNDLE.
+    void set_environment(const std::string& name, const std::optional<std::string>& value);
 
     /// The temporary directory (for input and output files).
     const std::string& dir() const { return dir_; }

@@ -61,6 +61,9 @@ struct ListQuery {
     int max_results = 0;               ///< 1..250; 0 = the default (AWS's default is 50)
     std::string next_token;            ///< from a previous page; empty = first page
     std::optional<std::string> job_id; ///< ListJobExecutionsForThing only
+    /// ListThings only: things whose attribute attribute_name is attribute_value (unset = all).
+    std::optional<std::string> attribute_name;
+    std::string attribute_value;
 };
 
 } // namespace fota::cloud

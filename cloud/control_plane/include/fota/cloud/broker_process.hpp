@@ -27,6 +27,10 @@ struct BrokerTls {
     std::string ca_file;
     std::string certificate_file;
     std::string key_file;
+    /// Set: the CA's key, so CreateKeysAndCertificate can sign client certificates.
+    std::string ca_key_file{};
+    /// The control plane (REST) serves HTTPS with certificate_file/key_file too.
+    bool https = false;
 };
 
 struct BrokerOptions {
@@ -72,8 +76,9 @@ public:
     [[nodiscard]] std::uint16_t mqtt_port() const { return mqtt_port_; }
     [[nodiscard]] std::uint16_t control_port() const { return control_port_; }
     [[nodiscard]] std::string mqtt_uri() const; ///< "tcp://address:port" ("ssl://" with TLS)
-    [[nodiscard]] std::string control_endpoint() const; ///< "http://address:port"
-    [[nodiscard]] std::string log() const;              ///< the broker's log so far
+    /// "http://address:port" ("https://" with tls->https)
+    [[nodiscard]] std::string control_endpoint() const;
+    [[nodiscard]] std::string log() const; ///< the broker's log so far
     [[nodiscard]] const std::string& work_dir() const { return work_dir_; }
 
 private:

@@ -8,7 +8,14 @@
 //            DeleteJob DELETE /jobs/{J}; DescribeJobExecution GET /things/{T}/jobs/{J};
 //            ListJobExecutionsForJob GET /jobs/{J}/things; ListJobExecutionsForThing
 //            GET /things/{T}/jobs; CancelJobExecution PUT /things/{T}/jobs/{J}/cancel;
-//            DeleteJobExecution DELETE /things/{T}/jobs/{J}/executionNumber/{N}
+//            DeleteJobExecution DELETE /things/{T}/jobs/{J}/executionNumber/{N}; DeleteThing
+//            DELETE /things/{T} (refused while a principal is attached)
+//   iot identity: DescribeEndpoint GET /endpoint; CreateKeysAndCertificate POST
+//            /keys-and-certificate; Describe/Update/DeleteCertificate GET/PUT/DELETE
+//            /certificates/{id}; CreatePolicy POST, GetPolicy GET, DeletePolicy DELETE
+//            /policies/{P}; AttachPolicy PUT, DetachPolicy POST /target-policies/{P};
+//            ListAttachedPolicies POST /attached-policies/{target}; Attach/Detach/
+//            ListThingPrincipal(s) PUT/DELETE/GET /things/{T}/principals (x-amzn-principal)
 //   iotdata: GetThingShadow GET, UpdateThingShadow POST, DeleteThingShadow DELETE
 //            /things/{T}/shadow[?name=N]; ListNamedShadowsForThing
 //            GET /api/things/shadow/ListNamedShadowsForThing/{T}
@@ -83,10 +90,12 @@ struct ControlRoute {
 };
 
 /// Maps method + raw target + body to a call (no I/O, no authentication). `service` is the SigV4
-/// signing name from the credential scope ("iot", "iotdata", ...) or empty when unsigned. Never
-/// throws for bad input.
+/// signing name from the credential scope ("iot", "iotdata", ...) or empty when unsigned;
+/// `principal` the x-amzn-principal header (Attach/DetachThingPrincipal). Never throws for bad
+/// input.
 ControlRoute route_control_request(const std::string& method, const std::string& target,
-                                   const std::string& body, const std::string& service);
+                                   const std::string& body, const std::string& service,
+                                   const std::string& principal = {});
 
 /// The HTTP answer for a call's result (AWS's error format on failure).
 http::RestResponse control_response(const ControlResult& result);

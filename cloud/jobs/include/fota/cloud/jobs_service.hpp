@@ -66,8 +66,13 @@ public:
                                std::int64_t now);
     /// GET /things/{thingName}
     [[nodiscard]] ControlResult describe_thing(const std::string& thing_name) const;
-    /// GET /things
+    /// GET /things[?attributeName=&attributeValue=]
     [[nodiscard]] ControlResult list_things(const ListQuery& query) const;
+    /// DELETE /things/{thingName}[?expectedVersion=]: succeeds for a thing that does not exist
+    /// (as AWS); VersionConflictException when expected_version is not the thing's version. Its
+    /// job executions stay (AWS keeps them too).
+    ControlResult delete_thing(const std::string& thing_name,
+                               std::optional<std::int64_t> expected_version);
 
     /// PUT /jobs/{jobId}; `body` is the CreateJob JSON body (targets, document, configs).
     /// Targets must be thing ARNs of existing things (thing groups are not supported yet).

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "fota/cloud/identity_service.hpp"
 #include "fota/cloud/jobs_service.hpp"
 #include "fota/cloud/kv_store.hpp"
 #include "fota/cloud/messages.hpp"
@@ -22,6 +23,8 @@ namespace fota::cloud {
 struct CloudConfig {
     std::string database_path = ":memory:"; ///< SQLite file; ":memory:" loses state on exit
     JobsOptions jobs;
+    /// Certificates and policies; region, account and thing_exists are filled in by CloudCore.
+    IdentityOptions identity;
 };
 
 class CloudCore {
@@ -36,6 +39,7 @@ public:
 
     JobsService& jobs() { return jobs_; }
     ShadowService& shadow() { return shadow_; }
+    IdentityService& identity() { return identity_; }
 
     /// A PUBLISH from `client_id` on a reserved topic: runs the service and publishes what it
     /// returns (after the fault knobs). Returns false if the topic is not one the services own.
@@ -89,6 +93,7 @@ private:
     KvStore store_;
     JobsService jobs_;
     ShadowService shadow_;
+    IdentityService identity_;
     Publisher publisher_;
     std::set<std::string> duplicate_notify_next_;
     std::set<std::string> duplicate_job_document_;

@@ -37,7 +37,8 @@ inline constexpr std::size_t max_topic_slashes = 7;
 
 /// Why a CONNECT whose client id is client_id, over a connection whose client certificate has
 /// the subject CN certificate_cn (nullopt: no certificate, or no single CN), is refused when
-/// things are bound to their certificates; empty when it is allowed (the client id is the CN).
+/// things are bound to their certificates; empty when it is allowed (the client id is the CN, a
+/// valid thing name). For a certificate the identity service knows, its rule applies instead.
 /// Pure; never throws.
 [[nodiscard]] std::string connect_refusal(std::string_view client_id,
                                           const std::optional<std::string>& certificate_cn);

@@ -35,6 +35,7 @@
 
 #include "fota/cloud/http/aws_time.hpp"
 #include "fota/cloud/http/sigv4.hpp"
+#include "fota/cloud/http/tls_server.hpp"
 #include "fota/cloud/object_store.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -62,6 +63,8 @@ struct ObjectServerConfig {
     std::uint64_t max_object_size = 256ULL * 1024 * 1024;
     /// Connections idle this long are closed.
     std::chrono::seconds idle_timeout{120};
+    /// Set: HTTPS only (http::make_server_tls_context); null: plain HTTP.
+    http::TlsContext tls;
 
     /// The store's part (its endpoint is "http://<address>:0" until the server is bound).
     [[nodiscard]] ObjectStoreConfig store_config() const;
@@ -81,7 +84,7 @@ public:
 
     /// The bound port (after start()).
     [[nodiscard]] std::uint16_t port() const;
-    /// "http://<address>:<port>".
+    /// "http://<address>:<port>" ("https://" with tls).
     [[nodiscard]] std::string endpoint() const;
 
     // ---- objects ----

@@ -1,9 +1,11 @@
 // A small asynchronous HTTP/1.1 server (Boost.Beast) for request -> response APIs whose answers
 // may come from another thread (the control plane hands calls to the broker thread and answers
-// when they return). One io_context; each connection on its own strand; keep-alive.
+// when they return). One io_context; each connection on its own strand; keep-alive; HTTPS when
+// configured with a TLS context.
 #pragma once
 
 #include "fota/cloud/http/sigv4.hpp"
+#include "fota/cloud/http/tls_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -36,6 +38,7 @@ struct RestServerConfig {
     std::uint16_t port = 0; ///< 0: a free port (read it back with port())
     std::uint64_t max_body_size = 1024 * 1024;
     std::chrono::seconds idle_timeout{120};
+    TlsContext tls; ///< set: HTTPS only (make_server_tls_context); null: plain HTTP
 };
 
 class RestServer {
@@ -50,7 +53,7 @@ public:
     /// Stops accepting and closes open connections (asynchronously, on the io_context).
     void stop();
     [[nodiscard]] std::uint16_t port() const;
-    [[nodiscard]] std::string endpoint() const; ///< "http://address:port"
+    [[nodiscard]] std::string endpoint() const; ///< "http://address:port" ("https://" with tls)
 
 private:
     struct Impl;

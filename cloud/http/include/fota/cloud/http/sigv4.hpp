@@ -45,6 +45,9 @@ struct SigV4Request {
     std::string target;
     std::vector<HttpHeader> headers;
     std::string body;
+    /// The connection's TLS client certificate (PEM), verified against the server's client CA;
+    /// empty when there is none. Set by RestServer, never from the request's bytes.
+    std::string client_certificate_pem{};
 
     /// The first header named name (case-insensitive), or nullopt.
     std::optional<std::string> header(std::string_view name) const;

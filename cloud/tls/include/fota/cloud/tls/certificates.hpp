@@ -53,6 +53,16 @@ private:
 /// The subject CN of the first certificate in pem; nullopt when there is none (see above).
 [[nodiscard]] std::optional<std::string> common_name_of_pem(const std::string& pem);
 
+/// AWS IoT's certificate id: the lowercase hex SHA-256 of the certificate's DER (64 characters);
+/// nullopt when OpenSSL cannot encode it. Never throws.
+[[nodiscard]] std::optional<std::string> certificate_id(const x509_st& certificate);
+
+/// certificate_id of the first certificate in pem; nullopt when there is none.
+[[nodiscard]] std::optional<std::string> certificate_id_of_pem(const std::string& pem);
+
+/// The public key (PEM "PUBLIC KEY") of the first certificate in pem; nullopt when there is none.
+[[nodiscard]] std::optional<std::string> public_key_pem_of_certificate(const std::string& pem);
+
 /// True when certificate_pem is signed by ca_pem (and within its validity). Never throws.
 [[nodiscard]] bool is_signed_by(const std::string& certificate_pem, const std::string& ca_pem);
 

@@ -31,6 +31,7 @@ public:
 
     [[nodiscard]] const std::string& dir() const { return dir_; }
     [[nodiscard]] std::string ca_file() const;
+    [[nodiscard]] std::string ca_key_file() const; ///< for signers of new client certificates
     [[nodiscard]] std::string server_certificate_file() const;
     [[nodiscard]] std::string server_key_file() const;
     [[nodiscard]] std::string things_dir() const;
