@@ -136,7 +136,9 @@ nlohmann::json build_job_document(const CreateJobStep& job, const Firmware& firm
     nlohmann::json location;
     switch (job.document_template) {
     case DocumentTemplate::host_path:
-        location = {{"protocol", job.protocol}, {"host", published.host}, {"path", published.path}};
+        location = {{"protocol", job.protocol.empty() ? published.protocol : job.protocol},
+                    {"host", published.host},
+                    {"path", published.path}};
         break;
     case DocumentTemplate::url:
         location = {{"url", published.url}};

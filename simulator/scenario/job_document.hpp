@@ -30,10 +30,11 @@ const std::vector<std::string_view>& firmware_placeholder_names();
 std::vector<std::string> unknown_firmware_placeholders(const nlohmann::json& document);
 
 /// The job document: for a template, {"operation":"app_fw_update","fwversion","size","location"}
-/// with location {protocol (the step's), host, path} (host_path), {url} (url), or
-/// {url: "${aws:iot:s3-presigned-url:<s3_url>}"} (presigned_url). For an explicit document, a copy
-/// with every ${firmware.<name>} in strings replaced; a string that is exactly "${firmware.size}"
-/// becomes the number. Unknown placeholders are left as written (the parser refuses them).
+/// with location {protocol (the step's, else the published one's), host, path} (host_path), {url}
+/// (url), or {url: "${aws:iot:s3-presigned-url:<s3_url>}"} (presigned_url). For an explicit
+/// document, a copy with every ${firmware.<name>} in strings replaced; a string that is exactly
+/// "${firmware.size}" becomes the number. Unknown placeholders are left as written (the parser
+/// refuses them).
 nlohmann::json build_job_document(const CreateJobStep& job, const Firmware& firmware,
                                   const PublishedFirmware& published);
 

@@ -178,7 +178,9 @@ struct CreateJobStep {
     DeviceSelector targets;
     std::optional<nlohmann::json> document; ///< explicit document (placeholders, see README)
     DocumentTemplate document_template = DocumentTemplate::host_path;
-    std::string protocol = "http"; ///< for the templates: http or https
+    /// For the templates: http or https; empty: where the image was published (http on the
+    /// local stacks, https on stack aws).
+    std::string protocol;
     std::string description;
     bool continuous = false; ///< targetSelection CONTINUOUS instead of SNAPSHOT
     std::optional<RolloutConfig> rollout;

@@ -224,6 +224,16 @@ ControlRoute describe_certificate(const RouteRequest& r) {
     });
 }
 
+ControlRoute list_certificates(const RouteRequest&) {
+    return make("ListCertificates",
+                [](CloudCore& core, std::int64_t) { return core.identity().list_certificates(); });
+}
+
+ControlRoute list_policies(const RouteRequest&) {
+    return make("ListPolicies",
+                [](CloudCore& core, std::int64_t) { return core.identity().list_policies(); });
+}
+
 ControlRoute update_certificate(const RouteRequest& r) {
     const std::string id = r.s[1];
     const auto status = r.q.get("newStatus");
@@ -461,9 +471,11 @@ constexpr RouteEntry routes[] = {
     {"", "things/*/principals", thing_principals},
     {"GET", "endpoint", describe_endpoint},
     {"POST", "keys-and-certificate", create_keys_and_certificate},
+    {"GET", "certificates", list_certificates},
     {"GET", "certificates/*", describe_certificate},
     {"PUT", "certificates/*", update_certificate},
     {"DELETE", "certificates/*", delete_certificate},
+    {"GET", "policies", list_policies},
     {"POST", "policies/*", create_policy},
     {"GET", "policies/*", get_policy},
     {"DELETE", "policies/*", delete_policy},

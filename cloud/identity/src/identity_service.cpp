@@ -199,6 +199,26 @@ ControlResult IdentityService::describe_certificate(const std::string& id) const
                                          {"certificateMode", "DEFAULT"}}}});
 }
 
+ControlResult IdentityService::list_certificates() const {
+    json certificates = json::array();
+    for (const auto& [id, c] : certificates_) {
+        certificates.push_back({{"certificateArn", certificate_arn(id)},
+                                {"certificateId", id},
+                                {"status", c.status},
+                                {"certificateMode", "DEFAULT"},
+                                {"creationDate", c.created}});
+    }
+    return ControlResult::success(json{{"certificates", certificates}});
+}
+
+ControlResult IdentityService::list_policies() const {
+    json policies = json::array();
+    for (const auto& [name, policy] : policies_) {
+        policies.push_back({{"policyName", name}, {"policyArn", policy_arn(name)}});
+    }
+    return ControlResult::success(json{{"policies", policies}});
+}
+
 ControlResult IdentityService::update_certificate(const std::string& id,
                                                   const std::string& new_status, std::int64_t now) {
     if (!is_certificate_id(id)) {

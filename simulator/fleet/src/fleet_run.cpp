@@ -209,7 +209,12 @@ void FleetRun::make_devices() {
         shard_range(options_.count, options_.shard_index, options_.shard_count);
     first_index_ = first;
     const std::string failing = options_.failing_percent > 0 ? failing_device_faults() : "";
+    // The things first: stack aws gives each device its thing's certificate as it is made.
     std::vector<json> things;
+    for (std::uint64_t index = first; index < last; ++index) {
+        things.push_back({{"thingName", options_.thing_prefix + std::to_string(index)}});
+    }
+    stack_->call_many("create_thing", things);
     devices_.reserve(last - first);
     for (std::uint64_t index = first; index < last; ++index) {
         auto device = std::make_unique<Device>();
@@ -229,10 +234,8 @@ void FleetRun::make_devices() {
             stack_->make_device(o, [this, raw](std::string_view name, std::string_view detail) {
                 return on_event(*raw, name, detail);
             });
-        things.push_back({{"thingName", device->thing}});
         devices_.push_back(std::move(device));
     }
-    stack_->call_many("create_thing", things);
 }
 
 void FleetRun::start_due_devices(RunTime since_first_start) {

@@ -22,10 +22,10 @@ constexpr auto kPahoDestroyGrace = std::chrono::seconds(2);
 
 // Paho C stops its two threads and frees its global state when its last client is destroyed,
 // and starts them again for the next one; the two can race (a new client's connect while the
-// last destroy waits for the threads: paho.mqtt.c #1124, #1669), and in a fleet worker whose
-// devices were all between sessions for a moment a restarted receive thread crashed (SIGSEGV,
-// 1 worker in 8 at N=10,000). One client made here and never destroyed keeps the count above
-// zero, so the threads run for the life of the process. It never connects.
+// last destroy waits for the threads: paho.mqtt.c #1124, #1669). A fleet worker crashed so
+// (SIGSEGV in a restarted receive thread while another thread was in MQTTAsync_destroy; 1 worker
+// in 8 at N=10,000). One client made here and never destroyed keeps the count above zero, so the
+// threads run for the life of the process. It never connects.
 void keep_paho_running() {
     static std::once_flag once;
     std::call_once(once, [] {

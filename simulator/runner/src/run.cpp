@@ -174,6 +174,13 @@ void Run::start_stack() {
 }
 
 void Run::create_devices() {
+    // The things first: a stack may give a device credentials of its thing (stack aws: the
+    // certificate CreateKeysAndCertificate made for it) when the device is made.
+    std::vector<json> things;
+    for (const std::string& thing : scenario_.thing_names(DeviceSelector{})) {
+        things.push_back({{"thingName", thing}});
+    }
+    stack_->call_many("create_thing", things);
     std::size_t index = 0;
     for (const DeviceGroup& group : scenario_.devices) {
         const FlashLayout layout = flash_layout(group.flash);
@@ -214,11 +221,6 @@ void Run::create_devices() {
     if (devices_.empty()) {
         throw RunError(scenario_.file + ": the scenario has no devices");
     }
-    std::vector<json> things;
-    for (const Device& d : devices_) {
-        things.push_back({{"thingName", d.thing}});
-    }
-    stack_->call_many("create_thing", things);
     for (Device& d : devices_) {
         if (d.group->autostart) {
             d.device->start();

@@ -26,6 +26,19 @@ PublishedFirmware published() {
 
 } // namespace
 
+TEST_CASE("host_path without a protocol takes the published one's (https on stack aws)",
+          "[scenario_format][job_document]") {
+    CreateJobStep job;
+    job.job_id = "j";
+    job.document_template = DocumentTemplate::host_path;
+    CHECK(build_job_document(job, image(), published())["location"]["protocol"] == "http");
+    PublishedFirmware on_s3 = published();
+    on_s3.protocol = "https";
+    CHECK(build_job_document(job, image(), on_s3)["location"]["protocol"] == "https");
+    job.protocol = "http"; // the step's own wins
+    CHECK(build_job_document(job, image(), on_s3)["location"]["protocol"] == "http");
+}
+
 TEST_CASE("templates give the documented job document forms", "[scenario_format][job_document]") {
     CreateJobStep job;
     job.job_id = "j";

@@ -42,6 +42,10 @@ public:
     ControlResult create_keys_and_certificate(bool set_as_active, std::int64_t now);
     /// GET /certificates/{id}
     [[nodiscard]] ControlResult describe_certificate(const std::string& id) const;
+    /// ListCertificates: every certificate (one page), in id order.
+    [[nodiscard]] ControlResult list_certificates() const;
+    /// ListPolicies: every policy (one page), in name order.
+    [[nodiscard]] ControlResult list_policies() const;
     /// PUT /certificates/{id}?newStatus=ACTIVE|INACTIVE
     ControlResult update_certificate(const std::string& id, const std::string& new_status,
                                      std::int64_t now);
