@@ -23,22 +23,9 @@ if [ "${1:-}" = "--interrupt" ]; then
     shift
 fi
 dir=$(mktemp -d)
+. "$(dirname "$0")/start_cloud.sh"
 # shellcheck disable=SC2086 # the cloud arguments are words
-"$fota" cloud --tls --tls-dir "$dir/tls" --bucket firmware $cloud_args >"$dir/cloud.log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-tries=0
-until grep -q 'Stop with Ctrl-C' "$dir/cloud.log"; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 600 ] || ! kill -0 "$pid" 2>/dev/null; then
-        echo "aws_stack.sh: fota-sim cloud --tls did not start:" >&2
-        cat "$dir/cloud.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-control=$(awk '$1 == "control-plane" { print $2 }' "$dir/cloud.log")
-objects=$(awk '$1 == "object-server" { print $2 }' "$dir/cloud.log")
+start_cloud aws_stack.sh "$fota" "$dir" --tls --tls-dir "$dir/tls" --bucket firmware $cloud_args
 credentials=$(awk '$1 == "credentials" { print $2 }' "$dir/cloud.log")
 ca=$(awk '$1 == "ca" { print $2 }' "$dir/cloud.log")
 echo "aws_stack.sh: fota-sim cloud --tls at control $control, objects $objects, CA $ca"
@@ -59,6 +46,7 @@ leftovers() {
         return 1
     policies=$($iot list-policies --query 'length(policies)' --output text) || return 1
     jobs=$($iot list-jobs --query 'length(jobs)' --output text) || return 1
+    # shellcheck disable=SC2016 # a JMESPath literal, not a shell expansion
     keys=$("$aws" --endpoint-url "$objects" s3api list-objects-v2 --bucket firmware \
         --prefix fota-sim/ --query 'length(Contents || `[]`)' --output text) || return 1
     echo "things $things certificates $certificates policies $policies jobs $jobs objects $keys"

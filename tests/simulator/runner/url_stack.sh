@@ -14,23 +14,9 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do
 done
 [ $# -gt 0 ] && shift
 dir=$(mktemp -d)
+. "$(dirname "$0")/start_cloud.sh"
 # shellcheck disable=SC2086 # the cloud arguments are words
-"$fota" cloud --bucket firmware $cloud_args >"$dir/cloud.log" 2>&1 &
-pid=$!
-trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
-tries=0
-until grep -q 'Stop with Ctrl-C' "$dir/cloud.log"; do
-    tries=$((tries + 1))
-    if [ "$tries" -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
-        echo "url_stack.sh: fota-sim cloud did not start:" >&2
-        cat "$dir/cloud.log" >&2
-        exit 1
-    fi
-    sleep 0.1
-done
-mqtt=$(awk '$1 == "mqtt" { print $2 }' "$dir/cloud.log")
-control=$(awk '$1 == "control-plane" { print $2 }' "$dir/cloud.log")
-objects=$(awk '$1 == "object-server" { print $2 }' "$dir/cloud.log")
+start_cloud url_stack.sh "$fota" "$dir" --bucket firmware $cloud_args
 echo "url_stack.sh: fota-sim cloud at mqtt $mqtt, control $control, objects $objects"
 for scenario in "$@"; do
     "$fota" run "$scenario" --control-url "$control" --mqtt-url "$mqtt" --object-url "$objects"
