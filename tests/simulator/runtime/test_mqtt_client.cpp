@@ -9,9 +9,7 @@
 
 #include <boost/asio/post.hpp>
 
-#include <chrono>
 #include <filesystem>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -79,40 +77,6 @@ TEST_CASE("Paho's sockets have Nagle off (no wait for the broker's delayed ACK)"
     REQUIRE(nodelay.size() == 1);
     CHECK(nodelay.front());
     on_strand(io, strand, [&] { client->stop(); });
-}
-
-namespace {
-// The ids of this process's threads.
-std::set<std::string> thread_ids() {
-    std::set<std::string> ids;
-    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
-        ids.insert(entry.path().filename().string());
-    }
-    return ids;
-}
-} // namespace
-
-TEST_CASE("Paho's threads outlive the last client (no stop and restart to race)", "[mqtt]") {
-    TempDir dir;
-    MosquittoProcess broker(dir.path());
-    boost::asio::io_context io;
-    auto strand = boost::asio::make_strand(io);
-    Observed seen;
-    auto client = make_client(strand, options_for(broker.port(), "thing-last"), seen);
-    on_strand(io, strand, [&] { client->start(); });
-    REQUIRE(run_until(io, [&] { return seen.connects == 1; }));
-    const std::set<std::string> running = thread_ids(); // Paho's two among them
-    // The session's Paho client goes (destroyed after its grace) and no other is left.
-    on_strand(io, strand, [&] { client->stop(); });
-    on_strand(io, strand, [&] { client.reset(); });
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2'500);
-    run_until(io, [&] { return std::chrono::steady_clock::now() > until; });
-    const std::set<std::string> after = thread_ids();
-    // Paho C stops its threads when its last client is destroyed and starts new ones for the
-    // next: a fleet worker crashed in such a restarted thread. No thread of before has ended.
-    for (const std::string& id : running) {
-        CHECK(after.count(id) == 1);
-    }
 }
 
 TEST_CASE("Publish and subscribe at QoS 1 through a real broker", "[mqtt]") {
