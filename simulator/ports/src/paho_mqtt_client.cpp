@@ -20,31 +20,13 @@ namespace {
 // that Paho's thread had already entered to return (Paho gives no way to wait for it).
 constexpr auto kPahoDestroyGrace = std::chrono::seconds(2);
 
-// Paho C stops its two threads and frees its global state when its last client is destroyed,
-// and starts them again for the next one; the two can race (a new client's connect while the
-// last destroy waits for the threads: paho.mqtt.c #1124, #1669). A fleet worker crashed so
-// (SIGSEGV in a restarted receive thread while another thread was in MQTTAsync_destroy; 1 worker
-// in 8 at N=10,000). One client made here and never destroyed keeps the count above zero, so the
-// threads run for the life of the process. It never connects.
-void keep_paho_running() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        static auto* keeper = new mqtt::async_client(
-            "tcp://127.0.0.1:1", "fota-sim-paho-keeper", mqtt::create_options(MQTTVERSION_3_1_1),
-            static_cast<mqtt::iclient_persistence*>(nullptr));
-        (void)keeper;
-    });
-}
-
 } // namespace
 
 class PahoMqttClient::Impl : public std::enable_shared_from_this<PahoMqttClient::Impl> {
 public:
     Impl(Strand strand, MqttOptions options, MqttHandlers handlers)
         : strand_(std::move(strand)), options_(std::move(options)), handlers_(std::move(handlers)),
-          reconnect_timer_(strand_), random_(options_.seed) {
-        keep_paho_running();
-    }
+          reconnect_timer_(strand_), random_(options_.seed) {}
 
     // close() ran before (the owner's destructor); a Paho client still here is destroyed now.
     ~Impl() = default;
