@@ -168,7 +168,7 @@ def case_bad_flags():
     _, out = fleet("--stack", "sim", "--shard-index", 3, "--shard-count", 2, expect=2, name="b2")
     check("--shard-index must be below --shard-count" in out, "no reason given")
     _, out = fleet("--stack", "moon", expect=2, name="b3")
-    check("--stack must be embedded, embedded-tls or sim" in out, "no reason given")
+    check("--stack must be embedded, embedded-tls, sim or aws" in out, "no reason given")
     a, _ = fleet("--stack", "sim", "--count", 4, "--run-id", "A", name="a")
     b, _ = fleet("--stack", "sim", "--count", 4, "--run-id", "B", name="b")
     result = subprocess.run([FOTA, "report", "merge", os.path.join(TMP, "a.json"),
