@@ -48,34 +48,6 @@ void append(std::string& problems, const std::string& problem) {
     }
 }
 
-/// The texts of every <tag>...</tag> in xml.
-std::vector<std::string> xml_all(const std::string& xml, const std::string& tag) {
-    std::vector<std::string> out;
-    const std::string open = "<" + tag + ">";
-    const std::string close = "</" + tag + ">";
-    for (auto at = xml.find(open); at != std::string::npos; at = xml.find(open, at)) {
-        const auto from = at + open.size();
-        const auto end = xml.find(close, from);
-        if (end == std::string::npos) {
-            break;
-        }
-        out.push_back(xml.substr(from, end - from));
-        at = end;
-    }
-    return out;
-}
-
-std::string xml_unescape(std::string text) {
-    const std::pair<const char*, const char*> entities[] = {
-        {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
-    for (const auto& [from, to] : entities) {
-        for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + 1)) {
-            text.replace(at, std::string(from).size(), to);
-        }
-    }
-    return text;
-}
-
 } // namespace
 
 std::string make_aws_run_id() {
@@ -289,11 +261,11 @@ std::vector<std::string> AwsAccount::run_objects(const std::string& run_id) cons
             throw StackError("S3 ListObjectsV2 " + settings_.s3_url + target + ": " +
                              page.describe());
         }
-        for (const std::string& key : xml_all(page.body, "Key")) {
-            keys.push_back(xml_unescape(key));
+        for (const std::string& key : xml_texts(page.body, "Key")) {
+            keys.push_back(key);
         }
-        const auto next = xml_all(page.body, "NextContinuationToken");
-        token = next.empty() ? std::string() : xml_unescape(next.front());
+        const auto next = xml_texts(page.body, "NextContinuationToken");
+        token = next.empty() ? std::string() : next.front();
     } while (!token.empty());
     return keys;
 }

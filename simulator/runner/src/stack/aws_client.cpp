@@ -54,17 +54,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-/// The text of the first <tag>...</tag> in xml (S3's error bodies), or empty.
-std::string xml_text(const std::string& xml, const std::string& tag) {
-    const auto start = xml.find("<" + tag + ">");
-    if (start == std::string::npos) {
-        return {};
-    }
-    const auto from = start + tag.size() + 2;
-    const auto end = xml.find("</" + tag + ">", from);
-    return end == std::string::npos ? std::string() : xml.substr(from, end - from);
-}
-
 /// AWS's error code and message from the headers and body of a failed reply.
 void read_error(AwsReply& reply, const std::vector<cloud::http::HttpHeader>& headers) {
     for (const auto& h : headers) {
@@ -84,9 +73,11 @@ void read_error(AwsReply& reply, const std::vector<cloud::http::HttpHeader>& hea
         }
     } else if (reply.body.find("<Error>") != std::string::npos) {
         if (reply.error_code.empty()) {
-            reply.error_code = xml_text(reply.body, "Code");
+            const auto code = xml_texts(reply.body, "Code");
+            reply.error_code = code.empty() ? std::string() : code.front();
         }
-        reply.error_message = xml_text(reply.body, "Message");
+        const auto message = xml_texts(reply.body, "Message");
+        reply.error_message = message.empty() ? std::string() : message.front();
     }
 }
 
@@ -98,6 +89,37 @@ std::string url_host(const std::string& url) {
 }
 
 } // namespace
+
+namespace {
+
+std::string xml_unescape(std::string text) {
+    const std::pair<const char*, const char*> entities[] = {
+        {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&apos;", "'"}, {"&amp;", "&"}};
+    for (const auto& [from, to] : entities) {
+        for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + 1)) {
+            text.replace(at, std::string(from).size(), to);
+        }
+    }
+    return text;
+}
+
+} // namespace
+
+std::vector<std::string> xml_texts(const std::string& xml, const std::string& tag) {
+    std::vector<std::string> out;
+    const std::string open = "<" + tag + ">";
+    const std::string close = "</" + tag + ">";
+    for (auto at = xml.find(open); at != std::string::npos; at = xml.find(open, at)) {
+        const auto from = at + open.size();
+        const auto end = xml.find(close, from);
+        if (end == std::string::npos) {
+            break;
+        }
+        out.push_back(xml_unescape(xml.substr(from, end - from)));
+        at = end;
+    }
+    return out;
+}
 
 std::string AwsReply::describe() const {
     std::string text = "HTTP " + std::to_string(status);

@@ -57,6 +57,9 @@ private:
     std::string ca_file_;
 };
 
+/// The text of every <tag>...</tag> in xml (S3's XML bodies), entities decoded, in order.
+std::vector<std::string> xml_texts(const std::string& xml, const std::string& tag);
+
 /// AWS's URI encoding of one path segment (every reserved character encoded, '/' too).
 std::string encode_segment(const std::string& text);
 
