@@ -304,6 +304,8 @@ struct HttpFaultStep {
     ContentRangeError content_range = ContentRangeError::wrong_start;
     std::chrono::milliseconds duration{0};
     std::string replacement; ///< replace_object: firmware id of the new bytes
+    /// ignore_range, wrong_content_range: only ranges starting at or after this byte (0: any)
+    std::uint64_t from = 0;
 };
 
 /// AWS error codes a rejected update can carry.

@@ -397,6 +397,36 @@ TEST_CASE("object server: fault knobs through the C++ API") {
         CHECK(std::get<std::string>(parsed).find("valid: start, end, total, star_total") !=
               std::string::npos);
     }
+    SECTION("from_byte: range faults wait for a range that starts there or later") {
+        for (const char* json :
+             {R"({"kind":"ignore_range","count":1,"from_byte":8192})",
+              R"({"kind":"wrong_content_range","mismatch":"start","count":1,"from_byte":8192})"}) {
+            const auto parsed = fota::cloud::parse_object_fault(json);
+            REQUIRE(std::holds_alternative<ObjectFault>(parsed));
+            CHECK(nlohmann::json::parse(fota::cloud::object_fault_json(
+                      std::get<ObjectFault>(parsed)))["from_byte"] == 8192);
+            h.server->add_fault(std::get<ObjectFault>(parsed));
+        }
+        // Before from_byte, and without a range, the faults wait.
+        auto r = http_request("GET", url, {"Range: bytes=4096-8191"});
+        CHECK(r.status == 206);
+        CHECK(r.headers.at("content-range") == "bytes 4096-8191/20000");
+        CHECK(http_request("GET", url).body == image);
+        CHECK(h.server->faults().size() == 2);
+        // The first range at from_byte is ignored, the next one is answered with a wrong start.
+        r = http_request("GET", url, {"Range: bytes=8192-12287"});
+        CHECK(r.status == 200);
+        CHECK(r.body == image);
+        r = http_request("GET", url, {"Range: bytes=12288-16383"});
+        CHECK(r.status == 206);
+        CHECK(r.headers.at("content-range") == "bytes 12289-16383/20000");
+        CHECK(h.server->faults().empty());
+        const auto refused = fota::cloud::parse_object_fault(
+            R"({"kind":"throttle","bytes_per_second":10,"from_byte":1})");
+        REQUIRE(std::holds_alternative<std::string>(refused));
+        CHECK(std::get<std::string>(refused).find("ignore_range and wrong_content_range only") !=
+              std::string::npos);
+    }
     SECTION("refuse connections: the next count connections are reset, then served") {
         auto f = fault(ObjectFault::Kind::refuse_connections, 2);
         h.server->add_fault(f);

@@ -67,10 +67,10 @@ Problem read_kind(const nlohmann::json& j, ObjectFault& f) {
         return "fault: unknown kind \"" + kind_it->get<std::string>() +
                "\"; valid kinds: " + valid_kinds();
     }
-    static const std::array<const char*, 14> allowed{
-        "kind",     "bucket",  "key",     "count",         "bytes", "bytes_per_second",
-        "status",   "code",    "seconds", "content_range", "shift", "milliseconds",
-        "location", "mismatch"};
+    static const std::array<const char*, 15> allowed{
+        "kind",     "bucket",   "key",      "count",         "bytes", "bytes_per_second",
+        "status",   "code",     "seconds",  "content_range", "shift", "milliseconds",
+        "location", "mismatch", "from_byte"};
     for (const auto& [name, value] : j.items()) {
         bool ok = false;
         for (const char* a : allowed) {
@@ -131,6 +131,7 @@ Problem read_fields(const nlohmann::json& j, ObjectFault& f, std::int64_t& milli
     std::int64_t rate = 0;
     std::int64_t status = 503;
     std::int64_t shift = 0;
+    std::int64_t from_byte = 0;
     Problem error;
     constexpr std::int64_t max_bytes = std::int64_t{1} << 50;
     if ((error = read_string(j, "bucket", f.bucket)) || (error = read_string(j, "key", f.key)) ||
@@ -143,6 +144,7 @@ Problem read_fields(const nlohmann::json& j, ObjectFault& f, std::int64_t& milli
         (error = read_integer(j, "bytes_per_second", 1, max_bytes, rate)) ||
         (error = read_integer(j, "status", 400, 599, status)) ||
         (error = read_integer(j, "shift", -max_bytes, max_bytes, shift)) ||
+        (error = read_integer(j, "from_byte", 0, max_bytes, from_byte)) ||
         (error = read_integer(j, "milliseconds", 0, 86400000, milliseconds))) {
         return error;
     }
@@ -160,6 +162,7 @@ Problem read_fields(const nlohmann::json& j, ObjectFault& f, std::int64_t& milli
     f.bytes_per_second = static_cast<std::uint64_t>(rate);
     f.status = static_cast<int>(status);
     f.shift = shift;
+    f.from_byte = static_cast<std::uint64_t>(from_byte);
     f.duration = std::chrono::milliseconds(milliseconds < 0 ? 0 : milliseconds);
     return std::nullopt;
 }
@@ -192,6 +195,11 @@ Problem check_kind_needs(const nlohmann::json& j, ObjectFault& f, std::int64_t m
         f.mismatch != "total" && f.mismatch != "star_total") {
         return "fault: unknown mismatch \"" + f.mismatch +
                "\"; valid: start, end, total, star_total";
+    }
+    if (f.from_byte != 0 && f.kind != ObjectFault::Kind::ignore_range &&
+        f.kind != ObjectFault::Kind::wrong_content_range) {
+        return std::string(
+            "fault: \"from_byte\" applies to ignore_range and wrong_content_range only");
     }
     if (f.kind == ObjectFault::Kind::wrong_content_range && f.content_range.empty() &&
         f.shift == 0 && f.mismatch.empty()) {
@@ -245,8 +253,14 @@ std::string object_fault_json(const ObjectFault& f) {
         }
         break;
     case ObjectFault::Kind::ignore_range:
+        if (f.from_byte != 0) {
+            j["from_byte"] = f.from_byte;
+        }
         break;
     case ObjectFault::Kind::wrong_content_range:
+        if (f.from_byte != 0) {
+            j["from_byte"] = f.from_byte;
+        }
         if (!f.content_range.empty()) {
             j["content_range"] = f.content_range;
         } else if (!f.mismatch.empty()) {

@@ -57,9 +57,11 @@ struct ObjectStore::State {
 
     // Callers hold `mutex`.
     StoredObject make_object(std::string data, std::string content_type) const;
-    /// The first rule of `kind` matching bucket/key with uses left; consumes one use.
+    /// The first rule of `kind` matching bucket/key with uses left; consumes one use. A rule
+    /// with from_byte matches only a request whose range starts there or later (`range_first`).
     std::optional<ObjectFault> take_fault(ObjectFault::Kind kind, const std::string& bucket,
-                                          const std::string& key);
+                                          const std::string& key,
+                                          std::optional<std::uint64_t> range_first = {});
     ObjectCounters& counters_for(const std::string& bucket, const std::string& key) {
         return counters[bucket + "/" + key];
     }

@@ -123,7 +123,8 @@ std::string content_range_for(ObjectServer::State& state, const RequestContext& 
     if (ctx.head) {
         return content_range;
     }
-    const auto wrong = state.take_fault(ObjectFault::Kind::wrong_content_range, bucket, key);
+    const auto wrong =
+        state.take_fault(ObjectFault::Kind::wrong_content_range, bucket, key, range.first);
     if (!wrong) {
         return content_range;
     }
@@ -164,13 +165,16 @@ std::optional<ResponsePlan> apply_range(ResponsePlan& plan, ObjectServer::State&
     if (has_range && !ctx.head) {
         ++state.counters_for(bucket, key).range_requests;
     }
-    const bool ignore_range =
-        has_range && !ctx.head &&
-        state.take_fault(ObjectFault::Kind::ignore_range, bucket, key).has_value();
-    if (!has_range || ignore_range) {
+    if (!has_range) {
         return std::nullopt;
     }
     const auto range = http::resolve_range(sv(range_it->value()), size);
+    const auto first = range.outcome == http::RangeOutcome::partial
+                           ? std::optional<std::uint64_t>(range.first)
+                           : std::nullopt;
+    if (!ctx.head && state.take_fault(ObjectFault::Kind::ignore_range, bucket, key, first)) {
+        return std::nullopt;
+    }
     if (range.outcome == http::RangeOutcome::unsatisfiable) {
         auto err = s3_error(416, "InvalidRange", "The requested range is not satisfiable",
                             {{"RangeRequested", std::string(range_it->value())},
@@ -671,10 +675,14 @@ StoredObject ObjectServer::State::make_object(std::string data, std::string cont
 
 std::optional<ObjectFault> ObjectServer::State::take_fault(ObjectFault::Kind kind,
                                                            const std::string& bucket,
-                                                           const std::string& key) {
+                                                           const std::string& key,
+                                                           std::optional<std::uint64_t> range_first) {
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (it->kind != kind || (!it->bucket.empty() && it->bucket != bucket) ||
             (!it->key.empty() && it->key != key)) {
+            continue;
+        }
+        if (it->from_byte != 0 && (!range_first || *range_first < it->from_byte)) {
             continue;
         }
         ObjectFault taken = *it;

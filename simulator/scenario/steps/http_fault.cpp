@@ -12,8 +12,8 @@ const std::vector<ParseContext::FaultKind>& http_fault_kinds() {
         {"throttle", {"firmware", "bytes_per_second"}, {"bytes_per_second"}},
         {"error_status", {"firmware", "status", "count"}, {"status"}},
         {"slow_down", {"firmware", "count"}, {}},
-        {"ignore_range", {"firmware", "count"}, {}},
-        {"wrong_content_range", {"firmware", "content_range", "count"}, {"content_range"}},
+        {"ignore_range", {"firmware", "count", "from"}, {}},
+        {"wrong_content_range", {"firmware", "content_range", "count", "from"}, {"content_range"}},
         {"stall", {"firmware", "duration", "bytes", "count"}, {"duration"}},
         {"replace_object", {"firmware", "replacement"}, {"firmware", "replacement"}},
         {"redirect", {"firmware", "status", "count"}, {"status"}},
@@ -47,6 +47,11 @@ std::optional<HttpFaultStep> parse_http_fault(ParseContext& context, const YAML:
         auto value = r.size(body["bytes"], "'bytes' in " + what, 0, 16ULL << 20);
         ok = ok && value.has_value();
         fault.bytes = value.value_or(0);
+    }
+    if (body["from"].IsDefined()) {
+        auto value = r.size(body["from"], "'from' in " + what, 1, 1ULL << 40);
+        ok = ok && value.has_value();
+        fault.from = value.value_or(0);
     }
     if (body["bytes_per_second"].IsDefined()) {
         auto value =

@@ -23,6 +23,7 @@ bool run_http_fault(RunContext& run, const HttpFaultStep& fault, const Step&) {
     f.bytes_per_second = fault.bytes_per_second;
     f.status = fault.status;
     f.duration = fault.duration;
+    f.from_byte = fault.from;
     switch (fault.kind) {
     case K::close_after_bytes:
         f.kind = cloud::ObjectFault::Kind::close_after_bytes;

@@ -137,13 +137,14 @@ net_kinds = collections.OrderedDict([
 ])
 fw = {"firmware": dict(ref("firmware_id"), description="The object (a firmware id); every object if absent.")}
 cnt = {"count": i(1, 1000000, "How many requests are affected.")}
+frm = {"from": sz("Only ranged requests starting at or after this byte (the middle of a download).")}
 http_kinds = collections.OrderedDict([
   ("close_after_bytes", (dict(fw, bytes=sz("Body bytes sent before the connection is closed."), **cnt), ["bytes"], "Close the connection mid-body.")),
   ("throttle", (dict(fw, bytes_per_second=sz("Bytes per second.")), ["bytes_per_second"], "Limit the transfer rate.")),
   ("error_status", (dict(fw, status=i(400, 599, "HTTP status to answer."), **cnt), ["status"], "Answer an error status.")),
   ("slow_down", (dict(fw, **cnt), [], "Answer 503 SlowDown.")),
-  ("ignore_range", (dict(fw, **cnt), [], "Answer 200 with the whole object to ranged requests.")),
-  ("wrong_content_range", (dict(fw, content_range=enum(["wrong_start", "wrong_end", "wrong_total", "star_total"]), **cnt), ["content_range"], "206 with a Content-Range that does not match the request.")),
+  ("ignore_range", (dict(fw, **cnt, **frm), [], "Answer 200 with the whole object to ranged requests.")),
+  ("wrong_content_range", (dict(fw, content_range=enum(["wrong_start", "wrong_end", "wrong_total", "star_total"]), **cnt, **frm), ["content_range"], "206 with a Content-Range that does not match the request.")),
   ("stall", (dict(fw, duration=d("How long the response stalls."), bytes=sz("Body bytes sent before the stall."), **cnt), ["duration"], "Stop sending mid-response.")),
   ("replace_object", (dict(fw, replacement=dict(ref("firmware_id"), description="The firmware whose bytes replace the object's.")), ["firmware", "replacement"], "Replace the object's bytes.")),
   ("redirect", (dict(fw, status=enum([301, 302, 303, 307, 308]), **cnt), ["status"], "Answer a redirect.")),

@@ -79,6 +79,27 @@ TEST_CASE("step http_fault adds object faults for one firmware or every object",
     CHECK(faults[1].count == 2);
 }
 
+TEST_CASE("step http_fault 'from' makes range faults wait for a later range",
+          "[scenario_format][run][http_fault]") {
+    test::FakeRun run(test::with_only_steps(
+        "  - http_fault: {kind: wrong_content_range, firmware: v2, content_range: wrong_start, "
+        "from: 16KiB}\n  - http_fault: {kind: ignore_range, from: 1}\n"));
+    REQUIRE(run.run_steps());
+    const auto& faults = run.fake_stack().faults;
+    REQUIRE(faults.size() == 2);
+    CHECK(faults[0].from_byte == 16384);
+    CHECK(faults[0].mismatch == "start");
+    CHECK(faults[1].from_byte == 1);
+
+    for (const char* bad : {"  - http_fault: {kind: throttle, bytes_per_second: 10, from: 4KiB}\n",
+                            "  - http_fault: {kind: ignore_range, from: 0}\n"}) {
+        const auto result = parse_scenario(test::with_only_steps(bad), "from.yaml");
+        INFO(bad);
+        CHECK_FALSE(result.ok());
+        CHECK(first_error(result).find("from") != std::string::npos);
+    }
+}
+
 TEST_CASE("step http_fault replace_object puts the replacement's image under the firmware's key",
           "[scenario_format][run][http_fault]") {
     test::FakeRun run(test::with_only_steps(

@@ -61,6 +61,9 @@ struct ObjectFault {
     /// (object size + 1) or "star_total" (a "*" total, valid HTTP that NCS could not parse).
     std::string mismatch;
     std::string location; ///< redirect target (absolute URL or path)
+    /// ignore_range and wrong_content_range: only ranged GETs whose range starts at or after
+    /// this byte match (0: every ranged GET), so a fault can wait for the middle of a download.
+    std::uint64_t from_byte = 0;
 };
 
 /// Kind <-> its JSON name ("close_after_bytes", ...).
