@@ -673,10 +673,9 @@ StoredObject ObjectServer::State::make_object(std::string data, std::string cont
     return object;
 }
 
-std::optional<ObjectFault> ObjectServer::State::take_fault(ObjectFault::Kind kind,
-                                                           const std::string& bucket,
-                                                           const std::string& key,
-                                                           std::optional<std::uint64_t> range_first) {
+std::optional<ObjectFault>
+ObjectServer::State::take_fault(ObjectFault::Kind kind, const std::string& bucket,
+                                const std::string& key, std::optional<std::uint64_t> range_first) {
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (it->kind != kind || (!it->bucket.empty() && it->bucket != bucket) ||
             (!it->key.empty() && it->key != key)) {
