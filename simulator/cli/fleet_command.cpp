@@ -32,6 +32,7 @@ struct FleetCommandOptions {
     std::string control_url;
     std::string mqtt_url;
     std::string object_url;
+    std::string tls_dir; ///< the running stack's TLS folder (mqtts, https)
     std::string bucket = "firmware";
     std::string region; ///< --stack aws
     std::string profile = "seed";
@@ -75,6 +76,7 @@ std::string stack_config(const FleetCommandOptions& cli, FleetOptions& options) 
         options.stack.control_url = cli.control_url;
         options.stack.mqtt_url = cli.mqtt_url;
         options.stack.object_url = cli.object_url;
+        options.stack.tls_dir = cli.tls_dir;
         options.stack.bucket = cli.bucket;
         return {};
     }
@@ -121,8 +123,7 @@ int run_fleet_command(const FleetCommandOptions& cli, FleetOptions options) {
 
     if (options.workers == 0) {
         options.workers =
-            options.stack.kind == StackKind::embedded && !options.stack.tls &&
-                    options.shard_count == 1
+            options.stack.kind == StackKind::embedded && options.shard_count == 1
                 ? fleet::default_workers(options.count, static_cast<unsigned>(std::max(
                                                             1L, sysconf(_SC_NPROCESSORS_ONLN))))
                 : 1;
@@ -191,12 +192,19 @@ void add_fleet_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& 
         ->capture_default_str();
     auto* control = command->add_option("--control-url", cli.control_url,
                                         "A running stack (fota-sim cloud): its control plane");
-    auto* mqtt = command->add_option("--mqtt-url", cli.mqtt_url, "... its broker (mqtt://H:P)");
-    auto* objects =
-        command->add_option("--object-url", cli.object_url, "... its object server (http://H:P)");
+    auto* mqtt = command->add_option("--mqtt-url", cli.mqtt_url,
+                                     "... its broker (mqtt://H:P; mqtts://H:P needs --tls-dir)");
+    auto* objects = command->add_option("--object-url", cli.object_url,
+                                        "... its object server (http(s)://H:P)");
+    auto* tls_dir = command
+                        ->add_option("--tls-dir", cli.tls_dir,
+                                     "... its TLS folder (fota-sim cloud --tls prints it): CA, "
+                                     "things' certificates, the credentials to sign with")
+                        ->check(CLI::ExistingDirectory);
     control->needs(mqtt)->needs(objects);
     mqtt->needs(control);
     objects->needs(control);
+    tls_dir->needs(control);
     command
         ->add_option("--bucket", cli.bucket,
                      "The object server's bucket (with --object-url), or the S3 bucket (--stack "

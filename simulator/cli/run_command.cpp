@@ -45,6 +45,7 @@ struct RunCommandOptions {
     std::string control_url; ///< with mqtt_url and object_url: a running stack for every file
     std::string mqtt_url;
     std::string object_url;
+    std::string tls_dir; ///< the running stack's TLS folder (mqtts, https)
     std::string bucket;
     std::string region;          ///< --stack aws
     std::string role_arn;        ///< --stack aws
@@ -134,6 +135,7 @@ int run_files(const RunCommandOptions& cli) {
         stack.control_url = cli.control_url;
         stack.mqtt_url = cli.mqtt_url;
         stack.object_url = cli.object_url;
+        stack.tls_dir = cli.tls_dir;
         stack.bucket = cli.bucket;
         options.stack = stack;
     }
@@ -313,17 +315,26 @@ void add_run_command(CLI::App& app) {
                                      "Run on a running stack (e.g. fota-sim cloud): its control "
                                      "plane, http://host:port")
                         ->check(url(" http https "));
-    auto* mqtt =
-        command->add_option("--mqtt-url", cli->mqtt_url, "... its broker, mqtt://host:port")
-            ->check(url(" mqtt tcp "));
-    auto* objects =
+    auto* mqtt = command
+                     ->add_option("--mqtt-url", cli->mqtt_url,
+                                  "... its broker, mqtt://host:port (mqtts:// needs --tls-dir)")
+                     ->check(url(" mqtt tcp mqtts ssl "));
+    auto* objects = command
+                        ->add_option("--object-url", cli->object_url,
+                                     "... its object server, http(s)://host:port")
+                        ->check(url(" http https "));
+    auto* tls_dir =
         command
-            ->add_option("--object-url", cli->object_url, "... its object server, http://host:port")
-            ->check(url(" http "));
+            ->add_option("--tls-dir", cli->tls_dir,
+                         "... its TLS folder (fota-sim cloud --tls prints it): the CA trusted for "
+                         "mqtts and https and signing each thing's certificate, the credentials "
+                         "the runner signs its calls with")
+            ->check(CLI::ExistingDirectory);
     add_bucket_and_aws_options(*command, cli);
     control->needs(mqtt)->needs(objects)->excludes(stack);
     mqtt->needs(control);
     objects->needs(control);
+    tls_dir->needs(control);
     command->callback([cli, seed] {
         if (!cli->bucket.empty() && cli->control_url.empty() && cli->stack != "aws") {
             throw CLI::ValidationError("--bucket", "needs --control-url or --stack aws");

@@ -49,6 +49,11 @@ struct StackConfig {
     std::string s3_url;
     std::string ca_file;
     std::string role_arn;
+    /// url: the running stack's TLS folder (`fota-sim cloud --tls` prints it): its ca.crt is
+    /// trusted for mqtts and https, its CA key signs each thing's certificate (made in things/
+    /// when missing), its `credentials` file ([default]) signs the runner's calls (SigV4).
+    /// Required with an mqtts:// broker.
+    std::string tls_dir;
     /// embedded: MQTT over TLS like AWS IoT (a CA, the server's and each thing's certificate
     /// made at start; the client id must be its certificate's CN; cloud/README.md)
     bool tls = false;

@@ -183,7 +183,7 @@ private:
         if (!r_.expect_map(node, "'stack'",
                            {"kind", "control_url", "mqtt_url", "object_url", "region", "bucket",
                             "tls", "profile", "endpoint", "iot_url", "iot_data_url", "s3_url",
-                            "ca_file", "role_arn"},
+                            "ca_file", "role_arn", "tls_dir"},
                            {"kind"})) {
             return;
         }
@@ -232,9 +232,14 @@ private:
             r_.error(node, "'stack' of kind 'url' is missing the required key 'mqtt_url'");
         }
         if (allowed("object_url", stack.kind == StackKind::url)) {
-            url("object_url", stack.object_url, " http ");
+            url("object_url", stack.object_url, " http https ");
         } else if (stack.kind == StackKind::url) {
             r_.error(node, "'stack' of kind 'url' is missing the required key 'object_url'");
+        }
+        if (allowed("tls_dir", stack.kind == StackKind::url)) {
+            if (auto text = r_.string(node["tls_dir"], "'tls_dir' in 'stack'")) {
+                stack.tls_dir = *text;
+            }
         }
         if (allowed("tls", stack.kind == StackKind::embedded)) {
             if (auto value = r_.boolean(node["tls"], "'tls' in 'stack'")) {

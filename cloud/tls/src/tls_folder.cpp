@@ -90,6 +90,17 @@ TlsFolder::TlsFolder(std::string dir, std::vector<std::string> server_names,
                       authority_.issue_server(server_names, server_addresses));
 }
 
+std::unique_ptr<TlsFolder> TlsFolder::open_existing(const std::string& dir) {
+    for (const char* name : {"/ca.crt", "/ca.key"}) {
+        if (!fs::exists(dir + name)) {
+            throw std::runtime_error(dir + " has no " + std::string(name + 1) +
+                                     " (not the TLS folder of a running stack?)");
+        }
+    }
+    create_dirs(dir + "/things");
+    return std::unique_ptr<TlsFolder>(new TlsFolder(dir, open_authority(dir)));
+}
+
 std::string TlsFolder::ca_key_file() const {
     return dir_ + "/ca.key";
 }

@@ -494,12 +494,11 @@ FleetReport run_fleet(const FleetOptions& options) {
         return report;
     };
     if (resolved.workers > 1) {
-        if (options.stack.kind != StackKind::embedded || options.stack.tls ||
-            options.shard_count > 1) {
+        if (options.stack.kind != StackKind::embedded || options.shard_count > 1) {
             throw std::invalid_argument(
-                "--workers runs local worker processes against the embedded stack (not "
-                "embedded-tls, sim, a url stack or a shard: run one fota-sim fleet per shard "
-                "there)");
+                "--workers runs local worker processes against the embedded stack (with or "
+                "without TLS; not sim, aws, a url stack or a shard: run one fota-sim fleet per "
+                "shard there)");
         }
         if (resolved.workers > options.count) {
             resolved.workers = static_cast<std::uint32_t>(options.count);

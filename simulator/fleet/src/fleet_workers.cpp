@@ -90,6 +90,9 @@ std::vector<std::string> worker_arguments(const FleetOptions& options, const Sta
                                      "--progress-json",
                                      "--work-dir",
                                      options.work_dir + "/worker-" + std::to_string(index)};
+    if (!stack.tls_dir.empty()) {
+        args.insert(args.end(), {"--tls-dir", stack.tls_dir});
+    }
     if (options.job_first) {
         args.emplace_back("--job-first");
     }

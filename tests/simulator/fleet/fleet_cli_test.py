@@ -24,6 +24,9 @@ Cases:
                devices unfinished and the worker named; exit 1
   metrics      --metrics-port 0 on a running fleet: scraped while it runs and parsed strictly
                (scrape_metrics.py); --html writes the page
+  tls          MQTT over TLS with a certificate per thing: --stack embedded-tls with 2 workers
+               (they reach the parent's stack by URL with its TLS folder), and a fleet against
+               `fota-sim cloud --tls` (HTTPS, SigV4 required) with --tls-dir; all updated
   shards       `fota-sim cloud` and 3 shard processes against it at once (as Kubernetes would
                run them), merged with `fota-sim report merge`; the merge agrees with the shards
                exactly and with an unsharded run of the same fleet in every count
@@ -301,10 +304,10 @@ def case_metrics():
     check("<svg" in page or "data-drawn" in page, "the HTML report has no plot")
 
 
-def start_cloud():
+def start_cloud(*args):
     log = open(os.path.join(TMP, "cloud.log"), "w+", encoding="utf-8")
-    cloud = subprocess.Popen([FOTA, "cloud", "--bucket", "firmware"] + BROKER_ARGS, stdout=log,
-                             stderr=subprocess.STDOUT)
+    cloud = subprocess.Popen([FOTA, "cloud", "--bucket", "firmware", *args] + BROKER_ARGS,
+                             stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 30
     while True:
         log.seek(0)
@@ -317,9 +320,34 @@ def start_cloud():
     urls = {}
     for line in text.splitlines():
         parts = line.split()
-        if len(parts) >= 2 and parts[0] in ("mqtt", "control-plane", "object-server"):
+        if len(parts) >= 2 and parts[0] in ("mqtt", "control-plane", "object-server", "tls"):
             urls[parts[0]] = parts[1]
     return cloud, urls
+
+
+def case_tls():
+    report, out = fleet("--stack", "embedded-tls", "--count", 20, "--workers", 2,
+                        "--image-size", 16384, "--timeout", "3m", *BROKER_ARGS, name="workers")
+    check_consistent(report, 20)
+    check("2 workers" in out and "2 processes" in out, "the workers are not in the output")
+    cloud, urls = start_cloud("--tls", "--tls-dir", os.path.join(TMP, "tls"))
+    try:
+        check(urls["mqtt"].startswith("ssl://") and urls["control-plane"].startswith("https://")
+              and urls["object-server"].startswith("https://"), "endpoints %s" % urls)
+        stack = ["--control-url", urls["control-plane"], "--mqtt-url", urls["mqtt"],
+                 "--object-url", urls["object-server"]]
+        report, _ = fleet(*stack, "--tls-dir", urls["tls"], "--count", 10, "--timeout", "3m",
+                          "--image-size", 16384, name="cloud-tls")
+        check_consistent(report, 10)
+        # Without the folder the broker's TLS is refused before anything starts.
+        _, out = fleet(*stack, "--count", 1, expect=2, name="no-tls-dir")
+        check("speaks TLS: give the stack's TLS folder" in out, "no reason given:\n" + out)
+    finally:
+        cloud.send_signal(signal.SIGINT)
+        try:
+            cloud.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            cloud.kill()
 
 
 def case_shards():
@@ -383,7 +411,8 @@ def case_shards():
 
 CASES = {"sim": case_sim, "embedded": case_embedded, "abort": case_abort, "limits": case_limits,
          "bad-flags": case_bad_flags, "concurrent": case_concurrent, "shards": case_shards, "workers": case_workers,
-         "interrupt": case_interrupt, "metrics": case_metrics, "worker-dies": case_worker_dies}
+         "interrupt": case_interrupt, "metrics": case_metrics, "worker-dies": case_worker_dies,
+         "tls": case_tls}
 if CASE not in CASES:
     fail("unknown case %s (cases: %s)" % (CASE, ", ".join(CASES)))
 CASES[CASE]()

@@ -1,9 +1,11 @@
 // The Stack contract without a broker: make_stack's choices and errors (aws, a url stack's
-// broker over TLS or without ports), what each stack says it can do, the url parsing, that
+// broker over TLS without its TLS folder, or without ports; the folder's credentials and the
+// presigned URLs they sign), what each stack says it can do, the url parsing, that
 // stop() is safe before and after start and wait_until gives way to an interruption, and the sim
 // stack (which needs no broker) end to end with one device.
 #include "fota/sim/stack.hpp"
 
+#include "fota/cloud/tls/tls_folder.hpp"
 #include "scenario/scenario_parser.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,13 +16,32 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
 using namespace fota::sim;
 
 namespace {
+
+std::string temporary_dir(const std::string& name) {
+    std::string pattern = (std::filesystem::temp_directory_path() / (name + "-XXXXXX")).string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    return pattern;
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+}
 
 StackConfig url_config(const std::string& mqtt_url, const std::string& object_url) {
     StackConfig config;
@@ -74,14 +95,61 @@ TEST_CASE("make_stack: stack aws without credentials says where it looked", "[ru
     }
 }
 
-TEST_CASE("make_stack: a url stack's broker over TLS is not supported yet", "[runner][stack]") {
+TEST_CASE("make_stack: a url stack's broker over TLS needs the stack's TLS folder",
+          "[runner][stack]") {
     try {
         (void)make_stack(url_config("mqtts://broker:8883", "http://127.0.0.1:9000"),
                          StackOptions{});
         FAIL("no error");
-    } catch (const StackUnsupported& e) {
-        CHECK(std::string(e.what()) == "a url stack's broker over TLS (mqtts://broker:8883)");
+    } catch (const StackConfigError& e) {
+        CHECK(std::string(e.what()).find("the broker mqtts://broker:8883 speaks TLS: give the "
+                                         "stack's TLS folder (tls_dir, --tls-dir;") == 0);
     }
+    const std::string empty = temporary_dir("fota-url-tls-empty");
+    StackConfig config = url_config("mqtts://broker:8883", "https://127.0.0.1:9000");
+    config.tls_dir = empty;
+    CHECK_THROWS_WITH(make_stack(config, {}),
+                      "tls_dir: " + empty +
+                          " has no ca.crt (not the TLS folder of a running stack?)");
+    std::filesystem::remove_all(empty);
+}
+
+TEST_CASE("a url stack over TLS signs with the folder's credentials and presigns its URLs",
+          "[runner][stack]") {
+    const std::string dir = temporary_dir("fota-url-tls");
+    { fota::cloud::tls::TlsFolder folder(dir); }
+    const auto server_certificate = read_text(dir + "/server.crt");
+    StackConfig config = url_config("mqtts://127.0.0.1:8883", "https://127.0.0.1:9443");
+    config.tls_dir = dir;
+    config.bucket = "images";
+
+    // No credentials file: the calls go unsigned, the URLs are plain.
+    CHECK(make_stack(config, {})->locate_object("v2.bin").url ==
+          "https://127.0.0.1:9443/images/v2.bin");
+
+    write_text(dir + "/credentials", "[default]\naws_secret_access_key = only-a-secret\n");
+    CHECK_THROWS_WITH(make_stack(config, {}),
+                      dir + "/credentials: no [default] aws_access_key_id and "
+                            "aws_secret_access_key");
+    write_text(dir + "/credentials", "[default]\naws_access_key_id = AKIAFOTASIMTEST00001\n"
+                                     "aws_secret_access_key = secret\n");
+    const auto stack = make_stack(config, {});
+    const PublishedFirmware p = stack->locate_object("v2.bin");
+    CHECK(p.protocol == "https");
+    CHECK(p.host == "127.0.0.1:9443");
+    CHECK(p.url.rfind("https://127.0.0.1:9443/images/v2.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256&",
+                      0) == 0);
+    CHECK(p.url.find("X-Amz-Credential=AKIAFOTASIMTEST00001%2F") != std::string::npos);
+    CHECK(p.url.find("X-Amz-Expires=21600") != std::string::npos);
+    CHECK(p.url.find("X-Amz-Signature=") != std::string::npos);
+    CHECK("https://" + p.host + "/" + p.path == p.url);
+    // Opening a running stack's folder writes nothing of the stack's own.
+    CHECK(read_text(dir + "/server.crt") == server_certificate);
+
+    config.object_url = "http://127.0.0.1:9000";
+    CHECK(make_stack(config, {})->locate_object("v2.bin").url ==
+          "http://127.0.0.1:9000/images/v2.bin");
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("make_stack: a url stack needs host:port", "[runner][stack]") {

@@ -283,7 +283,7 @@ schema["properties"] = {
             "oneOf": [enum(["embedded", "sim", "aws"]),
                       obj({"kind": {"const": "embedded"}, "tls": b("MQTT over TLS like AWS IoT: a client certificate per thing, the client id bound to it.")}, ["kind"]),
                       obj({"kind": {"const": "sim"}}, ["kind"]),
-                      obj({"kind": {"const": "url"}, "control_url": s(pattern="^https?://.+"), "mqtt_url": s(pattern="^(mqtt|mqtts|tcp|ssl)://.+"), "object_url": s(pattern="^http://.+"), "bucket": s()}, ["kind", "control_url", "mqtt_url", "object_url"]),
+                      obj({"kind": {"const": "url"}, "control_url": s(pattern="^https?://.+"), "mqtt_url": s(pattern="^(mqtt|mqtts|tcp|ssl)://.+"), "object_url": s(pattern="^https?://.+"), "bucket": s(), "tls_dir": s()}, ["kind", "control_url", "mqtt_url", "object_url"]),
                       obj({"kind": {"const": "aws"}, "region": s(), "bucket": s(), "profile": s(), "endpoint": s(), "iot_url": s(pattern="^https://.+"), "iot_data_url": s(pattern="^https://.+"), "s3_url": s(pattern="^https://.+"), "ca_file": s(), "role_arn": s()}, ["kind", "bucket"])]},
   "devices": {"type": "array", "minItems": 1, "items": ref("device_group"), "description": "Device groups."},
   "firmware": {"type": "object", "minProperties": 1, "description": "Firmware images by id.",

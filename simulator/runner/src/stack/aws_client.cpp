@@ -138,7 +138,8 @@ std::string encode_segment(const std::string& text) {
     return cloud::http::aws_uri_encode(text, true);
 }
 
-AwsClient::AwsClient(cloud::http::Credentials credentials, std::string region, std::string ca_file)
+AwsClient::AwsClient(std::optional<cloud::http::Credentials> credentials, std::string region,
+                     std::string ca_file)
     : credentials_(std::move(credentials)), region_(std::move(region)),
       ca_file_(std::move(ca_file)) {}
 
@@ -156,8 +157,10 @@ AwsReply AwsClient::send(AwsService service, const std::string& base_url, const 
     request.body = body;
     request.headers = std::move(headers);
     request.headers.push_back({"host", url_host(base_url)});
-    cloud::http::sign_request(request, credentials_, region_, signing_name(service),
-                              std::chrono::system_clock::now());
+    if (credentials_) {
+        cloud::http::sign_request(request, *credentials_, region_, signing_name(service),
+                                  std::chrono::system_clock::now());
+    }
 
     std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
     if (!curl) {

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,12 +34,14 @@ struct AwsReply {
 
 class AwsClient {
 public:
-    /// ca_file: a PEM bundle trusted instead of the system's (empty: the system's).
-    AwsClient(cloud::http::Credentials credentials, std::string region, std::string ca_file);
+    /// ca_file: a PEM bundle trusted instead of the system's (empty: the system's). Without
+    /// credentials the requests go unsigned (a local stack without SigV4).
+    AwsClient(std::optional<cloud::http::Credentials> credentials, std::string region,
+              std::string ca_file);
 
     /// Sends method base_url + target (the raw path and query, already URI-encoded) with body,
-    /// signed for service. Throws StackError naming the call when no answer came (transport);
-    /// an AWS error is an AwsReply with its status.
+    /// signed for service (when there are credentials). Throws StackError naming the call when no
+    /// answer came (transport); an AWS error is an AwsReply with its status.
     AwsReply send(AwsService service, const std::string& base_url, const std::string& method,
                   const std::string& target, const std::string& body = {},
                   std::vector<cloud::http::HttpHeader> headers = {}) const;
@@ -52,7 +55,7 @@ public:
     const std::string& region() const { return region_; }
 
 private:
-    cloud::http::Credentials credentials_;
+    std::optional<cloud::http::Credentials> credentials_;
     std::string region_;
     std::string ca_file_;
 };

@@ -63,7 +63,7 @@ void EmbeddedStack::start_broker(const cloud::BrokerOptions& options, const std:
     } catch (const std::exception& e) {
         throw StackError(failure + e.what());
     }
-    control_.emplace(broker_->control_endpoint());
+    control_.emplace(broker_->control_endpoint(), unsigned_http());
 }
 
 void EmbeddedStack::stop() {
@@ -121,7 +121,7 @@ void EmbeddedStack::add_object_fault(const cloud::ObjectFault& fault) {
 }
 
 std::optional<StackConfig> EmbeddedStack::url_config() const {
-    if (tls_ || !broker_ || !object_server_) {
+    if (!broker_ || !object_server_) {
         return std::nullopt;
     }
     StackConfig config;
@@ -130,6 +130,9 @@ std::optional<StackConfig> EmbeddedStack::url_config() const {
     config.mqtt_url = broker_->mqtt_uri();
     config.object_url = object_server_->endpoint();
     config.bucket = bucket();
+    if (tls_folder_) {
+        config.tls_dir = tls_folder_->dir(); // the CA key signs the other process's things
+    }
     return config;
 }
 

@@ -4,8 +4,6 @@
 
 #include "fota/sim/stack.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <future>
 #include <memory>
@@ -13,53 +11,6 @@
 namespace fota::sim::stacks {
 
 using json = nlohmann::json;
-
-namespace {
-
-size_t append_body(char* data, size_t size, size_t count, void* user) {
-    static_cast<std::string*>(user)->append(data, size * count);
-    return size * count;
-}
-
-struct HttpReply {
-    long status = 0;
-    std::string body;
-};
-
-/// One HTTP request (control plane, object server control API); throws StackError naming `what`
-/// when it does not get an answer.
-HttpReply http_request(const char* method, const std::string& url, const std::string& body,
-                       const char* content_type, const std::string& what) {
-    static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-    if (!initialised) {
-        throw StackError(what + ": curl_global_init failed");
-    }
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-    if (!curl) {
-        throw StackError(what + ": curl_easy_init failed");
-    }
-    const std::string type = std::string("Content-Type: ") + content_type;
-    std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers(
-        curl_slist_append(nullptr, type.c_str()), &curl_slist_free_all);
-    HttpReply reply;
-    curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
-    curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-    const CURLcode code = curl_easy_perform(curl.get());
-    if (code != CURLE_OK) {
-        throw StackError(what + ": " + curl_easy_strerror(code));
-    }
-    curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &reply.status);
-    return reply;
-}
-
-} // namespace
 
 json control_reply(const std::string& op, const json& args, long status, const std::string& body,
                    bool allow_error) {
@@ -80,12 +31,23 @@ json control_reply(const std::string& op, const json& args, long status, const s
     return reply;
 }
 
-ControlClient::ControlClient(const std::string& endpoint) : url_(endpoint + "/_fota/control") {}
+std::shared_ptr<const AwsClient> unsigned_http() {
+    static const auto client = std::make_shared<const AwsClient>(std::nullopt, "us-east-1", "");
+    return client;
+}
+
+ControlClient::ControlClient(const std::string& endpoint, std::shared_ptr<const AwsClient> http)
+    : endpoint_(endpoint), http_(std::move(http)) {}
 
 json ControlClient::call(const std::string& op, const json& args, bool allow_error) const {
     const std::string request = json{{"op", op}, {"args", args}}.dump();
-    const HttpReply answer = http_request("POST", url_, request, "application/json",
-                                          "control plane " + url_ + ": " + op);
+    AwsReply answer;
+    try {
+        answer = http_->send(AwsService::iot, endpoint_, "POST", "/_fota/control", request,
+                             {{"content-type", "application/json"}});
+    } catch (const StackError& e) {
+        throw StackError("control plane " + op + ": " + e.what());
+    }
     return control_reply(op, args, answer.status, answer.body, allow_error);
 }
 
@@ -107,7 +69,8 @@ std::vector<json> ControlClient::call_many(const std::string& op, const std::vec
     return replies;
 }
 
-RemoteObjects::RemoteObjects(std::string endpoint) : endpoint_(std::move(endpoint)) {
+RemoteObjects::RemoteObjects(std::string endpoint, std::shared_ptr<const AwsClient> http)
+    : endpoint_(std::move(endpoint)), http_(std::move(http)) {
     while (!endpoint_.empty() && endpoint_.back() == '/') {
         endpoint_.pop_back();
     }
@@ -122,10 +85,15 @@ void RemoteObjects::add_fault(const cloud::ObjectFault& fault) {
     send("POST", "/_fota/faults", cloud::object_fault_json(fault), "application/json");
 }
 
+void RemoteObjects::clear_faults() {
+    send("DELETE", "/_fota/faults", "", "application/json");
+}
+
 void RemoteObjects::send(const char* method, const std::string& path, const std::string& body,
                          const char* content_type) const {
     const std::string url = endpoint_ + path;
-    const HttpReply reply = http_request(method, url, body, content_type, "object server " + url);
+    const AwsReply reply = http_->send(AwsService::s3, endpoint_, method, path, body,
+                                       {{"content-type", content_type}});
     if (reply.status >= 300) {
         throw StackError("object server " + std::string(method) + " " + url + ": HTTP " +
                          std::to_string(reply.status) + ": " + reply.body);

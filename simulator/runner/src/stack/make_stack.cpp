@@ -45,10 +45,10 @@ PublishedFirmware Stack::locate_object(const std::string& key) const {
         throw StackError("the object endpoint " + object_endpoint() + " has no host:port");
     }
     PublishedFirmware p;
-    p.protocol = "http";
+    p.protocol = object_endpoint().rfind("https://", 0) == 0 ? "https" : "http";
     p.host = endpoint->first + ":" + std::to_string(endpoint->second);
     p.path = bucket() + "/" + key;
-    p.url = "http://" + p.host + "/" + p.path;
+    p.url = p.protocol + "://" + p.host + "/" + p.path;
     p.s3_url = "https://s3.us-east-1.amazonaws.com/" + bucket() + "/" + key;
     return p;
 }
@@ -63,6 +63,9 @@ std::vector<std::pair<std::string, std::string>> stack_run_options(const StackCo
                {"--object-url", config.object_url}};
         if (!config.bucket.empty()) {
             out.emplace_back("--bucket", config.bucket);
+        }
+        if (!config.tls_dir.empty()) {
+            out.emplace_back("--tls-dir", config.tls_dir);
         }
     }
     return out;

@@ -190,7 +190,7 @@ public:
     /// The bucket the firmware objects go to.
     virtual std::string bucket() const = 0;
     /// Where a device finds what put_object(key) stored, for job documents (sha256 left
-    /// empty). The default: http, object_endpoint()'s host:port, path <bucket>/<key>, and an
+    /// empty). The default: object_endpoint()'s scheme and host:port, path <bucket>/<key>, and an
     /// s3_url in us-east-1 for the presigned-URL placeholder.
     virtual PublishedFirmware locate_object(const std::string& key) const;
 
@@ -217,7 +217,7 @@ public:
         return std::nullopt;
     }
     /// How another process reaches this running stack (a url stack's config: fota-sim fleet's
-    /// worker processes); nullopt when it cannot be reached from outside (sim, MQTT over TLS).
+    /// worker processes); nullopt when it cannot be reached from outside (sim, aws).
     virtual std::optional<StackConfig> url_config() const { return std::nullopt; }
 };
 
@@ -234,8 +234,8 @@ struct StackOptions {
     std::uint64_t seed = 1;
 };
 
-/// The stack config asks for. Throws StackUnsupported (stack 'aws', a url stack's broker over
-/// TLS) or StackConfigError (a url without host:port). The only switch on StackKind.
+/// The stack config asks for. Throws StackConfigError (a url without host:port, a broker over
+/// TLS without tls_dir, AWS settings that cannot be found). The only switch on StackKind.
 std::unique_ptr<Stack> make_stack(const StackConfig& config, const StackOptions& options);
 
 /// The `fota-sim run` options that select config's stack (url: --control-url, ...; embedded and

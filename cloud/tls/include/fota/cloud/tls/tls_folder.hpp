@@ -9,6 +9,7 @@
 
 #include "fota/cloud/tls/certificates.hpp"
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -29,6 +30,10 @@ public:
     TlsFolder(std::string dir, std::vector<std::string> server_names = {"localhost"},
               std::vector<std::string> server_addresses = {"127.0.0.1"});
 
+    /// A running stack's folder as its users see it: loads the CA (throws std::runtime_error
+    /// when ca.crt or ca.key is missing or broken) and writes nothing but things' certificates.
+    static std::unique_ptr<TlsFolder> open_existing(const std::string& dir);
+
     [[nodiscard]] const std::string& dir() const { return dir_; }
     [[nodiscard]] std::string ca_file() const;
     [[nodiscard]] std::string ca_key_file() const; ///< for signers of new client certificates
@@ -42,6 +47,9 @@ public:
     ThingCertificateFiles thing(const std::string& thing);
 
 private:
+    TlsFolder(std::string dir, CertificateAuthority authority)
+        : dir_(std::move(dir)), authority_(std::move(authority)) {}
+
     std::string dir_;
     CertificateAuthority authority_;
     std::mutex mutex_;
