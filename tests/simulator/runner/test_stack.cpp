@@ -175,6 +175,27 @@ TEST_CASE("the url stack: its bucket, endpoint and what it cannot do", "[runner]
         CHECK(std::string(e.what()) == "restart_broker on a url stack");
         CHECK(e.line == 9);
     }
+    const ParseResult refusing = parse_scenario(R"(name: refuse
+description: refused connections
+firmware:
+  v1: {version: 1.0.0, size: 64KiB}
+devices:
+  - {thing_prefix: d-, initial_firmware: v1}
+steps:
+  - http_fault: {kind: throttle, bytes_per_second: 1KiB}
+  - http_fault: {kind: refuse_connections, count: 3}
+expect:
+  - running_version: {version: 1.0.0}
+)",
+                                                "refuse.yaml");
+    REQUIRE(refusing.ok());
+    try {
+        stack->check(*refusing.scenario);
+        FAIL("no error");
+    } catch (const StackUnsupported& e) {
+        CHECK(std::string(e.what()).rfind("http_fault refuse_connections on a url stack", 0) == 0);
+        CHECK(e.line == 9);
+    }
     config.bucket = "images";
     CHECK(make_stack(config, {})->bucket() == "images");
 }

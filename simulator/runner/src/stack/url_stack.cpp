@@ -111,6 +111,18 @@ UrlStack::~UrlStack() {
     stop();
 }
 
+void UrlStack::check(const Scenario& scenario) const {
+    Stack::check(scenario);
+    for (const Step& step : scenario.steps) {
+        if (const auto* fault = std::get_if<HttpFaultStep>(&step.action);
+            fault != nullptr && fault->kind == HttpFaultStep::Kind::refuse_connections) {
+            throw StackUnsupported("http_fault refuse_connections on a url stack (the object "
+                                   "server would refuse the runner's own control calls too)",
+                                   step.mark.line);
+        }
+    }
+}
+
 void UrlStack::start(const std::string& work_dir) {
     set_work_dir(work_dir);
     start_threads();

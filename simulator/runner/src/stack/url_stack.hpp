@@ -28,6 +28,9 @@ public:
     ~UrlStack() override;
 
     std::string name() const override { return "url"; }
+    /// Also refuses refuse_connections: the object server would refuse the runner's own control
+    /// calls (new connections too) until its count ran out, this run's and the next runs'.
+    void check(const Scenario& scenario) const override;
     void start(const std::string& work_dir) override;
     /// Deletes the jobs (forced) and the things' shadows (a missing one is no error) and clears
     /// the object server's faults.
