@@ -532,12 +532,21 @@ TEST_CASE("object server: control HTTP API") {
     CHECK(http_request("DELETE", control + "/faults").status == 200);
     CHECK(h.server->faults().empty());
 
+    // A redirect's status is a 3xx (the status range of error_status, 400-599, refused it).
+    r = http_request("POST", control + "/faults", {},
+                     R"({"kind":"redirect","location":"/fw/a.bin","status":307,"count":1})");
+    CHECK(r.status == 200);
+    REQUIRE(h.server->faults().size() == 1);
+    CHECK(h.server->faults()[0].status == 307);
+    CHECK(http_request("DELETE", control + "/faults").status == 200);
+
     for (const char* bad :
          {R"(not json)", R"({"kind":"explode"})", R"({"kind":"throttle"})",
           R"({"kind":"close_after_bytes","bytes":-1})", R"({"kind":"error_status","status":200})",
           R"({"kind":"ignore_range","colour":"red"})", R"({"kind":"stall","count":0,"seconds":1})",
           R"({"kind":"redirect"})", R"({"kind":"redirect","location":"/x","status":200})",
-          R"({"kind":"long_header","bytes":0})", R"([1,2])"}) {
+          R"({"kind":"long_header","bytes":0})", R"({"kind":"error_status","status":302})",
+          R"([1,2])"}) {
         r = http_request("POST", control + "/faults", {}, bad);
         CHECK(r.status == 400);
         CHECK(nlohmann::json::parse(r.body)["message"].get<std::string>().rfind("fault", 0) == 0);

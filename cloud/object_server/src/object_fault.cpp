@@ -142,7 +142,7 @@ Problem read_fields(const nlohmann::json& j, ObjectFault& f, std::int64_t& milli
         (error = read_integer(j, "count", -1, 1000000000, count)) ||
         (error = read_integer(j, "bytes", 0, max_bytes, bytes)) ||
         (error = read_integer(j, "bytes_per_second", 1, max_bytes, rate)) ||
-        (error = read_integer(j, "status", 400, 599, status)) ||
+        (error = read_integer(j, "status", 300, 599, status)) ||
         (error = read_integer(j, "shift", -max_bytes, max_bytes, shift)) ||
         (error = read_integer(j, "from_byte", 0, max_bytes, from_byte)) ||
         (error = read_integer(j, "milliseconds", 0, 86400000, milliseconds))) {
@@ -174,6 +174,9 @@ Problem check_kind_needs(const nlohmann::json& j, ObjectFault& f, std::int64_t m
     }
     if (f.kind == ObjectFault::Kind::stall && milliseconds < 0) {
         return std::string("fault: stall needs \"seconds\" (or \"milliseconds\")");
+    }
+    if (f.kind != ObjectFault::Kind::redirect && (f.status < 400 || f.status > 599)) {
+        return std::string("fault: \"status\" must be between 400 and 599");
     }
     if (f.kind == ObjectFault::Kind::redirect) {
         if (f.location.empty()) {
