@@ -325,6 +325,14 @@ def start_cloud(*args):
     return cloud, urls
 
 
+def stop_cloud(cloud):
+    cloud.send_signal(signal.SIGINT)
+    try:
+        cloud.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        cloud.kill()
+
+
 def case_tls():
     report, out = fleet("--stack", "embedded-tls", "--count", 20, "--workers", 2,
                         "--image-size", 16384, "--timeout", "3m", *BROKER_ARGS, name="workers")
@@ -343,11 +351,7 @@ def case_tls():
         _, out = fleet(*stack, "--count", 1, expect=2, name="no-tls-dir")
         check("speaks TLS: give the stack's TLS folder" in out, "no reason given:\n" + out)
     finally:
-        cloud.send_signal(signal.SIGINT)
-        try:
-            cloud.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            cloud.kill()
+        stop_cloud(cloud)
 
 
 def case_shards():
@@ -402,11 +406,7 @@ def case_shards():
             check(whole["metrics"]["phases"][phase]["count"] ==
                   merged["metrics"]["phases"][phase]["count"], "phase %s count" % phase)
     finally:
-        cloud.send_signal(signal.SIGINT)
-        try:
-            cloud.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            cloud.kill()
+        stop_cloud(cloud)
 
 
 CASES = {"sim": case_sim, "embedded": case_embedded, "abort": case_abort, "limits": case_limits,

@@ -152,18 +152,9 @@ void EmbeddedStack::restart_broker(std::chrono::milliseconds down_for) {
 }
 
 void EmbeddedStack::add_credentials(DeviceOptions& device) {
-    if (!tls_folder_) {
-        return;
+    if (tls_folder_) {
+        add_folder_credentials(*tls_folder_, device, true);
     }
-    try {
-        const cloud::tls::ThingCertificateFiles files = tls_folder_->thing(device.thing_name);
-        device.cert_file = files.certificate;
-        device.key_file = files.private_key;
-    } catch (const std::exception& e) {
-        throw StackError("no certificate for thing " + device.thing_name + ": " + e.what());
-    }
-    device.mqtt_tls = true;
-    device.ca_file = tls_folder_->ca_file();
 }
 
 DeviceEndpoints EmbeddedStack::device_endpoints() const {

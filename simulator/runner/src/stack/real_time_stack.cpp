@@ -2,6 +2,7 @@
 // devices (runtime_device.hpp) on that io_context.
 #include "real_time_stack.hpp"
 
+#include "fota/cloud/tls/tls_folder.hpp"
 #include "fota/sim/device_runtime.hpp"
 
 #include <algorithm>
@@ -76,6 +77,19 @@ void RealTimeStack::stop_threads() {
         end_device(*slot);
     }
     devices_.clear();
+}
+
+void RealTimeStack::add_folder_credentials(cloud::tls::TlsFolder& folder, DeviceOptions& device,
+                                           bool mqtt_tls) {
+    try {
+        const cloud::tls::ThingCertificateFiles files = folder.thing(device.thing_name);
+        device.cert_file = files.certificate;
+        device.key_file = files.private_key;
+    } catch (const std::exception& e) {
+        throw StackError("no certificate for thing " + device.thing_name + ": " + e.what());
+    }
+    device.mqtt_tls = mqtt_tls;
+    device.ca_file = folder.ca_file();
 }
 
 } // namespace fota::sim::stacks

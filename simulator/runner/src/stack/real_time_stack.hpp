@@ -18,6 +18,10 @@
 #include <thread>
 #include <vector>
 
+namespace fota::cloud::tls {
+class TlsFolder;
+} // namespace fota::cloud::tls
+
 namespace fota::sim::stacks {
 
 class RealTimeStack : public Stack {
@@ -40,6 +44,10 @@ protected:
     /// Gives a device its TLS credentials before it is made (the embedded stack over TLS: its
     /// thing's certificate); the default gives none.
     virtual void add_credentials(DeviceOptions& /*device*/) {}
+    /// add_credentials from a TLS folder: the thing's certificate (made when missing) and the
+    /// CA; MQTT over TLS when mqtt_tls. Throws StackError when the certificate cannot be made.
+    static void add_folder_credentials(cloud::tls::TlsFolder& folder, DeviceOptions& device,
+                                       bool mqtt_tls);
 
     boost::asio::io_context& io() { return io_; }
     const StackOptions& options() const { return options_; }

@@ -183,18 +183,9 @@ DeviceEndpoints UrlStack::device_endpoints() const {
 }
 
 void UrlStack::add_credentials(DeviceOptions& device) {
-    if (!tls_folder_) {
-        return;
+    if (tls_folder_) {
+        add_folder_credentials(*tls_folder_, device, mqtt_tls_);
     }
-    try {
-        const cloud::tls::ThingCertificateFiles files = tls_folder_->thing(device.thing_name);
-        device.cert_file = files.certificate;
-        device.key_file = files.private_key;
-    } catch (const std::exception& e) {
-        throw StackError("no certificate for thing " + device.thing_name + ": " + e.what());
-    }
-    device.mqtt_tls = mqtt_tls_;
-    device.ca_file = tls_folder_->ca_file();
 }
 
 PublishedFirmware UrlStack::locate_object(const std::string& key) const {
