@@ -248,6 +248,49 @@ void add_bucket_and_aws_options(CLI::App& command, const std::shared_ptr<RunComm
                        "that use presignedUrlConfig (default: the runner presigns them)");
 }
 
+// --control-url, --mqtt-url, --object-url and --tls-dir: a running stack for every file.
+void add_url_stack_options(CLI::App& app, RunCommandOptions& options, CLI::Option* stack) {
+    CLI::App* command = &app;
+    RunCommandOptions* cli = &options;
+    const auto url = [](const char* schemes) {
+        return CLI::Validator(
+            [schemes](std::string& value) {
+                const auto end = value.find("://");
+                if (end == std::string::npos || end + 3 >= value.size() ||
+                    std::string(schemes).find(" " + value.substr(0, end) + " ") ==
+                        std::string::npos) {
+                    return std::string("must be a URL with a host, scheme one of:") + schemes;
+                }
+                return std::string();
+            },
+            "URL");
+    };
+    auto* control = command
+                        ->add_option("--control-url", cli->control_url,
+                                     "Run on a running stack (e.g. fota-sim cloud): its control "
+                                     "plane, http://host:port")
+                        ->check(url(" http https "));
+    auto* mqtt = command
+                     ->add_option("--mqtt-url", cli->mqtt_url,
+                                  "... its broker, mqtt://host:port (mqtts:// needs --tls-dir)")
+                     ->check(url(" mqtt tcp mqtts ssl "));
+    auto* objects = command
+                        ->add_option("--object-url", cli->object_url,
+                                     "... its object server, http(s)://host:port")
+                        ->check(url(" http https "));
+    auto* tls_dir =
+        command
+            ->add_option("--tls-dir", cli->tls_dir,
+                         "... its TLS folder (fota-sim cloud --tls prints it): the CA trusted for "
+                         "mqtts and https and signing each thing's certificate, the credentials "
+                         "the runner signs its calls with")
+            ->check(CLI::ExistingDirectory);
+    control->needs(mqtt)->needs(objects)->excludes(stack);
+    mqtt->needs(control);
+    objects->needs(control);
+    tls_dir->needs(control);
+}
+
 void add_run_command(CLI::App& app) {
     auto cli = std::make_shared<RunCommandOptions>();
     CLI::App* command = app.add_subcommand(
@@ -297,44 +340,8 @@ void add_run_command(CLI::App& app) {
                                    "(an AWS account: credentials, region and endpoints as the "
                                    "AWS CLI finds them; needs --bucket)")
                       ->check(CLI::IsMember({"embedded", "embedded-tls", "sim", "aws"}));
-    const auto url = [](const char* schemes) {
-        return CLI::Validator(
-            [schemes](std::string& value) {
-                const auto end = value.find("://");
-                if (end == std::string::npos || end + 3 >= value.size() ||
-                    std::string(schemes).find(" " + value.substr(0, end) + " ") ==
-                        std::string::npos) {
-                    return std::string("must be a URL with a host, scheme one of:") + schemes;
-                }
-                return std::string();
-            },
-            "URL");
-    };
-    auto* control = command
-                        ->add_option("--control-url", cli->control_url,
-                                     "Run on a running stack (e.g. fota-sim cloud): its control "
-                                     "plane, http://host:port")
-                        ->check(url(" http https "));
-    auto* mqtt = command
-                     ->add_option("--mqtt-url", cli->mqtt_url,
-                                  "... its broker, mqtt://host:port (mqtts:// needs --tls-dir)")
-                     ->check(url(" mqtt tcp mqtts ssl "));
-    auto* objects = command
-                        ->add_option("--object-url", cli->object_url,
-                                     "... its object server, http(s)://host:port")
-                        ->check(url(" http https "));
-    auto* tls_dir =
-        command
-            ->add_option("--tls-dir", cli->tls_dir,
-                         "... its TLS folder (fota-sim cloud --tls prints it): the CA trusted for "
-                         "mqtts and https and signing each thing's certificate, the credentials "
-                         "the runner signs its calls with")
-            ->check(CLI::ExistingDirectory);
+    add_url_stack_options(*command, *cli, stack);
     add_bucket_and_aws_options(*command, cli);
-    control->needs(mqtt)->needs(objects)->excludes(stack);
-    mqtt->needs(control);
-    objects->needs(control);
-    tls_dir->needs(control);
     command->callback([cli, seed] {
         if (!cli->bucket.empty() && cli->control_url.empty() && cli->stack != "aws") {
             throw CLI::ValidationError("--bucket", "needs --control-url or --stack aws");

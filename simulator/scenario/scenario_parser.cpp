@@ -171,6 +171,23 @@ private:
         }
     }
 
+    // One URL key of 'stack': a URL with a host and one of schemes (" http https ").
+    void parse_stack_url(const YAML::Node& node, const char* key, std::string& out,
+                         const char* schemes) {
+        if (auto text = r_.string(node[key], std::string("'") + key + "' in 'stack'")) {
+            const auto scheme_end = text->find("://");
+            const std::string scheme = text->substr(0, scheme_end);
+            if (scheme_end == std::string::npos || scheme_end + 3 >= text->size() ||
+                std::string(schemes).find(" " + scheme + " ") == std::string::npos) {
+                r_.error(node[key], std::string("'") + key +
+                                        "' in 'stack' must be a URL with a host, scheme one of:" +
+                                        schemes + "; got " + quote(*text));
+            } else {
+                out = *text;
+            }
+        }
+    }
+
     void parse_stack(const YAML::Node& node) {
         if (node.IsScalar()) {
             if (auto kind = r_.choice(node, "'stack'", {"embedded", "sim", "aws"})) {
@@ -207,19 +224,7 @@ private:
             return node[std::string(key)].IsDefined();
         };
         const auto url = [&](const char* key, std::string& out, const char* schemes) {
-            if (auto text = r_.string(node[key], std::string("'") + key + "' in 'stack'")) {
-                const auto scheme_end = text->find("://");
-                const std::string scheme = text->substr(0, scheme_end);
-                if (scheme_end == std::string::npos || scheme_end + 3 >= text->size() ||
-                    std::string(schemes).find(" " + scheme + " ") == std::string::npos) {
-                    r_.error(node[key], std::string("'") + key +
-                                            "' in 'stack' must be a URL with a "
-                                            "host, scheme one of:" +
-                                            schemes + "; got " + quote(*text));
-                } else {
-                    out = *text;
-                }
-            }
+            parse_stack_url(node, key, out, schemes);
         };
         if (allowed("control_url", stack.kind == StackKind::url)) {
             url("control_url", stack.control_url, " http https ");
