@@ -183,7 +183,7 @@ void start_all(std::vector<std::unique_ptr<Session>>& sessions) {
 
 TEST_CASE("Sessions given up while connected or connecting never crash Paho's receive thread",
           "[mqtt][paho]") {
-    constexpr int kRounds = 30;
+    constexpr int kRounds = 100;
     constexpr int kPerRound = 64;
     TempDir dir;
     MosquittoProcess broker(dir.path());
