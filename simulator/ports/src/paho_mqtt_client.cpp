@@ -43,8 +43,8 @@ public:
     }
 
     // Shutdown without handlers (destruction of the owner: a device's reboot or power cut). The
-    // broker sees a clean DISCONNECT (a connecting client sends it once its CONNACK arrives), as
-    // for drop_connection(): Paho cannot end a connection any other way.
+    // broker sees a clean DISCONNECT at once (a connecting client sends it once its CONNACK
+    // arrives), not a power cut's silence: Paho cannot end a connection any other way.
     void close() {
         started_ = false;
         handlers_ = {};

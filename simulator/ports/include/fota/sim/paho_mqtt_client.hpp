@@ -30,8 +30,8 @@ class PahoMqttClient final : public MqttClient {
 public:
     PahoMqttClient(Strand strand, MqttOptions options, MqttHandlers handlers);
     /// Ends the session without calling a handler (a device's reboot or power cut). The broker
-    /// sees a clean DISCONNECT, as for drop_connection(), or after the CONNACK of a connect
-    /// still pending: Paho cannot end a connection any other way.
+    /// sees a clean DISCONNECT at once (for a connect still pending: once its CONNACK arrives),
+    /// not the silence of a real power cut: Paho cannot end a connection any other way.
     ~PahoMqttClient() override;
     PahoMqttClient(const PahoMqttClient&) = delete;
     PahoMqttClient& operator=(const PahoMqttClient&) = delete;
