@@ -213,11 +213,15 @@ TEST_CASE("Sessions given up while connected or connecting never crash Paho's re
     };
     auto first_round = make_round(0);
 
+    // No keep-alive traffic on the peer's connections, however long the test takes.
+    MqttOptions fixed_options = options_for(peer.port(), "flooded");
+    fixed_options.keep_alive_s = 0;
     std::vector<std::unique_ptr<Session>> fixed;
-    fixed.push_back(std::make_unique<Session>(io, options_for(peer.port(), "flooded")));
+    fixed.push_back(std::make_unique<Session>(io, fixed_options));
     start_all(fixed);
     REQUIRE(run_until(io, [&] { return fixed[0]->connects == 1; }));
-    fixed.push_back(std::make_unique<Session>(io, options_for(peer.port(), "stalled")));
+    fixed_options.client_id = "stalled";
+    fixed.push_back(std::make_unique<Session>(io, fixed_options));
     start_all(fixed);
     REQUIRE(run_until(io, [&] { return fixed[1]->connects == 1; }));
     // 32 MiB on a connection nobody reads: more than the kernel buffers on both ends (the peer's
