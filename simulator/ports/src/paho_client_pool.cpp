@@ -138,7 +138,7 @@ void PahoClientPool::Client::connect(const mqtt::connect_options& options) {
 
 void PahoClientPool::Client::lend(std::weak_ptr<PahoSessionEvents> owner, std::uint64_t use) {
     const std::lock_guard lock(mutex_);
-    place_ = Place::lent;
+    place_ = Place::Lent;
     owner_ = std::move(owner);
     use_ = use;
     lost_ = false;
@@ -149,7 +149,7 @@ void PahoClientPool::Client::retire() {
     bool disconnect_now = false;
     {
         const std::lock_guard lock(mutex_);
-        place_ = Place::retiring;
+        place_ = Place::Retiring;
         owner_.reset();
         if (connected_ && !disconnecting_) {
             disconnecting_ = true;
@@ -164,7 +164,7 @@ void PahoClientPool::Client::retire() {
 
 std::shared_ptr<PahoSessionEvents> PahoClientPool::Client::owner(std::uint64_t& use) {
     const std::lock_guard lock(mutex_);
-    if (place_ != Place::lent) {
+    if (place_ != Place::Lent) {
         return nullptr;
     }
     use = use_;
@@ -178,7 +178,7 @@ void PahoClientPool::Client::on_connected(bool session_present) {
         const std::lock_guard lock(mutex_);
         connect_pending_ = false;
         connected_ = true;
-        if (place_ != Place::lent && !disconnecting_) {
+        if (place_ != Place::Lent && !disconnecting_) {
             disconnecting_ = true;
             disconnect_now = true;
         }
@@ -245,14 +245,14 @@ void PahoClientPool::Client::settle_if_finished() {
     bool reusable = false;
     {
         const std::lock_guard lock(mutex_);
-        if (place_ != Place::retiring || connect_pending_ || connected_ ||
+        if (place_ != Place::Retiring || connect_pending_ || connected_ ||
             (disconnecting_ && !lost_)) {
             return;
         }
         // Lost while our DISCONNECT was queued: Paho drops that command when it comes to it, but
         // lent again before, the command would end the next connection. Kept aside too.
         reusable = !lost_;
-        place_ = reusable ? Place::idle : Place::kept;
+        place_ = reusable ? Place::Idle : Place::Kept;
     }
     pool().settle(*this, key_, reusable);
 }

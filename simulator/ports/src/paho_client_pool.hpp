@@ -77,7 +77,7 @@ public:
 
 private:
     friend class PahoClientPool;
-    enum class Place { lent, retiring, idle, kept };
+    enum class Place : std::uint8_t { Lent, Retiring, Idle, Kept };
 
     struct ConnectListener final : mqtt::iaction_listener {
         Client* client = nullptr;
@@ -104,7 +104,7 @@ private:
 
     const std::string key_;
     std::mutex mutex_; // never held while calling Paho
-    Place place_ = Place::lent;
+    Place place_ = Place::Lent;
     std::weak_ptr<PahoSessionEvents> owner_;
     std::uint64_t use_ = 0;
     bool connect_pending_ = false;

@@ -34,7 +34,7 @@ using tcp = net::ip::tcp;
 
 constexpr std::array<std::uint8_t, 4> kConnack{0x20, 0x02, 0x00, 0x00};
 // Unread bytes at the peer that show the large publish is on its way (and stuck).
-constexpr std::uint64_t kStalledBytes = 64 * 1024;
+constexpr std::uint64_t kStalledBytes = 64ULL * 1024;
 
 // A loopback MQTT peer of the test, on its own thread. Every connection gets a CONNACK at once.
 // From flood() on, the first receives PINGRESPs as fast as Paho takes them (Paho takes an
@@ -196,6 +196,7 @@ TEST_CASE("Sessions given up while connected or connecting never crash Paho's re
     // so the clients Paho walks past to find the stalled one include sessions given up.
     auto make_round = [&](int round) {
         std::vector<std::unique_ptr<Session>> sessions;
+        sessions.reserve(kPerRound);
         for (int i = 0; i < kPerRound; ++i) {
             sessions.push_back(std::make_unique<Session>(
                 io, options_for(broker.port(), "churn-" + std::to_string(i))));
