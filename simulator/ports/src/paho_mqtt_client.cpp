@@ -1,6 +1,6 @@
 #include "fota/sim/paho_mqtt_client.hpp"
 #include "fota/sim/mqtt_session_rules.hpp"
-#include "fota/sim/paho_connect_waker.hpp"
+#include "paho_client_pool.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,27 +9,19 @@
 
 #include <algorithm>
 #include <chrono>
-#include <mutex>
 #include <random>
 
 namespace fota::sim {
 
-namespace {
-
-// How long a detached Paho client lives on before it is destroyed: long enough for a callback
-// that Paho's thread had already entered to return (Paho gives no way to wait for it).
-constexpr auto kPahoDestroyGrace = std::chrono::seconds(2);
-
-} // namespace
-
-class PahoMqttClient::Impl : public std::enable_shared_from_this<PahoMqttClient::Impl> {
+class PahoMqttClient::Impl : public PahoSessionEvents,
+                             public std::enable_shared_from_this<PahoMqttClient::Impl> {
 public:
     Impl(Strand strand, MqttOptions options, MqttHandlers handlers)
         : strand_(std::move(strand)), options_(std::move(options)), handlers_(std::move(handlers)),
           reconnect_timer_(strand_), random_(options_.seed) {}
 
-    // close() ran before (the owner's destructor); a Paho client still here is destroyed now.
-    ~Impl() = default;
+    // close() ran before (the owner's destructor) and gave the Paho client back.
+    ~Impl() override = default;
 
     void start() {
         if (started_) {
@@ -46,23 +38,18 @@ public:
         }
         started_ = false;
         reconnect_timer_.cancel();
-        if (connected_ && paho_) {
-            try {
-                paho_->client.disconnect(mqtt::disconnect_options(0));
-            } catch (const mqtt::exception&) {
-                // Already gone: nothing to say goodbye to.
-            }
-        }
-        discard_paho();
+        give_back_paho(); // a connected client sends DISCONNECT
         lose_session("stopped", false);
     }
 
-    // Shutdown without handlers (destruction of the owner).
+    // Shutdown without handlers (destruction of the owner: a device's reboot or power cut). The
+    // broker sees a clean DISCONNECT at once (a connecting client sends it once its CONNACK
+    // arrives), not a power cut's silence: Paho cannot end a connection any other way.
     void close() {
         started_ = false;
         handlers_ = {};
         reconnect_timer_.cancel();
-        discard_paho();
+        give_back_paho();
     }
 
     bool connected() const { return connected_; }
@@ -72,7 +59,7 @@ public:
             return Result::NotConnected;
         }
         try {
-            paho_->client.subscribe(std::string(filter), 1);
+            paho_->paho().subscribe(std::string(filter), 1);
             return Result::Ok;
         } catch (const mqtt::exception&) {
             return Result::Error;
@@ -84,7 +71,7 @@ public:
             return Result::NotConnected;
         }
         try {
-            paho_->client.unsubscribe(std::string(filter));
+            paho_->paho().unsubscribe(std::string(filter));
             return Result::Ok;
         } catch (const mqtt::exception&) {
             return Result::Error;
@@ -96,7 +83,7 @@ public:
             return Result::NotConnected;
         }
         try {
-            paho_->client.publish(std::string(topic), payload.data(), payload.size(), 1, false);
+            paho_->paho().publish(std::string(topic), payload.data(), payload.size(), 1, false);
             ++stats_.publishes;
             return Result::Ok;
         } catch (const mqtt::exception&) {
@@ -108,17 +95,10 @@ public:
         if (!started_) {
             return;
         }
-        // Paho has no way to abort a connection without a DISCONNECT (even destroying the
-        // client sends one), so the broker sees a clean disconnect; the device sees a loss.
+        // Paho has no way to abort a connection without a DISCONNECT, so the broker sees a clean
+        // disconnect; the device sees a loss.
         const bool was_connected = connected_;
-        if (paho_ && connected_) {
-            try {
-                paho_->client.disconnect(mqtt::disconnect_options(0));
-            } catch (const mqtt::exception&) {
-                // Already down.
-            }
-        }
-        discard_paho();
+        give_back_paho();
         if (was_connected) {
             lose_session("dropped by fault", false);
         }
@@ -137,71 +117,29 @@ public:
     MqttStats stats() const { return stats_; }
 
 private:
-    // Forwards Paho's callbacks to the strand for as long as the session owns the Paho client.
-    // Paho's threads only ever touch this relay, never the Impl.
-    struct Relay {
-        std::mutex mutex;
-        std::weak_ptr<Impl> target;
-        std::uint64_t generation = 0;
-
-        template <typename Function>
-        void post(Function function) {
-            std::shared_ptr<Impl> impl;
-            std::uint64_t current = 0;
-            {
-                const std::lock_guard lock(mutex);
-                impl = target.lock();
-                current = generation;
-            }
-            if (impl) {
-                boost::asio::post(impl->strand_, [impl, current, function = std::move(function)] {
-                    if (impl->paho_ && impl->paho_->generation == current) {
-                        function(*impl);
-                    }
-                });
-            }
-        }
-        void detach() {
-            const std::lock_guard lock(mutex);
-            target.reset();
-        }
-    };
-
-    struct ConnectListener final : mqtt::iaction_listener {
-        std::shared_ptr<Relay> relay;
-        // Taken while the connect is pending: Paho's receive thread is woken, and the socket it
-        // creates gets TCP_NODELAY.
-        PahoConnectWaker::Hold pending;
-        void on_success(const mqtt::token& token) override {
-            pending.release();
-            bool session_present = false;
-            try {
-                session_present = token.get_connect_response().is_session_present();
-            } catch (...) {
-                session_present = false;
-            }
-            relay->post(
-                [session_present](Impl& impl) { impl.on_connect_success(session_present); });
-        }
-        void on_failure(const mqtt::token& token) override {
-            pending.release();
-            const int code = token.get_return_code();
-            relay->post([code](Impl& impl) { impl.on_connect_failure(code); });
-        }
-    };
-
-    // One Paho client; a new one per connection attempt after a loss. The listener is declared
-    // before the client so that it outlives it.
-    struct Paho {
-        Paho(const std::string& uri, const std::string& client_id, std::uint64_t generation_)
-            : generation(generation_),
-              client(uri, client_id, mqtt::create_options(MQTTVERSION_3_1_1),
-                     static_cast<mqtt::iclient_persistence*>(nullptr)) {}
-        std::uint64_t generation;
-        std::shared_ptr<Relay> relay = std::make_shared<Relay>();
-        ConnectListener listener;
-        mqtt::async_client client;
-    };
+    // Paho's callbacks (Paho's threads): they only post onto the strand (strand_ never changes),
+    // where an event is dropped unless the session still holds the client borrowed for that use.
+    template <typename Function>
+    void post_for(std::uint64_t use, Function function) {
+        boost::asio::post(
+            strand_, [self = shared_from_this(), use, function = std::move(function)]() mutable {
+                if (self->paho_ != nullptr && self->paho_use_ == use) {
+                    function(*self);
+                }
+            });
+    }
+    void paho_connected(std::uint64_t use, bool session_present) override {
+        post_for(use, [session_present](Impl& impl) { impl.on_connect_success(session_present); });
+    }
+    void paho_connect_failed(std::uint64_t use, int code) override {
+        post_for(use, [code](Impl& impl) { impl.on_connect_failure(code); });
+    }
+    void paho_connection_lost(std::uint64_t use, const std::string& cause) override {
+        post_for(use, [cause](Impl& impl) { impl.on_connection_lost(cause); });
+    }
+    void paho_message(std::uint64_t use, mqtt::const_message_ptr message) override {
+        post_for(use, [message = std::move(message)](Impl& impl) { impl.on_message(*message); });
+    }
 
     std::string server_uri() const {
         return std::string(options_.use_tls ? "ssl://" : "tcp://") + options_.host + ":" +
@@ -209,7 +147,7 @@ private:
     }
 
     void connect_now() {
-        discard_paho();
+        give_back_paho();
         ++stats_.connect_attempts;
         if (std::chrono::steady_clock::now() < offline_until_) {
             // No network: the attempt fails as a refused one would, and the backoff grows.
@@ -217,30 +155,18 @@ private:
             schedule_reconnect();
             return;
         }
-        const std::uint64_t generation = ++generation_;
+        const std::uint64_t use = ++uses_;
         try {
-            paho_ = std::make_unique<Paho>(server_uri(), options_.client_id, generation);
+            paho_ =
+                &PahoClientPool::borrow(server_uri(), options_.client_id, weak_from_this(), use);
+            paho_use_ = use;
         } catch (const mqtt::exception& error) {
             // A malformed URI or client id: no attempt can succeed; report and stay down.
-            paho_.reset();
             if (handlers_.on_disconnected) {
                 handlers_.on_disconnected(MqttDisconnect{error.what(), true});
             }
             return;
         }
-        {
-            const std::lock_guard lock(paho_->relay->mutex);
-            paho_->relay->target = weak_from_this();
-            paho_->relay->generation = generation;
-        }
-        paho_->listener.relay = paho_->relay;
-        auto relay = paho_->relay;
-        paho_->client.set_connection_lost_handler([relay](const std::string& cause) {
-            relay->post([cause](Impl& impl) { impl.on_connection_lost(cause); });
-        });
-        paho_->client.set_message_callback([relay](mqtt::const_message_ptr message) {
-            relay->post([message](Impl& impl) { impl.on_message(*message); });
-        });
 
         mqtt::connect_options connect;
         connect.set_mqtt_version(MQTTVERSION_3_1_1);
@@ -264,8 +190,7 @@ private:
             connect.set_ssl(std::move(tls));
         }
         try {
-            paho_->listener.pending.take();
-            paho_->client.connect(connect, nullptr, paho_->listener);
+            paho_->connect(connect);
         } catch (const mqtt::exception& error) {
             on_connect_failure(error.get_return_code());
         }
@@ -288,7 +213,7 @@ private:
             return;
         }
         connected_ = false;
-        discard_paho();
+        give_back_paho();
         if (handlers_.on_disconnected) {
             handlers_.on_disconnected(
                 MqttDisconnect{"connect failed: " + mqtt::exception::error_str(code) +
@@ -302,7 +227,7 @@ private:
         if (!started_) {
             return;
         }
-        discard_paho();
+        give_back_paho();
         lose_session(cause.empty() ? "connection lost" : "connection lost: " + cause, false);
         schedule_reconnect();
     }
@@ -351,17 +276,13 @@ private:
         });
     }
 
-    // Detach the Paho client from this session; it is destroyed a little later off our hands.
-    void discard_paho() {
-        if (!paho_) {
+    // The Paho client goes back to the process's pool (paho_client_pool.hpp: never destroyed);
+    // no event of it reaches this session afterwards.
+    void give_back_paho() {
+        if (paho_ == nullptr) {
             return;
         }
-        paho_->relay->detach();
-        paho_->listener.pending.release();
-        std::shared_ptr<Paho> doomed(std::move(paho_));
-        auto grave = std::make_shared<boost::asio::steady_timer>(strand_);
-        grave->expires_after(kPahoDestroyGrace);
-        grave->async_wait([grave, doomed](boost::system::error_code) mutable { doomed.reset(); });
+        PahoClientPool::give_back(*std::exchange(paho_, nullptr));
     }
 
     Strand strand_;
@@ -369,8 +290,9 @@ private:
     MqttHandlers handlers_;
     boost::asio::steady_timer reconnect_timer_;
     std::mt19937_64 random_;
-    std::unique_ptr<Paho> paho_;
-    std::uint64_t generation_ = 0;
+    PahoClientPool::Client* paho_ = nullptr; // lent by the pool for this connection attempt
+    std::uint64_t paho_use_ = 0;             // the use paho_ was lent for
+    std::uint64_t uses_ = 0;
     std::uint32_t attempts_since_success_ = 0;
     bool started_ = false;
     bool connected_ = false;
@@ -415,6 +337,9 @@ void PahoMqttClient::lose_next_message(std::string topic_suffix) {
 }
 MqttStats PahoMqttClient::stats() const {
     return impl_->stats();
+}
+PahoClientCounts PahoMqttClient::paho_clients() {
+    return PahoClientPool::stats();
 }
 
 } // namespace fota::sim
