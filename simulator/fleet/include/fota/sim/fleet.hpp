@@ -96,8 +96,11 @@ std::string stop_reason(const StopState& state);
 /// every socket of its process for each packet it reads, so its cost per message grows with the
 /// clients of one process and more processes than cores still pay (bench/fleet: 1,000 devices
 /// on 2 cores took 5.4 s p50 end to end and 13 s of CPU in one process, 3.8 s and 6.7 s in four).
+/// Beyond two per core nothing is gained: 10,000 devices on 2 cores updated in 87 and 81 s with 4
+/// workers and 86 and 83 s with 8, at 63.7-64.2 KiB of RSS a device against 72.7-73.0 (each worker
+/// holds its own ~15 MiB of the binary's and libraries' pages).
 inline constexpr std::uint64_t kDevicesPerWorker = 250;
-inline constexpr unsigned kWorkersPerCore = 4;
+inline constexpr unsigned kWorkersPerCore = 2;
 std::uint32_t default_workers(std::uint64_t count, unsigned cores);
 
 /// Runs the fleet (over local workers when options.workers > 1). Throws StackError (the stack did
