@@ -236,9 +236,8 @@ void add_fleet_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& 
         ->add_option("--workers", options.workers,
                      "Worker processes running the devices against the embedded stack (0: one "
                      "per " +
-                         std::to_string(fleet::kDevicesPerWorker) +
-                         " devices, at most " + std::to_string(fleet::kWorkersPerCore) +
-                         " per core)")
+                         std::to_string(fleet::kDevicesPerWorker) + " devices, at most " +
+                         std::to_string(fleet::kWorkersPerCore) + " per core)")
         ->check(CLI::Range(0u, 256u))
         ->capture_default_str();
     command->add_option("--shard-index", options.shard_index,
