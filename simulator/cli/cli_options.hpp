@@ -2,6 +2,7 @@
 // read from their flags, and Ctrl-C that stops a long run but still writes its report.
 #pragma once
 
+#include "fota/sim/asio_device_host.hpp"
 #include "scenario/units.hpp"
 
 #include <CLI/CLI.hpp>
@@ -28,6 +29,22 @@ duration_flag(const std::string& flag, std::optional<std::chrono::milliseconds>&
                                        "'" + value + "' must be " + std::string(kDurationForms));
         }
     };
+}
+
+/// --mqtt-client paho|asio: the devices' MQTT client on a real-time stack, into out (whose value
+/// is the default shown).
+inline CLI::Option* add_mqtt_client_option(CLI::App* command, MqttImplementation& out) {
+    return command
+        ->add_option_function<std::string>(
+            "--mqtt-client",
+            [&out](const std::string& value) {
+                out = mqtt_implementation_from(value).value_or(MqttImplementation::paho);
+            },
+            "The devices' MQTT client: paho (Paho MQTT C++, with its own threads) or asio "
+            "(fota-sim's MQTT 3.1.1 session on the devices' own threads, the lighter one for many "
+            "devices); the sim stack has its own")
+        ->check(CLI::IsMember({"paho", "asio"}))
+        ->default_str(std::string(to_string(out)));
 }
 
 /// "A..B" with lowest <= A <= B, each at most 19 digits; false otherwise.

@@ -1,5 +1,6 @@
 // fota-sim device: one simulated nRF9160 (or N of them) running the FOTA core against an AWS IoT
 // endpoint or the local stack, until interrupted (or until every device runs a given version).
+#include "cli/cli_options.hpp"
 #include "cli/command_registry.hpp"
 #include "cli/thing_names.hpp"
 
@@ -45,6 +46,7 @@ struct DeviceCommandOptions {
     std::size_t count = 0;
     std::string thing_prefix = "dev-";
     unsigned threads = 2;
+    MqttImplementation mqtt_client = MqttImplementation::paho;
     std::string shadow_url;
     std::string shadow_transport; // https | mqtt | none; default: https with --shadow-url
     std::string profile = "default";
@@ -213,6 +215,7 @@ std::vector<DeviceOptions> fleet_device_options(const DeviceCommandOptions& cli,
             use_thing_certificate(cli.cert_dir, options);
         }
         options.seed = cli.seed * 1'000'003u + i;
+        options.mqtt_client = cli.mqtt_client;
         if (!cli.record_dir.empty()) {
             options.record_file =
                 (std::filesystem::path(cli.record_dir) / (options.thing_name + ".jsonl")).string();
@@ -447,6 +450,7 @@ void add_device_command(CLI::App& app) {
     command->add_option("--threads", cli->threads, "Threads running the event loop")
         ->check(CLI::Range(1u, 64u))
         ->capture_default_str();
+    add_mqtt_client_option(command, cli->mqtt_client);
     command->add_option("--shadow-url", cli->shadow_url,
                         "Shadow data plane base URL (https://ENDPOINT:8443 on AWS)");
     command->add_option("--shadow-transport", cli->shadow_transport,

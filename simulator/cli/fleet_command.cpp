@@ -258,6 +258,7 @@ void add_fleet_flags(CLI::App* command, FleetCommandOptions& cli, FleetOptions& 
                      "Threads running the devices (real-time stacks)")
         ->check(CLI::Range(1u, 64u))
         ->capture_default_str();
+    add_mqtt_client_option(command, options.stack_options.mqtt_client);
 }
 
 // The job: when, its rollout and abort configs; and when the run stops.

@@ -40,6 +40,7 @@ struct RunCommandOptions {
     std::string mosquitto = "mosquitto";
     std::vector<std::string> broker_environment;
     unsigned threads = 2;
+    MqttImplementation mqtt_client = MqttImplementation::paho;
     bool verbose = false;
     std::string stack;       ///< "embedded", "embedded-tls" or "sim": overrides every file's stack
     std::string control_url; ///< with mqtt_url and object_url: a running stack for every file
@@ -115,6 +116,7 @@ int run_files(const RunCommandOptions& cli) {
         options.seed = cli.seed;
     }
     options.threads = cli.threads;
+    options.mqtt_client = cli.mqtt_client;
     options.verbose = cli.verbose;
     if (!cli.stack.empty()) {
         StackConfig stack;
@@ -323,6 +325,7 @@ void add_run_command(CLI::App& app) {
     command->add_option("--threads", cli->threads, "Threads running the devices")
         ->check(CLI::Range(1u, 64u))
         ->capture_default_str();
+    add_mqtt_client_option(command, cli->mqtt_client);
     command->add_flag("--verbose", cli->verbose, "Print the devices' log lines to stderr");
     command
         ->add_option("--record", cli->record_dir,

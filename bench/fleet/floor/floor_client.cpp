@@ -12,6 +12,8 @@ namespace fota::bench::floor {
 
 namespace asio = boost::asio;
 using json = nlohmann::json;
+using sim::mqtt311::PacketType;
+using sim::mqtt311::ReadStatus;
 
 namespace {
 
@@ -79,7 +81,7 @@ void FloorClient::connect() {
                 return;
             }
             connection->socket.set_option(asio::ip::tcp::no_delay(true), error);
-            send(connect_packet(thing_, settings_.keep_alive_s));
+            send(sim::mqtt311::connect_packet(thing_, settings_.keep_alive_s));
             read_more();
         });
 }
@@ -102,8 +104,8 @@ void FloorClient::read_more() {
             for (;;) {
                 Packet packet;
                 std::size_t used = 0;
-                const ReadStatus status =
-                    read_packet(std::string_view(input).substr(consumed), packet, used);
+                const ReadStatus status = sim::mqtt311::read_packet(
+                    std::string_view(input).substr(consumed), packet, used);
                 if (status == ReadStatus::need_more) {
                     break;
                 }
@@ -130,7 +132,7 @@ void FloorClient::on_packet(const Packet& packet) {
         break;
     case PacketType::publish:
         if ((packet.flags & 0x06) != 0) {
-            send(puback_packet(packet.packet_id));
+            send(sim::mqtt311::puback_packet(packet.packet_id));
         }
         on_publish(packet.topic, packet.payload);
         break;
@@ -154,9 +156,9 @@ void FloorClient::on_connack(const Packet& packet) {
         record_.reconnected = Clock::now(); // the device confirms its image here
         step_ = Step::checking;
     }
-    send(subscribe_packet(next_packet_id(), {topic("jobs/notify-next")}));
-    send(publish_packet(next_packet_id(), topic("jobs/$next/get"),
-                        R"({"clientToken":")" + client_token() + R"("})"));
+    send(sim::mqtt311::subscribe_packet(next_packet_id(), {topic("jobs/notify-next")}));
+    send(sim::mqtt311::publish_packet(next_packet_id(), topic("jobs/$next/get"),
+                                      R"({"clientToken":")" + client_token() + R"("})"));
 }
 
 void FloorClient::on_publish(std::string_view topic_name, std::string_view payload) {
@@ -195,9 +197,9 @@ bool FloorClient::take_job(std::string_view payload) {
     }
     record_.job_taken = Clock::now();
     const std::string job_topic = "jobs/" + job_id_ + "/update";
-    send(unsubscribe_packet(next_packet_id(), topic("jobs/notify-next")));
-    send(subscribe_packet(next_packet_id(), {topic(job_topic + "/accepted")}));
-    send(subscribe_packet(next_packet_id(), {topic(job_topic + "/rejected")}));
+    send(sim::mqtt311::unsubscribe_packet(next_packet_id(), topic("jobs/notify-next")));
+    send(sim::mqtt311::subscribe_packet(next_packet_id(), {topic(job_topic + "/accepted")}));
+    send(sim::mqtt311::subscribe_packet(next_packet_id(), {topic(job_topic + "/rejected")}));
     step_ = Step::starting;
     publish_update("IN_PROGRESS", "download_firmware");
     return true;
@@ -210,7 +212,8 @@ void FloorClient::publish_update(std::string_view status, std::string_view next_
     payload += next_state;
     payload += R"("},"expectedVersion":")" + std::to_string(expected_version_) +
                R"(","clientToken":")" + client_token() + R"("})";
-    send(publish_packet(next_packet_id(), topic("jobs/" + job_id_ + "/update"), payload));
+    send(sim::mqtt311::publish_packet(next_packet_id(), topic("jobs/" + job_id_ + "/update"),
+                                      payload));
 }
 
 void FloorClient::on_update_accepted() {
@@ -274,7 +277,7 @@ void FloorClient::on_fragment(const HttpResult& result, std::uint64_t first, std
 void FloorClient::reboot() {
     // A clean reboot: DISCONNECT and close that connection, then boot again (shadow report,
     // connect) on a new one.
-    send(disconnect_packet());
+    send(sim::mqtt311::disconnect_packet());
     connection_->close_after_write = true;
     connection_.reset();
     boot_ = 2;
@@ -311,7 +314,7 @@ void FloorClient::keep_alive(Clock::time_point now) {
     const bool online = step_ != Step::shadow && step_ != Step::connecting &&
                         step_ != Step::finished && step_ != Step::failed;
     if (online && now - last_write_ > std::chrono::seconds(settings_.keep_alive_s / 2)) {
-        send(pingreq_packet());
+        send(sim::mqtt311::pingreq_packet());
     }
 }
 

@@ -4,8 +4,8 @@
 // the run's HttpFetcher and comes back posted onto that io_context.
 #pragma once
 
+#include "fota/sim/mqtt_wire.hpp"
 #include "http_fetcher.hpp"
-#include "mqtt_wire.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +22,7 @@
 namespace fota::bench::floor {
 
 using Clock = std::chrono::steady_clock;
+using sim::mqtt311::Packet;
 
 /// What every client of a run shares: where the stack is and what the device would do.
 struct ClientSettings {

@@ -127,7 +127,7 @@ DeviceRuntime::DeviceRuntime(std::shared_ptr<DeviceHost> host, DeviceOptions opt
     : impl_(std::make_shared<Impl>(std::move(host), std::move(options))) {}
 
 DeviceRuntime::DeviceRuntime(AsioContext& io, DeviceOptions options)
-    : DeviceRuntime(make_asio_device_host(io), std::move(options)) {}
+    : DeviceRuntime(make_asio_device_host(io, options.mqtt_client), std::move(options)) {}
 
 DeviceRuntime::~DeviceRuntime() {
     impl_->shut_down(false);

@@ -83,6 +83,8 @@ std::vector<std::string> worker_arguments(const FleetOptions& options, const Sta
                                      std::to_string(options.timeout.count()) + "ms",
                                      "--threads",
                                      std::to_string(options.stack_options.threads),
+                                     "--mqtt-client",
+                                     std::string(to_string(options.stack_options.mqtt_client)),
                                      "--max-failure-rate",
                                      "1",
                                      "--json",

@@ -1,7 +1,8 @@
-// The Asio DeviceHost: posts and timers on a strand of the io_context, the steady clock, Paho and
-// libcurl on the same strand.
+// The Asio DeviceHost: posts and timers on a strand of the io_context, the steady clock, the MQTT
+// session (Paho or Asio) and libcurl on the same strand.
 #include "fota/sim/asio_device_host.hpp"
 
+#include "fota/sim/asio_mqtt_client.hpp"
 #include "fota/sim/curl_http_client.hpp"
 #include "fota/sim/paho_mqtt_client.hpp"
 
@@ -47,7 +48,8 @@ private:
 
 class AsioDeviceHost final : public DeviceHost {
 public:
-    explicit AsioDeviceHost(AsioContext& io) : strand_(boost::asio::make_strand(io)) {}
+    AsioDeviceHost(AsioContext& io, MqttImplementation mqtt)
+        : strand_(boost::asio::make_strand(io)), mqtt_(mqtt) {}
 
     void post(std::function<void()> work) override { boost::asio::post(strand_, std::move(work)); }
 
@@ -62,6 +64,10 @@ public:
 
     std::unique_ptr<MqttClient> make_mqtt_client(MqttOptions options,
                                                  MqttHandlers handlers) override {
+        if (mqtt_ == MqttImplementation::asio) {
+            return std::make_unique<AsioMqttClient>(strand_, std::move(options),
+                                                    std::move(handlers));
+        }
         return std::make_unique<PahoMqttClient>(strand_, std::move(options), std::move(handlers));
     }
 
@@ -71,12 +77,27 @@ public:
 
 private:
     Strand strand_;
+    MqttImplementation mqtt_;
 };
 
 } // namespace
 
-std::shared_ptr<DeviceHost> make_asio_device_host(AsioContext& io) {
-    return std::make_shared<AsioDeviceHost>(io);
+std::string_view to_string(MqttImplementation implementation) {
+    return implementation == MqttImplementation::asio ? "asio" : "paho";
+}
+
+std::optional<MqttImplementation> mqtt_implementation_from(std::string_view text) {
+    if (text == "paho") {
+        return MqttImplementation::paho;
+    }
+    if (text == "asio") {
+        return MqttImplementation::asio;
+    }
+    return std::nullopt;
+}
+
+std::shared_ptr<DeviceHost> make_asio_device_host(AsioContext& io, MqttImplementation mqtt) {
+    return std::make_shared<AsioDeviceHost>(io, mqtt);
 }
 
 } // namespace fota::sim

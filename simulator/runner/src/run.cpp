@@ -108,6 +108,7 @@ void Run::make_and_check_stack() {
     options.mosquitto = options_.mosquitto;
     options.broker_environment = options_.broker_environment;
     options.threads = options_.threads;
+    options.mqtt_client = options_.mqtt_client;
     options.interrupted = options_.interrupted;
     options.seed = seed_;
     try {

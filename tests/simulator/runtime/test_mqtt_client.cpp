@@ -1,7 +1,10 @@
-// The Paho-based MQTT session against a real Mosquitto started by the test: publish/subscribe,
-// reconnection after a loss or a broker restart, the device-side faults, and mutual TLS with a
-// certificate the broker requires (and a wrong one it refuses).
+// Both MQTT sessions of the Asio host (Paho's and fota-sim's own on Asio) against a real Mosquitto
+// started by the test, each test case once per implementation: publish/subscribe, reconnection
+// after a loss or a broker restart, the device-side faults, and mutual TLS with a certificate the
+// broker requires (and a wrong one it refuses).
 #include "common/tcp_nodelay.hpp"
+#include "fota/sim/asio_device_host.hpp"
+#include "fota/sim/asio_mqtt_client.hpp"
 #include "fota/sim/paho_mqtt_client.hpp"
 #include "support/test_support.hpp"
 
@@ -39,6 +42,14 @@ MqttOptions options_for(std::uint16_t port, const std::string& client_id) {
     return options;
 }
 
+// The implementation under test: each test case runs once per implementation (every section of
+// it too).
+MqttImplementation implementation = MqttImplementation::paho;
+
+#define FOR_EACH_MQTT_CLIENT()                                                                     \
+    implementation = GENERATE(MqttImplementation::paho, MqttImplementation::asio);                 \
+    INFO("MQTT client: " << to_string(implementation))
+
 std::unique_ptr<MqttClient> make_client(Strand strand, MqttOptions options, Observed& seen) {
     MqttHandlers handlers;
     handlers.on_connected = [&seen](bool) { ++seen.connects; };
@@ -49,6 +60,9 @@ std::unique_ptr<MqttClient> make_client(Strand strand, MqttOptions options, Obse
     handlers.on_message = [&seen](std::string_view topic, std::string_view payload) {
         seen.messages.emplace_back(std::string(topic), std::string(payload));
     };
+    if (implementation == MqttImplementation::asio) {
+        return std::make_unique<AsioMqttClient>(std::move(strand), std::move(options), handlers);
+    }
     return std::make_unique<PahoMqttClient>(std::move(strand), std::move(options), handlers);
 }
 
@@ -63,7 +77,8 @@ void on_strand(boost::asio::io_context& io, Strand& strand, const std::function<
 
 } // namespace
 
-TEST_CASE("Paho's sockets have Nagle off (no wait for the broker's delayed ACK)", "[mqtt]") {
+TEST_CASE("The session's socket has Nagle off (no wait for the broker's delayed ACK)", "[mqtt]") {
+    FOR_EACH_MQTT_CLIENT();
     TempDir dir;
     MosquittoProcess broker(dir.path());
     boost::asio::io_context io;
@@ -72,7 +87,8 @@ TEST_CASE("Paho's sockets have Nagle off (no wait for the broker's delayed ACK)"
     auto client = make_client(strand, options_for(broker.port(), "thing-nodelay"), seen);
     on_strand(io, strand, [&] { client->start(); });
     REQUIRE(run_until(io, [&] { return seen.connects == 1; }));
-    // Paho leaves Nagle on: a publish right after Paho's PUBACK waited ~40 ms for an ACK.
+    // Paho leaves Nagle on (paho_tcp_nodelay.hpp): a publish right after its PUBACK waited
+    // ~40 ms for the broker's delayed ACK.
     const std::vector<bool> nodelay = fota::test::nodelay_of_sockets_with_peer(broker.port());
     REQUIRE(nodelay.size() == 1);
     CHECK(nodelay.front());
@@ -80,6 +96,7 @@ TEST_CASE("Paho's sockets have Nagle off (no wait for the broker's delayed ACK)"
 }
 
 TEST_CASE("Publish and subscribe at QoS 1 through a real broker", "[mqtt]") {
+    FOR_EACH_MQTT_CLIENT();
     TempDir dir;
     MosquittoProcess broker(dir.path());
     boost::asio::io_context io;
@@ -131,6 +148,7 @@ TEST_CASE("Publish and subscribe at QoS 1 through a real broker", "[mqtt]") {
 }
 
 TEST_CASE("Device-side faults: lose the next message, drop the connection", "[mqtt][faults]") {
+    FOR_EACH_MQTT_CLIENT();
     TempDir dir;
     MosquittoProcess broker(dir.path());
     boost::asio::io_context io;
@@ -176,6 +194,7 @@ TEST_CASE("Device-side faults: lose the next message, drop the connection", "[mq
 }
 
 TEST_CASE("The session comes back after the broker restarts", "[mqtt]") {
+    FOR_EACH_MQTT_CLIENT();
     TempDir dir;
     MosquittoProcess broker(dir.path());
     boost::asio::io_context io;
@@ -196,6 +215,7 @@ TEST_CASE("The session comes back after the broker restarts", "[mqtt]") {
 
 TEST_CASE("Mutual TLS: the right client certificate is accepted, a wrong one refused",
           "[mqtt][tls]") {
+    FOR_EACH_MQTT_CLIENT();
     TempDir dir;
     const auto pki = fota::sim::test::make_test_pki(dir.path(), "thing-tls");
     MosquittoProcess::Tls tls{pki.ca_cert, pki.server_cert, pki.server_key, true};

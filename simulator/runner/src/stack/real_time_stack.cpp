@@ -23,6 +23,7 @@ std::unique_ptr<StackDevice> RealTimeStack::make_device(const StackDevice::Optio
     const std::string flash_file =
         options.in_memory_flash ? std::string() : work_dir_ + "/" + options.thing + ".flash";
     DeviceOptions device = device_options(options, device_endpoints(), flash_file);
+    device.mqtt_client = options_.mqtt_client;
     add_credentials(device);
     auto runtime = std::make_unique<DeviceRuntime>(io_, std::move(device));
     auto slot = make_device_slot(std::move(runtime), std::move(on_event), flash_file);

@@ -38,6 +38,9 @@ struct DeviceOptions {
     /// false: a persistent MQTT session (the broker keeps subscriptions and queued QoS 1
     /// messages across reconnects and reboots).
     bool clean_session = true;
+    /// The MQTT client on the Asio host (DeviceRuntime(AsioContext&, ...)); another host makes
+    /// its own.
+    MqttImplementation mqtt_client = MqttImplementation::paho;
     /// "https://<endpoint>:8443" (AWS) or the local control plane's URL: the shadow data plane
     /// the core POSTs the firmware version to at boot (profile ShadowTransport::Https).
     std::string shadow_base_url;

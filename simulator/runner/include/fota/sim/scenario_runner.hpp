@@ -15,6 +15,7 @@
 // yet": it never passes silently.
 #pragma once
 
+#include "fota/sim/asio_device_host.hpp" // MqttImplementation
 #include "report/report.hpp"
 #include "scenario/scenario.hpp"
 
@@ -58,6 +59,8 @@ struct RunnerOptions {
     /// `fota-sim cloud`).
     std::optional<StackConfig> stack;
     unsigned threads = 2; ///< threads running devices and object server
+    /// The devices' MQTT client on a real-time stack (the sim stack has its own).
+    MqttImplementation mqtt_client = MqttImplementation::paho;
     bool verbose = false; ///< device log lines also go to stderr
     /// Record every device's core to <record_dir>/<thing>.jsonl (fota-sim replay); empty: no.
     /// The folder must exist.

@@ -16,7 +16,8 @@
 #include "scenario/job_document.hpp"
 #include "scenario/scenario.hpp"
 
-#include "fota/cloud/object_server.hpp" // cloud::ObjectFault
+#include "fota/cloud/object_server.hpp"  // cloud::ObjectFault
+#include "fota/sim/asio_device_host.hpp" // MqttImplementation
 
 #include <nlohmann/json.hpp>
 
@@ -227,6 +228,8 @@ struct StackOptions {
     std::string mosquitto = "mosquitto";         ///< the broker executable (path or PATH name)
     std::vector<std::string> broker_environment; ///< "NAME=value" for the broker (sanitizers)
     unsigned threads = 2;                        ///< threads running devices and object server
+    /// The devices' MQTT client on a real-time stack (the sim stack has its own).
+    MqttImplementation mqtt_client = MqttImplementation::paho;
     /// Set (e.g. by a SIGINT handler) to stop the run: wait_until returns early.
     const std::atomic<bool>* interrupted = nullptr;
     /// The run's seed: a stack with a virtual clock orders simultaneous events and draws its
