@@ -50,6 +50,8 @@ def main():
     parser.add_argument("--image-size", type=int, default=65536)
     parser.add_argument("--workers", type=int, default=0,
                         help="fota-sim fleet --workers (0: its default, one per 250 devices)")
+    parser.add_argument("--mqtt-client", choices=["asio", "paho"],
+                        help="fota-sim fleet --mqtt-client (default: the fleet's own)")
     parser.add_argument("--out", help="folder for the reports and logs (default: a new one)")
     parser.add_argument("--perf", action="store_true",
                         help="perf record the fleet run too (OUT/fleet.perf.data, with children)")
@@ -78,6 +80,8 @@ def main():
         fleet_json = os.path.join(out, "fleet.json")
         command = [fota_sim, "fleet"] + common + ["--workers", str(options.workers),
                                                   "--json", fleet_json]
+        if options.mqtt_client:
+            command += ["--mqtt-client", options.mqtt_client]
         if options.perf:
             command = ["perf", "record", "-F", "499", "-g", "--inherit", "-o",
                        os.path.join(out, "fleet.perf.data"), "--"] + command

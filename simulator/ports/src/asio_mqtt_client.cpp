@@ -194,8 +194,7 @@ private:
                     return;
                 }
                 if (error) {
-                    self->attempt_failed("resolve " + self->options_.host + ": " +
-                                         error.message());
+                    self->attempt_failed("resolve " + self->options_.host + ": " + error.message());
                     return;
                 }
                 self->connect_to(std::vector<tcp::endpoint>(found.begin(), found.end()),
@@ -241,26 +240,25 @@ private:
             attempt_failed("TLS: " + error);
             return;
         }
-        connection->tls->async_handshake(asio::ssl::stream_base::client,
-                                         [self = shared_from_this(), connection](auto failed) {
-                                             if (self->connection_ != connection) {
-                                                 return;
-                                             }
-                                             if (failed) {
-                                                 self->attempt_failed("TLS handshake with " +
-                                                                      self->server() + ": " +
-                                                                      failed.message());
-                                                 return;
-                                             }
-                                             connection->tls_chunk.resize(4096);
-                                             self->send_connect(connection);
-                                         });
+        connection->tls->async_handshake(
+            asio::ssl::stream_base::client, [self = shared_from_this(), connection](auto failed) {
+                if (self->connection_ != connection) {
+                    return;
+                }
+                if (failed) {
+                    self->attempt_failed("TLS handshake with " + self->server() + ": " +
+                                         failed.message());
+                    return;
+                }
+                connection->tls_chunk.resize(4096);
+                self->send_connect(connection);
+            });
     }
 
     void send_connect(const std::shared_ptr<Connection>& connection) {
         send(mqtt311::connect_packet(options_.client_id,
-                                  static_cast<std::uint16_t>(options_.keep_alive_s),
-                                  options_.clean_session));
+                                     static_cast<std::uint16_t>(options_.keep_alive_s),
+                                     options_.clean_session));
         read_more(connection);
     }
 
@@ -292,19 +290,18 @@ private:
                 });
             return;
         }
-        connection->socket.async_wait(
-            tcp::socket::wait_read, [self = shared_from_this(), connection](auto error) {
-                if (error) {
-                    self->on_read(connection, error, nullptr, 0);
-                    return;
-                }
-                boost::system::error_code read_error;
-                connection->socket.non_blocking(true, read_error);
-                const std::size_t length =
-                    read_error ? 0
-                               : connection->socket.read_some(asio::buffer(read_chunk), read_error);
-                self->on_read(connection, read_error, read_chunk.data(), length);
-            });
+        connection->socket.async_wait(tcp::socket::wait_read, [self = shared_from_this(),
+                                                               connection](auto error) {
+            if (error) {
+                self->on_read(connection, error, nullptr, 0);
+                return;
+            }
+            boost::system::error_code read_error;
+            connection->socket.non_blocking(true, read_error);
+            const std::size_t length =
+                read_error ? 0 : connection->socket.read_some(asio::buffer(read_chunk), read_error);
+            self->on_read(connection, read_error, read_chunk.data(), length);
+        });
     }
 
     void on_read(const std::shared_ptr<Connection>& connection, boost::system::error_code error,

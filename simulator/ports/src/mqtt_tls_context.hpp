@@ -19,8 +19,7 @@ using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
 /// The process's context for these settings (made on first use, shared while any session holds
 /// it). Null, with `error` set, when the CA file cannot be loaded.
-std::shared_ptr<boost::asio::ssl::context> mqtt_tls_context(const MqttTls& tls,
-                                                            std::string& error);
+std::shared_ptr<boost::asio::ssl::context> mqtt_tls_context(const MqttTls& tls, std::string& error);
 
 /// Sets up `stream` for one connection to `host`: the client certificate and key of `tls` (when
 /// given), SNI (for a host name), and the server name check (when verify_server). False, with

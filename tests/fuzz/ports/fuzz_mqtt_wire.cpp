@@ -14,8 +14,8 @@ using namespace fota::sim::mqtt311;
 namespace {
 
 bool within(std::string_view part, std::string_view whole) {
-    return part.empty() ||
-           (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
+    return part.empty() || (part.data() >= whole.data() &&
+                            part.data() + part.size() <= whole.data() + whole.size());
 }
 
 void check_publish(const Packet& packet) {

@@ -37,8 +37,7 @@ struct Seen {
 class ScriptedBroker {
 public:
     explicit ScriptedBroker(boost::asio::io_context& io)
-        : acceptor_(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)),
-          pacer_(io) {
+        : acceptor_(io, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)), pacer_(io) {
         accept();
     }
 
@@ -135,8 +134,7 @@ MqttOptions options_for(std::uint16_t port) {
     return options;
 }
 
-std::unique_ptr<AsioMqttClient> make_client(const Strand& strand, MqttOptions options,
-                                            Seen& seen) {
+std::unique_ptr<AsioMqttClient> make_client(const Strand& strand, MqttOptions options, Seen& seen) {
     MqttHandlers handlers;
     handlers.on_connected = [&seen](bool) { ++seen.connects; };
     handlers.on_disconnected = [&seen](const MqttDisconnect& why) {
@@ -199,8 +197,8 @@ TEST_CASE("MQTT packets: what is built reads back, a stream splits into whole pa
         rest.remove_prefix(used);
     }
     CHECK(rest.empty());
-    CHECK(types == std::vector<PacketType>{PacketType::connack, PacketType::puback,
-                                           PacketType::pingresp});
+    CHECK(types ==
+          std::vector<PacketType>{PacketType::connack, PacketType::puback, PacketType::pingresp});
 
     REQUIRE(read_packet(std::string("\x20\x02\x01\x05", 4), packet, used) == ReadStatus::packet);
     CHECK(packet.session_present);
@@ -316,7 +314,8 @@ TEST_CASE("Asio MQTT session against a scripted broker", "[mqtt][asio]") {
         REQUIRE(run_until(io, [&] { return !seen.disconnects.empty(); }));
         CHECK(seen.connects == 1);
         CHECK(broker.received().find(pingreq_packet()) != std::string::npos);
-        CHECK(seen.disconnects[0].reason == "connection lost: no PINGRESP within the keep-alive (1 s)");
+        CHECK(seen.disconnects[0].reason ==
+              "connection lost: no PINGRESP within the keep-alive (1 s)");
     }
     SECTION("stop sends DISCONNECT; drop_connection resets the connection") {
         broker.on_packet = accept_every_connect;
@@ -328,9 +327,8 @@ TEST_CASE("Asio MQTT session against a scripted broker", "[mqtt][asio]") {
         CHECK(broker.connections.at(0).find(disconnect_packet()) == std::string::npos);
         CHECK(seen.disconnects.at(0).reason == "dropped by fault");
         on_strand(io, strand, [&] { client->stop(); });
-        REQUIRE(run_until(io, [&] {
-            return broker.received().find(disconnect_packet()) != std::string::npos;
-        }));
+        REQUIRE(run_until(
+            io, [&] { return broker.received().find(disconnect_packet()) != std::string::npos; }));
         CHECK(seen.disconnects.back().reason == "stopped");
         CHECK_FALSE(client->connected());
     }

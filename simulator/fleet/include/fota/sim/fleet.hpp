@@ -29,11 +29,23 @@
 
 namespace fota::sim::fleet {
 
+/// StackOptions with what a fleet changes: the Asio MQTT session, and one thread a process (each
+/// worker is one process already; at 10,000 devices in 4 workers, 2 threads each took 7 % more
+/// time and 11 % more memory than 1, and 4 threads 29 % and 30 %: bench/fleet/README.md).
+inline StackOptions fleet_stack_options() {
+    StackOptions options;
+    options.mqtt_client = MqttImplementation::asio;
+    options.threads = 1;
+    return options;
+}
+
 struct FleetOptions {
     std::uint64_t count = 10;            ///< devices of the whole fleet
     std::string thing_prefix = "fleet-"; ///< things are <prefix><global index>
     StackConfig stack;                   ///< embedded, url or sim
-    StackOptions stack_options;
+    /// The devices' MQTT client is fota-sim's own on Asio unless set: Paho's process-wide receive
+    /// thread polls every socket of the process for each packet (bench/fleet/README.md).
+    StackOptions stack_options = fleet_stack_options();
     std::string work_dir; ///< the run's folder (stack state, images); made when empty
 
     std::uint32_t shard_index = 0;
