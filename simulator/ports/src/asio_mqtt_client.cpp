@@ -568,10 +568,8 @@ private:
         }
         // The capped exponential backoff (mqtt_session_rules.hpp); the delay is drawn from
         // [backoff/2, backoff].
-        const std::uint64_t backoff = reconnect_backoff_ms(options_, attempts_since_success_++);
-        const auto delay =
-            std::chrono::milliseconds(backoff / 2 + random_.below(backoff - backoff / 2 + 1));
-        reconnect_timer_.expires_after(delay);
+        reconnect_timer_.expires_after(std::chrono::milliseconds(
+            reconnect_delay_ms(options_, attempts_since_success_++, random_)));
         reconnect_timer_.async_wait([self = shared_from_this()](auto error) {
             if (!error && self->started_ && !self->connected_) {
                 self->connect_now();

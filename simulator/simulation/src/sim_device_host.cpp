@@ -231,8 +231,8 @@ private:
             return;
         }
         // The Paho session's backoff; the delay is drawn from [backoff/2, backoff].
-        const std::uint64_t backoff = reconnect_backoff_ms(options_, attempts_since_success_++);
-        const std::uint64_t delay_ms = backoff / 2 + random_.below(backoff - backoff / 2 + 1);
+        const std::uint64_t delay_ms =
+            reconnect_delay_ms(options_, attempts_since_success_++, random_);
         cancel_reconnect();
         std::weak_ptr<SimMqttSession> weak = weak_from_this();
         reconnect_event_ = scheduler_.after(std::chrono::milliseconds(delay_ms), [weak] {
