@@ -271,8 +271,11 @@ private:
 
     static int timer_callback(CURLM*, long timeout_ms, void* user) {
         auto* self = static_cast<CurlHub*>(user);
-        if (timeout_ms < 0) {
+        if (timeout_ms <= 0) {
             self->timer_.cancel();
+            if (timeout_ms == 0) {
+                self->post_timeout();
+            }
             return 0;
         }
         self->timer_.expires_after(std::chrono::milliseconds(timeout_ms));
@@ -283,6 +286,24 @@ private:
             }
         });
         return 0;
+    }
+
+    // libcurl's "at once" (each new request asks for it): posted onto the strand instead of a
+    // 0 ms timer. Re-arming the timer cancels the pending wait (one more handler) and makes it the
+    // earliest timer, which costs Asio a timerfd_settime system call each time: at 1,000 fleet
+    // devices that was 6 % of the workers' CPU, and posting took the fleet's end-to-end p50 from
+    // 2.8 s to 1.3-1.7 s (bench/fleet/README.md). Not inside the callback: libcurl forbids that.
+    void post_timeout() {
+        if (timeout_posted_) {
+            return;
+        }
+        timeout_posted_ = true;
+        boost::asio::post(strand_, [weak = weak_from_this()] {
+            if (auto hub = weak.lock()) {
+                hub->timeout_posted_ = false;
+                hub->socket_action(CURL_SOCKET_TIMEOUT, 0);
+            }
+        });
     }
 
     // --- event loop glue ---
@@ -386,6 +407,7 @@ private:
 
     Strand strand_;
     boost::asio::steady_timer timer_;
+    bool timeout_posted_ = false; // a post_timeout() not run yet
     CURLM* multi_ = nullptr;
     /// The transfers in the multi. Not owners: a transfer is held by its client and by the work
     /// posted for it, and leaves the multi before it goes (~Transfer).

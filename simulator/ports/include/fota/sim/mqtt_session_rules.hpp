@@ -25,8 +25,8 @@ inline std::uint64_t reconnect_backoff_ms(const MqttOptions& options,
 /// The wait before the next reconnect attempt, in ms: drawn with `random` (anything with
 /// below(n), a number in [0, n)) from [backoff / 2, backoff] of reconnect_backoff_ms.
 template <typename Random>
-std::uint64_t reconnect_delay_ms(const MqttOptions& options,
-                                 std::uint32_t attempts_since_success, Random& random) {
+std::uint64_t reconnect_delay_ms(const MqttOptions& options, std::uint32_t attempts_since_success,
+                                 Random& random) {
     const std::uint64_t backoff = reconnect_backoff_ms(options, attempts_since_success);
     return backoff / 2 + random.below(backoff - backoff / 2 + 1);
 }
