@@ -11,7 +11,6 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -341,17 +340,20 @@ private:
     // the connection is no longer the session's.
     bool take_packets(const std::shared_ptr<Connection>& connection, std::string_view& bytes) {
         while (!bytes.empty()) {
-            if (mqtt311::announced_length(bytes) > AsioMqttClient::kMaxIncomingPacket) {
-                end_with("a packet of " + std::to_string(mqtt311::announced_length(bytes)) +
-                         " bytes from the broker (at most " +
-                         std::to_string(AsioMqttClient::kMaxIncomingPacket) + " accepted)");
-                return false;
-            }
             mqtt311::Packet packet;
             std::size_t used = 0;
             std::string error;
             const mqtt311::ReadStatus status = mqtt311::read_packet(bytes, packet, used, &error);
             if (status == mqtt311::ReadStatus::need_more) {
+                // Only a packet not whole yet is kept, so only its size needs a limit (a read is
+                // 16 KiB at most: a larger packet is always refused here, before it is buffered).
+                const std::size_t announced = mqtt311::announced_length(bytes);
+                if (announced > AsioMqttClient::kMaxIncomingPacket) {
+                    end_with("a packet of " + std::to_string(announced) +
+                             " bytes from the broker (at most " +
+                             std::to_string(AsioMqttClient::kMaxIncomingPacket) + " accepted)");
+                    return false;
+                }
                 return true;
             }
             if (status == mqtt311::ReadStatus::malformed) {
